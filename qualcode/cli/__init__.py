@@ -1,0 +1,64 @@
+"""The ``qualcode`` command line: a thin shell over the library.
+
+Each command lives in a module of this package, parses its arguments, calls one library function,
+and formats the result. A :class:`~qualcode.errors.QualcodeError` becomes one line on stderr and
+exit status 1; ``--debug`` shows the traceback instead.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import QualcodeError
+
+
+class QualcodeGroup(click.Group):
+    """Turns library errors into one-line messages unless ``--debug`` is given."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QualcodeError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:  # an internal error: still one line, with a way to see more
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            raise click.ClickException(
+                f"internal error ({type(exc).__name__}: {exc}); rerun with --debug and report it"
+            ) from None
+
+
+@click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.version_option(package_name="qualcode")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """qualcode: code qualitative interview transcripts reproducibly.
+
+    Load transcripts, apply a codebook, suggest codes with keyword rules or a classifier trained on
+    your own coding, measure intercoder agreement, build cross-case matrices, and exchange projects
+    with NVivo, ATLAS.ti and MAXQDA through REFI-QDA.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _register() -> None:
+    # Each command module adds its commands to ``main`` when imported.
+    from . import commands_corpus  # noqa: F401  (load, demo)
+    from . import commands_codebook  # noqa: F401  (codebook validate|show|export)
+    # -- further command modules are imported here --
+
+
+_register()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Helpers shared by the command modules: locating the bundled sample, printing tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def bundled(name: str) -> Path:
+    """A file or folder shipped beside the package in the repository (``transcripts_sample``,
+    ``codebooks/...``), falling back to the working directory."""
+    for base in (REPO_ROOT, Path.cwd()):
+        candidate = base / name
+        if candidate.exists():
+            return candidate
+    raise click.ClickException(
+        f"cannot find {name} (looked in {REPO_ROOT} and {Path.cwd()}); run from a qualcode checkout "
+        "or pass the path explicitly")
+
+
+def echo_table(df: pd.DataFrame, *, floatfmt: str = "{:.3f}", max_width: int = 60) -> None:
+    """Print a DataFrame as an aligned plain-text table."""
+    if df.empty:
+        click.echo("(no rows)")
+        return
+
+    def fmt(v) -> str:
+        if v is None or (isinstance(v, float) and v != v):
+            return "–"
+        if isinstance(v, float):
+            return floatfmt.format(v)
+        s = str(v).replace("\n", " ")
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    cols = [str(c) for c in df.columns]
+    cells = [[fmt(v) for v in row] for row in df.itertuples(index=False)]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
+
+    click.echo(line(cols))
+    click.echo("  ".join("-" * w for w in widths))
+    for r in cells:
+        click.echo(line(r))

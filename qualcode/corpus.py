@@ -1,0 +1,388 @@
+"""The corpus: documents, their speaker turns, the coding units (segments) and the cases.
+
+``load_transcripts`` reads files through :mod:`qualcode.readers`, merges case attributes from
+front matter and a cases file, and cuts turns into units. The segments table is the contract every
+coder, agreement function and matrix relies on (DESIGN.md, "Segments table")::
+
+    document, case, speaker, segment, start, end, text, is_interviewer,
+    turn, timestamp, start_time, end_time
+
+``corpus.text(document)[start:end] == text`` for every row.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputFormatError, QualcodeError
+from .readers import Source, Turn, read_source, supported_suffixes
+from .readers.plain import declared_speakers, parse_turns
+
+UNITS = ("turn", "paragraph", "sentence")
+SEGMENT_COLUMNS = [
+    "document", "case", "speaker", "segment", "start", "end", "text", "is_interviewer",
+    "turn", "timestamp", "start_time", "end_time",
+]
+#: front-matter keys that describe the document (interview) rather than the case.
+DOCUMENT_KEYS = {"case", "interviewer", "interviewers", "speakers", "language", "date", "title", "source"}
+_DEFAULT_INTERVIEWER = re.compile(r"^(?:interviewer\b.*|interviewer\d*|int|i|q|moderator\b.*)$", re.IGNORECASE)
+_SKIP_NAMES = {"cases.csv", "cases.xlsx"}
+_PARA_SPLIT = re.compile(r"\n[ \t]*\n")
+
+
+class Corpus:
+    """Documents with their text, the segments table, the turns and the cases table.
+
+    Build one with :func:`load_transcripts` or :meth:`Corpus.from_texts`.
+
+    Attributes
+    ----------
+    segments : DataFrame
+        The coding units; columns as in the module docstring.
+    turns : DataFrame
+        Speaker turns (the same columns; ``segment`` numbers turns): what units are cut from.
+    cases : DataFrame
+        ``case`` plus attribute columns, one row per case.
+    documents : DataFrame
+        ``document, case, path, format, encoding, n_chars, n_words`` plus document attributes.
+    unit : str
+        ``turn``, ``paragraph`` or ``sentence``.
+    warnings : list of str
+        Things worth telling the user (e.g. a file read as cp1252).
+    """
+
+    def __init__(self, texts: Mapping[str, str], turns: pd.DataFrame, cases: pd.DataFrame,
+                 documents: pd.DataFrame, *, unit: str = "turn", nlp=None, warnings=None):
+        self._texts = dict(texts)
+        self.turns = turns
+        self.cases = cases
+        self.documents = documents
+        self.warnings = list(warnings or [])
+        self.unit = _check_unit(unit)
+        self.segments = _cut_units(self._texts, turns, unit, nlp=nlp)
+
+    def text(self, document: str) -> str:
+        """The full text of a document: the string all offsets count into."""
+        try:
+            return self._texts[document]
+        except KeyError:
+            raise QualcodeError(f"unknown document {document!r}; known: {', '.join(self._texts)}") from None
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return dict(self._texts)
+
+    @property
+    def document_ids(self) -> list[str]:
+        return list(self._texts)
+
+    def codable_segments(self) -> pd.DataFrame:
+        """Segments that are coded by default (not the interviewer's)."""
+        return self.segments[~self.segments["is_interviewer"]]
+
+    def with_unit(self, unit: str, *, nlp=None) -> "Corpus":
+        """The same documents cut into other units."""
+        return Corpus(self._texts, self.turns, self.cases, self.documents, unit=unit, nlp=nlp,
+                      warnings=self.warnings)
+
+    def __repr__(self) -> str:
+        return (f"<Corpus {len(self._texts)} documents, {len(self.cases)} cases, "
+                f"{len(self.segments)} {self.unit} segments>")
+
+    def summary(self) -> dict:
+        seg = self.segments
+        words = int(self.documents["n_words"].sum()) if len(self.documents) else 0
+        return {
+            "documents": len(self._texts),
+            "cases": len(self.cases),
+            "words": words,
+            "unit": self.unit,
+            "segments": len(seg),
+            "codable_segments": int((~seg["is_interviewer"]).sum()),
+            "speakers": int(seg["speaker"].nunique()),
+        }
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[str, str], *, cases: Mapping[str, str] | None = None,
+                   interviewer: Iterable[str] | None = None, unit: str = "turn", nlp=None) -> "Corpus":
+        """Build a corpus from ``{document: text}`` (plain-text turn rules, no front matter).
+
+        ``cases`` maps document -> case (default: the document name).
+        """
+        sources = [Source(name=n, text=t, path="", format="text",
+                          attributes={"case": (cases or {}).get(n, n),
+                                      **({"interviewer": list(interviewer)} if interviewer else {})})
+                   for n, t in texts.items()]
+        return _build(sources, None, unit=unit, nlp=nlp)
+
+    @classmethod
+    def from_sources(cls, sources: list[Source], *, cases: pd.DataFrame | None = None,
+                     unit: str = "turn", nlp=None) -> "Corpus":
+        """Build a corpus from reader :class:`~qualcode.readers.Source` objects (e.g. a REFI-QDA
+        import) and an optional cases table (``case`` + attributes; ``document`` maps documents)."""
+        return _build(list(sources), cases, unit=unit, nlp=nlp)
+
+
+def _check_unit(unit: str) -> str:
+    if unit not in UNITS:
+        raise QualcodeError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}")
+    return unit
+
+
+def load_transcripts(path: str | os.PathLike | Iterable[str | os.PathLike], *, cases=None,
+                     unit: str = "turn", nlp=None, interviewer: Iterable[str] | None = None) -> Corpus:
+    """Load transcripts into a :class:`Corpus`.
+
+    Parameters
+    ----------
+    path
+        A folder (every supported file in it, sorted by name; ``cases.csv`` and hidden files are
+        skipped), one file, or a list of files. Formats: .txt/.md, .docx, .odt, .pdf, .vtt, .srt,
+        .csv/.tsv/.xlsx (speaker and text columns).
+    cases
+        Optional cases file (csv/xlsx): column ``case`` plus attributes, optionally ``document``
+        to map documents to cases. It merges with front matter; a conflicting value is an error.
+        When ``path`` is a folder with a ``cases.csv`` in it, that file is used unless
+        ``cases=False``.
+    unit
+        ``turn`` (default), ``paragraph`` or ``sentence`` (spaCy sentencizer).
+    interviewer
+        Speaker labels to mark as interviewer in every document (front matter ``interviewer:``
+        overrides per document; default: labels such as "Interviewer", "I", "Q").
+    """
+    _check_unit(unit)
+    files = _expand(path)
+    if cases is None and not isinstance(path, (list, tuple)) and Path(path).is_dir():
+        default = Path(path) / "cases.csv"
+        cases = default if default.exists() else None
+    sources: list[Source] = []
+    for f in files:
+        sources.extend(read_source(f))
+    if interviewer:
+        for s in sources:
+            s.attributes.setdefault("interviewer", list(interviewer))
+    cases_table = read_cases(cases) if cases else None
+    return _build(sources, cases_table, unit=unit, nlp=nlp, cases_path=cases)
+
+
+def _expand(path) -> list[Path]:
+    if isinstance(path, (list, tuple)):
+        return [Path(p) for p in path]
+    p = Path(path)
+    if p.is_dir():
+        suffixes = set(supported_suffixes())
+        files = sorted(
+            f for f in p.iterdir()
+            if f.is_file() and f.suffix.lower() in suffixes and not f.name.startswith(".")
+            and f.name.lower() not in _SKIP_NAMES and not f.name.lower().startswith("readme")
+        )
+        if not files:
+            raise InputFormatError(
+                f"no transcripts found (looked for {', '.join(supported_suffixes())})", file=p)
+        return files
+    if not p.exists():
+        raise InputFormatError("no such file or folder", file=p)
+    return [p]
+
+
+def read_cases(path) -> pd.DataFrame:
+    """Read a cases file: column ``case`` plus attributes, all values as strings."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            df = pd.read_excel(path, dtype=str)
+        else:
+            from .fileio import read_text
+            import io
+
+            text, _ = read_text(path)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InputFormatError("no such cases file", file=path) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputFormatError(f"cannot read the cases table ({exc})", file=path) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if "case" not in df.columns:
+        raise InputFormatError("the cases table needs a 'case' column", file=path, place="row 1")
+    df["case"] = df["case"].astype(str).str.strip()
+    dup = df["case"][df["case"].duplicated()]
+    if "document" not in df.columns and len(dup):
+        row = int(dup.index[0]) + 2
+        raise InputFormatError(f"case {dup.iloc[0]!r} appears twice", file=path, place=f"row {row}")
+    return df
+
+
+def _build(sources: list[Source], cases_table: pd.DataFrame | None, *, unit: str, nlp=None,
+           cases_path=None) -> Corpus:
+    texts: dict[str, str] = {}
+    turn_rows: list[tuple] = []
+    doc_rows: list[dict] = []
+    case_attrs: dict[str, dict] = {}
+    warnings: list[str] = []
+    seen_path: dict[str, str] = {}
+    doc_to_case = {}
+    if cases_table is not None and "document" in cases_table.columns:
+        doc_to_case = dict(zip(cases_table["document"], cases_table["case"]))
+
+    for src in sources:
+        if src.name in seen_path:
+            raise InputFormatError(
+                f"document name {src.name!r} is also used by {seen_path[src.name]}; rename one file",
+                file=src.path)
+        seen_path[src.name] = src.path or src.name
+        attrs = dict(src.attributes)
+        case = str(attrs.get("case") or doc_to_case.get(src.name) or src.name)
+        texts[src.name] = src.text
+        for w in src.warnings:
+            warnings.append(f"{src.path or src.name}: {w}")
+        # case attributes from front matter
+        ca = case_attrs.setdefault(case, {})
+        for key, value in attrs.items():
+            if key in DOCUMENT_KEYS:
+                continue
+            value = "" if value is None else str(value)
+            if key in ca and ca[key] != value:
+                raise InputFormatError(
+                    f"case {case!r} has {key}={ca[key]!r} in another document but {value!r} here",
+                    file=src.path, place=f"front matter '{key}'")
+            ca[key] = value
+        interviewer_labels = declared_interviewers(attrs)
+        turns = src.turns if src.turns is not None else parse_turns(
+            src.text, speakers=declared_speakers(attrs))
+        for i, t in enumerate(turns, start=1):
+            if not (0 <= t.start <= t.end <= len(src.text)):
+                raise InputFormatError(f"turn {i} has offsets {t.start}-{t.end} outside the text",
+                                       file=src.path)
+            is_int = _is_interviewer(t.speaker, interviewer_labels)
+            turn_rows.append((src.name, case, t.speaker, i, t.start, t.end,
+                              src.text[t.start:t.end], is_int, i, t.timestamp,
+                              np.nan if t.start_time is None else float(t.start_time),
+                              np.nan if t.end_time is None else float(t.end_time)))
+        doc_rows.append({
+            "document": src.name, "case": case, "path": src.path, "format": src.format,
+            "encoding": src.encoding or "", "n_chars": len(src.text),
+            "n_words": len(src.text.split()),
+            **{k: _attr_str(v) for k, v in attrs.items() if k in DOCUMENT_KEYS and k != "case"},
+        })
+
+    cases = _merge_cases(case_attrs, cases_table, cases_path)
+    turns_df = pd.DataFrame(turn_rows, columns=SEGMENT_COLUMNS)
+    turns_df = turns_df.astype({"segment": "int64", "start": "int64", "end": "int64", "turn": "int64",
+                                "is_interviewer": "bool"})
+    documents = pd.DataFrame(doc_rows)
+    return Corpus(texts, turns_df, cases, documents, unit=unit, nlp=nlp, warnings=warnings)
+
+
+def _attr_str(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return ", ".join(str(x) for x in v)
+    return "" if v is None else str(v)
+
+
+def declared_interviewers(attrs: Mapping) -> set[str] | None:
+    """Interviewer labels named in front matter, or None for the default rule."""
+    for key in ("interviewer", "interviewers"):
+        if key in attrs and attrs[key] is not None:
+            v = attrs[key]
+            names = [x.strip() for x in v.split(",")] if isinstance(v, str) else [str(x) for x in v]
+            return {n for n in names if n}
+    return None
+
+
+def _is_interviewer(speaker: str, labels: set[str] | None) -> bool:
+    if labels is not None:
+        return speaker in labels
+    return bool(speaker) and bool(_DEFAULT_INTERVIEWER.match(speaker.strip()))
+
+
+def _merge_cases(case_attrs: dict[str, dict], table: pd.DataFrame | None, path) -> pd.DataFrame:
+    rows = {case: dict(attrs) for case, attrs in case_attrs.items()}
+    if table is not None:
+        attr_cols = [c for c in table.columns if c not in ("case", "document")]
+        for idx, rec in table.iterrows():
+            case = rec["case"]
+            target = rows.setdefault(case, {})
+            for col in attr_cols:
+                value = "" if pd.isna(rec[col]) else str(rec[col]).strip()
+                if col in target and target[col] != value and target[col] != "":
+                    raise InputFormatError(
+                        f"case {case!r}: {col}={value!r} conflicts with {target[col]!r} in the "
+                        f"transcript's front matter", file=path, place=f"row {int(idx) + 2}")
+                target[col] = value
+    df = pd.DataFrame([{"case": c, **a} for c, a in rows.items()])
+    if df.empty:
+        df = pd.DataFrame(columns=["case"])
+    return df.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# units
+
+
+def _cut_units(texts: Mapping[str, str], turns: pd.DataFrame, unit: str, *, nlp=None) -> pd.DataFrame:
+    if unit == "turn":
+        return turns.copy()
+    rows = []
+    if unit == "sentence":
+        nlp = nlp if nlp is not None else sentence_pipeline()
+        spans = _sentence_spans(turns["text"].tolist(), nlp)
+    else:
+        spans = [_paragraph_spans(t) for t in turns["text"].tolist()]
+    counters: dict[str, int] = {}
+    for rec, pieces in zip(turns.itertuples(index=False), spans):
+        text = texts[rec.document]
+        for s, e in pieces:
+            n = counters.get(rec.document, 0) + 1
+            counters[rec.document] = n
+            start, end = rec.start + s, rec.start + e
+            rows.append((rec.document, rec.case, rec.speaker, n, start, end, text[start:end],
+                         rec.is_interviewer, rec.turn, rec.timestamp, rec.start_time, rec.end_time))
+    df = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
+    return df.astype({"segment": "int64", "start": "int64", "end": "int64", "turn": "int64",
+                      "is_interviewer": "bool"})
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for m in list(_PARA_SPLIT.finditer(text)) + [None]:
+        end = m.start() if m is not None else len(text)
+        s, e = pos, end
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            out.append((s, e))
+        if m is not None:
+            pos = m.end()
+    return out
+
+
+def _sentence_spans(texts: list[str], nlp) -> list[list[tuple[int, int]]]:
+    out = []
+    for doc in nlp.pipe(texts, batch_size=256):
+        spans = []
+        for sent in doc.sents:
+            s, e = sent.start_char, sent.end_char
+            while e > s and doc.text[e - 1].isspace():
+                e -= 1
+            if s < e:
+                spans.append((s, e))
+        out.append(spans)
+    return out
+
+
+def sentence_pipeline():
+    """A blank English spaCy pipeline with the rule-based sentencizer."""
+    from .nlp import blank_pipeline
+
+    nlp = blank_pipeline()
+    if "sentencizer" not in nlp.pipe_names and "parser" not in nlp.pipe_names \
+            and "senter" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer")
+    return nlp

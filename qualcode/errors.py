@@ -1,0 +1,58 @@
+"""Errors a user can cause, each naming the file, the place and the fix."""
+from __future__ import annotations
+
+import os
+
+
+class QualcodeError(ValueError):
+    """An error in the user's input: its message is one line that names the file and the place.
+
+    ``file`` is the path (shown relative to the working directory when inside it), ``place`` a
+    short location such as ``"line 12"``, ``"row 4"``, ``"code goal.sales"`` or ``"offset 1200"``.
+    The CLI prints ``str(error)`` as the only line of output and exits non-zero.
+    """
+
+    def __init__(self, message: str, *, file: str | os.PathLike | None = None, place: str | None = None):
+        self.message = message
+        self.file = None if file is None else os.fspath(file)
+        self.place = place
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = _display_path(self.file)
+            if self.place:
+                where += f", {self.place}"
+            where += ": "
+        elif self.place:
+            where = f"{self.place}: "
+        return where + self.message.replace("\n", " ")
+
+
+class InputFormatError(QualcodeError):
+    """A transcript, codings or cases file that cannot be read as its format says."""
+
+
+class CodebookError(QualcodeError):
+    """A codebook that is malformed or inconsistent."""
+
+
+class CodingsError(QualcodeError):
+    """A codings table that names unknown codes or documents, or offsets outside a document."""
+
+
+class OutputExistsError(QualcodeError):
+    """A write that would replace an existing file without ``force``."""
+
+
+class ModelError(QualcodeError):
+    """A trained model file that cannot be loaded, or a coder used before it is fitted."""
+
+
+def _display_path(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # different drive on Windows
+        return path
+    return path if rel.startswith("..") else rel
