@@ -217,6 +217,21 @@ class Codebook:
             cur = self[cur].parent
         return out
 
+    def ancestor_at(self, code_id: str, depth: int) -> str:
+        """The code's ancestor at ``depth`` (0 = top level); the code itself when it is shallower.
+
+        >>> Codebook.from_dict({"codes": [{"id": "a", "name": "A", "children": [
+        ...     {"id": "a.b", "name": "B", "children": [{"id": "a.b.c", "name": "C"}]}]}]}
+        ... ).ancestor_at("a.b.c", 1)
+        'a.b'
+        """
+        chain = [code_id] + self.ancestors(code_id)  # self, parent, ..., root
+        return chain[max(len(chain) - 1 - depth, 0)]
+
+    def rollup(self, depth: int) -> dict[str, str]:
+        """Map every code id to its ancestor at ``depth`` (see :meth:`ancestor_at`)."""
+        return {cid: self.ancestor_at(cid, depth) for cid in self._codes}
+
     def leaves(self) -> list[str]:
         return [c.id for c in self if not c.children]
 

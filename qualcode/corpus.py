@@ -21,7 +21,7 @@ import pandas as pd
 
 from .errors import InputFormatError, QualcodeError
 from .readers import Source, Turn, read_source, supported_suffixes
-from .readers.plain import declared_speakers, parse_turns
+from .readers.plain import DEFAULT_INTERVIEWER, declared_speakers, parse_turns
 
 UNITS = ("turn", "paragraph", "sentence")
 SEGMENT_COLUMNS = [
@@ -30,7 +30,6 @@ SEGMENT_COLUMNS = [
 ]
 #: front-matter keys that describe the document (interview) rather than the case.
 DOCUMENT_KEYS = {"case", "interviewer", "interviewers", "speakers", "language", "date", "title", "source"}
-_DEFAULT_INTERVIEWER = re.compile(r"^(?:interviewer\b.*|interviewer\d*|int|i|q|moderator\b.*)$", re.IGNORECASE)
 _SKIP_NAMES = {"cases.csv", "cases.xlsx"}
 _PARA_SPLIT = re.compile(r"\n[ \t]*\n")
 
@@ -253,7 +252,7 @@ def _build(sources: list[Source], cases_table: pd.DataFrame | None, *, unit: str
             ca[key] = value
         interviewer_labels = declared_interviewers(attrs)
         turns = src.turns if src.turns is not None else parse_turns(
-            src.text, speakers=declared_speakers(attrs))
+            src.text, speakers=declared_speakers(attrs), interviewers=interviewer_labels)
         for i, t in enumerate(turns, start=1):
             if not (0 <= t.start <= t.end <= len(src.text)):
                 raise InputFormatError(f"turn {i} has offsets {t.start}-{t.end} outside the text",
@@ -297,7 +296,7 @@ def declared_interviewers(attrs: Mapping) -> set[str] | None:
 def _is_interviewer(speaker: str, labels: set[str] | None) -> bool:
     if labels is not None:
         return speaker in labels
-    return bool(speaker) and bool(_DEFAULT_INTERVIEWER.match(speaker.strip()))
+    return bool(speaker) and bool(DEFAULT_INTERVIEWER.match(speaker.strip()))
 
 
 def _merge_cases(case_attrs: dict[str, dict], table: pd.DataFrame | None, path) -> pd.DataFrame:

@@ -9,8 +9,10 @@ The rules (DESIGN.md, "Transcript text file"):
   (``[00:12:31]``, ``00:12:31``, ``(12:31)``). Following lines without a label continue the turn;
   a label alone on its line starts a turn whose words follow on the next lines.
 * A candidate label counts as a speaker when it starts at least two lines, or the front matter
-  names it (``interviewer:``, ``speakers:``), or it carries a timestamp. This keeps a line such as
-  ``Note: ...`` inside a turn from being read as a new speaker.
+  names it (``interviewer:``, ``speakers:``), or it carries a timestamp, or it is an interviewer
+  label (``Interviewer``, ``I``, ``Q``, ...), or it is the first label after an interviewer's
+  turn (an answer). This keeps a line such as ``Note: ...`` inside a turn from being read as a
+  new speaker.
 * A text without speakers is one speaker (``""``), with one turn per paragraph (blank-line
   separated).
 """
@@ -34,6 +36,9 @@ _LINE_RE = re.compile(
     r"(?=[ \t]|$)"
 )
 _MAX_LABEL_WORDS = 5
+#: speaker labels marked as interviewer when the front matter names none.
+DEFAULT_INTERVIEWER = re.compile(
+    r"^(?:interviewer\b.*|interviewer\d*|int|i|q|moderator\b.*)$", re.IGNORECASE)
 _PARA_SPLIT = re.compile(r"\n[ \t]*\n")
 
 
@@ -110,20 +115,33 @@ def _span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def parse_turns(text: str, *, speakers: set[str] | None = None) -> list[Turn]:
-    """Find speaker turns in ``text`` (see the module docstring for the rules)."""
+def parse_turns(text: str, *, speakers: set[str] | None = None,
+                interviewers: set[str] | None = None) -> list[Turn]:
+    """Find speaker turns in ``text`` (see the module docstring for the rules).
+
+    ``speakers`` are labels known to be speakers; ``interviewers`` the interviewer labels (default:
+    :data:`DEFAULT_INTERVIEWER`).
+    """
     speakers = set(speakers or ())
+
+    def is_interviewer(label: str) -> bool:
+        if interviewers is not None:
+            return label in interviewers
+        return bool(DEFAULT_INTERVIEWER.match(label))
+
     candidates = []  # (line start, match, label)
     for pos, line in _lines(text):
         found = _label_match(line)
         if found is not None:
             candidates.append((pos, *found))
     counts = Counter(label for _, _, label in candidates)
-    accepted = [
-        (pos, m, label)
-        for pos, m, label in candidates
-        if counts[label] >= 2 or label in speakers or m.group("ts")
-    ]
+    accepted = []
+    after_interviewer = False
+    for pos, m, label in candidates:
+        if (counts[label] >= 2 or label in speakers or m.group("ts") or is_interviewer(label)
+                or after_interviewer):
+            accepted.append((pos, m, label))
+            after_interviewer = is_interviewer(label)
     if not accepted:
         return paragraph_turns(text)
 

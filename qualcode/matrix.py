@@ -1,0 +1,243 @@
+"""Cross-case analysis: case x code tables, the strategy-by-case matrix (Table 4 layout),
+code x attribute, co-occurrence within segments, and framework matrices with quotes.
+
+All functions take the corpus and a codings table (DESIGN.md contracts). Codings are mapped onto
+the corpus's *codable* segments (interviewer turns excluded) by overlap of at least one character
+(:func:`qualcode.codings.assign_segments`); a segment coded several times with one code (by
+several codings or coders) counts once. Pass ``coder=`` to use one coder's codings only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .codings import assign_segments
+from .errors import CodingsError
+
+
+def coded_segments(corpus, codings: pd.DataFrame, *, coder: str | None = None, codebook=None,
+                   depth: int | None = None) -> pd.DataFrame:
+    """One row per (codable segment, code): ``document, segment, case, code, start, end, text,
+    quote, coders``.
+
+    ``quote`` is the coded passage (the union of the codings' spans clipped to the segment),
+    ``coders`` the coders who applied the code there. With ``codebook`` and ``depth``, codes are
+    rolled up to their ancestor at that depth (e.g. depth 1: ``process.planning.tasks`` ->
+    ``process.planning``).
+    """
+    c = codings
+    if coder is not None:
+        if coder not in set(c["coder"]):
+            raise CodingsError(f"no codings by coder {coder!r} (coders: {', '.join(sorted(set(c['coder'])))})")
+        c = c[c["coder"] == coder]
+    if codebook is not None and depth is not None:
+        c = c.assign(code=c["code"].map(codebook.rollup(depth)).fillna(c["code"]))
+    seg = corpus.codable_segments()
+    hits = assign_segments(c[["document", "start", "end", "code", "coder"]], seg)
+    cols = ["document", "segment", "case", "code", "start", "end", "text", "quote", "coders"]
+    if hits.empty:
+        return pd.DataFrame(columns=cols)
+    hits["q_start"] = np.maximum(hits["start"], hits["seg_start"])
+    hits["q_end"] = np.minimum(hits["end"], hits["seg_end"])
+    grouped = hits.groupby(["document", "segment", "code"], sort=False).agg(
+        q_start=("q_start", "min"), q_end=("q_end", "max"),
+        coders=("coder", lambda x: ", ".join(sorted(set(x))))).reset_index()
+    meta = seg[["document", "segment", "case", "start", "end", "text"]]
+    out = grouped.merge(meta, on=["document", "segment"], how="left")
+    out["quote"] = [corpus.text(d)[s:e].strip() for d, s, e in
+                    zip(out["document"], out["q_start"], out["q_end"])]
+    return out[cols]
+
+
+def _cases(corpus, cases=None, where: dict | None = None) -> list[str]:
+    table = corpus.cases
+    if where:
+        for key, value in where.items():
+            if key not in table.columns:
+                raise CodingsError(f"no case attribute {key!r} (attributes: "
+                                   f"{', '.join(c for c in table.columns if c != 'case')})")
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            table = table[table[key].isin([str(v) for v in values])]
+    names = list(table["case"])
+    if cases is not None:
+        unknown = [c for c in cases if c not in set(corpus.cases["case"])]
+        if unknown:
+            raise CodingsError(f"unknown case {unknown[0]!r}")
+        names = [c for c in names if c in set(cases)]
+    return names
+
+
+def case_by_code(corpus, codings: pd.DataFrame, *, codes: list[str] | None = None,
+                 coder: str | None = None, value: str = "segments", codebook=None,
+                 depth: int | None = None, cases=None, where: dict | None = None) -> pd.DataFrame:
+    """Cases x codes: the number of coded segments (``value="segments"``) or 0/1 presence
+    (``value="presence"``). Every case of the corpus is a row, zero rows included."""
+    if value not in ("segments", "presence"):
+        raise ValueError("value must be 'segments' or 'presence'")
+    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth)
+    if codes is None:
+        codes = sorted(set(cs["code"]))
+    names = _cases(corpus, cases, where)
+    counts = pd.crosstab(cs["case"], cs["code"]) if len(cs) else pd.DataFrame()
+    table = counts.reindex(index=names, columns=codes, fill_value=0).astype(int)
+    table.index.name, table.columns.name = "case", None
+    return (table > 0).astype(int) if value == "presence" else table
+
+
+@dataclass
+class StrategyMatrix:
+    """The strategy-by-case result.
+
+    ``counts``: cases x strategies, coded segments; ``shows``: cases x strategies, bool (the
+    threshold met); ``hybrid``: case -> bool (two or more strategies); ``associated``: strategy ->
+    Table 4's "Associated firms" list (``"Alpha*"`` marks a hybrid); ``published``: the same list
+    from the codebook's ``associated_firms`` property, where it has one.
+    """
+
+    counts: pd.DataFrame
+    shows: pd.DataFrame
+    hybrid: pd.Series
+    associated: dict[str, list[str]]
+    published: dict[str, list[str]] = field(default_factory=dict)
+    min_segments: int = 2
+    min_share: float = 0.0
+
+    def table(self) -> pd.DataFrame:
+        """Cases x strategies with ``x`` where a case shows a strategy (``x*`` when hybrid),
+        the segment counts in brackets, and a ``strategies`` summary column."""
+        rows = []
+        for case in self.counts.index:
+            row = {"case": case}
+            for s in self.counts.columns:
+                mark = ("x*" if self.hybrid[case] else "x") if self.shows.loc[case, s] else ""
+                row[s] = f"{mark} ({self.counts.loc[case, s]})".strip()
+            row["strategies"] = ", ".join(_short(s) for s in self.counts.columns if self.shows.loc[case, s])
+            row["hybrid"] = bool(self.hybrid[case])
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def associated_row(self) -> pd.DataFrame:
+        """Table 4's last row: one column per strategy, firms separated by spaces."""
+        return pd.DataFrame([{s: " ".join(v) for s, v in self.associated.items()}],
+                            index=["Associated firms (* hybrid strategy)"])
+
+    def compare(self) -> pd.DataFrame:
+        """Derived versus published, one row per (strategy, case) in either: ``published``,
+        ``derived`` (``yes``, ``yes*`` for hybrid, ``no``) and ``agrees``."""
+        rows = []
+        for s, pub in self.published.items():
+            pub_map = {_name(x): x.endswith("*") for x in pub}
+            der_map = {_name(x): x.endswith("*") for x in self.associated.get(s, [])}
+            for case in list(self.counts.index):
+                p = "yes*" if pub_map.get(case) else ("yes" if case in pub_map else "no")
+                d = "yes*" if der_map.get(case) else ("yes" if case in der_map else "no")
+                if p == "no" and d == "no":
+                    continue
+                rows.append({"strategy": s, "case": case, "published": p, "derived": d,
+                             "agrees": p == d, "segments": int(self.counts.loc[case, s])})
+        return pd.DataFrame(rows, columns=["strategy", "case", "published", "derived", "agrees", "segments"])
+
+
+def _short(code_id: str) -> str:
+    return code_id.split(".")[-1]
+
+
+def _name(entry: str) -> str:
+    return entry.rstrip("*").strip()
+
+
+def strategy_by_case(corpus, codings: pd.DataFrame, codebook, *, coder: str | None = None,
+                     strategies: list[str] | None = None, min_segments: int = 2,
+                     min_share: float = 0.0, cases=None, where: dict | None = None) -> StrategyMatrix:
+    """Which strategies each case shows, hybrids marked as in Table 4 of Mero et al. (2023).
+
+    A case *shows* a strategy when at least ``min_segments`` of its codable segments are coded
+    with the strategy (or a code below it) **and** those segments are at least ``min_share`` of
+    all its strategy-coded segments. Two or more strategies make the case a hybrid (``*``).
+    ``strategies`` defaults to the children of ``strategy`` in the codebook. ``where`` keeps
+    cases by attribute, e.g. ``{"group": "B2B firm"}`` (Table 4 lists firms, not agencies).
+    """
+    if strategies is None:
+        if "strategy" not in codebook:
+            raise CodingsError("the codebook has no 'strategy' code; pass strategies=[...]")
+        strategies = codebook.children("strategy")
+    if min_segments < 1:
+        raise ValueError("min_segments must be at least 1")
+    roll = {}
+    for s in strategies:
+        for cid in codebook.descendants(s, include_self=True):
+            roll[cid] = s
+    c = codings[codings["code"].isin(roll)]
+    c = c.assign(code=c["code"].map(roll))
+    counts = case_by_code(corpus, c, codes=list(strategies), coder=coder, cases=cases, where=where)
+    total = counts.sum(axis=1).replace(0, np.nan)
+    share = counts.div(total, axis=0).fillna(0.0)
+    shows = (counts >= min_segments) & (share >= min_share)
+    hybrid = shows.sum(axis=1) >= 2
+    associated = {}
+    for s in strategies:
+        members = [case for case in counts.index if shows.loc[case, s]]
+        associated[s] = [c for c in members if not hybrid[c]] + [f"{c}*" for c in members if hybrid[c]]
+    published = {}
+    for s in strategies:
+        firms = codebook[s].properties.get("associated_firms")
+        if firms:
+            published[s] = [str(f).strip() for f in firms]
+    return StrategyMatrix(counts, shows, hybrid, associated, published, min_segments, min_share)
+
+
+def code_by_attribute(corpus, codings: pd.DataFrame, attribute: str, *, codes=None,
+                      coder: str | None = None, value: str = "cases", codebook=None,
+                      depth: int | None = None) -> pd.DataFrame:
+    """Attribute values x codes: how many cases with that value show the code
+    (``value="cases"``) or how many segments are coded (``value="segments"``).
+    Column ``n_cases`` gives the number of cases per value."""
+    if attribute not in corpus.cases.columns:
+        raise CodingsError(f"no case attribute {attribute!r} (attributes: "
+                           f"{', '.join(c for c in corpus.cases.columns if c != 'case')})")
+    per_case = case_by_code(corpus, codings, codes=codes, coder=coder, codebook=codebook, depth=depth,
+                            value="presence" if value == "cases" else "segments")
+    lookup = dict(zip(corpus.cases["case"], corpus.cases[attribute]))
+    attr = pd.Series([lookup.get(c, "") for c in per_case.index], index=per_case.index).fillna("")
+    table = per_case.groupby(attr.values).sum()
+    table.insert(0, "n_cases", attr.value_counts().reindex(table.index).astype(int))
+    table.index.name = attribute
+    return table
+
+
+def cooccurrence(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None = None,
+                 codebook=None, depth: int | None = None) -> pd.DataFrame:
+    """Codes x codes: the number of codable segments coded with both (diagonal: with the code)."""
+    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth)
+    if codes is None:
+        codes = sorted(set(cs["code"]))
+    key = cs["document"].astype(str) + "\x00" + cs["segment"].astype(str)
+    ind = pd.crosstab(key, cs["code"]).reindex(columns=codes, fill_value=0).clip(upper=1)
+    m = ind.T.to_numpy() @ ind.to_numpy()
+    return pd.DataFrame(m, index=pd.Index(codes, name="code"), columns=codes)
+
+
+def framework(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None = None,
+              max_quotes: int = 3, max_chars: int = 300, codebook=None, depth: int | None = None,
+              cases=None, where: dict | None = None) -> pd.DataFrame:
+    """A framework matrix: cases x codes, each cell the coded passages (up to ``max_quotes``,
+    each cut at ``max_chars``) with their place as ``[document #segment]``; empty where uncoded."""
+    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth)
+    if codes is None:
+        codes = sorted(set(cs["code"]))
+    names = _cases(corpus, cases, where)
+    table = pd.DataFrame("", index=pd.Index(names, name="case"), columns=codes)
+    for (case, code), grp in cs.groupby(["case", "code"], sort=False):
+        if case not in table.index or code not in table.columns:
+            continue
+        quotes = []
+        for r in grp.head(max_quotes).itertuples(index=False):
+            q = r.quote if len(r.quote) <= max_chars else r.quote[: max_chars - 1].rstrip() + "…"
+            quotes.append(f"“{q}” [{r.document} #{r.segment}]")
+        more = len(grp) - max_quotes
+        if more > 0:
+            quotes.append(f"(+{more} more)")
+        table.loc[case, code] = "\n".join(quotes)
+    return table
