@@ -54,6 +54,7 @@ def _register() -> None:
     # Each command module adds its commands to ``main`` when imported.
     from . import commands_corpus  # noqa: F401  (load, demo)
     from . import commands_codebook  # noqa: F401  (codebook validate|show|export)
+    from . import commands_matrix  # noqa: F401  (matrix)
     # -- further command modules are imported here --
 
 

@@ -1,0 +1,62 @@
+"""The HTML report: self-contained, escaped, and showing the numbers it is given."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import qualcode as qc
+from qualcode import matrix, report
+
+TEXTS = {"a": "Interviewer: q\nAnna: we do podcasts\nInterviewer: q2\n"
+              "Anna: we trust our experts <script>alert(1)</script>",
+         "b": "Interviewer: q\nBen: customer references\nInterviewer: q\nBen: testimonials help"}
+CB = qc.Codebook.from_dict({"name": "T", "codes": [
+    {"id": "strategy", "name": "Strategies", "children": [
+        {"id": "strategy.content_based", "name": "Content", "properties": {"associated_firms": ["A"]}},
+        {"id": "strategy.reference_based", "name": "Reference", "properties": {"associated_firms": ["A*", "B"]}}]},
+    {"id": "dimension", "name": "Dimensions", "children": [
+        {"id": "dimension.attributes", "name": "Attributes", "children": [
+            {"id": "dimension.attributes.trustworthiness", "name": "Trustworthiness"}]}]},
+]})
+
+
+@pytest.fixture()
+def data():
+    c = qc.Corpus.from_texts(TEXTS, cases={"a": "A", "b": "B"})
+    seg = c.codable_segments().reset_index(drop=True)
+    rows = [(seg.document[i], seg.start[i], seg.end[i], code, "C1") for i, code in
+            [(0, "strategy.content_based"), (1, "dimension.attributes.trustworthiness"),
+             (2, "strategy.reference_based"), (3, "strategy.reference_based")]]
+    cod = pd.DataFrame(rows, columns=["document", "start", "end", "code", "coder"])
+    sm = matrix.strategy_by_case(c, cod, CB, min_segments=1)
+    agreement = pd.DataFrame({"code": ["strategy.content_based"], "n_units": [4],
+                              "percent_agreement": [0.75], "kappa": [0.5]})
+    return report.ReportData(c, CB, cod, title="Test <study>", strategy=sm, agreement=agreement,
+                             evaluation_summary={"overall kappa": 0.4213})
+
+
+def test_report_is_self_contained_and_escaped(data):
+    html = report.render_report(data)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html   # the quote, escaped, in Table 2
+    assert "<title>Test &lt;study&gt;</title>" in html
+    assert not re.search(r"(src|href)=\"https?://", html)      # nothing loaded from the network
+    assert "<link" not in html
+
+
+def test_report_shows_given_numbers_and_differences(data):
+    html = report.render_report(data)
+    assert "0.750" in html and "0.500" in html and "0.421" in html
+    # derived: A content (1 seg), B reference (2 seg) -> no hybrid; published A* under reference
+    assert "(1 of 3 firm assignments)" in html
+    assert html.count('class="differs"') == 1
+    assert "Trustworthiness" in html and "we trust our experts" in html
+
+
+def test_write_report_no_overwrite(tmp_path, data):
+    out = report.write_report(data, tmp_path / "r.html")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(qc.OutputExistsError):
+        report.write_report(data, tmp_path / "r.html")
