@@ -368,6 +368,8 @@ def _sentence_spans(texts: list[str], nlp) -> list[list[tuple[int, int]]]:
         spans = []
         for sent in doc.sents:
             s, e = sent.start_char, sent.end_char
+            while s < e and doc.text[s].isspace():  # a sentence after a line break starts with it
+                s += 1
             while e > s and doc.text[e - 1].isspace():
                 e -= 1
             if s < e:

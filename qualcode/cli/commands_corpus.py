@@ -7,7 +7,7 @@ import click
 
 from .. import corpus as corpus_mod
 from ..codebook import Codebook
-from ..fileio import write_dataframe
+from ..fileio import check_writable, write_dataframe
 from . import main
 from .common import bundled, echo_table
 
@@ -28,6 +28,9 @@ from .common import bundled, echo_table
 def load_cmd(transcripts, cases, unit, interviewer, output, cases_output, force):
     """Load transcripts (a folder or files: txt, md, docx, odt, pdf, vtt, srt, csv, tsv, xlsx)
     and print a summary of documents, speakers and segments."""
+    for out in (output, cases_output):
+        if out is not None:
+            check_writable(out, force=force)  # refuse before the work, so the error is one line
     path = transcripts[0] if len(transcripts) == 1 else list(transcripts)
     corpus = corpus_mod.load_transcripts(path, cases=cases, unit=unit,
                                          interviewer=list(interviewer) or None)

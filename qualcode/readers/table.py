@@ -1,0 +1,162 @@
+"""Transcripts as tables: ``.csv``, ``.tsv`` and ``.xlsx`` (first sheet), one row per turn.
+
+The rules:
+
+* Row 1 is the header. Column names are matched case-insensitively, ignoring surrounding spaces:
+
+  - ``text`` (required; ``utterance``, ``transcript`` or ``content`` are accepted instead, in that
+    order of preference): what was said;
+  - ``speaker`` (optional; default ``""``);
+  - ``document`` (optional): several documents in one file, in order of first appearance;
+    without it the whole file is one document named after the file's stem;
+  - ``case`` (optional): the document's case; all rows of a document must agree;
+  - ``start`` (or ``time``, ``timestamp``) and ``end``: seconds (``75.5`` or ``75,5``) or ``hh:mm:ss`` /
+    ``mm:ss`` with optional fractions (``00:01:15.5``). The start value is also kept as written in
+    the ``timestamp`` column.
+
+  Other columns are ignored.
+* Rows whose text is empty are skipped. Rows are not merged: one row is one turn, even when the
+  same speaker has two rows in a row.
+* Each document's text is laid out like a subtitle file's: ``Speaker: text`` per turn, turns
+  separated by a blank line; a turn's offsets cover the text only.
+* A ``.csv`` whose header has no text column but splits on ``;`` (as a European Excel writes it)
+  is read with ``;``. Errors name the file and the row (the header is row 1).
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputFormatError
+from ..fileio import read_text
+from . import Source
+from .subtitles import CP1252_WARNING, Utterance, build_source
+
+TEXT_COLUMNS = ("text", "utterance", "transcript", "content")
+START_COLUMNS = ("start", "time", "timestamp")
+_CLOCK_RE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)$")
+
+
+def read_table(path: Path) -> list[Source]:
+    """Read a csv/tsv/xlsx transcript table into one Source per document (see module docstring)."""
+    path = Path(path)
+    df, encoding = _read_frame(path)
+    columns = {str(c).strip().lower(): c for c in df.columns}
+    text_col = next((columns[c] for c in TEXT_COLUMNS if c in columns), None)
+    if text_col is None:
+        raise InputFormatError(
+            f"no text column (found: {', '.join(map(str, df.columns)) or 'none'}); "
+            "name the column with what was said 'text' (or utterance, transcript, content)",
+            file=path, place="row 1")
+    speaker_col = columns.get("speaker")
+    doc_col = columns.get("document")
+    case_col = columns.get("case")
+    start_col = next((columns[c] for c in START_COLUMNS if c in columns), None)
+    end_col = columns.get("end")
+
+    docs: dict[str, list[Utterance]] = {}
+    doc_case: dict[str, tuple[str, int]] = {}
+    for i, rec in enumerate(df.to_dict("records")):
+        row = i + 2
+        text = _cell(rec[text_col])
+        if not text.strip():
+            continue
+        if doc_col is not None:
+            doc = _cell(rec[doc_col]).strip()
+            if not doc:
+                raise InputFormatError("the document column is empty; fill it in on every row",
+                                       file=path, place=f"row {row}")
+        else:
+            doc = path.stem
+        if case_col is not None:
+            case = _cell(rec[case_col]).strip()
+            if doc in doc_case and case != doc_case[doc][0]:
+                raise InputFormatError(
+                    f"document {doc!r} has case {case!r} here but {doc_case[doc][0]!r} in row "
+                    f"{doc_case[doc][1]}; one document belongs to one case", file=path,
+                    place=f"row {row}")
+            doc_case.setdefault(doc, (case, row))
+        stamp = _cell(rec[start_col]).strip() if start_col is not None else ""
+        start = _seconds(stamp, column=start_col, path=path, row=row)
+        end = _seconds(_cell(rec[end_col]).strip() if end_col is not None else "",
+                       column=end_col, path=path, row=row)
+        speaker = " ".join(_cell(rec[speaker_col]).split()) if speaker_col is not None else ""
+        docs.setdefault(doc, []).append(
+            Utterance(speaker, text.strip(), stamp, start, end))
+    if not docs:
+        raise InputFormatError("no rows with text; the table is empty", file=path)
+    sources = []
+    for doc, utterances in docs.items():
+        attrs = {"case": doc_case[doc][0]} if doc in doc_case and doc_case[doc][0] else {}
+        sources.append(build_source(utterances, name=doc, path=path, fmt=path.suffix.lower()[1:],
+                                    merge=False, attributes=attrs, encoding=encoding))
+    if encoding == "cp1252":  # report it once per file, not once per document
+        for s in sources[1:]:
+            s.warnings = [w for w in s.warnings if w != CP1252_WARNING]
+    return sources
+
+
+def _read_frame(path: Path) -> tuple[pd.DataFrame, str | None]:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        if not zipfile.is_zipfile(path):
+            raise InputFormatError("not an .xlsx workbook (not a zip archive); save it again from "
+                                   "your spreadsheet program as .xlsx", file=path)
+        try:
+            df = pd.read_excel(path, dtype=str, sheet_name=0, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+            raise InputFormatError(f"cannot read the workbook ({type(exc).__name__}: {exc})",
+                                   file=path) from None
+        return df, None
+    text, encoding = read_text(path)
+    if not text.strip():
+        raise InputFormatError("empty file", file=path)
+    sep = "\t" if suffix == ".tsv" else ","
+    df = _parse_csv(text, sep, path)
+    if sep == "," and not _has_text_column(df) and ";" in text.split("\n", 1)[0]:
+        df = _parse_csv(text, ";", path)
+    return df, encoding
+
+
+def _parse_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        message = " ".join(str(exc).split())
+        m = re.search(r"line (\d+)", message)
+        place = f"row {m.group(1)}" if m else None
+        raise InputFormatError(f"cannot read the table ({message})", file=path, place=place) from None
+
+
+def _has_text_column(df: pd.DataFrame) -> bool:
+    return any(str(c).strip().lower() in TEXT_COLUMNS for c in df.columns)
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _seconds(value: str, *, column, path: Path, row: int) -> float | None:
+    """Seconds from ``"75.5"`` or ``"00:01:15.5"``; None for an empty cell."""
+    if not value:
+        return None
+    try:  # a decimal comma ("1,5") is how European spreadsheets write seconds
+        number = float(value.replace(",", ".") if re.fullmatch(r"\d+,\d+", value) else value)
+    except ValueError:
+        number = None
+    if number is not None and math.isfinite(number) and number >= 0:
+        return number
+    m = _CLOCK_RE.match(value)
+    if number is not None or m is None:
+        raise InputFormatError(
+            f"{column!s} value {value!r} is not a time; write seconds (75.5) or hh:mm:ss (00:01:15)",
+            file=path, place=f"row {row}")
+    hours, minutes, seconds = m.group(1), m.group(2), m.group(3).replace(",", ".")
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
