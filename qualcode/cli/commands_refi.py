@@ -1,0 +1,123 @@
+"""``qualcode import`` (a REFI-QDA project into files) and ``qualcode export`` (to .qdpx / .qdc)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+import yaml
+
+from ..errors import OutputExistsError, QualcodeError
+from ..fileio import write_bytes, write_dataframe, write_text
+from . import main
+
+
+def _refi():
+    from .. import refi  # imported when a command runs, so `qualcode --help` stays fast
+
+    return refi
+
+
+@main.command("import")
+@click.argument("project", type=click.Path(path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), required=True,
+              help="Folder to write into: transcripts/ (one .txt per document with 'case:' front "
+                   "matter, plus cases.csv), codings.csv, codebook.yaml and notes.csv.")
+@click.option("--offsets", type=click.Choice(["auto", "codepoint", "codepoint-lf", "utf16", "utf16-lf"]),
+              default="auto", show_default=True,
+              help="How the producing tool counted positions: auto (detect from the tool and check "
+                   "every selection), codepoint (the spec), utf16 (NVivo), or -lf for a CRLF counted "
+                   "as one character.")
+@click.option("--force", is_flag=True, help="Replace files that already exist in the output folder.")
+def import_cmd(project, output_dir, offsets, force):
+    """Import a REFI-QDA project (.qdpx, or a loose .qde) from NVivo, ATLAS.ti, MAXQDA, QualCoder
+    or Taguette: documents, codebook, codings, cases; print what was imported and what was skipped."""
+    refi = _refi()
+    p = refi.read_qdpx(project, offsets=offsets)
+    docs = [] if p.corpus is None else p.corpus.document_ids
+    out = Path(output_dir)
+    tdir = out / "transcripts"
+    planned: list[tuple[Path, object]] = []
+    for d in docs:
+        target = tdir / f"{d}.txt"
+        if target.parent != tdir:  # document ids are file-name safe; this is a second guard
+            raise QualcodeError(f"document id {d!r} is not a safe file name", file=project)
+        case = str(p.corpus.documents.set_index("document").loc[d, "case"])
+        front = yaml.safe_dump({"case": case}, allow_unicode=True, sort_keys=False)
+        planned.append((target, f"---\n{front}---\n{p.corpus.text(d)}"))
+    if docs:
+        planned.append((tdir / "cases.csv", p.cases.fillna("")))
+    planned.append((out / "codings.csv", p.codings))
+    planned.append((out / "codebook.yaml", p.codebook.to_yaml()))
+    if len(p.notes):
+        planned.append((out / "notes.csv", p.notes))
+    if not force:
+        for target, _ in planned:
+            if target.exists():
+                raise OutputExistsError("already exists; pass --force to replace it", file=target)
+    for target, content in planned:
+        if isinstance(content, pd.DataFrame):
+            write_dataframe(content, target, force=force)
+        else:
+            write_text(target, content, force=force)
+
+    s = p.summary()
+    coders = ", ".join(sorted(p.codings["coder"].unique())) if len(p.codings) else "none"
+    click.echo(f"Imported {project} (origin: {p.origin or 'unknown'}; positions counted as "
+               f"{p.offsets}: {p.offsets_reason})")
+    click.echo(f"  {s['documents']} documents, {s['codes']} codes, {s['codings']} codings "
+               f"(coders: {coders}), {s['cases']} cases, {s['notes']} notes")
+    for w in p.warnings:
+        click.echo(f"  skipped or changed: {w}")
+    if not p.warnings:
+        click.echo("  nothing skipped")
+    click.echo(f"Written to {out}: " + ", ".join(
+        str(t.relative_to(out)) for t, _ in planned if t.parent != tdir or t.name == "cases.csv"))
+    if docs:
+        click.echo(f"  and {len(docs)} transcript(s) in {tdir}; load them with: qualcode load {tdir}")
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["qdpx", "qdc"]), default=None,
+              help="What to write: a REFI-QDA project (qdpx) or codebook (qdc). Default: the "
+                   "output file's suffix.")
+@click.option("--transcripts", type=click.Path(path_type=Path), default=None,
+              help="Transcripts folder or file (required for qdpx); a cases.csv in the folder is used.")
+@click.option("--cases", type=click.Path(path_type=Path), default=None,
+              help="Cases file (csv/xlsx): column 'case' plus attributes, exported as Cases and Variables.")
+@click.option("--codebook", type=click.Path(path_type=Path), required=True,
+              help="Codebook (.yaml, .qdc or .qdpx).")
+@click.option("--codings", type=click.Path(path_type=Path), multiple=True,
+              help="Codings file (csv/xlsx/qdpx); repeat for several coders.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The .qdpx or .qdc file to write.")
+@click.option("--name", default=None, help="Project name written into the .qdpx (default: the codebook's).")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, force):
+    """Export transcripts, codebook and codings as a REFI-QDA .qdpx project, or the codebook as a
+    .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
+    from ..codebook import Codebook
+    from ..codings import read_codings
+    from ..corpus import load_transcripts
+
+    refi = _refi()
+    fmt = fmt or output.suffix.lower().lstrip(".")
+    if fmt not in ("qdpx", "qdc"):
+        raise click.ClickException(f"{output}: cannot tell the format from the suffix; pass "
+                                   "--format qdpx or --format qdc")
+    cb = Codebook.load(codebook)
+    if fmt == "qdc":
+        refi.write_qdc(cb, output, force=force)
+        click.echo(f"{len(cb)} codes written to {output}")
+        return
+    if transcripts is None:
+        raise click.ClickException("--transcripts is required for a .qdpx export")
+    corpus = load_transcripts(transcripts, cases=cases)
+    frames = [read_codings(f, corpus=corpus, codebook=cb) for f in codings]
+    df = pd.concat(frames, ignore_index=True) if frames else None
+    data = refi.qdpx_bytes(corpus, cb, df, name=name)
+    write_bytes(output, data, force=force)
+    n = 0 if df is None else len(df)
+    coders = 0 if df is None else df["coder"].nunique()
+    click.echo(f"{output}: {len(corpus.document_ids)} documents, {len(cb)} codes, {n} codings by "
+               f"{coders} coder(s), {len(corpus.cases)} cases")

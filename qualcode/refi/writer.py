@@ -1,0 +1,260 @@
+"""Write qualcode projects as REFI-QDA .qdpx archives and codebooks as .qdc files.
+
+What is written (each checked against the official XSDs in the tests):
+
+* ``project.qde`` (UTF-8, no BOM, XML declaration) with children in schema order: Users (one per
+  coder), CodeBook (the code tree; ``isCodable`` always given), Variables (one ``Text`` variable per
+  case attribute), Cases (with their VariableValues and a SourceRef per document), Sources (one
+  TextSource per document, a PlainTextSelection per coded range with one Coding per code and
+  coder, ``creatingUser`` set), Notes (one note named ``qualcode`` holding what REFI-QDA has no
+  place for: exact code ids, inclusion/exclusion rules, keywords, examples, properties);
+* ``sources/<GUID>.txt``: the document text, UTF-8 without BOM, LF line endings. Positions count
+  code points, as the spec says.
+
+GUIDs are upper case and derived (uuid5 of a fixed namespace and a stable key: the code id, the
+document id, the range, ...), a code's ``properties["refi_guid"]`` is reused when present, and
+the zip entries carry a fixed date, so exporting the same project twice gives identical bytes.
+Codings are exported whatever their ``method``; ``score`` and ``method`` have no REFI-QDA field.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import CodebookError, CodingsError
+from ..fileio import atomic_path
+from .codes import GUID_RE, derived_guid, parse_color
+from .reader import META_KEY, META_NOTE_NAME
+
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+ORIGIN = f"qualcode {__version__}"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_META_FIELDS = ("inclusion", "exclusion", "source", "keywords", "exclude_keywords", "examples")
+
+
+def _clean(text) -> str:
+    """Text XML 1.0 can carry (control characters removed)."""
+    return _XML_BAD.sub("", "" if text is None else str(text))
+
+
+class _Builder:
+    def __init__(self, ns: str):
+        self.ns = ns
+
+    def el(self, parent, tag: str, attrs: dict | None = None, text: str | None = None):
+        attrs = {k: _clean(v) for k, v in (attrs or {}).items() if v is not None}
+        if parent is None:  # plain names plus an xmlns attribute: ET cannot mix a default
+            e = ET.Element(tag, {"xmlns": self.ns, **attrs})  # namespace with plain attributes
+        else:
+            e = ET.SubElement(parent, tag, attrs)
+        if text is not None:
+            e.text = _clean(text)
+        return e
+
+    def tostring(self, root) -> bytes:
+        ET.indent(root, space="  ")
+        body = ET.tostring(root, encoding="unicode")
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+def _code_guids(codebook) -> dict[str, str]:
+    """code id -> GUID: the imported REFI GUID when there is one, else derived from the id."""
+    out, seen = {}, set()
+    for c in codebook:
+        g = str((c.properties or {}).get("refi_guid") or "").strip().strip("{}").upper()
+        if not GUID_RE.match(g) or g in seen:
+            g = derived_guid("code", c.id)
+        seen.add(g)
+        out[c.id] = g
+    return out
+
+
+def _codes(b: _Builder, parent, codebook, guids: dict[str, str]) -> None:
+    def add(into, cid: str) -> None:
+        c = codebook[cid]
+        codable = (c.properties or {}).get("refi_codable", True) is not False
+        color = parse_color(c.color) if c.color else None
+        e = b.el(into, "Code", {"guid": guids[cid], "name": c.name or cid,
+                                "isCodable": "true" if codable else "false",
+                                "color": None if color is None else color.upper()})
+        if c.description:
+            b.el(e, "Description", text=c.description)
+        for ch in c.children:
+            add(e, ch)
+
+    for root_id in codebook.roots():
+        add(parent, root_id)
+
+
+def _metadata_note(codebook, guids) -> str:
+    codes = {}
+    for c in codebook:
+        d = {"id": c.id}
+        for key in _META_FIELDS:
+            if getattr(c, key):
+                d[key] = getattr(c, key)
+        props = {k: v for k, v in (c.properties or {}).items()
+                 if k not in ("refi_guid", "refi_codable", "refi_folder")}
+        if props:
+            d["properties"] = props
+        codes[guids[c.id]] = d
+    meta = {"name": codebook.name, "version": codebook.version,
+            "description": codebook.description, "codes": codes}
+    if codebook.references:
+        meta["references"] = codebook.references
+    return json.dumps({META_KEY: meta}, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+
+
+def _check_codings(codings: pd.DataFrame, corpus, codebook) -> pd.DataFrame:
+    if codings is None or len(codings) == 0:
+        return pd.DataFrame(columns=["document", "start", "end", "code", "coder", "memo"])
+    df = codings.copy()
+    missing = [c for c in ("document", "start", "end", "code", "coder") if c not in df.columns]
+    if missing:
+        raise CodingsError(f"codings lack column(s) {', '.join(missing)}")
+    docs = set(corpus.document_ids)
+    for i, r in enumerate(df.itertuples(index=False)):
+        if r.document not in docs:
+            raise CodingsError(f"coding of unknown document {r.document!r}", place=f"row {i + 2}")
+        n = len(corpus.text(r.document))
+        if not (0 <= int(r.start) < int(r.end) <= n):
+            raise CodingsError(f"offsets {r.start}-{r.end} are outside document {r.document!r} "
+                               f"(length {n})", place=f"row {i + 2}")
+        if r.code not in codebook:
+            raise CodingsError(f"unknown code id {r.code!r} (not in the codebook)", place=f"row {i + 2}")
+    if "memo" not in df.columns:
+        df["memo"] = ""
+    df["memo"] = df["memo"].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                                else str(v))
+    df["start"] = df["start"].astype("int64")
+    df["end"] = df["end"].astype("int64")
+    return df.drop_duplicates(["document", "start", "end", "code", "coder"])
+
+
+def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: str | None = None) -> bytes:
+    """The bytes of a .qdpx archive for ``corpus``, ``codebook`` and ``codings`` (see module doc)."""
+    df = _check_codings(codings, corpus, codebook)
+    b = _Builder(PROJECT_NS)
+    coders = sorted(df["coder"].astype(str).unique()) if len(df) else []
+    users = {c: derived_guid("user", c) for c in coders}
+    root = b.el(None, "Project", {"name": name or codebook.name or "qualcode project",
+                                  "origin": origin,
+                                  "creatingUserGUID": users[coders[0]] if coders else None})
+    if coders:
+        ue = b.el(root, "Users")
+        for c in coders:
+            b.el(ue, "User", {"guid": users[c], "name": c})
+    guids = _code_guids(codebook)
+    if len(codebook):
+        _codes(b, b.el(b.el(root, "CodeBook"), "Codes"), codebook, guids)
+
+    doc_ids = list(corpus.document_ids)
+    doc_guid = {d: derived_guid("document", d) for d in doc_ids}
+    cases = corpus.cases
+    attr_cols = [c for c in cases.columns if c != "case"]
+    var_guid = {a: derived_guid("variable", str(a)) for a in attr_cols}
+    if attr_cols:
+        ve = b.el(root, "Variables")
+        for a in attr_cols:
+            b.el(ve, "Variable", {"guid": var_guid[a], "name": str(a), "typeOfVariable": "Text"})
+    doc_case = dict(zip(corpus.documents["document"], corpus.documents["case"])) \
+        if len(corpus.documents) else {}
+    if len(cases):
+        ce = b.el(root, "Cases")
+        for rec in cases.to_dict("records"):
+            case = str(rec["case"])
+            e = b.el(ce, "Case", {"guid": derived_guid("case", case), "name": case})
+            for a in attr_cols:
+                v = rec.get(a)
+                if v is None or (isinstance(v, float) and math.isnan(v)):
+                    continue
+                vv = b.el(e, "VariableValue")
+                b.el(vv, "VariableRef", {"targetGUID": var_guid[a]})
+                b.el(vv, "TextValue", text=str(v))
+            for d in doc_ids:
+                if str(doc_case.get(d, d)) == case:
+                    b.el(e, "SourceRef", {"targetGUID": doc_guid[d]})
+
+    files: list[tuple[str, bytes]] = []
+    if doc_ids:
+        se = b.el(root, "Sources")
+        for d in doc_ids:
+            g = doc_guid[d]
+            src = b.el(se, "TextSource", {"guid": g, "name": d, "plainTextPath": f"internal://{g}.txt"})
+            files.append((f"sources/{g}.txt", corpus.text(d).encode("utf-8")))
+            part = df[df["document"] == d].sort_values(["start", "end", "code", "coder"], kind="stable")
+            for (start, end), sel in part.groupby(["start", "end"], sort=True):
+                key = f"{d}\x1f{start}\x1f{end}"
+                attrs = {"guid": derived_guid("selection", key), "startPosition": str(int(start)),
+                         "endPosition": str(int(end))}
+                sel_coders = sorted(sel["coder"].astype(str).unique())
+                if len(sel_coders) == 1:
+                    attrs["creatingUser"] = users[sel_coders[0]]
+                pe = b.el(src, "PlainTextSelection", attrs)
+                memos = list(dict.fromkeys(m for m in sel["memo"] if m))
+                if memos:
+                    b.el(pe, "Description", text="; ".join(memos))
+                for r in sel.itertuples(index=False):
+                    ck = f"{key}\x1f{r.code}\x1f{r.coder}"
+                    co = b.el(pe, "Coding", {"guid": derived_guid("coding", ck),
+                                             "creatingUser": users[str(r.coder)]})
+                    b.el(co, "CodeRef", {"targetGUID": guids[r.code]})
+    ne = b.el(root, "Notes")
+    note = b.el(ne, "Note", {"guid": derived_guid("note", META_NOTE_NAME), "name": META_NOTE_NAME})
+    b.el(note, "Description", text="qualcode metadata: code ids and fields REFI-QDA has no place "
+         "for. Safe to delete; qualcode then derives code ids from names.")
+    b.el(note, "PlainTextContent", text=_metadata_note(codebook, guids))
+
+    return _zip([("project.qde", b.tostring(root))] + files)
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+def write_qdpx(path, corpus, codebook, codings=None, *, force: bool = False, origin: str = ORIGIN,
+               name: str | None = None):
+    """Write a .qdpx project atomically (never replacing a file unless ``force``); return the path.
+
+    ``codings``: ``document, start, end, code, coder`` (+ optional ``memo``), code-point offsets
+    into ``corpus.text(document)``; codes must be in ``codebook``.
+    """
+    data = qdpx_bytes(corpus, codebook, codings, origin=origin, name=name)
+    with atomic_path(path, force=force) as tmp:
+        tmp.write_bytes(data)
+    return path
+
+
+def qdc_bytes(codebook, *, origin: str = ORIGIN) -> bytes:
+    """The bytes of a .qdc codebook (namespace ``urn:QDA-XML:codebook:1.0``)."""
+    if len(codebook) == 0:
+        raise CodebookError("the codebook has no codes; a .qdc needs at least one", file=codebook.path)
+    b = _Builder(CODEBOOK_NS)
+    root = b.el(None, "CodeBook", {"origin": origin})
+    _codes(b, b.el(root, "Codes"), codebook, _code_guids(codebook))
+    return b.tostring(root)
+
+
+def write_qdc(codebook, path, force: bool = False, *, origin: str = ORIGIN):
+    """Write a .qdc codebook atomically (never replacing a file unless ``force``); return the path."""
+    data = qdc_bytes(codebook, origin=origin)
+    with atomic_path(path, force=force) as tmp:
+        tmp.write_bytes(data)
+    return path
