@@ -55,6 +55,9 @@ def _register() -> None:
     from . import commands_corpus  # noqa: F401  (load, demo)
     from . import commands_codebook  # noqa: F401  (codebook validate|show|export)
     from . import commands_matrix  # noqa: F401  (matrix)
+    from . import commands_coding  # noqa: F401  (code, train, evaluate, next)
+    from . import commands_agree  # noqa: F401  (agree)
+    from . import commands_refi  # noqa: F401  (import, export: REFI-QDA .qdpx/.qdc)
     # -- further command modules are imported here --
 
 

@@ -1,0 +1,162 @@
+"""``qualcode agree``: intercoder agreement from two or more coders' codings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from .. import corpus as corpus_mod
+from ..agreement import units as agreement_units
+from ..codings import read_codings
+from ..errors import CodingsError
+from ..fileio import check_writable, write_dataframe
+from . import main
+from .common import echo_table
+
+_METRIC_COLUMNS = {
+    "percent_agreement": ("agreement", "percent_agreement", None),
+    "cohen_kappa": ("cohen_kappa", "cohen_kappa", "cohen_kappa"),
+    "fleiss_kappa": ("fleiss_kappa", "fleiss_kappa", None),
+    "krippendorff_alpha": ("alpha", "alpha", "alpha"),
+    "gwet_ac1": ("gwet_ac1", "gwet_ac1", None),
+    "brennan_prediger": ("bp", "brennan_prediger", None),
+}
+
+
+@main.command("agree")
+@click.argument("codings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--transcripts", "-t", required=True, type=click.Path(path_type=Path),
+              help="Folder (or file) of the transcripts the codings' offsets count into.")
+@click.option("--cases", type=click.Path(path_type=Path), default=None,
+              help="Cases file (csv/xlsx). Default: cases.csv in the transcripts folder.")
+@click.option("--codebook", type=click.Path(path_type=Path), default=None,
+              help="Codebook (yaml/qdc); codings naming codes outside it are an error.")
+@click.option("--unit", type=click.Choice(agreement_units.UNITS), default="segment",
+              show_default=True,
+              help="segment: each codable segment coded or not; character: each character "
+                   "(as NVivo); overlap: span matching with --threshold (as MAXQDA).")
+@click.option("--segment-unit", type=click.Choice(corpus_mod.UNITS), default="turn",
+              show_default=True, help="What a segment is when --unit segment: turn, paragraph "
+                                      "or sentence.")
+@click.option("--metric", "metrics", multiple=True, type=click.Choice(agreement_units.METRICS),
+              help="Coefficient to report (repeatable). Default: all that apply.")
+@click.option("--code", "codes", multiple=True,
+              help="Compare only this code (repeatable). Default: every code in the codings.")
+@click.option("--group", default=None,
+              help="Code-id prefix of mutually exclusive codes (e.g. strategy): compared as one "
+                   "nominal variable per unit.")
+@click.option("--by", type=click.Choice(["pair", "document"]), multiple=True,
+              help="Also report per coder pair and/or per document (repeatable).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.9,
+              show_default=True, help="--unit overlap: share of the longer span two spans must "
+                                      "share to match.")
+@click.option("--n-boot", type=click.IntRange(0), default=1000, show_default=True,
+              help="Bootstrap replicates for the kappa and alpha intervals (0 = none).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the bootstrap (same seed, same intervals).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the agreement table to this .csv/.xlsx/.md file.")
+@click.option("--disagreements", "disagreements_path", type=click.Path(path_type=Path),
+              default=None, help="Write the disputed passages (text and each coder's decision) "
+                                 "to this .csv/.xlsx/.md file.")
+@click.option("--force", is_flag=True, help="Replace output files that already exist.")
+def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics, codes, group,
+              by, threshold, n_boot, seed, output, disagreements_path, force):
+    """Measure intercoder agreement between the coders in CODINGS files (csv/tsv/xlsx/qdpx;
+    one or more files, each with a coder column or named after its coder).
+
+    Prints per code: units compared, coders, percent agreement, Cohen's kappa (two coders) or
+    Fleiss' kappa (three or more), Krippendorff's alpha with bootstrap intervals, Gwet's AC1 and
+    Brennan-Prediger. Only documents a coder coded count as that coder's material.
+    """
+    for path in (output, disagreements_path):
+        if path is not None:
+            check_writable(path, force=force)
+    corpus = corpus_mod.load_transcripts(transcripts, cases=cases, unit=segment_unit)
+    cb = None
+    if codebook is not None:
+        from ..codebook import Codebook
+
+        cb = Codebook.load(codebook)
+    frames, coder_files = [], {}
+    for path in codings:
+        df = read_codings(path, corpus=corpus, codebook=cb, coder=path.stem)
+        for c in df["coder"].unique():
+            coder_files.setdefault(c, path)
+        frames.append(df)
+    table_in = pd.concat(frames, ignore_index=True)
+    options = dict(codes=list(codes) or None, group=group, threshold=threshold)
+    try:
+        table = agreement_units.compare(corpus, table_in, unit, by=by, n_boot=n_boot, seed=seed,
+                                        metrics=list(metrics) or None, **options)
+        disputed = (agreement_units.disagreements(corpus, table_in, unit, **options)
+                    if disagreements_path is not None else None)
+    except CodingsError as exc:
+        raise _with_file(exc, coder_files, codings) from None
+    _print(table, unit, metrics, n_boot)
+    if output is not None:
+        write_dataframe(table, output, force=force)
+        click.echo(f"written to {output}")
+    if disputed is not None:
+        write_dataframe(disputed, disagreements_path, force=force)
+        click.echo(f"{len(disputed)} disputed passages written to {disagreements_path}")
+
+
+def _with_file(exc: CodingsError, coder_files: dict, paths) -> CodingsError:
+    """Name the codings file a coder's error comes from."""
+    if exc.file is not None:
+        return exc
+    for coder, path in coder_files.items():
+        if exc.place == f"coder {coder!r}":
+            return CodingsError(exc.message, file=path, place=exc.place)
+    if len(paths) == 1:
+        return CodingsError(exc.message, file=paths[0], place=exc.place)
+    return exc
+
+
+def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
+    chosen = list(metrics) or list(agreement_units.METRICS)
+    show = pd.DataFrame({"code": table["code"]})
+    if table["coders"].nunique() > 1:
+        show["coders"] = table["coders"]
+    else:
+        click.echo(f"coders: {table['coders'].iloc[0]}")
+    if (table["document"] != agreement_units.ALL_DOCUMENTS).any():
+        show["document"] = table["document"]
+    show["n_units"] = table["n_units"]
+    for name in chosen:
+        header, column, ci = _METRIC_COLUMNS[name]
+        if column not in table or table[column].isna().all():
+            continue
+        if ci is not None and n_boot and f"{ci}_low" in table:
+            show[header] = [_with_ci(v, lo, hi) for v, lo, hi in
+                            zip(table[column], table[f"{ci}_low"], table[f"{ci}_high"])]
+        else:
+            show[header] = [_num(v) for v in table[column]]
+    echo_table(show)
+    legend = {"segment": "n_units: segments covered by two or more coders",
+              "character": "n_units: characters covered by two or more coders",
+              "overlap": "n_units: matched span pairs + unmatched spans"}[unit]
+    if n_boot and unit != "overlap":
+        legend += f"; [95% bootstrap interval, {n_boot} resamples of segments]"
+    click.echo(legend)
+    for rec in table.itertuples(index=False):
+        if rec.note and unit != "overlap":
+            where = rec.code if rec.document == agreement_units.ALL_DOCUMENTS else \
+                f"{rec.code} in {rec.document}"
+            click.echo(f"undefined for {where}: {rec.note}")
+    if unit == "overlap":
+        click.echo(f"kappa and alpha: {agreement_units.OVERLAP_NOTE}")
+
+
+def _num(v) -> str:
+    return "–" if pd.isna(v) else f"{v:.3f}"
+
+
+def _with_ci(v, lo, hi) -> str:
+    if pd.isna(v):
+        return "–"
+    if pd.isna(lo):
+        return f"{v:.3f}"
+    return f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
