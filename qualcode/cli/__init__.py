@@ -7,6 +7,7 @@ exit status 1; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -17,6 +18,12 @@ class QualcodeGroup(click.Group):
     """Turns library errors into one-line messages unless ``--debug`` is given."""
 
     def invoke(self, ctx: click.Context):
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except QualcodeError as exc:
@@ -33,6 +40,11 @@ class QualcodeGroup(click.Group):
             raise click.ClickException(
                 f"internal error ({type(exc).__name__}: {exc}); rerun with --debug and report it"
             ) from None
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Library warnings reach the user as one line on stderr, without file and line noise."""
+    click.echo(f"warning: {str(message).splitlines()[0] if str(message) else category.__name__}", err=True)
 
 
 @click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,6 +70,7 @@ def _register() -> None:
     from . import commands_coding  # noqa: F401  (code, train, evaluate, next)
     from . import commands_agree  # noqa: F401  (agree)
     from . import commands_refi  # noqa: F401  (import, export: REFI-QDA .qdpx/.qdc)
+    from . import commands_report  # noqa: F401  (report)
     # -- further command modules are imported here --
 
 

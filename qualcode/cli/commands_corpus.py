@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 
 from .. import corpus as corpus_mod
-from ..codebook import Codebook
 from ..fileio import check_writable, write_dataframe
 from . import main
 from .common import bundled, echo_table
@@ -62,18 +61,51 @@ def _print_corpus(corpus) -> None:
 
 @main.command("demo")
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=Path("qualcode-demo"),
-              show_default=True, help="Folder for the demo's outputs.")
+              show_default=True, help="Folder for the demo's outputs (report.html and CSV tables).")
+@click.option("--n-boot", type=int, default=1000, show_default=True,
+              help="Bootstrap replicates for the agreement confidence intervals.")
 @click.option("--force", is_flag=True, help="Replace outputs of an earlier demo run.")
-def demo_cmd(output_dir, force):
-    """Run the bundled sample study end to end and print where the results are."""
+def demo_cmd(output_dir, n_boot, force):
+    """Run the bundled sample study end to end: load the 22 interviews, keyword and classifier
+    coding, agreement between the human coders and between machine and humans, the cross-case
+    matrices (Table 4 layout) and the HTML report; print where the report is."""
+    from ..study import run_study
+
     sample = bundled("transcripts_sample")
     cb_path = bundled("codebooks/b2b_influencer_marketing.yaml")
-    click.echo(f"Loading transcripts from {sample} ...")
-    corpus = corpus_mod.load_transcripts(sample)
-    _print_corpus(corpus)
-    cb = Codebook.load(cb_path)
-    click.echo(f"\nCodebook {cb.name!r} v{cb.version}: {len(cb)} codes, "
-               f"{len(cb.roots())} top-level categories, {len(cb.with_keywords())} with keywords")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    write_dataframe(corpus.segments, output_dir / "segments.csv", force=force)
-    click.echo(f"\nSegments written to {output_dir / 'segments.csv'}")
+    result = run_study(sample, cb_path, sample / "codings_human.csv", output_dir, n_boot=n_boot,
+                       force=force, title="qualcode demo: B2B influencer marketing (sample study)",
+                       progress=lambda msg: click.echo(f"… {msg}", err=True))
+    _print_study(result)
+    click.echo(f"\nReport: {result.outputs['report']}")
+
+
+def _print_study(result) -> None:
+    from .common import echo_table
+
+    click.echo("")
+    _print_corpus(result.corpus)
+    cb = result.codebook
+    click.echo(f"\nCodebook {cb.name!r} v{cb.version}: {len(cb)} codes; human codings: "
+               f"{len(result.human)} by {', '.join(sorted(result.human['coder'].unique()))}")
+    ag = result.agreement
+    if len(ag):
+        pooled = ag[ag["code"] == "(all codes)"][["coders", "n_units", "percent_agreement",
+                                                  "cohen_kappa", "alpha", "alpha_low", "alpha_high"]]
+        click.echo("\nIntercoder agreement, all codes pooled (segment level):")
+        echo_table(pooled)
+    click.echo("\nMachine versus human reference (per DESIGN.md category):")
+    click.echo(f"  keyword coder: {result.keyword_evaluation.summary()}")
+    if result.classifier_evaluation is not None:
+        click.echo(f"  classifier (cross-validated over interviews): "
+                   f"{result.classifier_evaluation.summary()}")
+    if result.strategy is not None:
+        sm = result.strategy
+        click.echo("\nStrategy by firm (Table 4 layout), derived from the human coding:")
+        for s, firms in sm.associated.items():
+            click.echo(f"  {s}: derived {' '.join(firms) or '–'} | published "
+                       f"{' '.join(sm.published.get(s, [])) or '–'}")
+        cmp = sm.compare()
+        if len(cmp):
+            click.echo(f"  {int((~cmp['agrees']).sum())} of {len(cmp)} firm assignments differ from "
+                       "the published Table 4")

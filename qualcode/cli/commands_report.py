@@ -1,0 +1,42 @@
+"""``qualcode report``: the study report for your own transcripts, codebook and codings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import main
+
+
+@main.command("report")
+@click.argument("transcripts", type=click.Path(path_type=Path))
+@click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), required=True,
+              help="Codebook (.yaml, .qdc or .qdpx).")
+@click.option("--codings", "codings_path", type=click.Path(path_type=Path), required=True,
+              help="Human codings (csv/xlsx/qdpx) of one or more coders.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The HTML file to write.")
+@click.option("--tables", type=click.Path(path_type=Path), default=None,
+              help="Also write the CSV tables (agreement, evaluation, matrices) into this folder.")
+@click.option("--reference", default="C1", show_default=True,
+              help="Human coder the machine is evaluated against and the matrices are built from "
+                   "(or 'any' / 'majority').")
+@click.option("--folds", type=int, default=5, show_default=True,
+              help="Folds of whole interviews for the classifier's cross-validation.")
+@click.option("--no-classifier", is_flag=True, help="Skip the classifier (keyword coder only).")
+@click.option("--n-boot", type=int, default=1000, show_default=True,
+              help="Bootstrap replicates for the confidence intervals.")
+@click.option("--title", default="qualcode study report", show_default=True, help="The report's title.")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+def report_cmd(transcripts, codebook_path, codings_path, output, tables, reference, folds,
+               no_classifier, n_boot, title, force):
+    """Build one self-contained HTML report: codebook, code frequencies by case, strategy by
+    case next to the codebook's published assignments, themes with quotes, agreement with
+    confidence intervals, machine-versus-human evaluation and the disagreements."""
+    from ..study import run_study
+
+    result = run_study(transcripts, codebook_path, codings_path, tables, reference=reference,
+                       folds=folds, n_boot=n_boot, classifier=not no_classifier, force=force,
+                       report_path=output, title=title,
+                       progress=lambda msg: click.echo(f"… {msg}", err=True))
+    click.echo(f"Report: {result.outputs['report']}")

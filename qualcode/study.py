@@ -1,0 +1,208 @@
+"""A whole study, end to end: what ``qualcode demo`` and ``qualcode report`` run.
+
+load transcripts -> codebook -> human codings -> keyword coding -> classifier (cross-validated
+against the human reference, then trained on all of it) -> agreement between the human coders
+and between machine and humans -> cross-case matrices -> one HTML report and CSV tables.
+
+Every number comes from the library functions named in each step; this module only sequences
+them and writes the outputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import matrix as matrix_mod
+from .codebook import Codebook
+from .codings import read_codings, write_codings
+from .corpus import load_transcripts
+from .errors import QualcodeError
+from .fileio import check_writable, write_dataframe
+from .report import ReportData, write_report
+
+OUTPUTS = {
+    "report": "report.html",
+    "keyword_codings": "codings_keyword.csv",
+    "classifier_codings": "codings_classifier.csv",
+    "agreement": "agreement_humans.csv",
+    "disagreements": "disagreements_humans.csv",
+    "machine_agreement": "agreement_machine_vs_humans.csv",
+    "keyword_evaluation": "evaluation_keyword.csv",
+    "classifier_evaluation": "evaluation_classifier.csv",
+    "case_by_code": "case_by_code.csv",
+    "strategy_by_case": "strategy_by_case.csv",
+    "strategy_vs_published": "strategy_vs_published.csv",
+    "framework": "framework_strategies.csv",
+}
+
+
+@dataclass
+class StudyResult:
+    corpus: object
+    codebook: Codebook
+    human: pd.DataFrame
+    keyword: pd.DataFrame
+    classifier: pd.DataFrame | None
+    agreement: pd.DataFrame
+    disagreements: pd.DataFrame
+    machine_agreement: pd.DataFrame
+    keyword_evaluation: object
+    classifier_evaluation: object | None
+    strategy: matrix_mod.StrategyMatrix | None
+    case_by_code: pd.DataFrame
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
+def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str = "C1",
+              folds: int = 5, n_boot: int = 1000, classifier: bool = True, min_segments: int = 2,
+              where: dict | None = None, force: bool = False, report_path=None,
+              title: str = "qualcode study report",
+              progress: Callable[[str], None] | None = None) -> StudyResult:
+    """Run the study. ``output_dir``: where the CSV tables and ``report.html`` go (None: nothing
+    but ``report_path`` is written). ``reference``: the human coder (or ``"any"``/``"majority"``)
+    the machine is evaluated against and the matrices are built from. ``where``: which cases the
+    strategy matrix covers (default: ``group == "B2B firm"`` when the cases have a ``group``)."""
+    from .agreement import compare, disagreements
+    from .coders import ClassifierCoder, KeywordCoder
+    from .coders.evaluate import evaluate
+
+    say = progress or (lambda msg: None)
+    targets = {}
+    if output_dir is not None:
+        output_dir = Path(output_dir)
+        targets = {k: output_dir / v for k, v in OUTPUTS.items()}
+        if not classifier:
+            targets.pop("classifier_codings")
+            targets.pop("classifier_evaluation")
+    if report_path is not None:
+        targets["report"] = Path(report_path)
+    for path in targets.values():  # refuse before any work, so nothing is half-written
+        check_writable(path, force=force)
+
+    say("loading transcripts")
+    corpus = load_transcripts(transcripts)
+    cb = codebook if isinstance(codebook, Codebook) else Codebook.load(codebook)
+    human = read_codings(codings, corpus=corpus, codebook=cb)
+    if "method" in human.columns:
+        human = human[human["method"].fillna("human") == "human"]
+    coders = sorted(human["coder"].unique())
+    if len(coders) < 1:
+        raise QualcodeError("no human codings", file=codings)
+    matrix_coder = reference if reference in coders else None
+
+    say(f"keyword coding {len(corpus.codable_segments())} segments")
+    kw = KeywordCoder(cb)
+    keyword = kw.code(corpus)
+    say("evaluating the keyword coder against the human reference")
+    kw_eval = evaluate(kw, corpus, human, reference=reference, level="category", codebook=cb)
+
+    clf_codings, clf_eval = None, None
+    if classifier:
+        say(f"cross-validating the classifier over documents ({folds} folds)")
+        clf_eval = evaluate(ClassifierCoder(cb), corpus, human, folds=folds, reference=reference,
+                            level="category", codebook=cb)
+        say("training the classifier on all human coding and coding the corpus")
+        model = ClassifierCoder(cb, label_rule="any").fit(corpus, human)
+        clf_codings = model.code(corpus)
+
+    say(f"intercoder agreement between {', '.join(coders)} ({n_boot} bootstrap replicates)")
+    agreement = compare(corpus, human, unit="segment", n_boot=n_boot, by=("pair",)) \
+        if len(coders) >= 2 else pd.DataFrame()
+    disputed = disagreements(corpus, human, unit="segment") if len(coders) >= 2 else pd.DataFrame()
+
+    say("agreement of the machine coders with each human coder")
+    machine_rows = []
+    for machine in [keyword] + ([clf_codings] if clf_codings is not None else []):
+        if machine is None or machine.empty:
+            continue
+        name = machine["coder"].iloc[0]
+        for human_coder in coders:
+            h = human[human["coder"] == human_coder]
+            both = pd.concat([h, machine[machine["document"].isin(set(h["document"]))]],
+                             ignore_index=True)
+            table = compare(corpus, both[["document", "start", "end", "code", "coder"]],
+                            unit="segment", n_boot=0)
+            pooled = table[table["code"] == "(all codes)"]
+            machine_rows.append(pooled.assign(machine=name, human=human_coder))
+    machine_agreement = pd.concat(machine_rows, ignore_index=True) if machine_rows else pd.DataFrame()
+    if len(machine_agreement):
+        machine_agreement = machine_agreement[["machine", "human", "n_units", "percent_agreement",
+                                               "cohen_kappa", "alpha", "gwet_ac1", "note"]]
+
+    say("cross-case matrices")
+    if where is None and "group" in corpus.cases.columns and (corpus.cases["group"] == "B2B firm").any():
+        where = {"group": "B2B firm"}
+    case_table = matrix_mod.case_by_code(corpus, human, coder=matrix_coder, codebook=cb, depth=1)
+    strategy = None
+    if "strategy" in cb:
+        strategy = matrix_mod.strategy_by_case(corpus, human, cb, coder=matrix_coder, where=where,
+                                               min_segments=min_segments)
+    framework = matrix_mod.framework(corpus, human, coder=matrix_coder,
+                                     codes=cb.children("strategy") if "strategy" in cb else None)
+
+    result = StudyResult(corpus, cb, human, keyword, clf_codings, agreement, disputed,
+                         machine_agreement, kw_eval, clf_eval, strategy, case_table)
+
+    say("writing outputs")
+    out = result.outputs
+    tables = {
+        "agreement": agreement, "disagreements": disputed, "machine_agreement": machine_agreement,
+        "keyword_evaluation": kw_eval.to_frame(),
+        "case_by_code": case_table.reset_index(), "framework": framework.reset_index(),
+    }
+    if clf_eval is not None:
+        tables["classifier_evaluation"] = clf_eval.to_frame()
+    if strategy is not None:
+        tables["strategy_by_case"] = strategy.table()
+        tables["strategy_vs_published"] = strategy.compare()
+    for key, table in tables.items():
+        if key in targets:
+            out[key] = write_dataframe(table, targets[key], force=force)
+    if "keyword_codings" in targets:
+        out["keyword_codings"] = write_codings(keyword, targets["keyword_codings"], force=force)
+    if clf_codings is not None and "classifier_codings" in targets:
+        out["classifier_codings"] = write_codings(clf_codings, targets["classifier_codings"], force=force)
+    if "report" in targets:
+        out["report"] = write_report(_report_data(result, title, reference, matrix_coder, folds),
+                                     targets["report"], force=force)
+    return result
+
+
+def _eval_table(ev) -> pd.DataFrame:
+    t = ev.to_frame()
+    return t[["code", "support", "precision", "recall", "f1", "kappa"]]
+
+
+def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds: int) -> ReportData:
+    agreement = r.agreement
+    if len(agreement):
+        agreement = agreement[agreement["coders"] == ", ".join(sorted(r.human["coder"].unique()))] \
+            if agreement["coders"].nunique() > 1 else agreement
+        agreement = agreement[["code", "coders", "n_units", "n_coded", "percent_agreement",
+                               "cohen_kappa", "cohen_kappa_low", "cohen_kappa_high", "alpha",
+                               "alpha_low", "alpha_high", "gwet_ac1", "note"]]
+    evaluation = _eval_table(r.classifier_evaluation or r.keyword_evaluation)
+    summary = {"keyword coder: pooled kappa": r.keyword_evaluation.overall["kappa"],
+               "keyword coder: micro F1": r.keyword_evaluation.overall["micro_f1"]}
+    if r.classifier_evaluation is not None:
+        summary["classifier: pooled kappa"] = r.classifier_evaluation.overall["kappa"]
+        summary["classifier: micro F1"] = r.classifier_evaluation.overall["micro_f1"]
+    what = "classifier" if r.classifier_evaluation is not None else "keyword coder"
+    note = (f"Per category of DESIGN.md (codes rolled up), the {what} against the human reference "
+            f"{reference!r}. "
+            + (f"The classifier is cross-validated over {folds} folds of whole interviews: it never "
+               "codes an interview it was trained on. " if r.classifier_evaluation is not None else "")
+            + "The keyword coder needs no training and is scored on all interviews.")
+    return ReportData(
+        corpus=r.corpus, codebook=r.codebook, codings=r.human, title=title, coder=matrix_coder,
+        strategy=r.strategy, agreement=agreement,
+        agreement_note=("Segment level: each codable turn is coded / not coded with each code by each "
+                        "coder who covered the interview; 95% bootstrap intervals over segments. "
+                        "With three coders, Cohen's kappa is given per pair in the CSV output."),
+        machine_agreement=r.machine_agreement, evaluation=evaluation,
+        evaluation_summary=summary, evaluation_note=note,
+        disagreements=r.disagreements,
+    )
