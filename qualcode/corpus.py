@@ -30,7 +30,16 @@ SEGMENT_COLUMNS = [
 ]
 #: front-matter keys that describe the document (interview) rather than the case.
 DOCUMENT_KEYS = {"case", "interviewer", "interviewers", "speakers", "language", "date", "title", "source"}
-_SKIP_NAMES = {"cases.csv", "cases.xlsx"}
+_TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx"}
+
+
+def _is_side_file(path: Path) -> bool:
+    """Files in a transcripts folder that are not transcripts: a cases table, codings tables,
+    a README, hidden files."""
+    name = path.name.lower()
+    if name.startswith(".") or name.startswith("readme"):
+        return True
+    return path.suffix.lower() in _TABLE_SUFFIXES and (name.startswith("cases.") or name.startswith("codings"))
 _PARA_SPLIT = re.compile(r"\n[ \t]*\n")
 
 
@@ -140,8 +149,9 @@ def load_transcripts(path: str | os.PathLike | Iterable[str | os.PathLike], *, c
     Parameters
     ----------
     path
-        A folder (every supported file in it, sorted by name; ``cases.csv`` and hidden files are
-        skipped), one file, or a list of files. Formats: .txt/.md, .docx, .odt, .pdf, .vtt, .srt,
+        A folder (every supported file in it, sorted by name; hidden files, README files, the
+        cases table ``cases.csv``/``.xlsx`` and codings tables ``codings*.csv``/``.tsv``/``.xlsx``
+        are skipped), one file, or a list of files. Formats: .txt/.md, .docx, .odt, .pdf, .vtt, .srt,
         .csv/.tsv/.xlsx (speaker and text columns).
     cases
         Optional cases file (csv/xlsx): column ``case`` plus attributes, optionally ``document``
@@ -175,11 +185,8 @@ def _expand(path) -> list[Path]:
     p = Path(path)
     if p.is_dir():
         suffixes = set(supported_suffixes())
-        files = sorted(
-            f for f in p.iterdir()
-            if f.is_file() and f.suffix.lower() in suffixes and not f.name.startswith(".")
-            and f.name.lower() not in _SKIP_NAMES and not f.name.lower().startswith("readme")
-        )
+        files = sorted(f for f in p.iterdir()
+                       if f.is_file() and f.suffix.lower() in suffixes and not _is_side_file(f))
         if not files:
             raise InputFormatError(
                 f"no transcripts found (looked for {', '.join(supported_suffixes())})", file=p)

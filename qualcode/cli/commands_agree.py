@@ -125,10 +125,12 @@ def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
     if (table["document"] != agreement_units.ALL_DOCUMENTS).any():
         show["document"] = table["document"]
     show["n_units"] = table["n_units"]
+    shown = set()
     for name in chosen:
         header, column, ci = _METRIC_COLUMNS[name]
         if column not in table or table[column].isna().all():
             continue
+        shown.add(column)
         if ci is not None and n_boot and f"{ci}_low" in table:
             show[header] = [_with_ci(v, lo, hi) for v, lo, hi in
                             zip(table[column], table[f"{ci}_low"], table[f"{ci}_high"])]
@@ -141,13 +143,27 @@ def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
     if n_boot and unit != "overlap":
         legend += f"; [95% bootstrap interval, {n_boot} resamples of segments]"
     click.echo(legend)
-    for rec in table.itertuples(index=False):
-        if rec.note and unit != "overlap":
-            where = rec.code if rec.document == agreement_units.ALL_DOCUMENTS else \
-                f"{rec.code} in {rec.document}"
-            click.echo(f"undefined for {where}: {rec.note}")
+    if unit != "overlap":
+        _print_undefined(table, shown)
     if unit == "overlap":
         click.echo(f"kappa and alpha: {agreement_units.OVERLAP_NOTE}")
+
+
+def _print_undefined(table: pd.DataFrame, shown: set) -> None:
+    """One line per (coefficient, reason) for the coefficients in the table, naming the rows."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for rec in table.itertuples(index=False):
+        if not rec.note:
+            continue
+        where = rec.code if rec.document == agreement_units.ALL_DOCUMENTS else \
+            f"{rec.code} in {rec.document}"
+        for part in str(rec.note).split("; "):
+            metric, _, reason = part.partition(": ")
+            if metric in shown:
+                groups.setdefault((metric, reason), []).append(where)
+    for (metric, reason), rows in groups.items():
+        names = ", ".join(rows[:4]) + (f" and {len(rows) - 4} more" if len(rows) > 4 else "")
+        click.echo(f"undefined {metric} ({len(rows)} row{'s' if len(rows) > 1 else ''}: {names}): {reason}")
 
 
 def _num(v) -> str:

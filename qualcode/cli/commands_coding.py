@@ -1,0 +1,325 @@
+"""``qualcode code | train | evaluate | next``: machine coding, training, evaluation, what to code next."""
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..codebook import Codebook
+from ..codings import read_codings, write_codings
+from ..corpus import UNITS, load_transcripts
+from ..errors import CodingsError, ModelError, QualcodeError
+from ..fileio import read_text, write_dataframe
+from . import main
+from .common import echo_table
+
+METHODS = ("keyword", "classifier", "both")
+
+_transcripts = click.argument("transcripts", type=click.Path(path_type=Path))
+_codebook = click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), required=True,
+                         help="Codebook (.yaml, .qdc or .qdpx) whose code ids the codings use.")
+_cases = click.option("--cases", type=click.Path(path_type=Path), default=None,
+                      help="Cases file; default: cases.csv in the transcripts folder.")
+_unit = click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
+                     help="Coding unit the transcripts are cut into.")
+_codings = click.option("--codings", "codings_path", type=click.Path(path_type=Path), required=True,
+                        help="Human codings (csv/xlsx/qdpx): document, start, end, code, coder.")
+_coder = click.option("--coder", default=None,
+                      help="Use this human coder's codings only (default: all human coders; a "
+                           "segment is coded when any of them coded it).")
+_min_examples = click.option("--min-examples", type=int, default=3, show_default=True,
+                             help="Coded segments a code needs to get a classifier.")
+
+
+def _load(transcripts, codebook_path, cases, unit):
+    corpus = load_transcripts(transcripts, cases=cases, unit=unit)
+    return corpus, Codebook.load(codebook_path)
+
+
+def _echo_warnings(caught) -> None:
+    for w in caught:
+        click.echo(f"warning: {w.message}", err=True)
+
+
+def _reference(coder: str | None) -> str:
+    return coder if coder else "any"
+
+
+@main.command("code")
+@_transcripts
+@_codebook
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Trained model (.qcm from 'qualcode train') for --method classifier or both.")
+@click.option("--method", type=click.Choice(METHODS), default=None,
+              help="keyword rules, the trained classifier, or both combined "
+                   "(default: keyword, or both when --model is given).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Machine codings file to write (.csv or .xlsx); never a file with human codings.")
+@click.option("--force", is_flag=True, help="Replace the output file if it holds machine codings.")
+@_cases
+@_unit
+def code_cmd(transcripts, codebook_path, model_path, method, output, force, cases, unit):
+    """Suggest codes for TRANSCRIPTS with keyword rules and/or a trained classifier."""
+    method = method or ("both" if model_path else "keyword")
+    if method != "keyword" and model_path is None:
+        raise click.UsageError(f"--method {method} needs --model (train one with 'qualcode train')")
+    refuse_human_file(output)
+    corpus, codebook = _load(transcripts, codebook_path, cases, unit)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if method == "keyword":
+            from ..coders.keyword import KeywordCoder
+
+            coder = KeywordCoder(codebook)
+            for w in coder.warnings:
+                click.echo(f"warning: {w}", err=True)
+        else:
+            from ..coders.classifier import ClassifierCoder
+
+            coder = ClassifierCoder.load(model_path, codebook=codebook)
+            coder.combine_keywords = method == "both"
+        machine = coder.code(corpus)
+    _echo_warnings(caught)
+    n_codable = len(corpus.codable_segments())
+    n_seg = machine[["document", "segment"]].drop_duplicates().shape[0]
+    by_method = ", ".join(f"{m} {n}" for m, n in machine["method"].value_counts().sort_index().items())
+    click.echo(f"{len(machine)} suggestions ({by_method or 'none'}) on {n_seg} of {n_codable} "
+               f"codable segments, {machine['code'].nunique()} codes")
+    write_codings(machine, output, force=force)
+    click.echo(f"written to {output}")
+
+
+def refuse_human_file(path: Path) -> None:
+    """Refuse (even with --force) to write machine codings over a file that holds human codings."""
+    path = Path(path)
+    if not path.exists():
+        return
+    why = None
+    try:
+        if path.suffix.lower() == ".xlsx":
+            df = pd.read_excel(path, dtype=str)
+        else:
+            text, _ = read_text(path)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except Exception:  # noqa: BLE001 (any unreadable file: we cannot tell, so we keep it)
+        why = "cannot be read as a codings table, so it may hold someone's work"
+    else:
+        cols = {str(c).strip().lower(): c for c in df.columns}
+        if "code" in cols:
+            methods = df[cols["method"]].fillna("").str.strip() if "method" in cols else None
+            if methods is None or methods.isin(["", "human"]).any():
+                why = "holds human codings"
+    if why:
+        raise CodingsError(f"{why}; machine suggestions are never written over it (choose another "
+                           "-o file)", file=path)
+
+
+@main.command("train")
+@_transcripts
+@_codebook
+@_codings
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Model file to write (.qcm: a zip of JSON and numeric arrays, no pickle).")
+@click.option("--force", is_flag=True, help="Replace the model file if it exists.")
+@_coder
+@click.option("--label-rule", type=click.Choice(["any", "majority"]), default="any", show_default=True,
+              help="With several coders: a segment is positive when any / a majority coded it.")
+@_min_examples
+@click.option("--C", "C", type=float, default=1.0, show_default=True,
+              help="Inverse regularisation strength of the logistic regressions.")
+@click.option("--threshold", default="auto", show_default=True,
+              help="'auto' (per code, best F1 in document-grouped inner cross-validation) or a "
+                   "probability such as 0.5 for all codes.")
+@_cases
+@_unit
+def train_cmd(transcripts, codebook_path, codings_path, output, force, coder, label_rule, min_examples,
+              C, threshold, cases, unit):
+    """Train a classifier on human codings of TRANSCRIPTS and save it as a model file."""
+    from ..coders.classifier import ClassifierCoder, human_codings
+
+    corpus, codebook = _load(transcripts, codebook_path, cases, unit)
+    codings = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
+    if coder:
+        _check_coder(codings, coder, codings_path)
+        codings = codings[codings["coder"] == coder]
+    thr = threshold if threshold == "auto" else _probability(threshold)
+    clf = ClassifierCoder(codebook, min_examples=min_examples, C=C, threshold=thr,
+                          label_rule=label_rule)
+    with warnings.catch_warnings(record=True):  # the skipped codes are listed below instead
+        warnings.simplefilter("always")
+        clf.fit(corpus, codings)
+    if len(clf.classes_) == 0:
+        raise ModelError(f"no code has {min_examples} or more coded segments; code more or lower "
+                         "--min-examples", file=codings_path)
+    click.echo(f"trained on {clf.n_segments_} segments of {clf.n_documents_} documents: "
+               f"{len(clf.classes_)} codes modelled")
+    few = {c: n for c, n in clf.skipped_.items() if n > 0}
+    if few:
+        click.echo(f"skipped (fewer than {min_examples} coded segments): "
+                   + ", ".join(f"{c} ({n})" for c, n in few.items()))
+    never = len(clf.skipped_) - len(few)
+    if never:
+        click.echo(f"{never} codes never coded: no model")
+    clf.save(output, force=force)
+    click.echo(f"written to {output}")
+
+
+def _probability(value: str) -> float:
+    try:
+        v = float(value)
+    except ValueError:
+        v = -1.0
+    if not 0 < v < 1:
+        raise click.BadParameter(f"{value!r} is neither 'auto' nor a probability between 0 and 1",
+                                 param_hint="--threshold")
+    return v
+
+
+def _check_coder(codings: pd.DataFrame, coder: str, path) -> None:
+    if not (codings["coder"] == coder).any():
+        known = ", ".join(sorted(codings["coder"].unique())) or "none"
+        raise CodingsError(f"no human codings by coder {coder!r} (coders: {known})", file=path)
+
+
+def _level(value: str | None):
+    if value is None or value == "code":
+        return None
+    if value.isdigit():
+        return int(value)
+    if value == "category":
+        return "category"
+    raise click.BadParameter(f"{value!r}: use 'code', 'category' or a depth such as 0",
+                             param_hint="--level")
+
+
+@main.command("evaluate")
+@click.argument("transcripts", type=click.Path(path_type=Path), required=False)
+@_codebook
+@click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
+              help="Human codings to compare with (and, for the classifier, to train on).")
+@click.option("--coder", default=None,
+              help="Reference coder, e.g. C1 (default: the union of all human coders).")
+@click.option("--method", type=click.Choice(METHODS), default="keyword", show_default=True,
+              help="Coder to evaluate: keyword rules, a classifier (cross-validated), or both combined.")
+@click.option("--folds", type=int, default=5, show_default=True,
+              help="Cross-validation folds over documents (no interview in both parts).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the document shuffle.")
+@click.option("--level", default=None,
+              help="'code' (default), 'category' (the DESIGN.md categories) or a depth (0 = top level).")
+@_min_examples
+@click.option("--quotes", is_flag=True,
+              help="Evaluate against the papers' own quotes (per category) instead; with TRANSCRIPTS "
+                   "and --codings, a classifier is trained on them first.")
+@click.option("--seeds", type=click.Path(path_type=Path), default=None,
+              help="Folder with the seed papers for --quotes (default: ../shared/seeds).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the per-code table to .csv, .xlsx or .md.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@_cases
+@_unit
+def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds, seed, level,
+                 min_examples, quotes, seeds, output, force, cases, unit):
+    """Measure a coder against human codings: per code support, precision, recall, F1, kappa."""
+    from ..coders.classifier import ClassifierCoder
+    from ..coders.evaluate import evaluate
+    from ..coders.keyword import KeywordCoder
+
+    lvl = _level(level)
+    codebook = Codebook.load(codebook_path)
+    if quotes:
+        report = _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples,
+                                  seeds, cases, unit)
+    else:
+        if transcripts is None or codings_path is None:
+            raise click.UsageError("evaluate needs TRANSCRIPTS and --codings (or --quotes)")
+        corpus = load_transcripts(transcripts, cases=cases, unit=unit)
+        codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
+        if coder:
+            _check_coder(codings, coder, codings_path)
+        if method == "keyword":
+            subject = KeywordCoder(codebook)
+        else:
+            subject = ClassifierCoder(codebook, min_examples=min_examples,
+                                      combine_keywords=method == "both")
+        report = evaluate(subject, corpus, codings, folds=folds, seed=seed, level=lvl,
+                          reference=_reference(coder))
+        n_docs = len(set(d for f in report.folds for d in f["test"])) if report.folds else None
+        how = f", {len(report.folds)}-fold cross-validation over {n_docs} documents" \
+            if report.folds else " (no training needed)"
+        click.echo(f"{method} coder vs {coder or 'all human coders (union)'}{how}")
+    table = report.to_frame()
+    echo_table(report.to_frame(macro=False))
+    click.echo(report.summary())
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    if output:
+        write_dataframe(table, output, force=force)
+        click.echo(f"written to {output}")
+
+
+def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples, seeds, cases,
+                     unit):
+    from ..coders.classifier import ClassifierCoder, human_codings
+    from ..coders.keyword import KeywordCoder
+    from ..coders.quotes import evaluate_on_quotes
+
+    if method == "keyword":
+        subject = KeywordCoder(codebook)
+        click.echo("keyword coder vs the papers' authors on their visible quotes (category level)")
+    else:
+        if transcripts is None or codings_path is None:
+            raise click.UsageError(f"--quotes with --method {method} needs TRANSCRIPTS and --codings "
+                                   "to train the classifier on")
+        corpus = load_transcripts(transcripts, cases=cases, unit=unit)
+        codings = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
+        if coder:
+            _check_coder(codings, coder, codings_path)
+            codings = codings[codings["coder"] == coder]
+        subject = ClassifierCoder(codebook, min_examples=min_examples, combine_keywords=method == "both")
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            subject.fit(corpus, codings)
+        click.echo(f"{method} coder trained on {subject.n_documents_} transcripts vs the papers' "
+                   "authors on their visible quotes (category level)")
+    try:
+        return evaluate_on_quotes(subject, codebook, seeds_dir=seeds)
+    except FileNotFoundError as exc:  # pragma: no cover (extract_quotes raises QualcodeError)
+        raise QualcodeError(str(exc)) from None
+
+
+@main.command("next")
+@_transcripts
+@_codebook
+@_codings
+@click.option("-n", "n", type=int, default=20, show_default=True, help="How many segments to list.")
+@_coder
+@_min_examples
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Also write the list to .csv, .xlsx or .md.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@_cases
+@_unit
+def next_cmd(transcripts, codebook_path, codings_path, n, coder, min_examples, output, force, cases,
+             unit):
+    """List uncoded segments to code next, most informative first (smallest classifier margin)."""
+    from ..coders.active import next_segments
+    from ..coders.classifier import ClassifierCoder
+
+    corpus, codebook = _load(transcripts, codebook_path, cases, unit)
+    codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
+    if coder:
+        _check_coder(codings, coder, codings_path)
+    table = next_segments(corpus, codings, codebook, n=n, reference=_reference(coder),
+                          coder=ClassifierCoder(codebook, min_examples=min_examples))
+    if table.empty:
+        click.echo("no uncoded segments: every transcript already has human codings")
+        return
+    click.echo(f"{len(table)} segments to code next (smallest margin |p - threshold| first):")
+    echo_table(table[["rank", "document", "segment", "code", "probability", "margin", "preview"]],
+               max_width=70)
+    if output:
+        write_dataframe(table, output, force=force)
+        click.echo(f"written to {output}")

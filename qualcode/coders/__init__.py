@@ -1,0 +1,34 @@
+"""Coders that suggest codes: keyword rules, a classifier trained on human coding, their evaluation.
+
+::
+
+    from qualcode.coders import KeywordCoder, ClassifierCoder, evaluate, next_segments
+    machine = KeywordCoder(cb).code(corpus)                    # codings, method "keyword"
+    clf = ClassifierCoder(cb).fit(corpus, human)               # scikit-learn estimator rules
+    report = evaluate(ClassifierCoder(cb), corpus, human, folds=5, level="category")
+
+Coders return codings tables (see :mod:`qualcode.codings`); they never write files except a
+model through :meth:`ClassifierCoder.save`.
+"""
+from __future__ import annotations
+
+from .evaluate import EvaluationReport, evaluate  # eager: the function shadows its module's name
+from .keyword import KeywordCoder
+
+__all__ = ["KeywordCoder", "ClassifierCoder", "evaluate", "EvaluationReport", "next_segments",
+           "evaluate_on_quotes", "extract_quotes"]
+
+
+def __getattr__(name):  # the other modules load when first used
+    lazy = {
+        "ClassifierCoder": ("classifier", "ClassifierCoder"),
+        "next_segments": ("active", "next_segments"),
+        "evaluate_on_quotes": ("quotes", "evaluate_on_quotes"),
+        "extract_quotes": ("quotes", "extract_quotes"),
+    }
+    if name in lazy:
+        import importlib
+
+        module, attr = lazy[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

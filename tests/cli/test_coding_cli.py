@@ -1,0 +1,206 @@
+"""`qualcode code | train | evaluate | next` through CliRunner on a tiny study in a temp folder."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from qualcode import load_transcripts
+from qualcode.cli import main
+
+CB = """\
+codes:
+  - id: roi
+    name: Return on investment
+    keywords: [measure roi, conversion]
+  - id: rel
+    name: Relationships
+    keywords: [build * relationship]
+  - id: one
+    name: Used once
+"""
+SAY = {
+    "roi": ["We measured the ROI of every campaign and tracked conversions.",
+            "Measuring ROI is how we report conversions to the board.",
+            "The ROI numbers and conversions came from our analytics team."],
+    "rel": ["Building strong relationships with customers takes years of trust.",
+            "Trust and long relationships with customers matter most to us.",
+            "We keep relationships with customers warm through trust."],
+    "": ["The office moved to a new building near the harbour last spring.",
+         "Lunch was served late because the caterer got lost.",
+         "My commute is short since I cycle along the river."],
+}
+ORDER = ["roi", "rel", "", "rel", "roi", ""]
+
+
+def make_study(root: Path, *, coded_docs: int = 6) -> None:
+    (root / "t").mkdir()
+    for d in range(6):
+        lines = []
+        for i, code in enumerate(ORDER):
+            lines += [f"Interviewer: question {i}?", f"P{d}: {SAY[code][(d + i) % 3]}"]
+        (root / "t" / f"doc{d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "cb.yaml").write_text(CB, encoding="utf-8")
+    seg = load_transcripts(root / "t").codable_segments()
+    rows = []
+    for d in range(coded_docs):
+        s = seg[seg["document"] == f"doc{d}"].reset_index(drop=True)
+        for i, code in enumerate(ORDER):
+            if code:
+                rows.append((f"doc{d}", s.loc[i, "start"], s.loc[i, "end"], code, "C1"))
+    rows.append(("doc0", int(seg.iloc[2]["start"]), int(seg.iloc[2]["end"]), "one", "C1"))  # once
+    pd.DataFrame(rows, columns=["document", "start", "end", "code", "coder"]).to_csv(
+        root / "human.csv", index=False)
+
+
+@pytest.fixture
+def study(tmp_path):
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+        make_study(Path(d))
+        yield runner
+
+
+def run(runner, *args):
+    return runner.invoke(main, list(args))
+
+
+def test_code_with_keywords(study):
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "-o", "machine.csv")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    # per document: 2 roi turns hit "measure roi"/"conversion"; "build * relationship" hits
+    # "Building strong relationships" only
+    out = pd.read_csv("machine.csv")
+    assert lines[0] == (f"{len(out)} suggestions (keyword {len(out)}) on "
+                        f"{out[['document', 'segment']].drop_duplicates().shape[0]} of 36 codable "
+                        f"segments, {out['code'].nunique()} codes")
+    assert lines[-1] == "written to machine.csv"
+    assert list(out.columns) == ["document", "start", "end", "code", "coder", "segment", "method",
+                                 "score", "memo"]
+    assert set(out["coder"]) == {"qualcode-keyword"} and set(out["code"]) == {"roi", "rel"}
+    again = run(study, "code", "t", "--codebook", "cb.yaml", "-o", "machine.csv")
+    assert again.exit_code == 1 and "already exists; pass --force" in again.output
+    assert run(study, "code", "t", "--codebook", "cb.yaml", "-o", "machine.csv", "--force").exit_code == 0
+
+
+def test_code_never_writes_over_human_codings(study):
+    before = Path("human.csv").read_text(encoding="utf-8")
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "-o", "human.csv", "--force")
+    assert res.exit_code == 1
+    assert res.output.strip() == ("Error: human.csv: holds human codings; machine suggestions are "
+                                  "never written over it (choose another -o file)")
+    assert Path("human.csv").read_text(encoding="utf-8") == before
+
+
+def test_code_classifier_needs_a_model(study):
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "classifier", "-o", "m.csv")
+    assert res.exit_code == 2
+    assert "--method classifier needs --model" in res.output
+
+
+def test_train_then_code_with_the_model(study):
+    res = run(study, "train", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-o", "model.qcm")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines() == [
+        "trained on 36 segments of 6 documents: 2 codes modelled",
+        "skipped (fewer than 3 coded segments): one (1)",
+        "written to model.qcm"]
+    again = run(study, "train", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-o", "model.qcm")
+    assert again.exit_code == 1 and "model.qcm: already exists" in again.output
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--model", "model.qcm", "-o", "m.csv")
+    assert res.exit_code == 0, res.output
+    out = pd.read_csv("m.csv")
+    assert set(out["coder"]) == {"qualcode-classifier"}
+    assert set(out["method"]) <= {"classifier", "keyword", "keyword+classifier"}
+    assert "keyword+classifier" in set(out["method"])
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--model", "model.qcm",
+              "--method", "classifier", "-o", "c.csv")
+    assert res.exit_code == 0 and set(pd.read_csv("c.csv")["method"]) == {"classifier"}
+
+
+def test_train_errors_are_one_line(study):
+    res = run(study, "train", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-o", "m.qcm",
+              "--min-examples", "50")
+    assert res.exit_code == 1
+    assert res.output.strip() == ("Error: human.csv: no code has 50 or more coded segments; code "
+                                  "more or lower --min-examples")
+    res = run(study, "train", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-o", "m.qcm",
+              "--coder", "C7")
+    assert res.exit_code == 1
+    assert res.output.strip() == "Error: human.csv: no human codings by coder 'C7' (coders: C1)"
+    Path("broken.qcm").write_text("not a zip", encoding="utf-8")
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--model", "broken.qcm", "-o", "x.csv")
+    assert res.exit_code == 1 and res.output.startswith("Error: broken.qcm: not a qualcode model file")
+
+
+def test_evaluate_keyword_and_classifier(study):
+    res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv",
+              "-o", "report.csv")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "keyword coder vs all human coders (union) (no training needed)"
+    assert lines[1].split() == ["code", "support", "predicted", "tp", "fp", "fn", "precision",
+                                "recall", "f1", "kappa"]
+    assert any(line.startswith("ALL (micro)") for line in lines)
+    assert any(line.startswith("overall (36 segments x 3 codes): micro P/R/F1 ") for line in lines)
+    assert lines[-1] == "written to report.csv"
+    report = pd.read_csv("report.csv")
+    assert report["code"].tolist() == ["roi", "rel", "one", "ALL (micro)", "ALL (macro)"]
+    res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv",
+              "--method", "classifier", "--folds", "3", "--coder", "C1")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == "classifier coder vs C1, 3-fold cross-validation over 6 documents"
+    assert "pooled kappa" in res.output
+
+
+def test_evaluate_usage_errors(study):
+    res = run(study, "evaluate", "--codebook", "cb.yaml")
+    assert res.exit_code == 2 and "evaluate needs TRANSCRIPTS and --codings (or --quotes)" in res.output
+    res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--level", "x")
+    assert res.exit_code == 2 and "'x': use 'code', 'category' or a depth" in res.output
+    res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--coder", "C9")
+    assert res.exit_code == 1
+    assert res.output.strip() == "Error: human.csv: no human codings by coder 'C9' (coders: C1)"
+
+
+def test_evaluate_on_the_papers_quotes(study, shared):
+    res = run(study, "evaluate", "--quotes", "--codebook", "cb.yaml", "--seeds", str(shared / "seeds"))
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "keyword coder vs the papers' authors on their visible quotes (category level)"
+    assert any(line.startswith("overall (42 quotes x 16 categories)") for line in lines)
+    assert "note: 42 visible quotes (mero2023: 14, uk_influential: 28); withheld quotes are not used" in lines
+    res = run(study, "evaluate", "--quotes", "--codebook", "cb.yaml", "--seeds", "nowhere")
+    assert res.exit_code == 1 and "paper not found" in res.output
+
+
+def test_next_lists_uncoded_segments(tmp_path):
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+        make_study(Path(d), coded_docs=4)
+        res = run(runner, "next", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-n", "3")
+        assert res.exit_code == 0, res.output
+        lines = res.output.splitlines()
+        assert lines[0] == "3 segments to code next (smallest margin |p - threshold| first):"
+        assert lines[1].split() == ["rank", "document", "segment", "code", "probability", "margin",
+                                    "preview"]
+        assert len(lines) == 6 and [line.split()[0] for line in lines[3:]] == ["1", "2", "3"]
+        assert all(line.split()[1] in ("doc4", "doc5") for line in lines[3:])
+
+
+def test_next_when_everything_is_coded(study):
+    res = run(study, "next", "t", "--codebook", "cb.yaml", "--codings", "human.csv")
+    assert res.exit_code == 0
+    assert res.output == "no uncoded segments: every transcript already has human codings\n"
+
+
+def test_every_command_and_option_has_help():
+    for name in ("code", "train", "evaluate", "next"):
+        cmd = main.commands[name]
+        assert cmd.help, name
+        for param in cmd.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{name} {param.opts}"
