@@ -115,7 +115,9 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
 
     say("agreement of the machine coders with each human coder")
     machine_rows = []
-    for machine in [keyword] + ([clf_codings] if clf_codings is not None else []):
+    # the classifier is compared through its out-of-fold codings: never on interviews it learned
+    held_out = clf_eval.codings if clf_eval is not None else None
+    for machine in [keyword] + ([held_out] if held_out is not None else []):
         if machine is None or machine.empty:
             continue
         name = machine["coder"].iloc[0]
@@ -126,7 +128,8 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
             table = compare(corpus, both[["document", "start", "end", "code", "coder"]],
                             unit="segment", n_boot=0)
             pooled = table[table["code"] == "(all codes)"]
-            machine_rows.append(pooled.assign(machine=name, human=human_coder))
+            label = f"{name} (held-out folds)" if machine is held_out else name
+            machine_rows.append(pooled.assign(machine=label, human=human_coder))
     machine_agreement = pd.concat(machine_rows, ignore_index=True) if machine_rows else pd.DataFrame()
     if len(machine_agreement):
         machine_agreement = machine_agreement[["machine", "human", "n_units", "percent_agreement",

@@ -54,7 +54,9 @@ class EvaluationReport:
     ``per_code``: DataFrame with :data:`COLUMNS`; ``overall``: dict with ``units``, ``labels``,
     ``micro_precision``, ``micro_recall``, ``micro_f1``, ``macro_precision``, ``macro_recall``,
     ``macro_f1``, ``kappa`` (pooled); ``folds``: one dict per fold with ``train`` and ``test``
-    document lists (empty for a coder that needs no training); ``notes``: things to say.
+    document lists (empty for a coder that needs no training); ``notes``: things to say;
+    ``codings``: the machine codings that were scored (for a learning coder each document is coded
+    by the model of the fold that held it out, so they are never in-sample).
     """
 
     per_code: pd.DataFrame
@@ -64,6 +66,7 @@ class EvaluationReport:
     method: str = ""
     reference: str = ""
     level: str = "code"
+    codings: pd.DataFrame | None = None  # the machine codings scored: out-of-fold for a learner
 
     def to_frame(self, *, macro: bool = True) -> pd.DataFrame:
         """``per_code`` plus the rows ``ALL (micro)`` (with the pooled kappa) and, unless
@@ -145,7 +148,7 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
     labels, ref_l, pred_l = rollup(ref, pred, codes, mapping)
     per_code, overall = score_labels(ref_l, pred_l, labels, notes=notes)
     return EvaluationReport(per_code, overall, fold_info, notes, method=method,
-                            reference=reference, level=level_name)
+                            reference=reference, level=level_name, codings=machine)
 
 
 def _machine_codings(obj, corpus, segments, human, *, folds, seed, reference, notes):
