@@ -152,6 +152,45 @@ def _themes(corpus, codings, codebook, coder, max_quotes: int = 2) -> list[dict]
     return out
 
 
+def _ci(v, lo, hi) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    if lo is None or pd.isna(lo):
+        return f"{v:.3f}"
+    return f"{v:.3f} [{lo:.2f}, {hi:.2f}]"
+
+
+def agreement_view(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A readable agreement table from :func:`qualcode.agreement.compare` output (with
+    ``by=("pair",)``): one row per code with percent agreement, Krippendorff's alpha and Gwet's AC1
+    over all coders, and Cohen's kappa for each coder pair, each with its interval. Returns the
+    table and the distinct notes on undefined values."""
+    if table is None or len(table) == 0:
+        return pd.DataFrame(), []
+    all_coders = max(table["coders"].unique(), key=lambda c: c.count(","))
+    overall = table[table["coders"] == all_coders].set_index("code")
+    pairs = [c for c in table["coders"].unique() if c != all_coders and c.count(",") == 1]
+    rows = []
+    for code, r in overall.iterrows():
+        row = {"code": code, "coded segments": int(r["n_coded"]), "units": int(r["n_units"]),
+               "% agreement": "–" if pd.isna(r["percent_agreement"]) else f"{100 * r['percent_agreement']:.1f}",
+               "Krippendorff's α [95% CI]": _ci(r["alpha"], r["alpha_low"], r["alpha_high"]),
+               "Gwet's AC1": "–" if pd.isna(r["gwet_ac1"]) else f"{r['gwet_ac1']:.3f}"}
+        if all_coders.count(",") == 1:  # two coders: kappa on the main row
+            row["Cohen's κ [95% CI]"] = _ci(r["cohen_kappa"], r["cohen_kappa_low"], r["cohen_kappa_high"])
+        for pair in pairs:
+            pr = table[(table["coders"] == pair) & (table["code"] == code)]
+            if len(pr):
+                p = pr.iloc[0]
+                row[f"κ {pair.replace(', ', '–')}"] = _ci(p["cohen_kappa"], p["cohen_kappa_low"],
+                                                         p["cohen_kappa_high"])
+        rows.append(row)
+    view = pd.DataFrame(rows)
+    view = view.loc[:, [c for c in view.columns if not (view[c] == "–").all()]]
+    notes = sorted({n for n in table["note"].fillna("") if n})
+    return view, notes
+
+
 def _codebook_view(codebook) -> list[dict]:
     return [{"id": c.id, "name": c.name, "depth": c.depth, "description": c.description,
              "inclusion": c.inclusion, "exclusion": c.exclusion, "source": c.source,

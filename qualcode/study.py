@@ -180,13 +180,9 @@ def _eval_table(ev) -> pd.DataFrame:
 
 
 def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds: int) -> ReportData:
-    agreement = r.agreement
-    if len(agreement):
-        agreement = agreement[agreement["coders"] == ", ".join(sorted(r.human["coder"].unique()))] \
-            if agreement["coders"].nunique() > 1 else agreement
-        agreement = agreement[["code", "coders", "n_units", "n_coded", "percent_agreement",
-                               "cohen_kappa", "cohen_kappa_low", "cohen_kappa_high", "alpha",
-                               "alpha_low", "alpha_high", "gwet_ac1", "note"]]
+    from .report import agreement_view
+
+    agreement, agreement_notes = agreement_view(r.agreement)
     evaluation = _eval_table(r.classifier_evaluation or r.keyword_evaluation)
     summary = {"keyword coder: pooled kappa": r.keyword_evaluation.overall["kappa"],
                "keyword coder: micro F1": r.keyword_evaluation.overall["micro_f1"]}
@@ -203,8 +199,11 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
         corpus=r.corpus, codebook=r.codebook, codings=r.human, title=title, coder=matrix_coder,
         strategy=r.strategy, agreement=agreement,
         agreement_note=("Segment level: each codable turn is coded / not coded with each code by each "
-                        "coder who covered the interview; 95% bootstrap intervals over segments. "
-                        "With three coders, Cohen's kappa is given per pair in the CSV output."),
+                        "coder who covered the interview (a coder who did not code an interview is "
+                        "missing there, not 'not coded'); 95% bootstrap intervals over segments. "
+                        "Cohen's kappa per coder pair, on the interviews both coded. "
+                        + (f"Undefined values ('–'): {' | '.join(sorted(set(n for note in agreement_notes for n in note.split('; '))))}"
+                           if agreement_notes else "")),
         machine_agreement=r.machine_agreement, evaluation=evaluation,
         evaluation_summary=summary, evaluation_note=note,
         disagreements=r.disagreements,

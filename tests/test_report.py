@@ -60,3 +60,20 @@ def test_write_report_no_overwrite(tmp_path, data):
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(qc.OutputExistsError):
         report.write_report(data, tmp_path / "r.html")
+
+
+def test_agreement_view_formats_pairs_and_intervals():
+    t = pd.DataFrame([
+        {"code": "g", "coders": "C1, C2, C3", "n_units": 10, "n_coded": 4, "percent_agreement": 0.9,
+         "cohen_kappa": float("nan"), "cohen_kappa_low": float("nan"), "cohen_kappa_high": float("nan"),
+         "alpha": 0.71234, "alpha_low": 0.5, "alpha_high": 0.9, "gwet_ac1": 0.8, "note": "fleiss_kappa: x"},
+        {"code": "g", "coders": "C1, C2", "n_units": 6, "n_coded": 3, "percent_agreement": 1.0,
+         "cohen_kappa": 1.0, "cohen_kappa_low": 1.0, "cohen_kappa_high": 1.0,
+         "alpha": 1.0, "alpha_low": 1.0, "alpha_high": 1.0, "gwet_ac1": 1.0, "note": ""},
+    ])
+    view, notes = report.agreement_view(t)
+    assert view.to_dict("records") == [{
+        "code": "g", "coded segments": 4, "units": 10, "% agreement": "90.0",
+        "Krippendorff's α [95% CI]": "0.712 [0.50, 0.90]", "Gwet's AC1": "0.800",
+        "κ C1–C2": "1.000 [1.00, 1.00]"}]
+    assert notes == ["fleiss_kappa: x"]
