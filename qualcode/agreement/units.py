@@ -306,7 +306,7 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
         A code-id prefix whose codes are mutually exclusive: one nominal variable instead of one
         0/1 variable per code.
     by
-        Extra breakdowns: ``"pair"`` (every coder pair, when there are more than two coders)
+        Extra breakdowns: ``"pair"`` (every coder pair that shares a document, when there are more than two coders)
         and/or ``"document"`` (the coders who covered each document).
     threshold
         Overlap level only: the share of the longer span two spans must share to match.
@@ -349,8 +349,10 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     cluster = None if unit == "segment" else seg_idx
     subsets = [(list(range(len(st.coders))), ALL_DOCUMENTS, slice(None))]
     if "pair" in by and len(st.coders) > 2:
+        # a pair that shares no document has nothing to compare: it gets no row
         subsets += [(list(p), ALL_DOCUMENTS, slice(None))
-                    for p in combinations(range(len(st.coders)), 2)]
+                    for p in combinations(range(len(st.coders)), 2)
+                    if (st.covered[p[0]] & st.covered[p[1]]).any()]
     if "document" in by:
         for d in np.unique(unit_doc):
             mask = np.flatnonzero(unit_doc == d)

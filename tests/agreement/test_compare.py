@@ -249,3 +249,23 @@ def test_character_level_equals_brute_force_per_character(corpus):
                                                            and np.isnan(expected))
         kappa = cohen_kappa(data, categories=[0, 1])
         assert got["cohen_kappa"] == pytest.approx(kappa) or np.isnan(kappa)
+
+
+def test_pairs_without_a_shared_document_get_no_row():
+    """C1 coded both interviews, C2 only x and C3 only y (the papers' design): C2-C3 share nothing."""
+    import pandas as pd
+
+    import qualcode as qc
+    from qualcode import agreement as ag
+
+    corpus = qc.Corpus.from_texts({"x": "Interviewer: q\nP: one\nInterviewer: q\nP: two",
+                                   "y": "Interviewer: q\nR: three\nInterviewer: q\nR: four"})
+    seg = corpus.codable_segments().reset_index(drop=True)
+    rows = [(seg.document[i], seg.start[i], seg.end[i], "a", coder)
+            for i, coder in [(0, "C1"), (0, "C2"), (2, "C1"), (3, "C3")]]
+    codings = pd.DataFrame(rows, columns=["document", "start", "end", "code", "coder"])
+    table = ag.compare(corpus, codings, by=("pair",), n_boot=0)
+    assert sorted(set(table["coders"])) == ["C1, C2", "C1, C2, C3", "C1, C3"]
+    c13 = table[(table["coders"] == "C1, C3") & (table["code"] == "a")].iloc[0]
+    # on y: segment 1 coded by C1 only, segment 2 by C3 only -> agreement 0 of 2
+    assert c13["n_units"] == 2 and c13["percent_agreement"] == 0.0
