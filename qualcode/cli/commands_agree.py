@@ -12,7 +12,7 @@ from ..codings import read_codings
 from ..errors import CodingsError
 from ..fileio import check_writable, write_dataframe
 from . import main
-from .common import echo_table
+from .common import echo_table, is_project, load_project_inputs
 
 _METRIC_COLUMNS = {
     "percent_agreement": ("agreement", "percent_agreement", None),
@@ -26,8 +26,9 @@ _METRIC_COLUMNS = {
 
 @main.command("agree")
 @click.argument("codings", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--transcripts", "-t", required=True, type=click.Path(path_type=Path),
-              help="Folder (or file) of the transcripts the codings' offsets count into.")
+@click.option("--transcripts", "-t", default=None, type=click.Path(path_type=Path),
+              help="Folder (or file) of the transcripts the codings' offsets count into. "
+                   "Not needed when CODINGS is one REFI-QDA project (.qdpx), whose sources are used.")
 @click.option("--cases", type=click.Path(path_type=Path), default=None,
               help="Cases file (csv/xlsx). Default: cases.csv in the transcripts folder.")
 @click.option("--codebook", type=click.Path(path_type=Path), default=None,
@@ -73,18 +74,26 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
     for path in (output, disagreements_path):
         if path is not None:
             check_writable(path, force=force)
-    corpus = corpus_mod.load_transcripts(transcripts, cases=cases, unit=segment_unit)
     cb = None
     if codebook is not None:
         from ..codebook import Codebook
 
         cb = Codebook.load(codebook)
     frames, coder_files = [], {}
-    for path in codings:
-        df = read_codings(path, corpus=corpus, codebook=cb, coder=path.stem)
-        for c in df["coder"].unique():
-            coder_files.setdefault(c, path)
-        frames.append(df)
+    if transcripts is None:
+        if len(codings) != 1 or not is_project(codings[0]):
+            raise click.UsageError("give --transcripts, or one .qdpx project whose text sources "
+                                   "are the transcripts")
+        corpus, _, table_in = load_project_inputs(codings[0], codebook=cb, unit=segment_unit)
+        coder_files = {c: codings[0] for c in table_in["coder"].unique()}
+        frames.append(table_in)
+    else:
+        corpus = corpus_mod.load_transcripts(transcripts, cases=cases, unit=segment_unit)
+        for path in codings:
+            df = read_codings(path, corpus=corpus, codebook=cb, coder=path.stem)
+            for c in df["coder"].unique():
+                coder_files.setdefault(c, path)
+            frames.append(df)
     table_in = pd.concat(frames, ignore_index=True)
     options = dict(codes=list(codes) or None, group=group, threshold=threshold)
     try:

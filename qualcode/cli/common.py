@@ -47,3 +47,22 @@ def echo_table(df: pd.DataFrame, *, floatfmt: str = "{:.3f}", max_width: int = 6
     click.echo("  ".join("-" * w for w in widths))
     for r in cells:
         click.echo(line(r))
+
+
+def is_project(path) -> bool:
+    """A REFI-QDA project file, which carries transcripts and codings together."""
+    return Path(path).suffix.lower() in (".qdpx", ".qde")
+
+
+def load_project_inputs(path, *, codebook=None, unit: str = "turn"):
+    """Corpus and codings from one REFI-QDA project (its text sources are the transcripts);
+    with ``codebook`` the codings are checked against it, else against the project's own."""
+    from ..codings import validate_codings
+    from ..refi import read_qdpx
+
+    project = read_qdpx(path, unit=unit)
+    for w in project.warnings:
+        click.echo(f"warning: {path}: {w}", err=True)
+    cb = codebook if codebook is not None else project.codebook
+    codings = validate_codings(project.codings, corpus=project.corpus, codebook=cb, file=path)
+    return project.corpus, cb, codings

@@ -144,3 +144,41 @@ def test_every_option_has_help():
     for param in cmd.params:
         if isinstance(param, __import__("click").Option):
             assert param.help, param.name
+
+
+def test_agree_on_a_qdpx_project_equals_agree_on_the_csv(tmp_path):
+    """A reviewer's one command on a REFI-QDA export gives the same numbers as the CSV route:
+    the sample's C1 and C2 on their four shared interviews, exported to .qdpx and read back."""
+    import qualcode as qc
+    from qualcode.refi import write_qdpx
+
+    repo = Path(__file__).resolve().parents[2]
+    sample = repo / "transcripts_sample"
+    docs = ["alpha", "gamma", "epsilon", "eta"]
+    corpus = qc.load_transcripts([sample / f"{d}.txt" for d in docs], cases=sample / "cases.csv")
+    cb = qc.Codebook.load(repo / "codebooks" / "b2b_influencer_marketing.yaml")
+    human = qc.read_codings(sample / "codings_human.csv")
+    human = human[human["document"].isin(docs) & human["coder"].isin(["C1", "C2"])]
+    csv = tmp_path / "codings.csv"
+    human.to_csv(csv, index=False)
+    tdir = tmp_path / "t"
+    tdir.mkdir()
+    for d in docs:
+        (tdir / f"{d}.txt").write_text((sample / f"{d}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    write_qdpx(tmp_path / "study.qdpx", corpus, cb, human)
+
+    runner = CliRunner()
+    via_csv = runner.invoke(main, ["agree", str(csv), "-t", str(tdir), "--n-boot", "0"])
+    via_qdpx = runner.invoke(main, ["agree", str(tmp_path / "study.qdpx"), "--n-boot", "0"])
+    assert via_csv.exit_code == 0, via_csv.output
+    assert via_qdpx.exit_code == 0, via_qdpx.output
+    pooled = [l for l in via_qdpx.output.splitlines() if l.startswith("(all codes)")]
+    assert pooled and pooled == [l for l in via_csv.output.splitlines() if l.startswith("(all codes)")]
+    assert via_qdpx.output.splitlines()[0] == "coders: C1, C2"
+
+
+def test_agree_without_transcripts_needs_one_project(tmp_path):
+    (tmp_path / "c.csv").write_text("document,start,end,code,coder\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["agree", str(tmp_path / "c.csv")])
+    assert res.exit_code == 2
+    assert "give --transcripts, or one .qdpx project whose text sources are the transcripts" in res.output
