@@ -17,6 +17,9 @@ from . import main
 from .common import echo_table
 
 METHODS = ("keyword", "classifier", "both")
+#: need the semantic extra: zero-shot (calibrated when human codings are given), and the
+#: classifier on sentence embeddings ("few-shot"; it cannot be saved as a .qcm model yet)
+SEMANTIC = ("semantic", "semantic-fewshot")
 
 _transcripts = click.argument("transcripts", type=click.Path(path_type=Path))
 _codebook = click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), required=True,
@@ -53,18 +56,26 @@ def _reference(coder: str | None) -> str:
 @_codebook
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Trained model (.qcm from 'qualcode train') for --method classifier or both.")
-@click.option("--method", type=click.Choice(METHODS), default=None,
-              help="keyword rules, the trained classifier, or both combined "
+@click.option("--method", type=click.Choice(METHODS + ("semantic",)), default=None,
+              help="keyword rules, the trained classifier, both combined, or semantic (sentence "
+                   "embeddings vs the codebook's definitions and examples; needs the semantic extra) "
                    "(default: keyword, or both when --model is given).")
+@click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
+              help="For --method semantic: human codings to choose each code's cut-off on "
+                   "(default: zero-shot, one cut-off for all codes).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Machine codings file to write (.csv or .xlsx); never a file with human codings.")
 @click.option("--force", is_flag=True, help="Replace the output file if it holds machine codings.")
 @_cases
 @_unit
-def code_cmd(transcripts, codebook_path, model_path, method, output, force, cases, unit):
-    """Suggest codes for TRANSCRIPTS with keyword rules and/or a trained classifier."""
+def code_cmd(transcripts, codebook_path, model_path, method, codings_path, output, force, cases, unit):
+    """Suggest codes for TRANSCRIPTS with keyword rules, a trained classifier or sentence embeddings."""
     method = method or ("both" if model_path else "keyword")
-    if method != "keyword" and model_path is None:
+    if method == "semantic" and model_path is not None:
+        raise click.UsageError("--method semantic uses no --model (give --codings to calibrate it)")
+    if codings_path is not None and method != "semantic":
+        raise click.UsageError("--codings is only used with --method semantic")
+    if method not in ("keyword", "semantic") and model_path is None:
         raise click.UsageError(f"--method {method} needs --model (train one with 'qualcode train')")
     refuse_human_file(output)
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
@@ -76,6 +87,8 @@ def code_cmd(transcripts, codebook_path, model_path, method, output, force, case
             coder = KeywordCoder(codebook)
             for w in coder.warnings:
                 click.echo(f"warning: {w}", err=True)
+        elif method == "semantic":
+            coder = _semantic_coder(codebook, corpus, codings_path)
         else:
             from ..coders.classifier import ClassifierCoder
 
@@ -90,6 +103,36 @@ def code_cmd(transcripts, codebook_path, model_path, method, output, force, case
                f"codable segments, {machine['code'].nunique()} codes")
     write_codings(machine, output, force=force)
     click.echo(f"written to {output}")
+
+
+def _semantic_coder(codebook, corpus, codings_path):
+    """A zero-shot semantic coder, calibrated on human codings when a file is given."""
+    from ..coders.classifier import human_codings
+    from ..coders.semantic import SemanticCoder
+
+    coder = SemanticCoder(codebook)
+    if codings_path is None:
+        return coder
+    human = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
+    coder.fit(corpus, human)
+    click.echo(f"cut-offs chosen on {coder.n_segments_} human-coded segments of "
+               f"{coder.n_documents_} documents ({int(coder.calibrated_.sum())} codes used there)")
+    return coder
+
+
+def _learner(method: str, codebook, min_examples: int):
+    """A fresh coder to train (or calibrate) for --method (not keyword)."""
+    from ..coders.classifier import ClassifierCoder
+
+    if method == "semantic":
+        from ..coders.semantic import SemanticCoder
+
+        return SemanticCoder(codebook)
+    if method == "semantic-fewshot":
+        from ..coders.embeddings import SentenceEmbeddings
+
+        return ClassifierCoder(codebook, min_examples=min_examples, features=SentenceEmbeddings())
+    return ClassifierCoder(codebook, min_examples=min_examples, combine_keywords=method == "both")
 
 
 def refuse_human_file(path: Path) -> None:
@@ -202,8 +245,10 @@ def _level(value: str | None):
               help="Human codings to compare with (and, for the classifier, to train on).")
 @click.option("--coder", default=None,
               help="Reference coder, e.g. C1 (default: the union of all human coders).")
-@click.option("--method", type=click.Choice(METHODS), default="keyword", show_default=True,
-              help="Coder to evaluate: keyword rules, a classifier (cross-validated), or both combined.")
+@click.option("--method", type=click.Choice(METHODS + SEMANTIC), default="keyword", show_default=True,
+              help="Coder to evaluate: keyword rules, a classifier (cross-validated), both combined, "
+                   "semantic (zero-shot, cut-offs chosen on the training folds) or semantic-fewshot "
+                   "(a classifier on sentence embeddings).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Cross-validation folds over documents (no interview in both parts).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the document shuffle.")
@@ -223,7 +268,6 @@ def _level(value: str | None):
 def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds, seed, level,
                  min_examples, quotes, seeds, output, force, cases, unit):
     """Measure a coder against human codings: per code support, precision, recall, F1, kappa."""
-    from ..coders.classifier import ClassifierCoder
     from ..coders.evaluate import evaluate
     from ..coders.keyword import KeywordCoder
 
@@ -242,8 +286,7 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
         if method == "keyword":
             subject = KeywordCoder(codebook)
         else:
-            subject = ClassifierCoder(codebook, min_examples=min_examples,
-                                      combine_keywords=method == "both")
+            subject = _learner(method, codebook, min_examples)
         report = evaluate(subject, corpus, codings, folds=folds, seed=seed, level=lvl,
                           reference=_reference(coder))
         n_docs = len(set(d for f in report.folds for d in f["test"])) if report.folds else None
@@ -262,13 +305,20 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
 
 def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples, seeds, cases,
                      unit):
-    from ..coders.classifier import ClassifierCoder, human_codings
+    from ..coders.classifier import human_codings
     from ..coders.keyword import KeywordCoder
-    from ..coders.quotes import evaluate_on_quotes
+    from ..coders.quotes import evaluate_on_quotes, extract_quotes
 
-    if method == "keyword":
-        subject = KeywordCoder(codebook)
-        click.echo("keyword coder vs the papers' authors on their visible quotes (category level)")
+    if method in SEMANTIC:
+        from ..coders.semantic import without_examples_from
+
+        codebook, removed = without_examples_from(codebook, extract_quotes(seeds)["text"])
+        if removed:
+            click.echo(f"note: {removed} codebook examples that are the papers' quotes are left out "
+                       "(a coder is not scored on its own examples)")
+    if method == "keyword" or (method == "semantic" and codings_path is None):
+        subject = KeywordCoder(codebook) if method == "keyword" else _learner(method, codebook, 0)
+        click.echo(f"{method} coder vs the papers' authors on their visible quotes (category level)")
     else:
         if transcripts is None or codings_path is None:
             raise click.UsageError(f"--quotes with --method {method} needs TRANSCRIPTS and --codings "
@@ -278,7 +328,7 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
         if coder:
             _check_coder(codings, coder, codings_path)
             codings = codings[codings["coder"] == coder]
-        subject = ClassifierCoder(codebook, min_examples=min_examples, combine_keywords=method == "both")
+        subject = _learner(method, codebook, min_examples)
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
             subject.fit(corpus, codings)
@@ -295,6 +345,10 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
 @_codebook
 @_codings
 @click.option("-n", "n", type=int, default=20, show_default=True, help="How many segments to list.")
+@click.option("--method", type=click.Choice(("classifier",) + SEMANTIC), default="classifier",
+              show_default=True,
+              help="Whose uncertainty ranks the segments: the TF-IDF classifier, the calibrated "
+                   "semantic coder, or the classifier on sentence embeddings (semantic extra).")
 @_coder
 @_min_examples
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
@@ -302,18 +356,17 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @_cases
 @_unit
-def next_cmd(transcripts, codebook_path, codings_path, n, coder, min_examples, output, force, cases,
-             unit):
+def next_cmd(transcripts, codebook_path, codings_path, n, method, coder, min_examples, output, force,
+             cases, unit):
     """List uncoded segments to code next, most informative first (smallest classifier margin)."""
     from ..coders.active import next_segments
-    from ..coders.classifier import ClassifierCoder
 
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
     codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
     if coder:
         _check_coder(codings, coder, codings_path)
     table = next_segments(corpus, codings, codebook, n=n, reference=_reference(coder),
-                          coder=ClassifierCoder(codebook, min_examples=min_examples))
+                          coder=_learner(method, codebook, min_examples))
     if table.empty:
         click.echo("no uncoded segments: every transcript already has human codings")
         return
