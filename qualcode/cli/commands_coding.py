@@ -14,7 +14,7 @@ from ..corpus import UNITS, load_transcripts
 from ..errors import CodingsError, ModelError, QualcodeError
 from ..fileio import read_text, write_dataframe
 from . import main
-from .common import echo_table
+from .common import echo_table, is_project, load_project_inputs
 
 METHODS = ("keyword", "classifier", "both")
 #: need the semantic extra: zero-shot (calibrated when human codings are given), and the
@@ -277,10 +277,16 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
         report = _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples,
                                   seeds, cases, unit)
     else:
-        if transcripts is None or codings_path is None:
-            raise click.UsageError("evaluate needs TRANSCRIPTS and --codings (or --quotes)")
-        corpus = load_transcripts(transcripts, cases=cases, unit=unit)
-        codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
+        if transcripts is not None and codings_path is None and is_project(transcripts):
+            # a REFI-QDA project carries the transcripts and the human codings together
+            corpus, _, codings = load_project_inputs(transcripts, codebook=codebook, unit=unit)
+            codings_path = transcripts
+        elif transcripts is None or codings_path is None:
+            raise click.UsageError("evaluate needs TRANSCRIPTS and --codings, a .qdpx project as "
+                                   "TRANSCRIPTS, or --quotes")
+        else:
+            corpus = load_transcripts(transcripts, cases=cases, unit=unit)
+            codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
         if coder:
             _check_coder(codings, coder, codings_path)
         if method == "keyword":

@@ -158,7 +158,8 @@ def test_evaluate_keyword_and_classifier(study):
 
 def test_evaluate_usage_errors(study):
     res = run(study, "evaluate", "--codebook", "cb.yaml")
-    assert res.exit_code == 2 and "evaluate needs TRANSCRIPTS and --codings (or --quotes)" in res.output
+    assert res.exit_code == 2 and "evaluate needs TRANSCRIPTS and --codings, a .qdpx project as TRANSCRIPTS, or --quotes" \
+        in res.output
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--level", "x")
     assert res.exit_code == 2 and "'x': use 'code', 'category' or a depth" in res.output
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--coder", "C9")
@@ -204,3 +205,33 @@ def test_every_command_and_option_has_help():
         for param in cmd.params:
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.opts}"
+
+
+def test_evaluate_takes_a_qdpx_project(tmp_path):
+    """The sample's C1 coding of four interviews, exported to .qdpx, evaluated with one command:
+    the same figures as from the transcripts folder and the CSV."""
+    import qualcode as qc
+    from qualcode.refi import write_qdpx
+
+    repo = Path(__file__).resolve().parents[2]
+    sample = repo / "transcripts_sample"
+    docs = ["alpha", "beta", "gamma", "delta"]
+    corpus = qc.load_transcripts([sample / f"{d}.txt" for d in docs], cases=sample / "cases.csv")
+    cb_path = repo / "codebooks" / "b2b_influencer_marketing.yaml"
+    cb = qc.Codebook.load(cb_path)
+    human = qc.read_codings(sample / "codings_human.csv")
+    human = human[human["document"].isin(docs) & (human["coder"] == "C1")]
+    write_qdpx(tmp_path / "study.qdpx", corpus, cb, human)
+    (tmp_path / "t").mkdir()
+    for d in docs:
+        (tmp_path / "t" / f"{d}.txt").write_text((sample / f"{d}.txt").read_text(encoding="utf-8"),
+                                                 encoding="utf-8")
+    human.to_csv(tmp_path / "human.csv", index=False)
+    runner = CliRunner()
+    via_qdpx = runner.invoke(main, ["evaluate", str(tmp_path / "study.qdpx"), "--codebook", str(cb_path),
+                                    "--level", "category"])
+    via_csv = runner.invoke(main, ["evaluate", str(tmp_path / "t"), "--codebook", str(cb_path),
+                                   "--codings", str(tmp_path / "human.csv"), "--level", "category"])
+    assert via_qdpx.exit_code == 0, via_qdpx.output
+    summary = [l for l in via_qdpx.output.splitlines() if l.startswith("overall (")]
+    assert summary and summary == [l for l in via_csv.output.splitlines() if l.startswith("overall (")]
