@@ -10,7 +10,6 @@ corpus, the offsets are filled in from its segments table.
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np

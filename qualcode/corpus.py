@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFormatError, QualcodeError
-from .readers import Source, Turn, read_source, supported_suffixes
+from .readers import Source, read_source, supported_suffixes
 from .readers.plain import DEFAULT_INTERVIEWER, declared_speakers, parse_turns
 
 UNITS = ("turn", "paragraph", "sentence")

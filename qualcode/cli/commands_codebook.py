@@ -8,7 +8,6 @@ import click
 from ..codebook import Codebook
 from ..fileio import write_dataframe, write_text
 from . import main
-from .common import echo_table
 
 
 @main.group("codebook")

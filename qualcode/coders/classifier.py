@@ -104,14 +104,9 @@ class ClassifierCoder(BaseEstimator):
     def fit(self, corpus, codings, y=None):
         """Learn from human ``codings`` (a codings table) of ``corpus``; returns ``self``."""
         self._check_params()
-        codings = validate_codings(codings, corpus=corpus, codebook=self.codebook)
-        segments = corpus.codable_segments()
-        codes = self.codebook.ids()
-        labels, covered = human_labels(codings, segments, codes, rule=self.label_rule)
-        segments, labels = segments[covered], labels[covered]
-        if segments.empty:
-            raise CodingsError("no human codings touch a codable segment: there is nothing to learn "
-                               "from (code some interviewee turns first)")
+        segments, labels, codes = training_data(
+            corpus, codings, self.codebook, rule=self.label_rule,
+            nothing="nothing to learn from (code some interviewee turns first)")
         return self.fit_segments(segments, labels, codes)
 
     def fit_segments(self, segments: pd.DataFrame, labels: np.ndarray, codes: list[str]):
@@ -280,6 +275,19 @@ def human_codings(codings: pd.DataFrame) -> pd.DataFrame:
         return codings
     m = codings["method"].fillna("human").astype(str).replace("", "human")
     return codings[m.eq("human")]
+
+
+def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
+    """The codable segments the human ``codings`` cover, their segments x codes 0/1 labels (by
+    ``rule``) and the code ids; a :class:`CodingsError` ending in ``nothing`` when there are none."""
+    codings = validate_codings(codings, corpus=corpus, codebook=codebook)
+    segments = corpus.codable_segments()
+    codes = codebook.ids()
+    labels, covered = human_labels(codings, segments, codes, rule=rule)
+    segments, labels = segments[covered], labels[covered]
+    if segments.empty:
+        raise CodingsError(f"no human codings touch a codable segment: there is {nothing}")
+    return segments, labels, codes
 
 
 def human_labels(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str], *,

@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from ..codings import empty_codings, validate_codings
-from ..errors import CodingsError, QualcodeError
-from .classifier import best_f1_threshold, human_labels
+from ..codings import empty_codings
+from ..errors import QualcodeError
+from .classifier import best_f1_threshold, training_data
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
 from .keyword import _finish
 
@@ -102,14 +102,9 @@ class SemanticCoder(BaseEstimator):
     def fit(self, corpus, codings, y=None):
         """Choose per-code thresholds on human ``codings`` of ``corpus`` (see the module doc)."""
         self._check_params()
-        codings = validate_codings(codings, corpus=corpus, codebook=self.codebook)
-        segments = corpus.codable_segments()
-        codes = self.codebook.ids()
-        labels, covered = human_labels(codings, segments, codes, rule=self.label_rule)
-        segments, labels = segments[covered], labels[covered]
-        if segments.empty:
-            raise CodingsError("no human codings touch a codable segment: there is nothing to "
-                               "calibrate on (or use the coder unfitted: zero-shot)")
+        segments, labels, codes = training_data(
+            corpus, codings, self.codebook, rule=self.label_rule,
+            nothing="nothing to calibrate on (or use the coder unfitted: zero-shot)")
         return self.fit_segments(segments, labels, codes)
 
     def fit_segments(self, segments: pd.DataFrame, labels: np.ndarray, codes: list[str]):

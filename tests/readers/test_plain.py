@@ -8,26 +8,12 @@ from click.testing import CliRunner
 
 import qualcode as qc
 from qualcode.cli import main
-from qualcode.corpus import sentence_pipeline
 from qualcode.errors import InputFormatError
 from qualcode.readers.plain import parse_turns, timestamp_seconds
+from helpers import assert_offsets
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real-data"
 needs_real = pytest.mark.skipif(not REAL.exists(), reason="../shared/real-data is not beside the repo")
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return sentence_pipeline()
-
-
-def assert_offsets(corpus, nlp):
-    for unit in ("turn", "paragraph", "sentence"):
-        seg = corpus.with_unit(unit, nlp=nlp).segments
-        assert len(seg) > 0, unit
-        for row in seg.itertuples():
-            assert corpus.text(row.document)[row.start:row.end] == row.text, (unit, row.segment)
-            assert row.text and row.text == row.text.strip(), (unit, row.segment)
 
 
 ALPHA = """\
