@@ -35,7 +35,7 @@ def _env():
 
 
 def _num(v, digits: int = 3) -> str:
-    if v is None:
+    if v is None or (not isinstance(v, (str, bytes, list, tuple, dict)) and pd.isna(v)):
         return "–"
     if isinstance(v, bool):
         return "yes" if v else "no"
@@ -86,6 +86,8 @@ def _table(df: pd.DataFrame | None, *, max_rows: int = 500) -> dict | None:
     if df is None or len(df) == 0:
         return None
     df = df.head(max_rows)
+    empty = [c for c in df.columns if df[c].isna().all() or (df[c].astype(str) == "").all()]
+    df = df.drop(columns=empty)
     return {"columns": [str(c) for c in df.columns],
             "rows": [[_num(v) if not isinstance(v, str) else v for v in row]
                      for row in df.itertuples(index=False)],

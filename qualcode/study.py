@@ -206,5 +206,15 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
                            if agreement_notes else "")),
         machine_agreement=r.machine_agreement, evaluation=evaluation,
         evaluation_summary=summary, evaluation_note=note,
-        disagreements=r.disagreements,
+        disagreements=_disagreements_view(r.disagreements, r.codebook),
     )
+
+
+def _disagreements_view(table: pd.DataFrame, codebook) -> pd.DataFrame:
+    """Disputed passages in codebook order, offsets shown as plain numbers."""
+    if table is None or table.empty:
+        return table
+    order = {cid: i for i, cid in enumerate(codebook.ids())}
+    out = table.assign(_o=table["code"].map(order).fillna(len(order))).sort_values(
+        ["_o", "document", "start"], kind="stable").drop(columns="_o")
+    return out.assign(start=out["start"].astype(str), end=out["end"].astype(str))
