@@ -190,10 +190,14 @@ def assign_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFra
     """
     out = []
     codings = codings.reset_index(drop=True)
+    # split the segments by document once: a mask per document made this documents x segments
+    # (24 s for case_by_code on 10M words, benchmarks/run.py)
+    by_doc = dict(tuple(segments.groupby("document", sort=False)))
     for doc, cg in codings.groupby("document", sort=False):
-        sg = segments[segments["document"] == doc].sort_values("start")
-        if sg.empty:
+        sg = by_doc.get(doc)
+        if sg is None or sg.empty:
             continue
+        sg = sg.sort_values("start")
         s_start = sg["start"].to_numpy()
         s_end = sg["end"].to_numpy()
         c_start = cg["start"].to_numpy()

@@ -52,15 +52,23 @@ class TfidfFeatures(TransformerMixin, BaseEstimator):
         return out
 
     def fit(self, texts, y=None):
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts, y=None):
+        """``fit(texts).transform(texts)`` with one pass of the analyzers over the texts (the
+        character n-grams are most of a classifier's featurizing time: benchmarks/run.py)."""
         texts = _texts(texts)
-        self.vectorizers_ = []
+        self.vectorizers_, parts = [], []
         for name, vec in self._vectorizers():
             try:
-                vec.fit(texts)
+                part = vec.fit_transform(texts)
             except ValueError:  # empty vocabulary (e.g. only stop characters): keep a dummy term
                 vec = TfidfVectorizer(analyzer=vec.analyzer, vocabulary={"\x00": 0}).fit(["\x00"])
+                part = vec.transform(texts)
             self.vectorizers_.append((name, vec))
-        return self
+            parts.append(part)
+        return sp.hstack(parts, format="csr")
 
     def transform(self, texts):
         check_is_fitted(self, "vectorizers_")
