@@ -12,7 +12,6 @@ coder, agreement function and matrix relies on (DESIGN.md, "Segments table")::
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -21,7 +20,7 @@ import pandas as pd
 
 from .errors import InputFormatError, QualcodeError
 from .readers import Source, read_source, supported_suffixes
-from .readers.plain import DEFAULT_INTERVIEWER, declared_speakers, parse_turns
+from .readers.plain import DEFAULT_INTERVIEWER, declared_speakers, paragraph_turns, parse_turns
 
 UNITS = ("turn", "paragraph", "sentence")
 SEGMENT_COLUMNS = [
@@ -40,7 +39,6 @@ def _is_side_file(path: Path) -> bool:
     if name.startswith(".") or name.startswith("readme"):
         return True
     return path.suffix.lower() in _TABLE_SUFFIXES and (name.startswith("cases.") or name.startswith("codings"))
-_PARA_SPLIT = re.compile(r"\n[ \t]*\n")
 
 
 class Corpus:
@@ -354,19 +352,8 @@ def _cut_units(texts: Mapping[str, str], turns: pd.DataFrame, unit: str, *, nlp=
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
-    for m in list(_PARA_SPLIT.finditer(text)) + [None]:
-        end = m.start() if m is not None else len(text)
-        s, e = pos, end
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            out.append((s, e))
-        if m is not None:
-            pos = m.end()
-    return out
+    """Blank-line separated paragraphs of a turn's text, by the plain-text reader's rule."""
+    return [(t.start, t.end) for t in paragraph_turns(text)]
 
 
 def _sentence_spans(texts: list[str], nlp) -> list[list[tuple[int, int]]]:

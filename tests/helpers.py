@@ -10,3 +10,17 @@ def assert_offsets(corpus, nlp) -> None:
         for row in seg.itertuples():
             assert corpus.text(row.document)[row.start:row.end] == row.text, (unit, row.segment)
             assert row.text and row.text == row.text.strip(), (unit, row.segment)
+
+
+#: what interviewees say in the tiny study, by the code a person gave it ("" = nothing)
+SENTENCES = {
+    "roi": ["We measured the ROI of every campaign and tracked conversions.",
+            "Measuring ROI is how we report conversions to the board.",
+            "The ROI numbers and conversions came from our analytics team."],
+    "rel": ["Building strong relationships with customers takes years of trust.",
+            "Trust and long relationships with customers matter most to us.",
+            "We keep relationships with customers warm through trust."],
+    "": ["The office moved to a new building near the harbour last spring.",
+         "Lunch was served late because the caterer got lost.",
+         "My commute is short since I cycle along the river."],
+}

@@ -81,8 +81,6 @@ def demo_cmd(output_dir, n_boot, force):
 
 
 def _print_study(result) -> None:
-    from .common import echo_table
-
     click.echo("")
     _print_corpus(result.corpus)
     cb = result.codebook

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from qualcode import load_transcripts
 from qualcode.cli import main
 
+from helpers import SENTENCES
+
 CB = """\
 codes:
   - id: roi
@@ -21,17 +23,6 @@ codes:
   - id: one
     name: Used once
 """
-SAY = {
-    "roi": ["We measured the ROI of every campaign and tracked conversions.",
-            "Measuring ROI is how we report conversions to the board.",
-            "The ROI numbers and conversions came from our analytics team."],
-    "rel": ["Building strong relationships with customers takes years of trust.",
-            "Trust and long relationships with customers matter most to us.",
-            "We keep relationships with customers warm through trust."],
-    "": ["The office moved to a new building near the harbour last spring.",
-         "Lunch was served late because the caterer got lost.",
-         "My commute is short since I cycle along the river."],
-}
 ORDER = ["roi", "rel", "", "rel", "roi", ""]
 
 
@@ -40,7 +31,7 @@ def make_study(root: Path, *, coded_docs: int = 6) -> None:
     for d in range(6):
         lines = []
         for i, code in enumerate(ORDER):
-            lines += [f"Interviewer: question {i}?", f"P{d}: {SAY[code][(d + i) % 3]}"]
+            lines += [f"Interviewer: question {i}?", f"P{d}: {SENTENCES[code][(d + i) % 3]}"]
         (root / "t" / f"doc{d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "cb.yaml").write_text(CB, encoding="utf-8")
     seg = load_transcripts(root / "t").codable_segments()
