@@ -6,9 +6,37 @@ tables come from the ``spacy-lookups-data`` package.
 """
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 
 from .errors import QualcodeError
+
+
+class _ThincWithoutTorch:
+    """A meta-path finder that makes ``import torch`` fail while, and only while, ``thinc.compat``
+    is being executed (the module exists and has not yet set ``has_torch``)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            compat = sys.modules.get("thinc.compat")
+            if compat is not None and not hasattr(compat, "has_torch"):
+                raise ModuleNotFoundError("qualcode keeps thinc from importing torch", name=name)
+        return None
+
+
+def thinc_without_torch() -> None:
+    """Keep thinc (imported by spaCy) from importing PyTorch in this process.
+
+    thinc imports PyTorch, when it is installed, only to support neural pipelines on it: 1.5-2.5 s
+    of every spaCy import on a 2-core machine (``python -X importtime -c "import spacy"``). Blank
+    and lookup-lemmatizer pipelines never use it. The command line calls this at start (it loads
+    no PyTorch-backed spaCy pipeline); a library user who will not either may too. Afterwards thinc
+    records PyTorch as absent; PyTorch itself stays importable (the semantic coder's
+    sentence-transformers imports it directly). Without effect when spaCy is already imported,
+    and harmless when thinc changes (the finder then never refuses anything).
+    """
+    if not any(isinstance(f, _ThincWithoutTorch) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ThincWithoutTorch())
 
 
 def blank_pipeline(lang: str = "en"):
@@ -31,6 +59,24 @@ def _lemmatizing_pipeline(lang: str):
             "install spacy-lookups-data or pass a trained pipeline with nlp=..."
         ) from None
     return nlp
+
+
+@lru_cache(maxsize=4)
+def lemma_lookup_table(lang: str = "en"):
+    """The ``lemma_lookup`` table of ``spacy-lookups-data`` for ``lang`` (loaded once per process).
+
+    The same table the lookup lemmatizer of :func:`load_pipeline` uses, without building a pipeline.
+    ``table.get(word, word)`` is the lemma of a lowercase word.
+    """
+    from spacy.lookups import load_lookups
+
+    try:
+        return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    except Exception as exc:  # spacy-lookups-data missing or no table for the language
+        raise QualcodeError(
+            f"cannot load the lemma lookup table for {lang!r} ({exc}); "
+            "install spacy-lookups-data or pass a trained pipeline with nlp=..."
+        ) from None
 
 
 def load_pipeline(name: str | None = None, *, lang: str = "en"):

@@ -60,6 +60,9 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    from ..nlp import thinc_without_torch
+
+    thinc_without_torch()  # no command loads a PyTorch-backed spaCy pipeline: seconds of start-up
 
 
 def _register() -> None:

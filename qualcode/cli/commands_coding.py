@@ -107,7 +107,7 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
 
 def _semantic_coder(codebook, corpus, codings_path):
     """A zero-shot semantic coder, calibrated on human codings when a file is given."""
-    from ..coders.classifier import human_codings
+    from ..coders.labels import human_codings
     from ..coders.semantic import SemanticCoder
 
     coder = SemanticCoder(codebook)
@@ -181,7 +181,8 @@ def refuse_human_file(path: Path) -> None:
 def train_cmd(transcripts, codebook_path, codings_path, output, force, coder, label_rule, min_examples,
               C, threshold, cases, unit):
     """Train a classifier on human codings of TRANSCRIPTS and save it as a model file."""
-    from ..coders.classifier import ClassifierCoder, human_codings
+    from ..coders.classifier import ClassifierCoder
+    from ..coders.labels import human_codings
 
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
     codings = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
@@ -311,8 +312,8 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
 
 def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples, seeds, cases,
                      unit):
-    from ..coders.classifier import human_codings
     from ..coders.keyword import KeywordCoder
+    from ..coders.labels import human_codings
     from ..coders.quotes import evaluate_on_quotes, extract_quotes
 
     if method in SEMANTIC:

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..codings import validate_codings
 from ..errors import ModelError
-from .classifier import ClassifierCoder, human_codings
+from .classifier import ClassifierCoder
+from .labels import human_codings
 
 COLUMNS = ["rank", "document", "segment", "start", "end", "speaker", "code", "probability",
            "threshold", "margin", "preview"]

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..codings import segment_code_matrix, validate_codings
 from ..errors import QualcodeError
-from .classifier import LABEL_RULES, document_folds, human_codings, human_labels
+from .labels import LABEL_RULES, document_folds, human_codings, human_labels
 
 #: the categories of DESIGN.md that the papers' authors coded at (``level="category"``)
 DESIGN_CATEGORIES = (

@@ -25,8 +25,16 @@ How tokens get their lowercase lemma, fastest first:
 """
 from __future__ import annotations
 
+import multiprocessing
+import operator
+import os
+import sys
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from ..codings import empty_codings
@@ -34,6 +42,7 @@ from ..errors import QualcodeError
 
 CODER_NAME = "qualcode-keyword"
 WILDCARD = "*"
+PARALLEL_MIN_TEXTS = 2000  # below this, forking costs more than it saves
 
 
 class KeywordCoder:
@@ -50,6 +59,10 @@ class KeywordCoder:
         every segment, a callable takes and returns a segments table.
     batch_size : int
         Texts per ``nlp.pipe`` batch.
+    n_jobs : int or None
+        Processes that tokenize and match at once. ``None`` (default): one per available core
+        when there are at least :data:`PARALLEL_MIN_TEXTS` texts and the platform is Linux, else
+        one. Worker processes are forked (POSIX only); the hits never depend on ``n_jobs``.
     coder_name : str
         The ``coder`` column of the output.
     wildcards : "anchor" | "matcher"
@@ -64,7 +77,8 @@ class KeywordCoder:
     method = "keyword"
 
     def __init__(self, codebook, *, nlp=None, unit_filter: str | Callable = "codable",
-                 batch_size: int = 1000, coder_name: str = CODER_NAME, wildcards: str = "anchor"):
+                 batch_size: int = 1000, coder_name: str = CODER_NAME, wildcards: str = "anchor",
+                 n_jobs: int | None = None):
         if not (callable(unit_filter) or unit_filter in ("codable", "all")):
             raise QualcodeError(f"unit_filter must be 'codable', 'all' or a function, not {unit_filter!r}")
         self.codebook = codebook
@@ -74,6 +88,9 @@ class KeywordCoder:
         if wildcards not in ("anchor", "matcher"):
             raise QualcodeError(f"wildcards must be 'anchor' or 'matcher', not {wildcards!r}")
         self.wildcards = wildcards
+        if n_jobs is not None and (not isinstance(n_jobs, int) or n_jobs < 1):
+            raise QualcodeError(f"n_jobs must be None or a whole number of at least 1, not {n_jobs!r}")
+        self.n_jobs = n_jobs
         self.warnings: list[str] = []
         self._setup_pipeline(nlp)
         self._build_matchers()
@@ -81,12 +98,12 @@ class KeywordCoder:
     # -- pipeline ---------------------------------------------------------------------------------
 
     def _setup_pipeline(self, nlp) -> None:
-        from ..nlp import has_lemmas, load_pipeline
+        from ..nlp import has_lemmas, lemma_lookup_table
 
         table = None
         if nlp is None:
             try:
-                table = _lookup_table(load_pipeline())
+                table = lemma_lookup_table()
             except QualcodeError as exc:  # no spacy-lookups-data: still useful on lowercase
                 self.warnings.append(f"{exc}; matching keywords on lowercase words instead of lemmas")
                 from ..nlp import blank_pipeline
@@ -96,7 +113,7 @@ class KeywordCoder:
             table = _lookup_table(nlp)
         if table is not None:
             import spacy
-            from spacy.attrs import NORM
+            from spacy.attrs import LOWER, NORM
 
             lang = getattr(nlp, "lang", None) or "en"
             private = spacy.blank(lang)  # its own vocab: the NORM override stays private
@@ -105,7 +122,9 @@ class KeywordCoder:
                 low = text.lower()
                 return table.get(low, low)
 
-            private.vocab.lex_attr_getters[NORM] = lemma
+            # matching reads NORM only: the other lexical attributes (shape, stop word, like_num,
+            # ...) would cost a Python call each for every new word type
+            private.vocab.lex_attr_getters = {LOWER: str.lower, NORM: lemma}
             for lex in private.vocab:  # lexemes made before the override
                 lex.norm_ = lemma(lex.orth_)
             self._nlp, self.mode, self._attr, self._fast = private, "lemma", "NORM", True
@@ -155,6 +174,14 @@ class KeywordCoder:
                     self._rules.setdefault(key, []).append((code.id, phrase, excl))
                     self._order[(code.id, phrase)] = n
                     n += 1
+        # the PhraseMatcher reports hashes: look keys up by them, not through the string store
+        strings = vocab.strings
+        self._full_by_id = {strings.add(k): k for k in self._rules if k in self._in_phrase_matcher}
+        self._anchored_by_id = {strings.add(a): pats for a, pats in self._anchored.items()}
+        # pattern key -> [(code id, memo position, codebook phrase, is_exclusion)]
+        self._ranked_rules = {k: [(c, self._order[(c, ph)], ph, ex) for c, ph, ex in rules]
+                              for k, rules in self._rules.items()}
+        self._token_value = operator.attrgetter("norm" if self._attr == "NORM" else "lower")
         self.n_keywords = sum(len(c.keywords) for c in self.codebook)
         if self.n_keywords == 0:
             self.warnings.append("the codebook has no keywords: the keyword coder suggests nothing "
@@ -190,25 +217,39 @@ class KeywordCoder:
 
     def match_texts(self, texts: Iterable[str]) -> list[dict[str, list[str]]]:
         """For each text, ``{code id: [matched codebook phrases]}`` after exclusions."""
+        texts = texts if isinstance(texts, list) else list(texts)
+        jobs = self._processes(len(texts))
+        if jobs > 1:
+            try:
+                return _match_in_processes(self, texts, jobs)
+            except (OSError, BrokenProcessPool):  # no fork here (limits, sandbox): one process
+                pass
         return [self._hits(doc) for doc in self._docs(texts)]
 
+    def _processes(self, n_texts: int) -> int:
+        if n_texts < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return 1
+        if self.n_jobs is not None:
+            return min(self.n_jobs, n_texts)
+        if n_texts < PARALLEL_MIN_TEXTS or not sys.platform.startswith("linux"):
+            return 1
+        return max(1, len(os.sched_getaffinity(0)))
+
     def _matched_keys(self, doc) -> set[str]:
-        strings = self._nlp.vocab.strings
         keys: set[str] = set()
-        values = None
+        value = self._token_value
+        n = len(doc)
         for match_id, start, _end in self._phrase_matcher(doc):
-            key = strings[match_id]
-            if key in self._rules:
+            key = self._full_by_id.get(match_id)
+            if key is not None:
                 keys.add(key)
-            for full, pattern in self._anchored.get(key, ()):
-                if full in keys or start + len(pattern) > len(doc):
+            for full, pattern in self._anchored_by_id.get(match_id, ()):
+                if full in keys or start + len(pattern) > n:
                     continue
-                if values is None:  # the tokens' hashed NORM/LOWER values, once per document
-                    values = doc.to_array(self._attr)
-                window = values[start:start + len(pattern)].tolist()
-                if all(p is None or p == v for p, v in zip(pattern, window)):
+                if all(p is None or value(doc[start + i]) == p for i, p in enumerate(pattern)):
                     keys.add(full)
         if len(self._matcher):
+            strings = self._nlp.vocab.strings
             keys.update(strings[m[0]] for m in self._matcher(doc))
         return keys
 
@@ -216,16 +257,15 @@ class KeywordCoder:
         keys = self._matched_keys(doc)
         if not keys:
             return {}
-        found: dict[str, set[str]] = {}
+        found: dict[str, dict[int, str]] = {}
         excluded: set[str] = set()
         for key in keys:
-            for code_id, phrase, excl in self._rules[key]:
+            for code_id, rank, phrase, excl in self._ranked_rules[key]:
                 if excl:
                     excluded.add(code_id)
                 else:
-                    found.setdefault(code_id, set()).add(phrase)
-        return {c: sorted(p, key=lambda ph, c=c: self._order[(c, ph)])
-                for c, p in found.items() if c not in excluded}
+                    found.setdefault(code_id, {})[rank] = phrase
+        return {c: [p[r] for r in sorted(p)] for c, p in found.items() if c not in excluded}
 
     def select_segments(self, corpus) -> pd.DataFrame:
         """The segments this coder codes (see ``unit_filter``)."""
@@ -260,6 +300,48 @@ class KeywordCoder:
 
     def __repr__(self) -> str:
         return f"<KeywordCoder {self.n_keywords} keywords, matching on {self.mode}>"
+
+
+# -- processes --------------------------------------------------------------------------------------
+
+_FORKED: tuple | None = None  # (coder, texts) as the forked workers inherit them
+
+
+def _match_in_processes(coder: KeywordCoder, texts: list[str], jobs: int) -> list[dict[str, list[str]]]:
+    """``coder``'s hits for ``texts`` from ``jobs`` processes: this one and ``jobs - 1`` forked
+    workers, each on a contiguous share of about equal length; results in the texts' order."""
+    global _FORKED
+    bounds = _shares([len(t) for t in texts], jobs)
+    _FORKED = (coder, texts)
+    try:
+        with warnings.catch_warnings():  # Python >= 3.12 warns on fork with threads running
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_match_share, b) for b in bounds[1:]]
+                hits = _match_share(bounds[0])
+                for f in futures:
+                    hits.extend(f.result())
+    finally:
+        _FORKED = None
+    return hits
+
+
+def _match_share(bounds: tuple[int, int]) -> list[dict[str, list[str]]]:
+    coder, texts = _FORKED
+    return [coder._hits(doc) for doc in coder._docs(texts[bounds[0]:bounds[1]])]
+
+
+def _shares(lengths: list[int], parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous (start, end) index ranges with about equal total length.
+
+    >>> _shares([1, 1, 1, 1, 4], 2)
+    [(0, 4), (4, 5)]
+    """
+    cum = np.cumsum(lengths)
+    # a text that crosses a share's boundary stays in the earlier share
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, parts) / parts, side="left") + 1
+    edges = [0, *sorted(set(np.clip(cuts, 1, len(lengths)).tolist())), len(lengths)]
+    return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
 
 
 def _attr_value(token, attr: str) -> str:

@@ -52,9 +52,9 @@ from sklearn.base import BaseEstimator
 
 from ..codings import empty_codings
 from ..errors import QualcodeError
-from .classifier import best_f1_threshold, training_data
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
 from .keyword import _finish
+from .labels import best_f1_threshold, training_data
 
 CODER_NAME = "qualcode-semantic"
 #: the cosine cut-off of an uncalibrated zero-shot coder (see the module docstring)

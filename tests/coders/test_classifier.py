@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from qualcode import Codebook, ModelError
 from qualcode.coders import ClassifierCoder
-from qualcode.coders.classifier import best_f1_threshold, human_labels
+from qualcode.coders.labels import best_f1_threshold, human_labels
 
 ROI_TEXT = "We measured the ROI and conversions of the campaign."
 REL_TEXT = "Trust and strong relationships with customers."

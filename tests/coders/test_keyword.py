@@ -1,9 +1,10 @@
 """KeywordCoder: lemma matching, wildcards, exclusions, several codes, empty codebooks."""
 from __future__ import annotations
 
+import pytest
 import spacy
 
-from qualcode import Codebook, Corpus
+from qualcode import Codebook, Corpus, QualcodeError
 from qualcode.coders import KeywordCoder
 
 
@@ -112,3 +113,34 @@ def test_the_shared_pipeline_is_not_changed(codebook, nlp):
     KeywordCoder(codebook, nlp=nlp)
     doc = nlp("Measured")
     assert doc[0].norm_ == "measured" and doc[0].lemma_ == "Measured"
+
+
+def test_processes_give_the_same_hits_in_the_same_order(codebook):
+    texts = ["We measured ROI and built strong relationships.", "nothing here", "conversions!",
+             "a family relationship we built * relationship", "They built real relationships"] * 50
+    serial = KeywordCoder(codebook, n_jobs=1).match_texts(texts)
+    assert KeywordCoder(codebook, n_jobs=3).match_texts(texts) == serial
+    assert serial[:3] == [{"roi": ["measure roi"], "rel": ["build * relationship"]}, {},
+                          {"roi": ["conversion"]}]
+    corpus = corpus_of(*texts[:40])
+    assert KeywordCoder(codebook, n_jobs=2).code(corpus).equals(KeywordCoder(codebook, n_jobs=1).code(corpus))
+
+
+def test_n_jobs_default_is_one_process_for_small_inputs(codebook):
+    from qualcode.coders.keyword import PARALLEL_MIN_TEXTS
+
+    coder = KeywordCoder(codebook)
+    assert coder._processes(PARALLEL_MIN_TEXTS - 1) == 1
+    assert KeywordCoder(codebook, n_jobs=4)._processes(2) in (1, 2)  # never more than the texts
+    for bad in (0, -1, 1.5, "2"):
+        with pytest.raises(QualcodeError, match="n_jobs"):
+            KeywordCoder(codebook, n_jobs=bad)
+
+
+def test_shares_are_contiguous_cover_everything_and_balance_length():
+    from qualcode.coders.keyword import _shares
+
+    assert _shares([1, 1, 1, 1, 4], 2) == [(0, 4), (4, 5)]
+    assert _shares([5] * 10, 3) == [(0, 4), (4, 7), (7, 10)]
+    assert _shares([1, 1], 4) == [(0, 1), (1, 2)]  # fewer texts than parts
+    assert _shares([7], 2) == [(0, 1)]

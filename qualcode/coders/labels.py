@@ -1,0 +1,93 @@
+"""Training labels and thresholds shared by the classifier, the semantic coder and evaluation.
+
+Nothing here needs scikit-learn, so importing :mod:`qualcode.coders` (and the keyword coder's
+command line) stays fast: the classifier's module loads scikit-learn only when it is used.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..codings import segment_code_matrix, validate_codings
+from ..errors import CodingsError
+
+LABEL_RULES = ("any", "union", "majority")
+
+
+def human_codings(codings: pd.DataFrame) -> pd.DataFrame:
+    """The human rows of a codings table (``method`` missing, empty or ``human``)."""
+    if "method" not in codings.columns:
+        return codings
+    m = codings["method"].fillna("human").astype(str).replace("", "human")
+    return codings[m.eq("human")]
+
+
+def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
+    """The codable segments the human ``codings`` cover, their segments x codes 0/1 labels (by
+    ``rule``) and the code ids; a :class:`CodingsError` ending in ``nothing`` when there are none."""
+    codings = validate_codings(codings, corpus=corpus, codebook=codebook)
+    segments = corpus.codable_segments()
+    codes = codebook.ids()
+    labels, covered = human_labels(codings, segments, codes, rule=rule)
+    segments, labels = segments[covered], labels[covered]
+    if segments.empty:
+        raise CodingsError(f"no human codings touch a codable segment: there is {nothing}")
+    return segments, labels, codes
+
+
+def human_labels(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str], *,
+                 rule: str = "any") -> tuple[np.ndarray, np.ndarray]:
+    """Segments x codes 0/1 labels from human codings, and which segments were coded at all.
+
+    ``rule``: ``"any"``/``"union"`` (a segment is positive when any coder coded it), ``"majority"``
+    (when more than half of the coders who coded its document did), or a coder name (that coder
+    only). A segment counts as coded when its document has at least one coding by a selected coder.
+    """
+    codings = human_codings(codings)
+    segments = segments.reset_index(drop=True)
+    if rule not in LABEL_RULES:
+        if not (codings["coder"] == rule).any():
+            known = ", ".join(sorted(codings["coder"].unique())) or "none"
+            raise CodingsError(f"no human codings by coder {rule!r} (coders: {known})")
+        codings = codings[codings["coder"] == rule]
+    coders = list(dict.fromkeys(codings["coder"]))
+    votes = np.zeros((len(segments), len(codes)), dtype=np.int32)
+    voters = np.zeros(len(segments), dtype=np.int32)
+    for c in coders:
+        cc = codings[codings["coder"] == c]
+        votes += segment_code_matrix(cc, segments, codes)
+        voters += segments["document"].isin(set(cc["document"])).to_numpy()
+    if rule == "majority":
+        y = (votes * 2 > voters[:, None]).astype(np.int8)
+    else:
+        y = (votes > 0).astype(np.int8)
+    return y, voters > 0
+
+
+def document_folds(documents, k: int, *, seed=0) -> list[list]:
+    """Split documents into ``k`` folds after a seeded shuffle (sizes differ by at most one)."""
+    docs = list(documents)
+    order = np.random.default_rng(seed if isinstance(seed, (int, np.integer)) else 0).permutation(len(docs))
+    return [[docs[i] for i in order[f::k]] for f in range(k)]
+
+
+def best_f1_threshold(proba: np.ndarray, y: np.ndarray) -> float:
+    """The cut-off maximising F1 of ``proba >= t`` against ``y``, halfway to the next value below.
+
+    >>> best_f1_threshold(np.array([0.9, 0.8, 0.3, 0.2]), np.array([1, 1, 0, 0]))
+    0.55
+    """
+    positives = int(y.sum())
+    if positives == 0:
+        return 0.5
+    values = np.unique(proba)[::-1]  # distinct probabilities, high to low
+    order = np.argsort(-proba, kind="stable")
+    p_sorted, y_sorted = proba[order], y[order]
+    tp = np.cumsum(y_sorted)
+    last = np.searchsorted(-p_sorted, -values, side="right") - 1  # last index with p >= value
+    f1 = 2 * tp[last] / (last + 1 + positives)
+    best = int(np.argmax(f1))
+    if f1[best] == 0:
+        return 0.5
+    below = values[best + 1] if best + 1 < len(values) else 0.0
+    return float((values[best] + below) / 2)
