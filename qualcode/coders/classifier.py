@@ -48,12 +48,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..codings import empty_codings
 from ..errors import QualcodeError
+from ..parallel import check_n_jobs, fork_map, processes
 from .features import make_featurizer
 from .keyword import KeywordCoder, _finish
 from .labels import LABEL_RULES, best_f1_threshold, document_folds, training_data
 
 CODER_NAME = "qualcode-classifier"
 KEYWORD_WEIGHT = 0.5
+PARALLEL_MIN_WORK = 20_000_000  # feature nonzeros x codes below which one process is quicker
 PREDICT_BATCH = 5000  # texts featurized at a time: bounds predict_proba's memory
 
 
@@ -78,6 +80,19 @@ class ClassifierCoder(BaseEstimator):
     class_weight : "balanced" or None
     inner_folds : int
         Document-grouped folds used to choose the thresholds.
+    tol : float
+        Stopping tolerance of each logistic regression (liblinear). The default 0.01 (scikit-learn's
+        is 0.0001) needs about 11 instead of 19 passes on 20k segments and gave the same scores on
+        the sample study (category micro F1 0.438 vs 0.437, kappa 0.366 vs 0.365).
+    max_negatives : int or None
+        Per code and fit, at most this many negative segments (a seeded random sample) enter the
+        logistic regression, each weighted up by (negatives / sampled) so that the weighted loss
+        is the full data's in expectation (``class_weight`` is computed on all segments). Only
+        large training sets reach it; ``None`` uses every segment.
+    n_jobs : int or None
+        Processes fitting codes at once (forked: see :mod:`qualcode.parallel`); ``None``: one per
+        available core on Linux when the training set is large. The model does not depend on it
+        (beyond floating-point rounding).
 
     Fitted attributes: ``classes_`` (code ids with a model, in codebook order), ``thresholds_``
     (array, one per class), ``skipped_`` ({code id: positive segments} for codes without a model),
@@ -88,7 +103,8 @@ class ClassifierCoder(BaseEstimator):
 
     def __init__(self, codebook=None, *, features="tfidf", threshold="auto", min_examples: int = 3,
                  C: float = 1.0, combine_keywords: bool = False, random_state=0,
-                 label_rule: str = "any", class_weight="balanced", inner_folds: int = 3):
+                 label_rule: str = "any", class_weight="balanced", inner_folds: int = 3,
+                 tol: float = 1e-2, max_negatives: int | None = 5000, n_jobs: int | None = None):
         self.codebook = codebook
         self.features = features
         self.threshold = threshold
@@ -99,6 +115,9 @@ class ClassifierCoder(BaseEstimator):
         self.label_rule = label_rule
         self.class_weight = class_weight
         self.inner_folds = inner_folds
+        self.tol = tol
+        self.max_negatives = max_negatives
+        self.n_jobs = n_jobs
 
     # -- fitting ----------------------------------------------------------------------------------
 
@@ -155,24 +174,59 @@ class ClassifierCoder(BaseEstimator):
                                     f"not {self.threshold!r}")
         if int(self.min_examples) < 1:
             raise QualcodeError("min_examples must be at least 1")
+        check_n_jobs(self.n_jobs)
+        if self.max_negatives is not None and (not isinstance(self.max_negatives, int)
+                                               or self.max_negatives < 1):
+            raise QualcodeError(f"max_negatives must be None or a whole number of at least 1, "
+                                f"not {self.max_negatives!r}")
+        if not (isinstance(self.tol, (int, float)) and self.tol > 0):
+            raise QualcodeError(f"tol must be a positive number, not {self.tol!r}")
 
     def _fit_models(self, X, y: np.ndarray):
-        n_features = X.shape[1]
-        coef = np.zeros((y.shape[1], n_features))
-        intercept = np.zeros(y.shape[1])
-        for j in range(y.shape[1]):
+        """One logistic regression per column of ``y`` (in ``n_jobs`` processes when large)."""
+        # the dual problem is much faster with fewer segments than features (measured 25x)
+        dual = X.shape[0] < X.shape[1]
+
+        def fit(j: int) -> tuple[np.ndarray | None, float]:
             yj = y[:, j]
             if yj.min() == yj.max():  # an inner fold without positives (or negatives)
-                intercept[j] = _logit(0.999 if yj[0] else 0.001)
-                continue
-            # the dual problem is much faster with fewer segments than features (measured 25x)
-            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear",
-                                    dual=X.shape[0] < n_features, random_state=self.random_state,
-                                    max_iter=1000)
-            lr.fit(X, yj)
-            coef[j] = lr.coef_[0]
-            intercept[j] = lr.intercept_[0]
-        return coef, intercept
+                return None, _logit(0.999 if yj[0] else 0.001)
+            rows, weights = self._sample(yj, seed=j)
+            lr = LogisticRegression(C=self.C, class_weight=None, solver="liblinear", dual=dual,
+                                    random_state=self.random_state, max_iter=1000, tol=self.tol)
+            if rows is None:
+                lr.fit(X, yj, sample_weight=weights)
+            else:
+                lr.fit(X[rows], yj[rows], sample_weight=weights)
+            return lr.coef_[0], float(lr.intercept_[0])
+
+        nonzeros = X.nnz if hasattr(X, "nnz") else X.size  # sparse TF-IDF or dense embeddings
+        n = processes(self.n_jobs, y.shape[1], worth_it=nonzeros * y.shape[1] >= PARALLEL_MIN_WORK)
+        fits = fork_map(fit, range(y.shape[1]), n)
+        coef = np.zeros((y.shape[1], X.shape[1]))
+        for j, (row, _) in enumerate(fits):
+            if row is not None:
+                coef[j] = row
+        return coef, np.array([b for _, b in fits], dtype=float)
+
+    def _sample(self, yj: np.ndarray, *, seed: int):
+        """The rows one code's fit uses (``None``: all) and their weights: ``class_weight``
+        computed on all rows, negatives beyond ``max_negatives`` sampled and weighted up."""
+        n, pos = len(yj), int(yj.sum())
+        neg = n - pos
+        if self.class_weight == "balanced":
+            w_pos, w_neg = n / (2 * pos), n / (2 * neg)
+        elif isinstance(self.class_weight, dict):
+            w_pos, w_neg = float(self.class_weight.get(1, 1.0)), float(self.class_weight.get(0, 1.0))
+        else:
+            w_pos = w_neg = 1.0
+        if self.max_negatives is None or neg <= self.max_negatives:
+            return None, np.where(yj == 1, w_pos, w_neg)
+        rng = np.random.default_rng([_seed(self.random_state), seed])
+        negatives = np.flatnonzero(yj == 0)
+        rows = np.sort(np.concatenate([np.flatnonzero(yj == 1),
+                                       rng.choice(negatives, self.max_negatives, replace=False)]))
+        return rows, np.where(yj[rows] == 1, w_pos, w_neg * neg / self.max_negatives)
 
     def _auto_thresholds(self, X, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
         # The inner folds reuse the features fitted on all training segments: the vocabulary and
@@ -280,6 +334,10 @@ def training_hash(texts: list[str], labels: np.ndarray, codes: list[str]) -> str
     for text, row in zip(texts, np.asarray(labels, dtype=np.int8)):
         h.update(b"\x1e" + text.encode("utf-8") + b"\x1f" + row.tobytes())
     return h.hexdigest()[:16]
+
+
+def _seed(random_state) -> int:
+    return int(random_state) if isinstance(random_state, (int, np.integer)) else 0
 
 
 def _logit(p: float) -> float:

@@ -25,13 +25,7 @@ How tokens get their lowercase lemma, fastest first:
 """
 from __future__ import annotations
 
-import multiprocessing
 import operator
-import os
-import sys
-import warnings
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable
 
 import numpy as np
@@ -39,6 +33,7 @@ import pandas as pd
 
 from ..codings import empty_codings
 from ..errors import QualcodeError
+from ..parallel import check_n_jobs, fork_map, processes
 
 CODER_NAME = "qualcode-keyword"
 WILDCARD = "*"
@@ -88,8 +83,7 @@ class KeywordCoder:
         if wildcards not in ("anchor", "matcher"):
             raise QualcodeError(f"wildcards must be 'anchor' or 'matcher', not {wildcards!r}")
         self.wildcards = wildcards
-        if n_jobs is not None and (not isinstance(n_jobs, int) or n_jobs < 1):
-            raise QualcodeError(f"n_jobs must be None or a whole number of at least 1, not {n_jobs!r}")
+        check_n_jobs(n_jobs)
         self.n_jobs = n_jobs
         self.warnings: list[str] = []
         self._setup_pipeline(nlp)
@@ -218,22 +212,14 @@ class KeywordCoder:
     def match_texts(self, texts: Iterable[str]) -> list[dict[str, list[str]]]:
         """For each text, ``{code id: [matched codebook phrases]}`` after exclusions."""
         texts = texts if isinstance(texts, list) else list(texts)
-        jobs = self._processes(len(texts))
-        if jobs > 1:
-            try:
-                return _match_in_processes(self, texts, jobs)
-            except (OSError, BrokenProcessPool):  # no fork here (limits, sandbox): one process
-                pass
-        return [self._hits(doc) for doc in self._docs(texts)]
+        n = processes(self.n_jobs, len(texts), worth_it=len(texts) >= PARALLEL_MIN_TEXTS)
+        if n <= 1:
+            return self._match(texts)
+        shares = fork_map(lambda b: self._match(texts[b[0]:b[1]]), _shares([len(t) for t in texts], n), n)
+        return [hits for share in shares for hits in share]
 
-    def _processes(self, n_texts: int) -> int:
-        if n_texts < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            return 1
-        if self.n_jobs is not None:
-            return min(self.n_jobs, n_texts)
-        if n_texts < PARALLEL_MIN_TEXTS or not sys.platform.startswith("linux"):
-            return 1
-        return max(1, len(os.sched_getaffinity(0)))
+    def _match(self, texts: list[str]) -> list[dict[str, list[str]]]:
+        return [self._hits(doc) for doc in self._docs(texts)]
 
     def _matched_keys(self, doc) -> set[str]:
         keys: set[str] = set()
@@ -303,32 +289,6 @@ class KeywordCoder:
 
 
 # -- processes --------------------------------------------------------------------------------------
-
-_FORKED: tuple | None = None  # (coder, texts) as the forked workers inherit them
-
-
-def _match_in_processes(coder: KeywordCoder, texts: list[str], jobs: int) -> list[dict[str, list[str]]]:
-    """``coder``'s hits for ``texts`` from ``jobs`` processes: this one and ``jobs - 1`` forked
-    workers, each on a contiguous share of about equal length; results in the texts' order."""
-    global _FORKED
-    bounds = _shares([len(t) for t in texts], jobs)
-    _FORKED = (coder, texts)
-    try:
-        with warnings.catch_warnings():  # Python >= 3.12 warns on fork with threads running
-            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-            with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = [pool.submit(_match_share, b) for b in bounds[1:]]
-                hits = _match_share(bounds[0])
-                for f in futures:
-                    hits.extend(f.result())
-    finally:
-        _FORKED = None
-    return hits
-
-
-def _match_share(bounds: tuple[int, int]) -> list[dict[str, list[str]]]:
-    coder, texts = _FORKED
-    return [coder._hits(doc) for doc in coder._docs(texts[bounds[0]:bounds[1]])]
 
 
 def _shares(lengths: list[int], parts: int) -> list[tuple[int, int]]:

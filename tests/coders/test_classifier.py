@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 
-from qualcode import Codebook, ModelError
+from qualcode import Codebook, ModelError, QualcodeError
 from qualcode.coders import ClassifierCoder
 from qualcode.coders.labels import best_f1_threshold, human_labels
 
@@ -39,7 +39,7 @@ def test_init_only_stores_parameters_and_clone_works(codebook, study):
     assert coder.get_params()["threshold"] == "nonsense"
     assert set(coder.get_params()) == {"codebook", "features", "threshold", "min_examples", "C",
                                        "combine_keywords", "random_state", "label_rule",
-                                       "class_weight", "inner_folds"}
+                                       "class_weight", "inner_folds", "tol", "max_negatives", "n_jobs"}
     fit = fitted(codebook, study, C=0.5)
     twin = clone(fit)
     assert twin.get_params()["C"] == 0.5 and not hasattr(twin, "classes_")
@@ -186,3 +186,13 @@ def test_best_f1_threshold():
     assert best_f1_threshold(np.array([0.9, 0.7, 0.6, 0.4, 0.1]), np.array([1, 0, 1, 0, 1])) \
         == pytest.approx(0.05)
     assert best_f1_threshold(np.array([0.3, 0.2]), np.array([0, 0])) == 0.5
+
+
+def test_processes_do_not_change_the_model(codebook, study):
+    one, two = fitted(codebook, study, n_jobs=1), fitted(codebook, study, n_jobs=2)
+    np.testing.assert_allclose(one.coef_, two.coef_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(one.thresholds_, two.thresholds_, rtol=1e-12)  # rounding only
+    corpus, codings = study
+    for bad in ({"n_jobs": 0}, {"n_jobs": 1.5}, {"tol": 0}, {"tol": "x"}):
+        with pytest.raises(QualcodeError, match=next(iter(bad))):
+            ClassifierCoder(codebook, **bad).fit(corpus, codings)

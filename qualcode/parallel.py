@@ -1,0 +1,88 @@
+"""Work spread over forked processes.
+
+The children of a fork inherit the parent's memory, so a large object a task needs (a built keyword
+matcher, a feature matrix) is not pickled; only each task's argument and result travel. Where a
+platform cannot fork (Windows), or forking fails (process limits, a sandbox), the tasks run in this
+process: results never depend on how many processes computed them.
+
+Threads are no substitute here: spaCy's tokenizer holds the GIL, and scikit-learn's liblinear
+releases it but draws from one process-wide random generator (concurrent fits raced on it and
+crashed in our measurements).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Iterable, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_TASK: Callable | None = None  # the function the forked workers run (they inherit it)
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def processes(n_jobs: int | None, n_tasks: int, *, worth_it: bool) -> int:
+    """How many processes to use for ``n_tasks`` tasks.
+
+    ``n_jobs`` given: that many (at most one per task). ``None``: one per available core when the
+    caller judges the work ``worth_it`` (large enough to repay forking) and the platform is Linux
+    (macOS forks, but system libraries there are not always fork-safe, so it is opt-in), else one.
+    """
+    if n_tasks < 2 or not can_fork():
+        return 1
+    if n_jobs is not None:
+        return max(1, min(int(n_jobs), n_tasks))
+    if not worth_it or not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(available_cores(), n_tasks))
+
+
+def check_n_jobs(n_jobs) -> None:
+    """Raise :class:`~qualcode.errors.QualcodeError` unless ``n_jobs`` is None or an int >= 1."""
+    from .errors import QualcodeError
+
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
+        raise QualcodeError(f"n_jobs must be None or a whole number of at least 1, not {n_jobs!r}")
+
+
+def fork_map(func: Callable[[T], R], items: Iterable[T], n_processes: int) -> list[R]:
+    """``[func(x) for x in items]``, computed by ``n_processes`` forked workers, in order.
+
+    ``func`` may be a closure over large objects: the workers inherit it. An exception in a task is
+    raised here. Where forking is impossible or the pool breaks, the tasks run in this process.
+    """
+    global _TASK
+    items = list(items)
+    if n_processes <= 1 or len(items) <= 1 or not can_fork() or _TASK is not None:
+        return [func(x) for x in items]  # (_TASK set: already inside a fork_map; no nesting)
+    _TASK = func
+    try:
+        with warnings.catch_warnings():  # Python >= 3.12 warns on fork with threads running
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            with ProcessPoolExecutor(min(n_processes, len(items)),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(_run, items))
+    except (OSError, BrokenProcessPool):
+        pass
+    finally:
+        _TASK = None
+    return [func(x) for x in items]
+
+
+def _run(item):
+    return _TASK(item)
