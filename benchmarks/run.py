@@ -318,7 +318,7 @@ def run_isolated(name: str, bench: Bench) -> dict:
 def run_cli(bench: Bench, workdir: Path) -> dict:
     """Time ``qualcode code`` in a fresh process; peak RSS from the child's rusage."""
     exe = shutil.which("qualcode")
-    cmd = [exe] if exe else [sys.executable, "-m", "qualcode.cli"]
+    cmd = [exe] if exe else [sys.executable, "-m", "qualcode"]
     out_csv = workdir / "cli_codings.csv"
     args = cmd + ["code", str(bench.transcripts), "--codebook", str(CODEBOOK), "-o", str(out_csv),
                   "--force"]

@@ -18,6 +18,9 @@ class QualcodeError(ValueError):
         self.place = place
         super().__init__(self.__str__())
 
+    def __reduce__(self):  # keeps file and place when raised in a worker process
+        return _rebuild, (type(self), self.message, self.file, self.place)
+
     def __str__(self) -> str:
         where = ""
         if self.file is not None:
@@ -48,6 +51,10 @@ class OutputExistsError(QualcodeError):
 
 class ModelError(QualcodeError):
     """A trained model file that cannot be loaded, or a coder used before it is fitted."""
+
+
+def _rebuild(cls, message, file, place):
+    return cls(message, file=file, place=place)
 
 
 def _display_path(path: str) -> str:

@@ -1,0 +1,4 @@
+"""``python -m qualcode``: the same as the ``qualcode`` command."""
+from qualcode.cli import run
+
+run()
