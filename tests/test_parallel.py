@@ -55,3 +55,16 @@ def test_how_many_processes(monkeypatch):
     assert processes(None, 10, worth_it=True) == 1  # opt-in outside Linux
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     assert processes(4, 10, worth_it=True) == 1
+
+
+@needs_fork
+def test_a_qualcode_error_keeps_its_file_and_place():
+    from qualcode import InputFormatError
+
+    def task(i):
+        raise InputFormatError("cannot read it", file="/data/t1.txt", place=f"line {i}")
+
+    with pytest.raises(InputFormatError) as caught:
+        fork_map(task, [7, 8], 2)
+    assert (caught.value.file, caught.value.place) == ("/data/t1.txt", "line 7")
+    assert str(caught.value).endswith("t1.txt, line 7: cannot read it")
