@@ -87,8 +87,10 @@ class ClassifierCoder(BaseEstimator):
     max_negatives : int or None
         Per code and fit, at most this many negative segments (a seeded random sample) enter the
         logistic regression, each weighted up by (negatives / sampled) so that the weighted loss
-        is the full data's in expectation (``class_weight`` is computed on all segments). Only
-        large training sets reach it; ``None`` uses every segment.
+        is the full data's in expectation (``class_weight`` is computed on all segments). ``None``
+        (default) uses every segment. A speed option for large training sets: on 20,000
+        synthetic segments x 50 codes, 5000 trained 1.6x faster and scored micro F1 0.624 instead
+        of 0.639 on 8,672 held-out segments (mean AUC 0.948 vs 0.949; 2000: 0.600).
     n_jobs : int or None
         Processes fitting codes at once (forked: see :mod:`qualcode.parallel`); ``None``: one per
         available core on Linux when the training set is large. The model does not depend on it
@@ -104,7 +106,7 @@ class ClassifierCoder(BaseEstimator):
     def __init__(self, codebook=None, *, features="tfidf", threshold="auto", min_examples: int = 3,
                  C: float = 1.0, combine_keywords: bool = False, random_state=0,
                  label_rule: str = "any", class_weight="balanced", inner_folds: int = 3,
-                 tol: float = 1e-2, max_negatives: int | None = 5000, n_jobs: int | None = None):
+                 tol: float = 1e-2, max_negatives: int | None = None, n_jobs: int | None = None):
         self.codebook = codebook
         self.features = features
         self.threshold = threshold

@@ -32,7 +32,7 @@ FORMAT = "qualcode-classifier"
 FORMAT_VERSION = 1
 MAX_MEMBER_BYTES = 512 * 1024 * 1024  # refuse archives that unpack to more (zip bombs)
 _PARAMS = ("threshold", "min_examples", "C", "combine_keywords", "random_state", "label_rule",
-           "class_weight", "inner_folds", "tol")
+           "class_weight", "inner_folds", "tol", "max_negatives")
 
 
 def save_model(coder, path, *, force: bool = False) -> Path:

@@ -196,3 +196,29 @@ def test_processes_do_not_change_the_model(codebook, study):
     for bad in ({"n_jobs": 0}, {"n_jobs": 1.5}, {"tol": 0}, {"tol": "x"}):
         with pytest.raises(QualcodeError, match=next(iter(bad))):
             ClassifierCoder(codebook, **bad).fit(corpus, codings)
+
+
+def test_each_code_is_scikit_learns_balanced_logistic_regression(codebook, study):
+    from sklearn.linear_model import LogisticRegression
+
+    coder = fitted(codebook, study, threshold=0.5)
+    X = coder.featurizer_.transform(study[0].codable_segments()["text"].tolist())
+    corpus, codings = study
+    labels, _ = human_labels(codings, corpus.codable_segments(), codebook.ids())
+    for j, code in enumerate(coder.classes_):
+        ref = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear", dual=True,
+                                 random_state=0, max_iter=1000, tol=1e-2)
+        ref.fit(X, labels[:, codebook.ids().index(code)])
+        np.testing.assert_allclose(coder.coef_[j], ref.coef_[0], rtol=1e-9, atol=1e-12)
+        assert coder.intercept_[j] == pytest.approx(ref.intercept_[0], rel=1e-9)
+
+
+def test_sampled_negatives_keep_each_class_total_weight(codebook):
+    y = np.array([1] * 10 + [0] * 990)
+    rows, w = ClassifierCoder(codebook, max_negatives=100)._sample(y, seed=0)
+    assert len(rows) == 110 and y[rows].sum() == 10
+    assert w[y[rows] == 1].sum() == pytest.approx(500) and w[y[rows] == 0].sum() == pytest.approx(500)
+    again, _ = ClassifierCoder(codebook, max_negatives=100)._sample(y, seed=0)
+    np.testing.assert_array_equal(rows, again)  # seeded
+    everything, w_all = ClassifierCoder(codebook)._sample(y, seed=0)
+    assert everything is None and w_all.sum() == pytest.approx(1000)  # n/2 per class, balanced
