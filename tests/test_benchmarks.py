@@ -45,3 +45,17 @@ def test_sizes_parse():
         [10_000, 1_000_000, 2_500_000, 250_000]
     assert [bench.size_label(n) for n in (10_000, 1_000_000, 12_345)] == ["10k", "1M", "12,345"]
     assert [bench.repeats_for(n, 5) for n in (10_000, 100_000, 1_000_000, 10_000_000)] == [5, 5, 3, 1]
+
+
+def test_classifier_options_small_run():
+    script = REPO / "benchmarks" / "classifier_options.py"
+    proc = subprocess.run([sys.executable, str(script), "--small", "--options", "{}",
+                           "{'max_negatives': 100}"],
+                          capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| `")]
+    assert len(rows) == 2
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        fit, feat, micro, macro, auc = map(float, cells[1:])
+        assert fit > feat > 0 and 0 < micro <= 1 and 0 < macro <= 1 and 0.5 < auc <= 1
