@@ -5,6 +5,11 @@ matcher, a feature matrix) is not pickled; only each task's argument and result 
 platform cannot fork (Windows), or forking fails (process limits, a sandbox), the tasks run in this
 process: results never depend on how many processes computed them.
 
+Forking a process that runs other threads (a notebook kernel does) is hazardous only when the
+child needs a lock another thread held at fork time; the tasks here tokenize, match and fit, and
+take no such lock (a library warning written to stderr is the one exception we know of). Python
+3.12+ warns about every such fork; that warning is silenced here for this reason.
+
 Threads are no substitute here: spaCy's tokenizer holds the GIL, and scikit-learn's liblinear
 releases it but draws from one process-wide random generator (concurrent fits raced on it and
 crashed in our measurements).
