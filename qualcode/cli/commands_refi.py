@@ -92,8 +92,12 @@ def import_cmd(project, output_dir, offsets, force):
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The .qdpx or .qdc file to write.")
 @click.option("--name", default=None, help="Project name written into the .qdpx (default: the codebook's).")
+@click.option("--offsets", type=click.Choice(["codepoint", "utf16"]), default="codepoint",
+              show_default=True,
+              help="How .qdpx positions are counted: codepoint (the REFI-QDA spec, the default) or "
+                   "utf16 (UTF-16 code units, what NVivo counts).")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, force):
+def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets, force):
     """Export transcripts, codebook and codings as a REFI-QDA .qdpx project, or the codebook as a
     .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
     from ..codebook import Codebook
@@ -115,7 +119,7 @@ def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, force):
     corpus = load_transcripts(transcripts, cases=cases)
     frames = [read_codings(f, corpus=corpus, codebook=cb) for f in codings]
     df = pd.concat(frames, ignore_index=True) if frames else None
-    data = refi.qdpx_bytes(corpus, cb, df, name=name)
+    data = refi.qdpx_bytes(corpus, cb, df, name=name, offsets=offsets)
     write_bytes(output, data, force=force)
     n = 0 if df is None else len(df)
     coders = 0 if df is None else df["coder"].nunique()

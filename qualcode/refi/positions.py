@@ -16,6 +16,9 @@ Modes (``offsets=`` of :func:`qualcode.refi.read_qdpx`):
 ``auto`` tries the origin's usual mode first and keeps it when every selection lands inside the
 text (and, for NVivo, on word boundaries); otherwise it scores every mode and picks the one where
 most selections land, then most on word boundaries.
+
+Exporting goes the other way: :func:`codepoints_to_utf16` turns qualcode offsets into the UTF-16
+code units NVivo counts (``offsets="utf16"`` of :func:`qualcode.refi.write_qdpx`).
 """
 from __future__ import annotations
 
@@ -23,6 +26,22 @@ import numpy as np
 
 MODES = ("codepoint", "codepoint-lf", "utf16", "utf16-lf")
 OFFSET_CHOICES = ("auto",) + MODES
+EXPORT_MODES = ("codepoint", "utf16")
+
+
+def codepoints_to_utf16(text: str, offsets) -> np.ndarray:
+    """Convert code-point ``offsets`` into ``text`` to UTF-16 code units (what NVivo counts).
+
+    Each offset grows by the number of characters above U+FFFF (emoji and other astral
+    characters, two UTF-16 units each) before it; offsets must lie in ``0..len(text)``.
+
+    >>> codepoints_to_utf16("a😀b😀c", [0, 1, 2, 3, 5]).tolist()
+    [0, 1, 3, 4, 7]
+    """
+    off = np.asarray(offsets, dtype=np.int64)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4") if text else np.zeros(0, "<u4")
+    astral_before = np.concatenate([[0], np.cumsum(codes > 0xFFFF, dtype=np.int64)])
+    return off + astral_before[off]
 
 
 def preferred_modes(origin: str | None) -> list[str]:

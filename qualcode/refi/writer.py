@@ -9,7 +9,8 @@ What is written (each checked against the official XSDs in the tests):
   coder, ``creatingUser`` set), Notes (one note named ``qualcode`` holding what REFI-QDA has no
   place for: exact code ids, inclusion/exclusion rules, keywords, examples, properties);
 * ``sources/<GUID>.txt``: the document text, UTF-8 without BOM, LF line endings. Positions count
-  code points, as the spec says.
+  code points, as the spec says, or with ``offsets="utf16"`` UTF-16 code units (what NVivo counts:
+  an emoji or other character above U+FFFF counts 2).
 
 GUIDs are upper case and derived (uuid5 of a fixed namespace and a stable key: the code id, the
 document id, the range, ...), a code's ``properties["refi_guid"]`` is reused when present, and
@@ -25,12 +26,14 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..errors import CodebookError, CodingsError
+from ..errors import CodebookError, CodingsError, QualcodeError
 from ..fileio import atomic_path
 from .codes import GUID_RE, derived_guid, parse_color
+from .positions import EXPORT_MODES, codepoints_to_utf16
 from .reader import META_KEY, META_NOTE_NAME
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -140,8 +143,18 @@ def _check_codings(codings: pd.DataFrame, corpus, codebook) -> pd.DataFrame:
     return df.drop_duplicates(["document", "start", "end", "code", "coder"])
 
 
-def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: str | None = None) -> bytes:
-    """The bytes of a .qdpx archive for ``corpus``, ``codebook`` and ``codings`` (see module doc)."""
+def _check_offsets(offsets: str) -> None:
+    if offsets not in EXPORT_MODES:
+        raise QualcodeError(f"unknown offsets {offsets!r} for export; use one of "
+                            f"{', '.join(EXPORT_MODES)}")
+
+
+def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: str | None = None,
+               offsets: str = "codepoint") -> bytes:
+    """The bytes of a .qdpx archive for ``corpus``, ``codebook`` and ``codings`` (see module doc).
+
+    ``offsets``: ``"codepoint"`` (the spec) or ``"utf16"`` (UTF-16 code units, for NVivo)."""
+    _check_offsets(offsets)
     df = _check_codings(codings, corpus, codebook)
     b = _Builder(PROJECT_NS)
     coders = sorted(df["coder"].astype(str).unique()) if len(df) else []
@@ -192,10 +205,15 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
             src = b.el(se, "TextSource", {"guid": g, "name": d, "plainTextPath": f"internal://{g}.txt"})
             files.append((f"sources/{g}.txt", corpus.text(d).encode("utf-8")))
             part = df[df["document"] == d].sort_values(["start", "end", "code", "coder"], kind="stable")
-            for (start, end), sel in part.groupby(["start", "end"], sort=True):
-                key = f"{d}\x1f{start}\x1f{end}"
-                attrs = {"guid": derived_guid("selection", key), "startPosition": str(int(start)),
-                         "endPosition": str(int(end))}
+            groups = list(part.groupby(["start", "end"], sort=True))
+            bounds = np.array([se for se, _ in groups], dtype=np.int64).reshape(-1)
+            if offsets == "utf16":
+                bounds = codepoints_to_utf16(corpus.text(d), bounds)
+            for i, ((start, end), sel) in enumerate(groups):
+                key = f"{d}\x1f{start}\x1f{end}"  # GUIDs keep the code-point key in both modes
+                attrs = {"guid": derived_guid("selection", key),
+                         "startPosition": str(int(bounds[2 * i])),
+                         "endPosition": str(int(bounds[2 * i + 1]))}
                 sel_coders = sorted(sel["coder"].astype(str).unique())
                 if len(sel_coders) == 1:
                     attrs["creatingUser"] = users[sel_coders[0]]
@@ -230,13 +248,16 @@ def _zip(members: list[tuple[str, bytes]]) -> bytes:
 
 
 def write_qdpx(path, corpus, codebook, codings=None, *, force: bool = False, origin: str = ORIGIN,
-               name: str | None = None):
+               name: str | None = None, offsets: str = "codepoint"):
     """Write a .qdpx project atomically (never replacing a file unless ``force``); return the path.
 
     ``codings``: ``document, start, end, code, coder`` (+ optional ``memo``), code-point offsets
-    into ``corpus.text(document)``; codes must be in ``codebook``.
+    into ``corpus.text(document)``; codes must be in ``codebook``. ``offsets`` is how positions
+    are written: ``"codepoint"`` (the REFI-QDA spec, the default) or ``"utf16"`` (UTF-16 code
+    units, what NVivo counts; read such a file back with ``read_qdpx(..., offsets="utf16")``).
     """
-    data = qdpx_bytes(corpus, codebook, codings, origin=origin, name=name)
+    _check_offsets(offsets)
+    data = qdpx_bytes(corpus, codebook, codings, origin=origin, name=name, offsets=offsets)
     with atomic_path(path, force=force) as tmp:
         tmp.write_bytes(data)
     return path
