@@ -197,15 +197,10 @@ def _expand(path) -> list[Path]:
 def read_cases(path) -> pd.DataFrame:
     """Read a cases file: column ``case`` plus attributes, all values as strings."""
     path = Path(path)
-    try:
-        if path.suffix.lower() == ".xlsx":
-            df = pd.read_excel(path, dtype=str)
-        else:
-            from .fileio import read_text
-            import io
+    from .fileio import read_string_table
 
-            text, _ = read_text(path)
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    try:
+        df = read_string_table(path)
     except FileNotFoundError:
         raise InputFormatError("no such cases file", file=path) from None
     except (pd.errors.ParserError, ValueError) as exc:

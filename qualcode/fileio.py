@@ -71,6 +71,20 @@ def write_dataframe(df, path: str | os.PathLike, *, force: bool = False) -> Path
     return path
 
 
+def read_string_table(path: str | os.PathLike):
+    """A .xlsx sheet or a CSV file (any encoding :func:`read_text` reads) as a DataFrame of strings,
+    empty cells as ``""``. Errors are the readers' own: callers say what the table is."""
+    import io
+
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return pd.read_excel(path, dtype=str)
+    text, _ = read_text(path)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+
+
 def dataframe_to_markdown(df) -> str:
     """A GitHub-flavoured Markdown table (no dependency on tabulate)."""
     cols = [str(c) for c in df.columns]

@@ -1,7 +1,6 @@
 """``qualcode code | train | evaluate | next``: machine coding, training, evaluation, what to code next."""
 from __future__ import annotations
 
-import io
 import warnings
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from ..codebook import Codebook
 from ..codings import read_codings, write_codings
 from ..corpus import UNITS, load_transcripts
 from ..errors import CodingsError, ModelError, QualcodeError
-from ..fileio import read_text, write_dataframe
+from ..fileio import read_string_table, write_dataframe
 from . import main
 from .common import echo_table, is_project, load_project_inputs
 
@@ -142,11 +141,7 @@ def refuse_human_file(path: Path) -> None:
         return
     why = None
     try:
-        if path.suffix.lower() == ".xlsx":
-            df = pd.read_excel(path, dtype=str)
-        else:
-            text, _ = read_text(path)
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        df = read_string_table(path)
     except Exception:  # noqa: BLE001 (any unreadable file: we cannot tell, so we keep it)
         why = "cannot be read as a codings table, so it may hold someone's work"
     else:
