@@ -260,3 +260,59 @@ def test_codebook_changes_apply_and_persist(folder, project):
             p.create_code("challenge.talent", "Again", parent="challenge", coder="ME")
         with pytest.raises(qc.CodebookError, match="unknown parent"):
             p.create_code("nowhere.x", "X", parent="nowhere", coder="ME")
+
+
+def test_qdpx_round_trip_keeps_machine_rows_and_memos(project, tmp_path):
+    """Export then import of a .qdpx gave machine suggestions back as human codings and attached
+    the machine's memos to the student's codings (issue 13)."""
+    from qualcode import refi
+    from qualcode.project_io import init_from_qdpx
+
+    h = human(project)
+    h["memo"] = [None, "my own memo", None, None, None, None]
+    project.add_codings(h)
+    m = machine(project)
+    m.loc[:, ["document", "start", "end"]] = h[["document", "start", "end"]].to_numpy()[
+        [i % len(h) for i in range(len(m))]]
+    m = m.drop_duplicates(["document", "start", "end"])
+    project.replace_suggestions(m, coder="qualcode-keyword", run={"method": "keyword"})
+    sug = project.suggestions()["id"].tolist()
+    project.accept(sug[:1], coder="ME")
+    project.reject(sug[1:2], coder="ME")
+    original = project.codings()
+    out = tmp_path / "study.qdpx"
+    refi.write_qdpx(out, project.corpus, project.codebook, original)
+
+    copy, p = init_from_qdpx(tmp_path / "copy", out)
+    with copy:
+        back = copy.codings()
+        assert copy.settings.reference_coder == "ME"  # the only human coder
+    cols = [c for c in ROUND_TRIP if c != "segment"]
+    key = ["document", "start", "end", "code", "coder"]
+    left = original[cols].sort_values(key).reset_index(drop=True)
+    right = back[cols].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(left, right, check_dtype=False)
+    assert set(back.loc[back["coder"] == "qualcode-keyword", "method"]) == {"keyword"}
+    assert back.loc[back["method"] == "human", "memo"].dropna().tolist() == ["my own memo"]
+
+
+def test_qdpx_from_another_tool_keeps_machine_coder_names_machine(project, tmp_path):
+    from qualcode import refi
+
+    project.replace_suggestions(machine(project), coder="qualcode-keyword",
+                                run={"method": "keyword"})
+    out = tmp_path / "study.qdpx"
+    refi.write_qdpx(out, project.corpus, project.codebook, project.codings())
+    import zipfile
+
+    with zipfile.ZipFile(out) as z:  # what a CAQDAS that drops unknown notes writes back
+        qde = z.read("project.qde").decode()
+        members = {n: z.read(n) for n in z.namelist()}
+    start = qde.index("<Notes>")
+    members["project.qde"] = (qde[:start] + qde[qde.index("</Notes>") + len("</Notes>"):]).encode()
+    stripped = tmp_path / "stripped.qdpx"
+    with zipfile.ZipFile(stripped, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    codings = refi.read_qdpx(stripped).codings
+    assert set(codings["method"]) == {"keyword"} and set(codings["status"]) == {"suggested"}
