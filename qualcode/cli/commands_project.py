@@ -220,3 +220,88 @@ def codebook_new_cmd(output, force):
     write_text(output, CODEBOOK_TEMPLATE, force=force)
     click.echo(f"codebook template written to {output}; check it with: qualcode codebook "
                f"validate {output}")
+
+
+@main.command("suggestions")
+@click.option("--status", type=click.Choice(["suggested", "accepted", "rejected", "all"]),
+              default="suggested", show_default=True, help="Which machine rows to list.")
+@click.option("--code", default=None, help="Only this code.")
+@click.option("--document", default=None, help="Only this document.")
+@click.option("--min-score", type=float, default=None, help="Only suggestions scored at least this.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Rows to print (0: all).")
+@project_option
+def suggestions_cmd(status, code, document, min_score, limit, project_dir):
+    """List the machine's suggestions in the project's store, best score first, with their ids
+    for 'qualcode accept' and 'qualcode reject'."""
+    with open_project(project_dir, required=True) as project:
+        df = project.suggestions(None if status == "all" else status, code=code,
+                                 document=document, min_score=min_score)
+        click.echo(f"{len(df)} {'machine rows' if status == 'all' else status}")
+        if limit:
+            df = df.head(limit)
+        texts = project.corpus.texts
+        view = df[["id", "document", "code", "score", "status", "coder"]].copy()
+        view["text"] = [texts.get(d, "")[s:e] for d, s, e in
+                        zip(df["document"], df["start"], df["end"])]
+        echo_table(view)
+
+
+def _ids(values) -> list[int]:
+    out = []
+    for v in values:
+        for part in str(v).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "-" in part:
+                a, b = part.split("-", 1)
+                out.extend(range(int(a), int(b) + 1))
+            else:
+                out.append(int(part))
+    return out
+
+
+@main.command("accept")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--coder", required=True, help="Your coder name: accepted suggestions become your "
+                                             "human codings.")
+@click.option("--start", type=int, default=None, help="Adjusted start (one suggestion only).")
+@click.option("--end", type=int, default=None, help="Adjusted end (one suggestion only).")
+@click.option("--code", default=None, help="A different code (one suggestion only).")
+@project_option
+def accept_cmd(ids, coder, start, end, code, project_dir):
+    """Accept suggestions (ids such as 12 13 or 12-20): each becomes a human coding by --coder
+    that remembers the suggestion it came from."""
+    ids = _ids(ids)
+    if len(ids) > 1 and (start is not None or end is not None or code is not None):
+        raise click.UsageError("--start/--end/--code adjust one suggestion at a time")
+    with open_project(project_dir, required=True) as project:
+        new = project.accept(ids, coder=coder, start=start, end=end, code=code)
+        click.echo(f"accepted {len(new)} suggestion(s) as codings by {coder}: ids "
+                   f"{', '.join(map(str, new))}")
+
+
+@main.command("reject")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--coder", required=True, help="Your coder name (kept with the decision).")
+@project_option
+def reject_cmd(ids, coder, project_dir):
+    """Reject suggestions: they stay in the store as negative examples for training."""
+    ids = _ids(ids)
+    with open_project(project_dir, required=True) as project:
+        project.reject(ids, coder=coder)
+        click.echo(f"rejected {len(ids)} suggestion(s)")
+
+
+@main.command("undo")
+@click.option("--coder", required=True, help="Whose last action to undo.")
+@project_option
+def undo_cmd(coder, project_dir):
+    """Undo your most recent action in the store (create, edit, delete, accept, reject, memo)."""
+    with open_project(project_dir, required=True) as project:
+        done = project.undo(coder=coder)
+        if done is None:
+            click.echo(f"nothing of {coder}'s to undo")
+        else:
+            click.echo(f"undid {done['action']} of coding(s) "
+                       f"{', '.join(map(str, done['codings']))}")
