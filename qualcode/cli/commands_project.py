@@ -63,7 +63,6 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
             if not template.exists():
                 write_text(template, CODEBOOK_TEMPLATE)
                 wrote_template = template
-                click.echo(f"wrote a codebook template to {template}; edit it to define your codes")
             codebook = "codebook.yaml"
         project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
                                cases=cases, codebook=codebook, unit=unit,
@@ -80,6 +79,9 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
             if wrote_template is not None:
                 wrote_template.unlink(missing_ok=True)
             raise
+        if wrote_template is not None:
+            click.echo(f"wrote a codebook template to {wrote_template}; edit it to define your "
+                       "codes")
         if reference_coder is None and project.settings.reference_coder is None:
             _set_only_human_coder(project)
         _print_project(project)
