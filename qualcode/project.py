@@ -233,6 +233,28 @@ class Project:
     def settings_path(self) -> Path:
         return self.root / SETTINGS_FILE
 
+    def set_setting(self, key: str, value) -> None:
+        """Change one key of ``qualcode.yaml`` in place (the file's other lines and comments kept)."""
+        import re
+
+        from .fileio import write_text
+
+        if key not in ProjectSettings.__dataclass_fields__:
+            raise ProjectError(f"unknown setting {key!r}", file=self.settings_path)
+        text = self.settings_path.read_text(encoding="utf-8-sig")
+        line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
+        pattern = re.compile(rf"^(?:# )?{re.escape(key)}:.*$", re.MULTILINE)
+        live = re.compile(rf"^{re.escape(key)}:.*$", re.MULTILINE)
+        if live.search(text):
+            text = live.sub(lambda m: line, text, count=1)
+        elif pattern.search(text):
+            text = pattern.sub(lambda m: line, text, count=1)
+        else:
+            text = text.rstrip("\n") + "\n" + line + "\n"
+        settings = ProjectSettings.from_dict(yaml.safe_load(text), file=self.settings_path)
+        write_text(self.settings_path, text, force=True)
+        self.settings = settings
+
     def path(self, relative: str | None) -> Path | None:
         """A settings path resolved against the project folder."""
         if relative is None:
@@ -571,7 +593,7 @@ class Project:
         kept; ``suggestion_id`` links kept when the file has ``id`` columns)."""
         from .codings import read_codings
 
-        df = read_codings(path, coder=coder)
+        df = read_codings(path, coder=coder, corpus=self.corpus, codebook=self.codebook)
         for col in ("memo", "status"):
             if col in df.columns:
                 df[col] = df[col].where(df[col].notna() & (df[col].astype(str) != ""), None)

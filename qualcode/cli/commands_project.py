@@ -93,12 +93,13 @@ def _remove_new_project(project) -> None:
 
 
 def _set_only_human_coder(project) -> None:
+    """With no reference coder yet and exactly one human coder, make them the reference."""
+    if project.settings.reference_coder:
+        return
     human = project.codings(include_machine=False)["coder"].unique()
     if len(human) == 1:
-        from ..fileio import write_text as _write
-
-        project.settings.reference_coder = str(human[0])
-        _write(project.settings_path, project.settings.to_yaml(), force=True)
+        project.set_setting("reference_coder", str(human[0]))
+        click.echo(f"reference coder: {human[0]} (reference_coder in qualcode.yaml)")
 
 
 def _print_project(project) -> None:
@@ -263,34 +264,63 @@ def _ids(values) -> list[int]:
     return out
 
 
+_filters = [
+    click.option("--code", "only_code", default=None,
+                 help="Every suggestion of this code (instead of ids)."),
+    click.option("--document", default=None, help="Every suggestion in this document."),
+    click.option("--min-score", type=float, default=None,
+                 help="Every suggestion scored at least this."),
+]
+
+
+def _with_filters(f):
+    for opt in reversed(_filters):
+        f = opt(f)
+    return f
+
+
+def _select(project, ids, only_code, document, min_score) -> list[int]:
+    if ids:
+        if only_code or document or min_score is not None:
+            raise click.UsageError("give suggestion ids or --code/--document/--min-score, not both")
+        return _ids(ids)
+    if not (only_code or document or min_score is not None):
+        raise click.UsageError("give suggestion ids (see 'qualcode suggestions'), or choose them "
+                               "with --code, --document or --min-score")
+    df = project.suggestions(code=only_code, document=document, min_score=min_score)
+    return df["id"].astype(int).tolist()
+
+
 @main.command("accept")
-@click.argument("ids", nargs=-1, required=True)
+@click.argument("ids", nargs=-1)
 @click.option("--coder", required=True, help="Your coder name: accepted suggestions become your "
                                              "human codings.")
 @click.option("--start", type=int, default=None, help="Adjusted start (one suggestion only).")
 @click.option("--end", type=int, default=None, help="Adjusted end (one suggestion only).")
-@click.option("--code", default=None, help="A different code (one suggestion only).")
+@click.option("--as-code", "code", default=None, help="A different code (one suggestion only).")
+@_with_filters
 @project_option
-def accept_cmd(ids, coder, start, end, code, project_dir):
-    """Accept suggestions (ids such as 12 13 or 12-20): each becomes a human coding by --coder
-    that remembers the suggestion it came from."""
-    ids = _ids(ids)
-    if len(ids) > 1 and (start is not None or end is not None or code is not None):
-        raise click.UsageError("--start/--end/--code adjust one suggestion at a time")
+def accept_cmd(ids, coder, start, end, code, only_code, document, min_score, project_dir):
+    """Accept suggestions (ids such as 12 13 or 12-20, or all those --code/--document/--min-score
+    choose): each becomes a human coding by --coder that remembers the suggestion it came from."""
     with open_project(project_dir, required=True) as project:
+        ids = _select(project, ids, only_code, document, min_score)
+        if len(ids) > 1 and (start is not None or end is not None or code is not None):
+            raise click.UsageError("--start/--end/--as-code adjust one suggestion at a time")
         new = project.accept(ids, coder=coder, start=start, end=end, code=code)
-        click.echo(f"accepted {len(new)} suggestion(s) as codings by {coder}: ids "
-                   f"{', '.join(map(str, new))}")
+        click.echo(f"accepted {len(new)} suggestion(s) as codings by {coder}"
+                   + (f": ids {', '.join(map(str, new))}" if len(new) <= 20 else ""))
 
 
 @main.command("reject")
-@click.argument("ids", nargs=-1, required=True)
+@click.argument("ids", nargs=-1)
 @click.option("--coder", required=True, help="Your coder name (kept with the decision).")
+@_with_filters
 @project_option
-def reject_cmd(ids, coder, project_dir):
+def reject_cmd(ids, coder, only_code, document, min_score, project_dir):
     """Reject suggestions: they stay in the store as negative examples for training."""
-    ids = _ids(ids)
     with open_project(project_dir, required=True) as project:
+        ids = _select(project, ids, only_code, document, min_score)
         project.reject(ids, coder=coder)
         click.echo(f"rejected {len(ids)} suggestion(s)")
 
