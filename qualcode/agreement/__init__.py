@@ -12,9 +12,11 @@ An undefined coefficient is :class:`Undefined`: NaN with a ``reason``.
 """
 from .bootstrap import bootstrap_ci, bootstrap_replicates
 from .metrics import (
+    Coefficient,
     Undefined,
     brennan_prediger,
     cohen_kappa,
+    conger_kappa,
     fleiss_category_kappas,
     fleiss_kappa,
     gwet_ac1,
@@ -26,7 +28,8 @@ from .metrics import (
 from .units import ALL_CODES, METRICS, UNITS, compare, disagreements, reliability_data
 
 __all__ = [
-    "Undefined", "is_undefined", "percent_agreement", "cohen_kappa", "scott_pi", "fleiss_kappa",
+    "Undefined", "Coefficient", "is_undefined", "percent_agreement", "cohen_kappa", "scott_pi",
+    "fleiss_kappa", "conger_kappa",
     "fleiss_category_kappas", "krippendorff_alpha", "gwet_ac1", "brennan_prediger",
     "bootstrap_ci", "bootstrap_replicates", "compare", "disagreements", "reliability_data",
     "ALL_CODES", "METRICS", "UNITS",
