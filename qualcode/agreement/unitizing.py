@@ -30,7 +30,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import CodingsError
 from .metrics import Undefined
 
 __all__ = ["unitizing_alpha", "unitizing_table"]
@@ -183,7 +182,8 @@ _NO_UNITS = "no coder marked a unit of this code on the shared documents"
 def unitizing_table(corpus, codings: pd.DataFrame, *, codes=None, coders=None,
                     by=()) -> pd.DataFrame:
     """``compare(..., unit="unitizing")``: u-alpha per code over the documents every compared
-    coder covered (each document's whole text is the continuum, one section per document).
+    coder covered (each document's whole text is the continuum, one section per document). When
+    no document was covered by every coder, the rows are per coder pair.
 
     Rows as :func:`~qualcode.agreement.units.compare`; ``alpha`` is u-alpha, ``n_units`` the
     number of (merged) coded spans of all coders, ``n_coded`` the characters of the continuum.
@@ -193,10 +193,15 @@ def unitizing_table(corpus, codings: pd.DataFrame, *, codes=None, coders=None,
     st = _setup(corpus, codings, codes, coders)
     lengths = np.array([len(corpus.text(d)) for d in st.documents], dtype=np.int64)
     cod = st.codings
-    groups = [(list(range(len(st.coders))), ALL_DOCUMENTS, None)]
-    if "pair" in by and len(st.coders) > 2:
-        groups += [(list(p), ALL_DOCUMENTS, None) for p in combinations(range(len(st.coders)), 2)
-                   if (st.covered[p[0]] & st.covered[p[1]]).any()]
+    pairs = [(list(p), ALL_DOCUMENTS, None) for p in combinations(range(len(st.coders)), 2)
+             if (st.covered[p[0]] & st.covered[p[1]]).any()]
+    groups = []
+    if st.covered.all(axis=0).any():
+        groups.append((list(range(len(st.coders))), ALL_DOCUMENTS, None))
+    if len(st.coders) > 2 and ("pair" in by or not groups):
+        # u-alpha needs one continuum that every coder cut: without a document all coders
+        # covered, each pair that shares documents gets its rows instead
+        groups += pairs
     if "document" in by:
         for d in range(len(st.documents)):
             who = [i for i in range(len(st.coders)) if st.covered[i, d]]
@@ -207,9 +212,6 @@ def unitizing_table(corpus, codings: pd.DataFrame, *, codes=None, coders=None,
         docs = np.flatnonzero(st.covered[who].all(axis=0))
         if only is not None:
             docs = np.array([only])
-        if len(docs) == 0:
-            raise CodingsError(f"coders {', '.join(st.coders[i] for i in who)} share no "
-                               "document; unitizing compares the same continuum")
         offset = np.zeros(len(st.documents), dtype=np.int64)
         offset[docs] = np.r_[0, np.cumsum(lengths[docs])[:-1]]
         sections = np.column_stack([offset[docs], offset[docs] + lengths[docs]])

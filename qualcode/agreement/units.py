@@ -210,7 +210,7 @@ def _group_values(values: np.ndarray, st: _Setup, unit_label) -> np.ndarray:
 
 
 def _build(corpus, codings, unit, codes, coders, group):
-    if unit not in UNITS:
+    if unit not in ("segment", "character"):
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}.")
     if group is not None and codes is None:
         codes = sorted(c for c in codings["code"].astype(str).unique()
@@ -523,7 +523,10 @@ def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     empty where the coder did not cover the document. At character level adjacent characters with
     the same decisions form one passage; at overlap level each unmatched span is a row (``1`` for
     the coder whose span it is and for coders with a matching span, ``0`` for the others).
+    ``unit="nvivo"`` and ``"unitizing"`` list the character-level passages.
     """
+    if unit in ("nvivo", "unitizing"):
+        unit = "character"
     if unit == "overlap":
         return _overlap_disagreements(corpus, codings, codes, coders, threshold)
     st, values, seg_idx, (p_start, p_end), labels, categories = _build(
