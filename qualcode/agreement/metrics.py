@@ -635,7 +635,8 @@ def fleiss_category_kappas(data=None, *, counts=None, categories: Sequence | Non
     """Fleiss' (1971) kappa for each category against all others: ``{category: kappa}``.
 
     ``kappa_k = 1 - sum_u n_uk (n - n_uk) / (N n (n - 1) p_k (1 - p_k))``; undefined (NaN) for a
-    category nobody or everybody used. Units as in :func:`fleiss_kappa`.
+    category nobody or everybody used. Fleiss' formula needs the same number of ratings per unit:
+    only units every coder rated are used (``fleiss_kappa(..., missing="complete")``'s units).
     """
     if (data is None) == (counts is None):
         raise ValueError("give either data (coders x units) or counts (units x categories).")

@@ -124,7 +124,7 @@ def unitizing_alpha(spans: pd.DataFrame, continuum, *, coders: Sequence | None =
 
     >>> spans = pd.DataFrame({"coder": ["i", "i", "j", "j", "j"], "category": "c",
     ...     "start": [225, 370, 220, 355, 400], "end": [295, 400, 300, 375, 420]})
-    >>> round(unitizing_alpha(spans, (150, 450))["alpha"].iloc[0], 4)
+    >>> round(float(unitizing_alpha(spans, (150, 450))["alpha"].iloc[0]), 4)
     0.7286
     """
     missing = [c for c in ("coder", "category", "start", "end") if c not in spans.columns]

@@ -288,6 +288,10 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
     ("krippendorff_alpha", {"level": "ordinal"}), ("krippendorff_alpha", {"level": "interval"}),
     ("cohen_kappa", {"weights": "quadratic"}), ("gwet_ac1", {}), ("fleiss_kappa", {}),
     ("scott_pi", {}), ("brennan_prediger", {}), ("percent_agreement", {}),
+    ("conger_kappa", {}), ("conger_kappa", {"weights": "ordinal"}),
+    ("fleiss_kappa", {"weights": "quadratic"}), ("fleiss_kappa", {"missing": "complete"}),
+    ("gwet_ac1", {"weights": "linear"}), ("brennan_prediger", {"weights": "circular"}),
+    ("cohen_kappa", {"missing": "gwet"}),
 ])
 def test_each_replicate_equals_the_metric_on_the_resampled_units(name, options):
     rng = np.random.default_rng(21)
