@@ -109,3 +109,41 @@ def test_spreadsheet_strings_stay_strings():
         ag.percent_agreement([["1", "2"], ["1", "2"]], categories=[1, 2])
     with pytest.raises(ValueError, match="are numbers"):
         ag.percent_agreement([[1, 2], [1, 2]], categories=["1", "2"])
+
+
+# irrCAC for R, vignette "Weighted Chance-corrected Agreement Coefficients" (K. L. Gwet,
+# 2019-09-16; CRAN irrCAC 1.0, inst/doc/weighting.html), quadratic weights, values as printed.
+
+
+def test_irrcac_weighting_vignette_raw_ratings():
+    # cac.raw4raters (= RAW_4RATERS), weights = "quadratic"
+    w = "quadratic"
+    assert round(ag.gwet_ac1(RAW_4RATERS, weights=w), 3) == 0.914  # printed "0.914"
+    assert round(ag.fleiss_kappa(RAW_4RATERS, weights=w), 5) == 0.86494
+    assert round(ag.conger_kappa(RAW_4RATERS, weights=w), 5) == 0.85771
+    assert round(ag.brennan_prediger(RAW_4RATERS, weights=w), 5) == 0.90152
+    # krippen.alpha.raw with quadratic weights on 1..5 is interval alpha
+    assert round(ag.krippendorff_alpha(RAW_4RATERS, level="interval"), 5) == 0.84911
+
+
+def test_irrcac_weighting_vignette_contingency_table():
+    # cont3x3abstractors: rater 1 in rows, rater 2 in columns, quadratic.weights(1:3)
+    table = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
+    a = [i + 1 for i in range(3) for j in range(3) for _ in range(table[i][j])]
+    b = [j + 1 for i in range(3) for j in range(3) for _ in range(table[i][j])]
+    data, w = [a, b], "quadratic"
+    assert round(ag.cohen_kappa(data, w), 7) == 0.8921569
+    assert round(ag.gwet_ac1(data, weights=w), 7) == 0.9402369
+    assert round(ag.brennan_prediger(data, weights=w), 4) == 0.9175
+    assert round(ag.krippendorff_alpha(data, level="interval"), 7) == 0.8926487
+    # Scott's pi with weights is Fleiss' kappa for two raters with complete data
+    assert round(ag.fleiss_kappa(data, weights=w), 7) == 0.8921093
+
+
+def test_irrcac_weighting_vignette_distribution_of_raters():
+    # distrib.6raters: 15 subjects x 5 categories, 6 raters each; fleiss.kappa.dist, quadratic
+    counts = [[0, 0, 0, 6, 0], [0, 3, 0, 0, 3], [0, 1, 4, 0, 1], [0, 0, 0, 0, 6], [0, 3, 0, 3, 0],
+              [2, 0, 4, 0, 0], [0, 0, 4, 0, 2], [2, 0, 3, 1, 0], [2, 0, 0, 4, 0], [0, 0, 0, 0, 6],
+              [1, 0, 0, 5, 0], [1, 1, 0, 4, 0], [0, 3, 3, 0, 0], [1, 0, 0, 5, 0], [0, 2, 0, 3, 1]]
+    kappa = ag.fleiss_kappa(counts=counts, weights="quadratic", categories=[1, 2, 3, 4, 5])
+    assert round(kappa, 7) == 0.2511909
