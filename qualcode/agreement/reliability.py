@@ -88,9 +88,9 @@ def _check_category_kind(arr: np.ndarray, categories: list) -> None:
 
 
 def _missing_scalar(v) -> bool:
-    if v is None or (isinstance(v, str) and v == ""):
-        return True
-    return isinstance(v, (float, np.floating)) and v != v
+    if isinstance(v, str):
+        return v == ""
+    return v is None or bool(pd.isna(v)) if np.ndim(v) == 0 else False
 
 
 def _hashable(v):

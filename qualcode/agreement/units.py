@@ -11,8 +11,10 @@ Units (issue 3, DESIGN.md "Agreement"):
     least one character (``coding.start < segment.end and coding.end > segment.start``), else 0.
 ``character``
     Every character of the codable segments; a coder coded it when it lies inside one of their
-    spans of that code (NVivo's coding comparison). Computed on the stretches between consecutive
-    span and segment boundaries, weighted by their length, never character by character.
+    spans of that code (NVivo's unit, but with qualcode's coverage rule and one kappa over the
+    pooled characters; ``nvivo`` gives NVivo's own figures). Computed on the stretches between
+    consecutive span and segment boundaries, weighted by their length, never character by
+    character.
 ``overlap``
     Span matching: a span of coder A and a span of coder B of the same code in the same document
     match when ``overlap / length of the longer span >= threshold`` (default 0.9). Two readings
