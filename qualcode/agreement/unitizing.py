@@ -137,6 +137,8 @@ def unitizing_alpha(spans: pd.DataFrame, continuum, *, coders: Sequence | None =
     if (sections[1:, 0] < sections[:-1, 1]).any():
         raise ValueError("the continuum's sections overlap.")
     length = float((sections[:, 1] - sections[:, 0]).sum())
+    if length <= 0:
+        raise ValueError("the continuum is empty; give (begin, end) with end > begin.")
     coders = list(coders) if coders is not None else sorted(spans["coder"].unique())
     categories = list(categories) if categories is not None else \
         sorted(spans["category"].unique())

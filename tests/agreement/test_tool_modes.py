@@ -50,6 +50,8 @@ def test_unitizing_alpha_invariances_and_errors():
         unitizing_alpha(KRIPP_2004, (200, 450))
     with pytest.raises(ValueError, match="two or more coders"):
         unitizing_alpha(same, (150, 450))
+    with pytest.raises(ValueError, match="continuum is empty"):
+        unitizing_alpha(KRIPP_2004.iloc[:0], (5, 5))
 
 
 def test_compare_unitizing_reproduces_the_published_example():
