@@ -180,59 +180,140 @@ def write_codings(df: pd.DataFrame, path, *, force: bool = False) -> Path:
     return write_dataframe(df[cols], path, force=force)
 
 
-def assign_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
-    """Map each coding onto every segment its span overlaps by at least one character.
+def span_overlaps(starts, ends, unit_starts, unit_ends) -> tuple[np.ndarray, np.ndarray]:
+    """Every (span, unit) pair that overlaps by at least one character, as two index arrays.
 
-    Returns the codings' rows repeated once per overlapped segment, with the segment's number in
-    ``segment`` and its bounds in ``seg_start``/``seg_end``. Codings that touch no segment (e.g.
-    only interviewer text when ``segments`` holds codable units) are dropped. Segments within a
-    document must not overlap each other (true of turns, paragraphs and sentences).
+    ``unit_starts``/``unit_ends`` must be sorted and the units must not overlap each other (true of
+    turns, paragraphs, sentences, and of stretches between boundaries); spans may be anything.
+    Pairs come span by span, units in order within a span.
     """
-    out = []
-    codings = codings.reset_index(drop=True)
-    # split the segments by document once: a mask per document made this documents x segments
-    # (24 s for case_by_code on 10M words, benchmarks/run.py)
-    by_doc = dict(tuple(segments.groupby("document", sort=False)))
-    for doc, cg in codings.groupby("document", sort=False):
-        sg = by_doc.get(doc)
-        if sg is None or sg.empty:
-            continue
-        sg = sg.sort_values("start")
-        s_start = sg["start"].to_numpy()
-        s_end = sg["end"].to_numpy()
-        c_start = cg["start"].to_numpy()
-        c_end = cg["end"].to_numpy()
-        first = np.searchsorted(s_end, c_start, side="right")
-        last = np.searchsorted(s_start, c_end, side="left")  # exclusive
-        n = np.maximum(last - first, 0)
-        if n.sum() == 0:
-            continue
-        rows = np.repeat(np.arange(len(cg)), n)
-        offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-        seg_idx = np.repeat(first, n) + offsets
-        part = cg.iloc[rows].copy()
-        part["segment"] = sg["segment"].to_numpy()[seg_idx]
-        part["seg_start"] = s_start[seg_idx]
-        part["seg_end"] = s_end[seg_idx]
-        out.append(part)
-    if not out:
-        res = codings.iloc[0:0].copy()
-        res["segment"] = pd.Series(dtype="int64")
-        res["seg_start"] = pd.Series(dtype="int64")
-        res["seg_end"] = pd.Series(dtype="int64")
-        return res
-    return pd.concat(out, ignore_index=True)
+    first = np.searchsorted(unit_ends, starts, side="right")   # first unit ending after the start
+    last = np.searchsorted(unit_starts, ends, side="left")     # units starting before the end
+    n = np.maximum(last - first, 0)
+    span = np.repeat(np.arange(len(first)), n)
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return span, np.repeat(first, n) + offsets
 
 
-def segment_code_matrix(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str]) -> np.ndarray:
-    """A segments x codes 0/1 matrix: 1 where any coding of that code overlaps the segment."""
-    seg = segments.reset_index(drop=True)
-    index = {(d, s): i for i, (d, s) in enumerate(zip(seg["document"], seg["segment"]))}
-    col = {c: j for j, c in enumerate(codes)}
-    y = np.zeros((len(seg), len(codes)), dtype=np.int8)
-    hits = assign_segments(codings[codings["code"].isin(col)], seg)
-    if len(hits):
-        rows = [index[(d, s)] for d, s in zip(hits["document"], hits["segment"])]
-        cols = hits["code"].map(col).to_numpy()
-        y[rows, cols] = 1
+MAPPING_COLUMNS = ["coding", "seg", "document", "start", "end", "segment", "seg_start", "seg_end"]
+
+
+def map_to_segments(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Map codings onto the segments their spans overlap by at least one character.
+
+    ``codings`` needs ``document, start, end``; ``segments`` needs ``document, segment, start,
+    end`` (a segments table such as ``corpus.segments`` or ``corpus.codable_segments()``; segments
+    of one document must not overlap each other, as turns, paragraphs and sentences do not).
+
+    Returns one row per (coding, overlapped segment), with columns
+
+    ``coding``
+        the coding's row label in ``codings.index``;
+    ``seg``
+        the segment's row label in ``segments.index``;
+    ``document, start, end``
+        the coding's document and span;
+    ``segment, seg_start, seg_end``
+        the segment's number and bounds.
+
+    Rows come document by document (in the order documents first appear in ``codings``), then in
+    the codings' order, then in segment order. Codings that touch no segment have no row. Because
+    rows carry labels, not positions, a mapping computed once for a codings table serves any row
+    subset of it (``mapping=`` of :func:`assign_segments`, :func:`segment_code_matrix`,
+    ``agreement.compare``, ``matrix.case_by_code`` ...): map a study's codings once, pass it on.
+    """
+    ci, si = segment_pairs(codings, segments)
+    seg = segments
+    return pd.DataFrame({
+        "coding": codings.index.to_numpy()[ci], "seg": seg.index.to_numpy()[si],
+        "document": seg["document"].to_numpy()[si],
+        "start": codings["start"].to_numpy(dtype=np.int64)[ci],
+        "end": codings["end"].to_numpy(dtype=np.int64)[ci],
+        "segment": seg["segment"].to_numpy()[si],
+        "seg_start": seg["start"].to_numpy()[si], "seg_end": seg["end"].to_numpy()[si],
+    }, columns=MAPPING_COLUMNS)
+
+
+def segment_pairs(codings: pd.DataFrame, segments: pd.DataFrame,
+                  mapping: pd.DataFrame | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`map_to_segments` as positions: (coding row positions, segment row positions), in
+    the same order. With ``mapping`` (of these codings or a table they are rows of, onto these
+    segments or a table they are rows of) the pairs are read from it instead of computed; a mapping
+    that does not fit (other documents or segment bounds, duplicate labels) is ignored."""
+    if mapping is not None:
+        pairs = _pairs_from_mapping(codings, segments, mapping)
+        if pairs is not None:
+            return pairs
+    empty = np.zeros(0, dtype=np.int64)
+    if codings.empty or segments.empty:
+        return empty, empty
+    # documents numbered as they first appear in the codings (the documented order)
+    c_doc, docs = pd.factorize(codings["document"])
+    s_doc = pd.Index(docs).get_indexer(segments["document"])
+    keep = np.flatnonzero(s_doc >= 0)
+    s_start = segments["start"].to_numpy(dtype=np.int64)[keep]
+    s_end = segments["end"].to_numpy(dtype=np.int64)[keep]
+    c_start = codings["start"].to_numpy(dtype=np.int64)
+    c_end = codings["end"].to_numpy(dtype=np.int64)
+    # one sorted line for all documents: document k's offsets are shifted by k * stride
+    stride = int(max(s_end.max(initial=0), c_end.max(initial=0))) + 1
+    g_seg = s_doc[keep].astype(np.int64) * stride
+    order = np.lexsort((s_start, g_seg))
+    keep = keep[order]
+    sg_start, sg_end = (g_seg + s_start)[order], (g_seg + s_end)[order]
+    c_order = np.argsort(c_doc, kind="stable")
+    g_cod = c_doc[c_order].astype(np.int64) * stride
+    span, unit = span_overlaps(g_cod + c_start[c_order], g_cod + c_end[c_order], sg_start, sg_end)
+    return c_order[span], keep[unit]
+
+
+def _pairs_from_mapping(codings, segments, mapping):
+    if not (codings.index.is_unique and segments.index.is_unique):
+        return None
+    ci = codings.index.get_indexer(mapping["coding"])
+    si = segments.index.get_indexer(mapping["seg"])
+    ok = (ci >= 0) & (si >= 0)
+    ci, si = ci[ok], si[ok]
+    s_start = segments["start"].to_numpy(dtype=np.int64)
+
+    def same(table, rows, column, of=None):
+        return np.array_equal(table[column].to_numpy()[rows], mapping[of or column].to_numpy()[ok])
+
+    fits = (same(codings, ci, "document") and same(codings, ci, "start")
+            and same(codings, ci, "end") and same(segments, si, "start", "seg_start")
+            and same(segments, si, "end", "seg_end"))
+    if not fits:  # a mapping of another table: compute afresh rather than answer wrongly
+        return None
+    rank = pd.factorize(codings["document"])[0]
+    order = np.lexsort((s_start[si], ci, rank[ci]))
+    return ci[order], si[order]
+
+
+def assign_segments(codings: pd.DataFrame, segments: pd.DataFrame, *,
+                    mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The codings' rows repeated once per segment their span overlaps (:func:`map_to_segments`),
+    with the segment's number in ``segment`` and its bounds in ``seg_start``/``seg_end``.
+
+    Codings that touch no segment (e.g. only interviewer text when ``segments`` holds codable
+    units) are dropped. ``mapping``: :func:`map_to_segments` of these codings (or of a table they
+    are rows of) onto these segments (or a table they are rows of), to skip the mapping.
+    """
+    ci, si = segment_pairs(codings, segments, mapping)
+    out = codings.iloc[ci].reset_index(drop=True)
+    out["segment"] = segments["segment"].to_numpy()[si].astype("int64")
+    out["seg_start"] = segments["start"].to_numpy()[si].astype("int64")
+    out["seg_end"] = segments["end"].to_numpy()[si].astype("int64")
+    return out
+
+
+def segment_code_matrix(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str], *,
+                        mapping: pd.DataFrame | None = None) -> np.ndarray:
+    """A segments x codes 0/1 matrix (rows in ``segments`` order): 1 where any coding of that code
+    overlaps the segment. ``mapping`` as in :func:`assign_segments`."""
+    col = pd.Index(list(codes), dtype=object)
+    y = np.zeros((len(segments), len(codes)), dtype=np.int8)
+    ci, si = segment_pairs(codings, segments, mapping)
+    j = col.get_indexer(codings["code"].to_numpy(dtype=object)[ci])
+    ok = j >= 0
+    y[si[ok], j[ok]] = 1
     return y

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import matrix as matrix_mod
 from .codebook import Codebook
-from .codings import read_codings, write_codings
+from .codings import map_to_segments, read_codings, write_codings
 from .corpus import load_transcripts
 from .errors import QualcodeError
 from .fileio import check_writable, write_dataframe
@@ -87,7 +87,9 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     cb = codebook if isinstance(codebook, Codebook) else Codebook.load(codebook)
     human = read_codings(codings, corpus=corpus, codebook=cb)
     if "method" in human.columns:
-        human = human[human["method"].fillna("human") == "human"]
+        human = human[human["method"].fillna("human") == "human"].reset_index(drop=True)
+    # the human codings mapped onto the segments once; every step below reuses it
+    mapping = map_to_segments(human, corpus.segments)
     coders = sorted(human["coder"].unique())
     if len(coders) < 1:
         raise QualcodeError("no human codings", file=codings)
@@ -97,21 +99,23 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     kw = KeywordCoder(cb)
     keyword = kw.code(corpus)
     say("evaluating the keyword coder against the human reference")
-    kw_eval = evaluate(kw, corpus, human, reference=reference, level="category", codebook=cb)
+    kw_eval = evaluate(kw, corpus, human, reference=reference, level="category", codebook=cb,
+                       mapping=mapping)
 
     clf_codings, clf_eval = None, None
     if classifier:
         say(f"cross-validating the classifier over documents ({folds} folds)")
         clf_eval = evaluate(ClassifierCoder(cb), corpus, human, folds=folds, reference=reference,
-                            level="category", codebook=cb)
+                            level="category", codebook=cb, mapping=mapping)
         say("training the classifier on all human coding and coding the corpus")
         model = ClassifierCoder(cb, label_rule="any").fit(corpus, human)
         clf_codings = model.code(corpus)
 
     say(f"intercoder agreement between {', '.join(coders)} ({n_boot} bootstrap replicates)")
-    agreement = compare(corpus, human, unit="segment", n_boot=n_boot, by=("pair",)) \
+    agreement = compare(corpus, human, unit="segment", n_boot=n_boot, by=("pair",),
+                        mapping=mapping) if len(coders) >= 2 else pd.DataFrame()
+    disputed = disagreements(corpus, human, unit="segment", mapping=mapping) \
         if len(coders) >= 2 else pd.DataFrame()
-    disputed = disagreements(corpus, human, unit="segment") if len(coders) >= 2 else pd.DataFrame()
 
     say("agreement of the machine coders with each human coder")
     machine_rows = []
@@ -138,13 +142,15 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     say("cross-case matrices")
     if where is None and "group" in corpus.cases.columns and (corpus.cases["group"] == "B2B firm").any():
         where = {"group": "B2B firm"}
-    case_table = matrix_mod.case_by_code(corpus, human, coder=matrix_coder, codebook=cb, depth=1)
+    case_table = matrix_mod.case_by_code(corpus, human, coder=matrix_coder, codebook=cb, depth=1,
+                                         mapping=mapping)
     strategy = None
     if "strategy" in cb:
         strategy = matrix_mod.strategy_by_case(corpus, human, cb, coder=matrix_coder, where=where,
-                                               min_segments=min_segments)
+                                               min_segments=min_segments, mapping=mapping)
     framework = matrix_mod.framework(corpus, human, coder=matrix_coder,
-                                     codes=cb.children("strategy") if "strategy" in cb else None)
+                                     codes=cb.children("strategy") if "strategy" in cb else None,
+                                     mapping=mapping)
 
     result = StudyResult(corpus, cb, human, keyword, clf_codings, agreement, disputed,
                          machine_agreement, kw_eval, clf_eval, strategy, case_table)

@@ -41,6 +41,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..codings import segment_pairs, span_overlaps
 from ..errors import CodingsError
 from .bootstrap import percentile_interval, resample
 from .metrics import metric_spec
@@ -71,6 +72,8 @@ class _Setup:
     documents: list
     covered: np.ndarray         # coders x documents
     stride: int
+    coding_labels: pd.Index     # the caller's row labels of ``codings`` and ``segments``
+    segment_labels: pd.Index
 
 
 def _setup(corpus, codings: pd.DataFrame, codes, coders) -> _Setup:
@@ -125,8 +128,9 @@ def _setup(corpus, codings: pd.DataFrame, codes, coders) -> _Setup:
     seg["doc_idx"] = _positions(documents, seg["document"])
     seg["g_start"] = seg["doc_idx"] * stride + seg["start"].astype(np.int64)
     seg["g_end"] = seg["doc_idx"] * stride + seg["end"].astype(np.int64)
-    seg = seg[seg["end"] > seg["start"]].sort_values("g_start", kind="stable").reset_index(drop=True)
-    return _Setup(seg, cod.reset_index(drop=True), coders, codes, documents, covered, stride)
+    seg = seg[seg["end"] > seg["start"]].sort_values("g_start", kind="stable")
+    return _Setup(seg.reset_index(drop=True), cod.reset_index(drop=True), coders, codes, documents,
+                  covered, stride, cod.index, seg.index)
 
 
 def _positions(labels: list, values: pd.Series) -> np.ndarray:
@@ -134,24 +138,16 @@ def _positions(labels: list, values: pd.Series) -> np.ndarray:
     return pd.Index(labels, dtype=object).get_indexer(values.astype(object)).astype(np.int64)
 
 
-def _expand_ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ranges [first, last): (row index of each element, the element)."""
-    n = np.maximum(last - first, 0)
-    rows = np.repeat(np.arange(len(first)), n)
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return rows, np.repeat(first, n) + offsets
-
-
-def _segment_values(st: _Setup) -> np.ndarray:
+def _segment_values(st: _Setup, mapping: pd.DataFrame | None = None) -> np.ndarray:
     """coders x codes x segments int8: 1 coded, 0 not, -1 document not covered by the coder."""
     seg, cod = st.segments, st.codings
-    s_start, s_end = seg["g_start"].to_numpy(), seg["g_end"].to_numpy()
-    first = np.searchsorted(s_end, cod["g_start"].to_numpy(), side="right")
-    last = np.searchsorted(s_start, cod["g_end"].to_numpy(), side="left")
-    rows, seg_idx = _expand_ranges(first, last)
+    if mapping is not None:  # the mapping speaks of the caller's row labels
+        seg, cod = seg.set_axis(st.segment_labels), cod.set_axis(st.coding_labels)
+    rows, seg_idx = segment_pairs(cod, seg, mapping)
     values = np.zeros((len(st.coders), len(st.codes), len(seg)), dtype=np.int8)
-    values[cod["coder_idx"].to_numpy()[rows], cod["code_idx"].to_numpy()[rows], seg_idx] = 1
-    _mark_uncovered(values, st, seg["doc_idx"].to_numpy())
+    values[st.codings["coder_idx"].to_numpy()[rows], st.codings["code_idx"].to_numpy()[rows],
+           seg_idx] = 1
+    _mark_uncovered(values, st, st.segments["doc_idx"].to_numpy())
     return values
 
 
@@ -174,7 +170,7 @@ def _character_pieces(st: _Setup):
     kept_pos = np.full(len(starts), -1, dtype=np.int64)
     kept_pos[keep] = np.arange(len(keep))
     # each coding covers the stretches [its start's boundary, its end's boundary)
-    rows, piece = _expand_ranges(np.searchsorted(bounds, c_start), np.searchsorted(bounds, c_end))
+    rows, piece = span_overlaps(c_start, c_end, starts, ends)
     piece = kept_pos[piece]
     ok = piece >= 0
     values = np.zeros((len(st.coders), len(st.codes), len(keep)), dtype=np.int8)
@@ -199,7 +195,7 @@ def _group_values(values: np.ndarray, st: _Setup, unit_label) -> np.ndarray:
     return nominal[:, None, :]
 
 
-def _build(corpus, codings, unit, codes, coders, group):
+def _build(corpus, codings, unit, codes, coders, group, mapping=None):
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}.")
     if group is not None and codes is None:
@@ -215,7 +211,7 @@ def _build(corpus, codings, unit, codes, coders, group):
         offset = seg["doc_idx"].to_numpy()[seg_idx] * st.stride
         bounds = (pieces["g_start"].to_numpy() - offset, pieces["g_end"].to_numpy() - offset)
     else:
-        values = _segment_values(st)
+        values = _segment_values(st, mapping)
         seg_idx = np.arange(len(seg))
         bounds = (seg["start"].to_numpy(), seg["end"].to_numpy())
     labels = st.codes
@@ -288,7 +284,8 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
             codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
             group: str | None = None, by: Iterable[str] = (), threshold: float = 0.9,
             level: str = "nominal", metrics: Iterable[str] | None = None, n_boot: int = 1000,
-            ci_level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+            ci_level: float = 0.95, seed: int = 0,
+            mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Intercoder agreement per code (and pooled), from a codings table.
 
     Parameters
@@ -318,6 +315,9 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
         Fleiss' kappa (complete units only) for three or more.
     n_boot, ci_level, seed
         Bootstrap replicates (0 = no intervals), interval level and seed.
+    mapping
+        Segment level: :func:`qualcode.codings.map_to_segments` of these codings (or a table they
+        are rows of) onto ``corpus.segments``, computed once and reused (it is checked to fit).
 
     Returns
     -------
@@ -341,7 +341,7 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
             raise ValueError("group= is for segment and character units.")
         return _overlap_table(corpus, codings, codes, coders, threshold, by)
     st, values, seg_idx, bounds, labels, categories = _build(corpus, codings, unit, codes,
-                                                             coders, group)
+                                                             coders, group, mapping)
     weights = (bounds[1] - bounds[0]).astype(float) if unit == "character" else \
         np.ones(len(seg_idx))
     unit_doc = st.segments["doc_idx"].to_numpy()[seg_idx]
@@ -466,7 +466,8 @@ def _overlap_table(corpus, codings, codes, coders, threshold, by) -> pd.DataFram
 
 def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
                   codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-                  group: str | None = None, threshold: float = 0.9) -> pd.DataFrame:
+                  group: str | None = None, threshold: float = 0.9,
+                  mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """The disputed passages: one row per unit (or character stretch, or unmatched span) on which
     coders who covered it decided differently.
 
@@ -475,11 +476,12 @@ def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     empty where the coder did not cover the document. At character level adjacent characters with
     the same decisions form one passage; at overlap level each unmatched span is a row (``1`` for
     the coder whose span it is and for coders with a matching span, ``0`` for the others).
+    ``mapping`` as in :func:`compare`.
     """
     if unit == "overlap":
         return _overlap_disagreements(corpus, codings, codes, coders, threshold)
     st, values, seg_idx, (p_start, p_end), labels, categories = _build(
-        corpus, codings, unit, codes, coders, group)
+        corpus, codings, unit, codes, coders, group, mapping)
     seg = st.segments
     out = []
     for k, label in enumerate(labels):

@@ -97,7 +97,8 @@ class EvaluationReport:
 
 
 def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int = 5, seed: int = 0,
-             level=None, reference: str = "any", codebook=None) -> EvaluationReport:
+             level=None, reference: str = "any", codebook=None,
+             mapping: pd.DataFrame | None = None) -> EvaluationReport:
     """Evaluate a coder against human codings (see the module docstring).
 
     Parameters
@@ -118,6 +119,9 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
         ``"any"``, ``"majority"`` or a coder name (see the module docstring).
     codebook
         Default: the coder's ``codebook``.
+    mapping
+        :func:`qualcode.codings.map_to_segments` of ``human_codings_table`` onto
+        ``corpus.segments``, when the caller has it already.
     """
     if codebook is None:
         probe = coder_factory_or_coder
@@ -135,7 +139,7 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
         human = human[human["coder"] == reference]
     codes = codebook.ids()
     segments = corpus.codable_segments()
-    ref, covered = human_labels(human, segments, codes, rule=reference)
+    ref, covered = human_labels(human, segments, codes, rule=reference, mapping=mapping)
     segments, ref = segments[covered].reset_index(drop=True), ref[covered]
     if segments.empty:
         raise QualcodeError("the human codings touch no codable segment: nothing to evaluate against")

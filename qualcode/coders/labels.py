@@ -36,15 +36,17 @@ def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
 
 
 def human_labels(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str], *,
-                 rule: str = "any") -> tuple[np.ndarray, np.ndarray]:
+                 rule: str = "any", mapping: pd.DataFrame | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Segments x codes 0/1 labels from human codings, and which segments were coded at all.
 
     ``rule``: ``"any"``/``"union"`` (a segment is positive when any coder coded it), ``"majority"``
     (when more than half of the coders who coded its document did), or a coder name (that coder
     only). A segment counts as coded when its document has at least one coding by a selected coder.
+    Rows follow ``segments``. ``mapping``: :func:`qualcode.codings.map_to_segments` of the codings
+    (or a table they are rows of) onto the segments (or a table they are rows of), to reuse.
     """
     codings = human_codings(codings)
-    segments = segments.reset_index(drop=True)
     if rule not in LABEL_RULES:
         if not (codings["coder"] == rule).any():
             known = ", ".join(sorted(codings["coder"].unique())) or "none"
@@ -55,7 +57,7 @@ def human_labels(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str]
     voters = np.zeros(len(segments), dtype=np.int32)
     for c in coders:
         cc = codings[codings["coder"] == c]
-        votes += segment_code_matrix(cc, segments, codes)
+        votes += segment_code_matrix(cc, segments, codes, mapping=mapping)
         voters += segments["document"].isin(set(cc["document"])).to_numpy()
     if rule == "majority":
         y = (votes * 2 > voters[:, None]).astype(np.int8)

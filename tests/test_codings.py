@@ -1,0 +1,107 @@
+"""The codings contract: mapping codings onto segments, validation, writing."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qualcode.codings import (assign_segments, map_to_segments, segment_code_matrix,
+                              segment_pairs, span_overlaps)
+
+
+def _random_tables(seed: int, n_docs: int = 4, n_codings: int = 60):
+    rng = np.random.default_rng(seed)
+    segs, cods = [], []
+    for d in range(n_docs):
+        doc = f"doc{d}"
+        cuts = np.sort(rng.choice(np.arange(1, 400), size=12, replace=False))
+        bounds = np.r_[0, cuts, 400]
+        for k, (s, e) in enumerate(zip(bounds[:-1], bounds[1:])):
+            if rng.random() < 0.2:  # gaps between segments, as between turns
+                s = min(s + 3, e - 1)
+            segs.append((doc, k + 1, int(s), int(e)))
+    for _ in range(n_codings):
+        doc = f"doc{rng.integers(0, n_docs + 1)}"  # doc{n_docs} has no segments
+        s = int(rng.integers(0, 399))
+        e = int(rng.integers(s + 1, 401))
+        cods.append((doc, s, e, f"c{rng.integers(0, 3)}", "A"))
+    segments = pd.DataFrame(segs, columns=["document", "segment", "start", "end"])
+    segments = segments.sample(frac=1, random_state=seed)  # any row order, any labels
+    codings = pd.DataFrame(cods, columns=["document", "start", "end", "code", "coder"])
+    return codings, segments
+
+
+def _naive(codings, segments):
+    """Every overlapping (coding label, segment label) pair by a double loop."""
+    out = set()
+    for ci, c in codings.iterrows():
+        for si, s in segments.iterrows():
+            if c["document"] == s["document"] and c["start"] < s["end"] and c["end"] > s["start"]:
+                out.add((ci, si))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_map_to_segments_finds_exactly_the_overlapping_pairs(seed):
+    codings, segments = _random_tables(seed)
+    m = map_to_segments(codings, segments)
+    assert list(m.columns) == ["coding", "seg", "document", "start", "end", "segment",
+                               "seg_start", "seg_end"]
+    assert set(zip(m["coding"], m["seg"])) == _naive(codings, segments)
+    assert len(m) == len(set(zip(m["coding"], m["seg"])))
+    joined = m.merge(segments, left_on="seg", right_index=True)
+    assert (joined["segment_x"] == joined["segment_y"]).all()
+    assert (m["start"] < m["seg_end"]).all() and (m["end"] > m["seg_start"]).all()
+
+
+def test_map_to_segments_order_documents_as_first_seen_then_codings_then_segments():
+    segments = pd.DataFrame({"document": ["b", "b", "a", "a"], "segment": [2, 1, 1, 2],
+                             "start": [10, 0, 0, 10], "end": [20, 10, 10, 20]})
+    codings = pd.DataFrame({"document": ["b", "a", "b"], "start": [5, 0, 0], "end": [15, 5, 3]})
+    m = map_to_segments(codings, segments)
+    assert list(zip(m["coding"], m["segment"])) == [(0, 1), (0, 2), (2, 1), (1, 1)]
+
+
+def test_a_mapping_serves_a_subset_and_a_foreign_mapping_is_ignored():
+    codings, segments = _random_tables(3)
+    full = map_to_segments(codings, segments)
+    sub_c = codings[codings["code"] == "c1"]
+    sub_s = segments[segments["segment"] % 2 == 0]
+    fresh = segment_pairs(sub_c, sub_s)
+    reused = segment_pairs(sub_c, sub_s, full)
+    assert [a.tolist() for a in fresh] == [a.tolist() for a in reused]
+    # a relabelled table: the mapping no longer fits, and the answer is still right
+    shuffled = codings.sample(frac=1, random_state=1).reset_index(drop=True)
+    expect = segment_code_matrix(shuffled, segments, ["c0", "c1", "c2"])
+    got = segment_code_matrix(shuffled, segments, ["c0", "c1", "c2"], mapping=full)
+    assert (expect == got).all()
+
+
+def test_assign_segments_and_matrix_agree_with_the_mapping():
+    codings, segments = _random_tables(4)
+    hits = assign_segments(codings, segments)
+    m = map_to_segments(codings, segments)
+    assert len(hits) == len(m)
+    assert (hits["segment"].to_numpy() == m["segment"].to_numpy()).all()
+    assert (hits["seg_start"].to_numpy() == m["seg_start"].to_numpy()).all()
+    y = segment_code_matrix(codings, segments, ["c0", "c2"])
+    seg_pos = {lab: i for i, lab in enumerate(segments.index)}
+    expect = np.zeros_like(y)
+    for ci, si in _naive(codings, segments):
+        code = codings.loc[ci, "code"]
+        if code in ("c0", "c2"):
+            expect[seg_pos[si], ["c0", "c2"].index(code)] = 1
+    assert (y == expect).all()
+
+
+def test_no_codings_or_no_segments_give_empty_results():
+    codings, segments = _random_tables(5)
+    assert map_to_segments(codings.iloc[0:0], segments).empty
+    assert assign_segments(codings, segments.iloc[0:0]).empty
+    assert segment_code_matrix(codings.iloc[0:0], segments, ["c0"]).sum() == 0
+
+
+def test_span_overlaps_on_adjacent_stretches():
+    spans, units = span_overlaps(np.array([0, 5]), np.array([5, 6]), np.array([0, 2, 5]),
+                                 np.array([2, 5, 9]))
+    assert list(zip(spans, units)) == [(0, 0), (0, 1), (1, 2)]
