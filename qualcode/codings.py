@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import CodingsError, InputFormatError
-from .fileio import read_text, write_dataframe
+from .fileio import read_string_table, read_text, write_dataframe
 
 REQUIRED = ["document", "start", "end", "code", "coder"]
 OPTIONAL = ["segment", "method", "score", "memo", "text"]
@@ -167,14 +167,69 @@ def _offsets_from_segments(df: pd.DataFrame, corpus, file) -> pd.DataFrame:
     return merged.drop(columns="_merge")
 
 
+def is_human(codings: pd.DataFrame) -> pd.Series:
+    """Which rows are human codings (``method`` missing, empty or ``human``), as a bool Series."""
+    if "method" not in codings.columns:
+        return pd.Series(True, index=codings.index)
+    return codings["method"].fillna("").astype(str).str.strip().isin(["", "human"])
+
+
+def human_codings(codings: pd.DataFrame) -> pd.DataFrame:
+    """The human rows of a codings table (:func:`is_human`)."""
+    return codings[is_human(codings)]
+
+
+def select_coder(codings: pd.DataFrame, coder, *, file=None) -> pd.DataFrame:
+    """The rows of ``coder`` (a name, or a list of names: the rows of any of them).
+
+    A name with no rows raises the one :class:`CodingsError` for it, naming the coders there are
+    (``no human codings by coder 'C9' (coders: C1, C2)``; "human" when every row is human).
+    """
+    names = [coder] if isinstance(coder, str) else list(coder)
+    present = set(codings["coder"])
+    for name in names:
+        if name not in present:
+            what = "human codings" if len(codings) and is_human(codings).all() else "codings"
+            known = ", ".join(sorted(map(str, present))) or "none"
+            raise CodingsError(f"no {what} by coder {name!r} (coders: {known})", file=file)
+    return codings[codings["coder"].isin(names)]
+
+
+def refuse_human_file(path) -> None:
+    """Raise :class:`CodingsError` when ``path`` exists and holds human codings (or cannot be read,
+    so it may): machine suggestions are never written over it, whatever ``force`` says."""
+    path = Path(path)
+    if not path.exists():
+        return
+    why = None
+    try:
+        df = read_string_table(path)
+    except Exception:  # noqa: BLE001 (any unreadable file: we cannot tell, so we keep it)
+        why = "cannot be read as a codings table, so it may hold someone's work"
+    else:
+        df.columns = [str(c).strip().lower() for c in df.columns]
+        if "code" in df.columns and is_human(df).any():
+            why = "holds human codings"
+    if why:
+        raise CodingsError(f"{why}; machine suggestions are never written over it (choose another "
+                           "-o file)", file=path)
+
+
 def write_codings(df: pd.DataFrame, path, *, force: bool = False) -> Path:
-    """Write a codings table (csv/xlsx) atomically; refuses to mix human and machine rows of one coder."""
+    """Write a codings table (csv/xlsx) atomically.
+
+    Refuses to mix human and machine rows of one coder, and to write machine rows over a file that
+    holds human codings (:func:`refuse_human_file`, even with ``force``); otherwise an existing file
+    is replaced only with ``force``.
+    """
     if "method" in df.columns and len(df):
-        kinds = df.assign(_human=df["method"].eq("human")).groupby("coder")["_human"].nunique()
+        kinds = df.assign(_human=is_human(df)).groupby("coder")["_human"].nunique()
         mixed = kinds[kinds > 1]
         if len(mixed):
             raise CodingsError(f"coder {mixed.index[0]!r} has both human and machine rows; "
                                "write machine codings under their own coder name", file=path)
+    if len(df) and not is_human(df).all():
+        refuse_human_file(path)
     cols = [c for c in REQUIRED + OPTIONAL if c in df.columns]
     cols += [c for c in df.columns if c not in cols]
     return write_dataframe(df[cols], path, force=force)

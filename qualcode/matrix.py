@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .codings import assign_segments
+from .codings import assign_segments, select_coder
 from .errors import CodingsError
 
 
@@ -30,9 +30,7 @@ def coded_segments(corpus, codings: pd.DataFrame, *, coder: str | None = None, c
     """
     c = codings
     if coder is not None:
-        if coder not in set(c["coder"]):
-            raise CodingsError(f"no codings by coder {coder!r} (coders: {', '.join(sorted(set(c['coder'])))})")
-        c = c[c["coder"] == coder]
+        c = select_coder(c, coder)
     if codebook is not None and depth is not None:
         c = c.assign(code=c["code"].map(codebook.rollup(depth)).fillna(c["code"]))
     seg = corpus.codable_segments()

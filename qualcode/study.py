@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import matrix as matrix_mod
 from .codebook import Codebook
-from .codings import map_to_segments, read_codings, write_codings
+from .codings import map_to_segments, read_codings, refuse_human_file, write_codings
 from .corpus import load_transcripts
 from .errors import QualcodeError
 from .fileio import check_writable, write_dataframe
@@ -66,8 +66,8 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     the machine is evaluated against and the matrices are built from. ``where``: which cases the
     strategy matrix covers (default: ``group == "B2B firm"`` when the cases have a ``group``)."""
     from .agreement import compare, disagreements
-    from .coders import ClassifierCoder, KeywordCoder
     from .coders.evaluate import evaluate
+    from .coders.factory import make_coder
 
     say = progress or (lambda msg: None)
     targets = {}
@@ -81,6 +81,9 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
         targets["report"] = Path(report_path)
     for path in targets.values():  # refuse before any work, so nothing is half-written
         check_writable(path, force=force)
+    for key in ("keyword_codings", "classifier_codings"):
+        if key in targets:
+            refuse_human_file(targets[key])
 
     say("loading transcripts")
     corpus = load_transcripts(transcripts)
@@ -96,7 +99,7 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     matrix_coder = reference if reference in coders else None
 
     say(f"keyword coding {len(corpus.codable_segments())} segments")
-    kw = KeywordCoder(cb)
+    kw = make_coder("keyword", cb)
     keyword = kw.code(corpus)
     say("evaluating the keyword coder against the human reference")
     kw_eval = evaluate(kw, corpus, human, reference=reference, level="category", codebook=cb,
@@ -105,10 +108,10 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     clf_codings, clf_eval = None, None
     if classifier:
         say(f"cross-validating the classifier over documents ({folds} folds)")
-        clf_eval = evaluate(ClassifierCoder(cb), corpus, human, folds=folds, reference=reference,
+        clf_eval = evaluate(make_coder("classifier", cb), corpus, human, folds=folds, reference=reference,
                             level="category", codebook=cb, mapping=mapping)
         say("training the classifier on all human coding and coding the corpus")
-        model = ClassifierCoder(cb, label_rule="any").fit(corpus, human)
+        model = make_coder("classifier", cb, label_rule="any").fit(corpus, human)
         clf_codings = model.code(corpus)
 
     say(f"intercoder agreement between {', '.join(coders)} ({n_boot} bootstrap replicates)")

@@ -105,3 +105,55 @@ def test_span_overlaps_on_adjacent_stretches():
     spans, units = span_overlaps(np.array([0, 5]), np.array([5, 6]), np.array([0, 2, 5]),
                                  np.array([2, 5, 9]))
     assert list(zip(spans, units)) == [(0, 0), (0, 1), (1, 2)]
+
+
+# --------------------------------------------------------------------------------------------
+# writing: machine codings never over human codings; selecting a coder
+
+
+def _codings(method: str, coder: str) -> pd.DataFrame:
+    return pd.DataFrame({"document": ["a"], "start": [0], "end": [4], "code": ["x"],
+                         "coder": [coder], "method": [method]})
+
+
+def test_write_codings_refuses_machine_rows_over_human_codings_even_with_force(tmp_path):
+    from qualcode.codings import write_codings
+    from qualcode.errors import CodingsError
+
+    human_file = tmp_path / "human.csv"
+    write_codings(_codings("human", "ME"), human_file)
+    before = human_file.read_bytes()
+    with pytest.raises(CodingsError, match="human.csv: holds human codings; machine suggestions"):
+        write_codings(_codings("keyword", "qualcode-keyword"), human_file, force=True)
+    assert human_file.read_bytes() == before
+    # machine over machine with force, and human over human with force, are allowed
+    machine_file = tmp_path / "machine.csv"
+    write_codings(_codings("keyword", "qualcode-keyword"), machine_file)
+    write_codings(_codings("classifier", "qualcode-classifier"), machine_file, force=True)
+    assert "qualcode-classifier" in machine_file.read_text()
+    write_codings(_codings("human", "YOU"), human_file, force=True)
+    assert "YOU" in human_file.read_text()
+
+
+def test_write_codings_refuses_mixed_rows_of_one_coder(tmp_path):
+    from qualcode.codings import write_codings
+    from qualcode.errors import CodingsError
+
+    mixed = pd.concat([_codings("human", "ME"), _codings("keyword", "ME")])
+    with pytest.raises(CodingsError, match="coder 'ME' has both human and machine rows"):
+        write_codings(mixed, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_select_coder_one_message():
+    from qualcode.codings import select_coder
+    from qualcode.errors import CodingsError
+
+    both = pd.concat([_codings("human", "C1"), _codings("human", "C2")], ignore_index=True)
+    assert list(select_coder(both, "C2")["coder"]) == ["C2"]
+    assert len(select_coder(both, ["C1", "C2"])) == 2
+    with pytest.raises(CodingsError, match=r"^f.csv: no human codings by coder 'C9' \(coders: C1, C2\)$"):
+        select_coder(both, "C9", file="f.csv")
+    machine = pd.concat([both, _codings("keyword", "kw")])
+    with pytest.raises(CodingsError, match=r"^no codings by coder 'C9' \(coders: C1, C2, kw\)$"):
+        select_coder(machine, "C9")

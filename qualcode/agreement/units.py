@@ -41,7 +41,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_pairs, span_overlaps
+from ..codings import segment_pairs, select_coder, span_overlaps
 from ..errors import CodingsError
 from .bootstrap import percentile_interval, resample
 from .metrics import metric_spec
@@ -100,9 +100,7 @@ def _setup(corpus, codings: pd.DataFrame, codes, coders) -> _Setup:
                            f"(length {lengths[r['doc_idx']]})", place=f"coder {r['coder']!r}")
     all_coders = sorted(cod["coder"].unique())
     coders = list(coders) if coders is not None else all_coders
-    absent = [c for c in coders if c not in all_coders]
-    if absent:
-        raise CodingsError(f"coder {absent[0]!r} has no codings (coders: {', '.join(all_coders)})")
+    select_coder(cod, coders)  # each named coder has codings
     if len(coders) < 2:
         raise CodingsError("agreement needs codings from at least two coders; found only "
                            + (repr(coders[0]) if coders else "none"))

@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_code_matrix, validate_codings
+from ..codings import segment_code_matrix, select_coder, validate_codings
 from ..errors import QualcodeError
+from .factory import make_coder
 from .labels import LABEL_RULES, document_folds, human_codings, human_labels
 
 #: the categories of DESIGN.md that the papers' authors coded at (``level="category"``)
@@ -105,7 +106,9 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
     ----------
     coder_factory_or_coder
         A :class:`KeywordCoder` (coded as is), a :class:`ClassifierCoder` (or any estimator with
-        ``fit(corpus, codings)``; cloned per fold), or a callable returning a fresh coder.
+        ``fit(corpus, codings)``; cloned per fold), a callable returning a fresh coder, or a method
+        name (``"keyword"``, ``"classifier"``, ...: :func:`~qualcode.coders.factory.make_coder`
+        over ``codebook``).
     corpus : Corpus
     human_codings_table : DataFrame
         Codings table; rows with ``method`` other than ``human`` are ignored.
@@ -123,6 +126,11 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
         :func:`qualcode.codings.map_to_segments` of ``human_codings_table`` onto
         ``corpus.segments``, when the caller has it already.
     """
+    if isinstance(coder_factory_or_coder, str):
+        if codebook is None:
+            raise QualcodeError("evaluate needs the codebook to build a coder by method name "
+                                "(pass codebook=...)")
+        coder_factory_or_coder = make_coder(coder_factory_or_coder, codebook)
     if codebook is None:
         probe = coder_factory_or_coder
         if not hasattr(probe, "codebook") and callable(probe):  # a factory: ask one of its coders
@@ -132,11 +140,7 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
         raise QualcodeError("evaluate needs the codebook (pass codebook=...)")
     human = human_codings(validate_codings(human_codings_table, corpus=corpus, codebook=codebook))
     if reference not in LABEL_RULES:
-        known = sorted(human["coder"].unique())
-        if reference not in known:
-            raise QualcodeError(f"no human codings by coder {reference!r} (coders: "
-                                f"{', '.join(known) or 'none'})")
-        human = human[human["coder"] == reference]
+        human = select_coder(human, reference)
     codes = codebook.ids()
     segments = corpus.codable_segments()
     ref, covered = human_labels(human, segments, codes, rule=reference, mapping=mapping)

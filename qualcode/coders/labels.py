@@ -8,18 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_code_matrix, validate_codings
+from ..codings import human_codings, segment_code_matrix, select_coder, validate_codings
 from ..errors import CodingsError
 
 LABEL_RULES = ("any", "union", "majority")
-
-
-def human_codings(codings: pd.DataFrame) -> pd.DataFrame:
-    """The human rows of a codings table (``method`` missing, empty or ``human``)."""
-    if "method" not in codings.columns:
-        return codings
-    m = codings["method"].fillna("human").astype(str).replace("", "human")
-    return codings[m.eq("human")]
+__all__ = ["LABEL_RULES", "human_codings", "training_data", "human_labels", "document_folds",
+           "best_f1_threshold"]
 
 
 def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
@@ -48,10 +42,7 @@ def human_labels(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str]
     """
     codings = human_codings(codings)
     if rule not in LABEL_RULES:
-        if not (codings["coder"] == rule).any():
-            known = ", ".join(sorted(codings["coder"].unique())) or "none"
-            raise CodingsError(f"no human codings by coder {rule!r} (coders: {known})")
-        codings = codings[codings["coder"] == rule]
+        codings = select_coder(codings, rule)
     coders = list(dict.fromkeys(codings["coder"]))
     votes = np.zeros((len(segments), len(codes)), dtype=np.int32)
     voters = np.zeros(len(segments), dtype=np.int32)
