@@ -71,8 +71,53 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) 
     return validate_codings(df, corpus=corpus, codebook=codebook, file=path)
 
 
+#: ``df.attrs`` key of a validated codings table: what it was checked against (see
+#: :func:`validate_codings`); pandas keeps it through filtering, copying and ``assign``.
+VALIDATED = "qualcode_validated"
+
+
+def corpus_key(corpus) -> int | None:
+    """What codings are checked against in a corpus (its documents and their lengths), as a hash."""
+    if corpus is None:
+        return None
+    return hash(tuple((d, len(corpus.text(d))) for d in corpus.document_ids))
+
+
+def codebook_key(codebook) -> int | None:
+    """What codings are checked against in a codebook (its code ids), as a hash."""
+    return None if codebook is None else hash(tuple(codebook.ids()))
+
+
+def is_validated(df: pd.DataFrame, *, corpus=None, codebook=None) -> bool:
+    """Whether ``df`` carries the mark of :func:`validate_codings` for this corpus and codebook
+    (None: not needed) and still has the validated columns: a cheap check, no row is read."""
+    mark = df.attrs.get(VALIDATED)
+    if not isinstance(mark, dict) or any(c not in df.columns for c in REQUIRED):
+        return False
+    if not all(pd.api.types.is_integer_dtype(df[c]) for c in ("start", "end")):
+        return False
+    return ((corpus is None or mark.get("corpus") == corpus_key(corpus))
+            and (codebook is None or mark.get("codebook") == codebook_key(codebook)))
+
+
+def ensure_validated(df: pd.DataFrame, *, corpus=None, codebook=None, file=None) -> pd.DataFrame:
+    """``df`` itself when :func:`is_validated` says so, else :func:`validate_codings` of it: what
+    functions taking codings call, so a table validated at the boundary is not checked again."""
+    if is_validated(df, corpus=corpus, codebook=codebook):
+        return df
+    return validate_codings(df, corpus=corpus, codebook=codebook, file=file)
+
+
 def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None) -> pd.DataFrame:
-    """Check and normalise a codings table; return a new DataFrame with proper dtypes."""
+    """Check and normalise a codings table; return a new DataFrame with proper dtypes.
+
+    Columns: ``document, start, end, code, coder`` (required; ``start``/``end`` become int64) and
+    any of ``segment`` (Int64), ``method``, ``score`` (float in [0, 1]), ``memo``, ``text``. With
+    ``corpus``, documents and offsets are checked against it; with ``codebook``, code ids. The result
+    carries the mark ``attrs[VALIDATED]`` saying against what (:func:`is_validated`), so the
+    functions it is passed to (:func:`ensure_validated`) do not check it again. A table changed
+    after validation (values edited in place) should be validated again.
+    """
     df = df.copy()
     df.columns = [str(c).strip().lower() for c in df.columns]
     has_offsets = "start" in df.columns and "end" in df.columns
@@ -113,7 +158,7 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
                                place=f"row {_row(df, bad)}")
         df["score"] = score
     if "method" in df.columns:
-        df["method"] = df["method"].astype(str).str.strip().replace("", "human")
+        df["method"] = df["method"].fillna("").astype(str).str.strip().replace("", "human")
         bad = ~df["method"].isin(METHODS)
         if bad.any():
             raise CodingsError(f"unknown method {df['method'][bad].iloc[0]!r} "
@@ -128,7 +173,9 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
             unknown = codes[bad].iloc[0]
             raise CodingsError(f"unknown code id {unknown!r} (not in the codebook)", file=file,
                                place=f"row {_row(df, bad)}")
-    return df.reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    df.attrs[VALIDATED] = {"corpus": corpus_key(corpus), "codebook": codebook_key(codebook)}
+    return df
 
 
 def _row(df: pd.DataFrame, mask) -> int:

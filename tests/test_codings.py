@@ -157,3 +157,55 @@ def test_select_coder_one_message():
     machine = pd.concat([both, _codings("keyword", "kw")])
     with pytest.raises(CodingsError, match=r"^no codings by coder 'C9' \(coders: C1, C2, kw\)$"):
         select_coder(machine, "C9")
+
+
+# --------------------------------------------------------------------------------------------
+# validated once, at the boundary
+
+
+@pytest.fixture(scope="module")
+def sample(repo):
+    from qualcode.codebook import Codebook
+    from qualcode.codings import read_codings
+    from qualcode.corpus import load_transcripts
+
+    corpus = load_transcripts(repo / "transcripts_sample")
+    book = Codebook.load(repo / "codebooks" / "b2b_influencer_marketing.yaml")
+    human = read_codings(repo / "transcripts_sample" / "codings_human.csv", corpus=corpus,
+                         codebook=book)
+    return corpus, book, human
+
+
+def test_read_codings_marks_the_table_and_the_mark_survives_filtering(sample):
+    from qualcode.codings import is_validated
+
+    corpus, book, human = sample
+    assert is_validated(human, corpus=corpus, codebook=book)
+    c1 = human[human["coder"] == "C1"].assign(code=human["code"])
+    assert is_validated(c1, corpus=corpus, codebook=book)
+    plain = pd.DataFrame(human.to_dict("list"))  # the same rows without the mark
+    assert not is_validated(plain)
+    from qualcode.codebook import Codebook
+
+    other = Codebook.from_dict({"name": "other", "codes": [{"id": "x", "name": "X"}]})
+    assert not is_validated(human, codebook=other)  # checked against another codebook: not this one
+
+
+def test_functions_taking_codings_do_not_validate_a_marked_table_again(sample, monkeypatch):
+    import qualcode.codings as codings_mod
+    from qualcode import agreement, matrix
+    from qualcode.coders.evaluate import evaluate
+    from qualcode.coders.labels import training_data
+
+    corpus, book, human = sample
+    calls = []
+    real = codings_mod.validate_codings
+    monkeypatch.setattr(codings_mod, "validate_codings",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    agreement.compare(corpus, human, n_boot=0)
+    evaluate("keyword", corpus, human, reference="C1", codebook=book)
+    training_data(corpus, human, book, rule="any", nothing="nothing")
+    matrix.case_by_code(corpus, human, coder="C1")
+    assert calls == []
+    agreement.compare(corpus, pd.DataFrame(human.to_dict("list")), n_boot=0)  # no mark: checked
+    assert calls == [1]

@@ -41,7 +41,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_pairs, select_coder, span_overlaps
+from ..codings import ensure_validated, segment_pairs, select_coder, span_overlaps
 from ..errors import CodingsError
 from .bootstrap import percentile_interval, resample
 from .metrics import metric_spec
@@ -77,27 +77,13 @@ class _Setup:
 
 
 def _setup(corpus, codings: pd.DataFrame, codes, coders) -> _Setup:
-    missing = [c for c in ("document", "start", "end", "code", "coder") if c not in codings.columns]
-    if missing:
-        raise CodingsError(f"the codings lack column(s) {', '.join(missing)}")
+    # checked once where the codings came in (read_codings, the store, REFI import): only a table
+    # without that mark is validated here
+    codings = ensure_validated(codings, corpus=corpus)
     cod = codings[["document", "start", "end", "code", "coder"]].copy()
-    cod["code"] = cod["code"].astype(str)
-    cod["coder"] = cod["coder"].astype(str)
     documents = list(corpus.document_ids)
-    doc_index = {d: i for i, d in enumerate(documents)}
-    unknown = ~cod["document"].isin(doc_index)
-    if unknown.any():
-        raise CodingsError(f"document {cod['document'][unknown].iloc[0]!r} is not among the "
-                           f"{len(documents)} loaded transcripts",
-                           place=f"coder {cod['coder'][unknown].iloc[0]!r}")
     cod["doc_idx"] = _positions(documents, cod["document"])
     lengths = np.array([len(corpus.text(d)) for d in documents], dtype=np.int64)
-    bad = (cod["start"] < 0) | (cod["end"] <= cod["start"]) | \
-        (cod["end"].to_numpy() > lengths[cod["doc_idx"].to_numpy()])
-    if bad.any():
-        r = cod[bad].iloc[0]
-        raise CodingsError(f"span {r['start']}-{r['end']} is outside document {r['document']!r} "
-                           f"(length {lengths[r['doc_idx']]})", place=f"coder {r['coder']!r}")
     all_coders = sorted(cod["coder"].unique())
     coders = list(coders) if coders is not None else all_coders
     select_coder(cod, coders)  # each named coder has codings

@@ -57,12 +57,12 @@ def is_project(path) -> bool:
 def load_project_inputs(path, *, codebook=None, unit: str = "turn"):
     """Corpus and codings from one REFI-QDA project (its text sources are the transcripts);
     with ``codebook`` the codings are checked against it, else against the project's own."""
-    from ..codings import validate_codings
+    from ..codings import ensure_validated
     from ..refi import read_qdpx
 
     project = read_qdpx(path, unit=unit)
     for w in project.warnings:
         click.echo(f"warning: {path}: {w}", err=True)
     cb = codebook if codebook is not None else project.codebook
-    codings = validate_codings(project.codings, corpus=project.corpus, codebook=cb, file=path)
+    codings = ensure_validated(project.codings, corpus=project.corpus, codebook=cb, file=path)
     return project.corpus, cb, codings

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_code_matrix, select_coder, validate_codings
+from ..codings import ensure_validated, human_codings, segment_code_matrix, select_coder
 from ..errors import QualcodeError
 from .factory import make_coder
-from .labels import LABEL_RULES, document_folds, human_codings, human_labels
+from .labels import LABEL_RULES, document_folds, human_labels
 
 #: the categories of DESIGN.md that the papers' authors coded at (``level="category"``)
 DESIGN_CATEGORIES = (
@@ -138,7 +138,8 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
         codebook = getattr(probe, "codebook", None)
     if codebook is None:
         raise QualcodeError("evaluate needs the codebook (pass codebook=...)")
-    human = human_codings(validate_codings(human_codings_table, corpus=corpus, codebook=codebook))
+    human = human_codings(ensure_validated(human_codings_table, corpus=corpus,
+                                           codebook=codebook))
     if reference not in LABEL_RULES:
         human = select_coder(human, reference)
     codes = codebook.ids()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..codings import human_codings, segment_code_matrix, select_coder, validate_codings
+from ..codings import ensure_validated, human_codings, segment_code_matrix, select_coder
 from ..errors import CodingsError
 
 LABEL_RULES = ("any", "union", "majority")
@@ -19,7 +19,7 @@ __all__ = ["LABEL_RULES", "human_codings", "training_data", "human_labels", "doc
 def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
     """The codable segments the human ``codings`` cover, their segments x codes 0/1 labels (by
     ``rule``) and the code ids; a :class:`CodingsError` ending in ``nothing`` when there are none."""
-    codings = validate_codings(codings, corpus=corpus, codebook=codebook)
+    codings = ensure_validated(codings, corpus=corpus, codebook=codebook)
     segments = corpus.codable_segments()
     codes = codebook.ids()
     labels, covered = human_labels(codings, segments, codes, rule=rule)
