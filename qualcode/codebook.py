@@ -124,15 +124,21 @@ class Codebook:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Codebook":
-        """Load a codebook from YAML (.yaml/.yml), a REFI-QDA codebook (.qdc) or project (.qdpx/.qde)."""
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix in (".qdc", ".qdpx", ".qde"):
-            from . import refi
+        """Load a codebook from YAML (.yaml/.yml), a REFI-QDA codebook (.qdc) or project (.qdpx/.qde).
 
-            return refi.read_codebook(path)
-        if suffix not in (".yaml", ".yml"):
+        The reader is chosen by suffix from :data:`READERS`; this module reads YAML, and
+        :mod:`qualcode.io` (loaded with the package) adds the exchange formats, so the codebook
+        layer never imports them."""
+        path = Path(path)
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
             raise CodebookError("unknown codebook format; use .yaml, .qdc or .qdpx", file=path)
+        return reader(path)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike) -> "Codebook":
+        """Load a codebook from a YAML file (errors name the line)."""
+        path = Path(path)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -483,3 +489,7 @@ def _link(codes: list[Code], file) -> None:
                                     place=f"code {c.id}")
             seen.add(cur)
             cur = by_id[cur].parent
+
+
+#: codebook readers by file suffix (:meth:`Codebook.load`); :mod:`qualcode.io` adds .qdc/.qdpx/.qde
+READERS = {".yaml": Codebook.from_yaml, ".yml": Codebook.from_yaml}

@@ -19,6 +19,8 @@ from .errors import CodingsError, InputFormatError
 from .fileio import read_string_table, read_text, write_dataframe
 
 REQUIRED = ["document", "start", "end", "code", "coder"]
+#: readers of codings files by suffix beyond the tables read here (:mod:`qualcode.io` adds .qdpx)
+READERS: dict = {}
 OPTIONAL = ["segment", "method", "score", "memo", "text"]
 METHODS = {"human", "keyword", "classifier", "semantic", "keyword+classifier"}
 
@@ -34,20 +36,44 @@ def empty_codings() -> pd.DataFrame:
     })
 
 
+MACHINE_COLUMNS = ["document", "start", "end", "code", "coder", "segment", "method", "score", "memo"]
+
+
+def machine_codings(df: pd.DataFrame, *, coder: str, method=None, score=None) -> pd.DataFrame:
+    """A coder's output as a codings table: columns :data:`MACHINE_COLUMNS` in that order, with
+    the documented dtypes (``start``/``end`` int64, ``segment`` Int64, ``score`` float).
+
+    ``df`` needs ``document, start, end, code, segment`` (and ``method``/``score`` unless given
+    here: a value given here fills the whole column); ``coder`` names the machine coder; a
+    missing ``memo`` is empty.
+    """
+    df = df.copy()
+    df["coder"] = coder
+    if method is not None:
+        df["method"] = method
+    if score is not None:
+        df["score"] = score
+    if "memo" not in df:
+        df["memo"] = ""
+    df = df[MACHINE_COLUMNS]
+    return df.astype({"start": "int64", "end": "int64", "segment": "Int64", "score": float,
+                      "document": object, "code": object, "coder": object, "method": object,
+                      "memo": object}).reset_index(drop=True)
+
+
 def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) -> pd.DataFrame:
-    """Read a codings file (.csv, .tsv, .xlsx; a .qdpx through :mod:`qualcode.refi`).
+    """Read a codings file (.csv, .tsv, .xlsx; .qdpx/.qde through :data:`READERS`, which
+    :mod:`qualcode.io` fills, so this layer never imports the exchange formats).
 
     With ``corpus``, documents and offsets are checked against it (and missing offsets filled from
     ``segment``); with ``codebook``, code ids are checked. ``coder`` fills a missing coder column.
-    Errors name the file and the row (the spreadsheet row: the header is row 1).
+    Errors name the file and the row (the spreadsheet row: the header is row 1). The result is
+    validated (:func:`validate_codings`) and carries the mark.
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".qdpx", ".qde"):
-        from . import refi
-
-        project = refi.read_qdpx(path)
-        df = project.codings
+    if suffix in READERS:
+        df = READERS[suffix](path)
     elif suffix == ".xlsx":
         try:
             df = pd.read_excel(path, dtype=str)

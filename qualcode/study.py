@@ -17,7 +17,8 @@ import pandas as pd
 
 from . import matrix as matrix_mod
 from .codebook import Codebook
-from .codings import map_to_segments, read_codings, refuse_human_file, write_codings
+from .codings import map_to_segments, refuse_human_file, write_codings
+from .io import read_codebook, read_codings
 from .corpus import load_transcripts
 from .errors import QualcodeError
 from .fileio import check_writable, write_dataframe
@@ -87,7 +88,7 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
 
     say("loading transcripts")
     corpus = load_transcripts(transcripts)
-    cb = codebook if isinstance(codebook, Codebook) else Codebook.load(codebook)
+    cb = codebook if isinstance(codebook, Codebook) else read_codebook(codebook)
     human = read_codings(codings, corpus=corpus, codebook=cb)
     if "method" in human.columns:
         human = human[human["method"].fillna("human") == "human"].reset_index(drop=True)

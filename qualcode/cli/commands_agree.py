@@ -8,10 +8,10 @@ import pandas as pd
 
 from .. import corpus as corpus_mod
 from ..agreement import units as agreement_units
-from ..codings import read_codings
+from ..io import read_codings
 from ..errors import CodingsError
 from ..fileio import check_writable, write_dataframe
-from . import main
+from .app import main
 from .common import echo_table, is_project, load_project_inputs
 
 _METRIC_COLUMNS = {
@@ -76,9 +76,9 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
             check_writable(path, force=force)
     cb = None
     if codebook is not None:
-        from ..codebook import Codebook
+        from ..io import read_codebook
 
-        cb = Codebook.load(codebook)
+        cb = read_codebook(codebook)
     frames, coder_files = [], {}
     if transcripts is None:
         if len(codings) != 1 or not is_project(codings[0]):

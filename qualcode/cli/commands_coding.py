@@ -5,14 +5,14 @@ import warnings
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from ..codebook import Codebook
-from ..codings import human_codings, read_codings, refuse_human_file, select_coder, write_codings
+from ..io import read_codebook
+from ..codings import human_codings, refuse_human_file, select_coder, write_codings
+from ..io import read_codebook, read_codings
 from ..corpus import UNITS, load_transcripts
 from ..errors import ModelError, QualcodeError
 from ..fileio import write_dataframe
-from . import main
+from .app import main
 from .common import echo_table, is_project, load_project_inputs
 
 METHODS = ("keyword", "classifier", "both")
@@ -38,7 +38,7 @@ _min_examples = click.option("--min-examples", type=int, default=3, show_default
 
 def _load(transcripts, codebook_path, cases, unit):
     corpus = load_transcripts(transcripts, cases=cases, unit=unit)
-    return corpus, Codebook.load(codebook_path)
+    return corpus, read_codebook(codebook_path)
 
 
 def _echo_warnings(caught) -> None:
@@ -226,7 +226,7 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
     from ..coders.evaluate import evaluate
 
     lvl = _level(level)
-    codebook = Codebook.load(codebook_path)
+    codebook = read_codebook(codebook_path)
     if quotes:
         report = _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples,
                                   seeds, cases, unit)

@@ -7,7 +7,7 @@ import click
 
 from .. import corpus as corpus_mod
 from ..fileio import check_writable, write_dataframe
-from . import main
+from .app import main
 from .common import bundled, echo_table
 
 

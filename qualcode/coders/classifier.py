@@ -46,11 +46,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
-from ..codings import empty_codings
+from ..codings import empty_codings, machine_codings
 from ..errors import QualcodeError
 from ..parallel import check_n_jobs, fork_map, processes
 from .features import make_featurizer
-from .keyword import KeywordCoder, _finish
+from .keyword import KeywordCoder
 from .labels import LABEL_RULES, best_f1_threshold, document_folds, training_data
 
 CODER_NAME = "qualcode-classifier"
@@ -304,7 +304,7 @@ class ClassifierCoder(BaseEstimator):
             "segment": seg["segment"].to_numpy(), "method": method, "score": score,
             "memo": [memo.get((i, j), "") for i, j in zip(rows_i, cols_j)],
         })
-        return _finish(out, coder=CODER_NAME)
+        return machine_codings(out, coder=CODER_NAME)
 
     def keyword_coder(self) -> KeywordCoder:
         """The keyword coder used when ``combine_keywords`` is on (built once)."""
@@ -326,7 +326,7 @@ class ClassifierCoder(BaseEstimator):
         """Load a model saved with :meth:`save`; ``codebook`` is checked against the model's."""
         from .persist import load_model
 
-        return load_model(path, codebook=codebook)
+        return load_model(path, cls, codebook=codebook)
 
 
 def training_hash(texts: list[str], labels: np.ndarray, codes: list[str]) -> str:

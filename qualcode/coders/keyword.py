@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..codings import empty_codings
+from ..codings import empty_codings, machine_codings
 from ..errors import QualcodeError
 from ..parallel import check_n_jobs, fork_map, processes
 
@@ -282,7 +282,7 @@ class KeywordCoder:
         if not rows:
             return empty_codings()
         out = pd.DataFrame(rows, columns=["document", "start", "end", "code", "segment", "memo"])
-        return _finish(out, coder=self.coder_name, method=self.method, score=1.0)
+        return machine_codings(out, coder=self.coder_name, method=self.method, score=1.0)
 
     def __repr__(self) -> str:
         return f"<KeywordCoder {self.n_keywords} keywords, matching on {self.mode}>"
@@ -315,19 +315,3 @@ def _lookup_table(nlp):
         return None
     return lem.lookups.get_table("lemma_lookup")
 
-
-def _finish(df: pd.DataFrame, *, coder: str, method=None, score=None) -> pd.DataFrame:
-    """Give machine codings the documented column order and dtypes (``method``/``score`` given
-    here fill the whole column; otherwise ``df`` already has them)."""
-    df = df.copy()
-    df["coder"] = coder
-    if method is not None:
-        df["method"] = method
-    if score is not None:
-        df["score"] = score
-    if "memo" not in df:
-        df["memo"] = ""
-    df = df[["document", "start", "end", "code", "coder", "segment", "method", "score", "memo"]]
-    return df.astype({"start": "int64", "end": "int64", "segment": "Int64", "score": float,
-                      "document": object, "code": object, "coder": object, "method": object,
-                      "memo": object}).reset_index(drop=True)

@@ -50,10 +50,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from ..codings import empty_codings
+from ..codings import empty_codings, machine_codings
 from ..errors import QualcodeError
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
-from .keyword import _finish
 from .labels import best_f1_threshold, training_data
 
 CODER_NAME = "qualcode-semantic"
@@ -258,7 +257,7 @@ class SemanticCoder(BaseEstimator):
             "end": seg["end"].to_numpy(), "code": [codes[j] for j in cols_j],
             "segment": seg["segment"].to_numpy(), "score": scores[rows_i, cols_j], "memo": memo,
         })
-        return _finish(out, coder=CODER_NAME, method=self.method)
+        return machine_codings(out, coder=CODER_NAME, method=self.method)
 
     def _check_fingerprint(self) -> None:
         fp = getattr(self, "codebook_fingerprint_", None)

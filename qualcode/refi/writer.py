@@ -29,7 +29,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from ..version import __version__
 from ..codings import ensure_validated
 from ..errors import CodebookError, QualcodeError
 from ..fileio import atomic_path
