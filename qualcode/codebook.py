@@ -6,6 +6,8 @@ The YAML format (DESIGN.md, "Codebook YAML")::
     version: "1.0"
     description: ...
     references: {key: citation}
+    categories: [goal, process.planning, ...]   # optional: the level "category" evaluation and
+                                                # reports use (code ids; none under another)
     codes:
       - id: goal                     # dotted, lowercase; a child's id starts with its parent's id + "."
         name: Goals
@@ -112,13 +114,17 @@ class Codebook:
     """
 
     def __init__(self, codes: list[Code], *, name: str = "", version: str = "", description: str = "",
-                 references: dict | None = None, path: str | None = None):
+                 references: dict | None = None, path: str | None = None,
+                 categories: list[str] | None = None):
         self.name = name
         self.version = version
         self.description = description
         self.references = dict(references or {})
         self.path = path
         self._codes: dict[str, Code] = {c.id: c for c in codes}
+        #: the codes the codebook declares as its categories (``categories:``), in order; empty
+        #: when it declares none (then the top-level codes serve as categories)
+        self.categories: list[str] = list(categories or [])
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -180,9 +186,11 @@ class Codebook:
         refs = meta.get("references") or {}
         if isinstance(refs, dict):
             refs = {k: v for k, v in refs.items() if k != _LINE}
+        ids = {c.id for c in codes}
+        categories = _categories(meta.get("categories"), ids, data, file)
         return cls(codes, name=str(meta.get("name") or ""), version=str(meta.get("version") or ""),
                    description=str(meta.get("description") or ""), references=refs,
-                   path=None if file is None else os.fspath(file))
+                   path=None if file is None else os.fspath(file), categories=categories)
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -252,6 +260,20 @@ class Codebook:
         """Map every code id to its ancestor at ``depth`` (see :meth:`ancestor_at`)."""
         return {cid: self.ancestor_at(cid, depth) for cid in self._codes}
 
+    def category_mapping(self) -> dict[str, str]:
+        """Each code in one of :attr:`categories` (the category itself or a code below it) -> that
+        category; codes in none are left out. Without declared categories: every code -> its
+        top-level code."""
+        if not self.categories:
+            return self.rollup(0)
+        out = {}
+        for cid in self._codes:
+            for cat in self.categories:
+                if cid == cat or cid.startswith(cat + "."):
+                    out[cid] = cat
+                    break
+        return out
+
     def leaves(self) -> list[str]:
         return [c.id for c in self if not c.children]
 
@@ -285,6 +307,8 @@ class Codebook:
         out = {"name": self.name, "version": self.version, "description": self.description}
         if self.references:
             out["references"] = dict(self.references)
+        if self.categories:
+            out["categories"] = list(self.categories)
         out["codes"] = [node(r) for r in self.roots()]
         return out
 
@@ -343,6 +367,25 @@ class Codebook:
 
 
 # -- validation helpers -------------------------------------------------------------------------
+
+def _categories(value, ids: set[str], data: dict, file) -> list[str]:
+    """The ``categories:`` list: known code ids, none twice, none below another."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CodebookError("'categories:' must be a list of code ids", file=file, place=_place(data))
+    for i, cid in enumerate(value):
+        if cid not in ids:
+            raise CodebookError(f"category {cid!r} is not a code id of this codebook", file=file,
+                                place=_place(data))
+        if cid in value[:i]:
+            raise CodebookError(f"category {cid!r} is listed twice", file=file, place=_place(data))
+        above = [c for c in value if cid.startswith(c + ".")]
+        if above:
+            raise CodebookError(f"category {cid!r} lies under category {above[0]!r}; a code belongs "
+                                "to one category", file=file, place=_place(data))
+    return list(value)
+
 
 def _place(d: dict) -> str | None:
     line = d.get(_LINE) if isinstance(d, dict) else None

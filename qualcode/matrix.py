@@ -248,3 +248,28 @@ def framework(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None = 
             quotes.append(f"(+{more} more)")
         table.loc[case, code] = "\n".join(quotes)
     return table
+
+
+def themes(corpus, codings: pd.DataFrame, codebook, root: str, *, coder: str | None = None,
+           mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Themes with their coded passages, as Table 2 of the UK study lays them out: the children
+    of ``root`` are groups (e.g. dimensions), their children the themes (a group without children
+    is its own theme).
+
+    One row per (group, theme), in codebook order, with columns ``group, theme, segments`` (coded
+    segments with the theme or a code below it), ``cases`` (distinct cases among them) and
+    ``quotes`` (a list of ``(quote, case, document, segment)``, in transcript order).
+    """
+    if root not in codebook:
+        raise CodingsError(f"no code {root!r} in the codebook to list themes under")
+    cs = coded_segments(corpus, codings, coder=coder, mapping=mapping)
+    rows = []
+    for group in codebook.children(root):
+        for theme in codebook.children(group) or [group]:
+            ids = set(codebook.descendants(theme, include_self=True))
+            hits = cs[cs["code"].isin(ids)]
+            rows.append({"group": group, "theme": theme, "segments": len(hits),
+                         "cases": int(hits["case"].nunique()),
+                         "quotes": list(zip(hits["quote"], hits["case"], hits["document"],
+                                            hits["segment"]))})
+    return pd.DataFrame(rows, columns=["group", "theme", "segments", "cases", "quotes"])

@@ -8,9 +8,10 @@ import pandas as pd
 
 from .. import corpus as corpus_mod
 from ..agreement import units as agreement_units
-from ..io import read_codings
 from ..errors import CodingsError
 from ..fileio import check_writable, write_dataframe
+from ..formatting import interval, number
+from ..io import read_codings
 from .app import main
 from .common import echo_table, is_project, load_project_inputs
 
@@ -141,10 +142,10 @@ def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
             continue
         shown.add(column)
         if ci is not None and n_boot and f"{ci}_low" in table:
-            show[header] = [_with_ci(v, lo, hi) for v, lo, hi in
+            show[header] = [interval(v, lo, hi) for v, lo, hi in
                             zip(table[column], table[f"{ci}_low"], table[f"{ci}_high"])]
         else:
-            show[header] = [_num(v) for v in table[column]]
+            show[header] = [number(v) for v in table[column]]
     echo_table(show)
     legend = {"segment": "n_units: segments covered by two or more coders",
               "character": "n_units: characters covered by two or more coders",
@@ -175,13 +176,3 @@ def _print_undefined(table: pd.DataFrame, shown: set) -> None:
         click.echo(f"undefined {metric} ({len(rows)} row{'s' if len(rows) > 1 else ''}: {names}): {reason}")
 
 
-def _num(v) -> str:
-    return "–" if pd.isna(v) else f"{v:.3f}"
-
-
-def _with_ci(v, lo, hi) -> str:
-    if pd.isna(v):
-        return "–"
-    if pd.isna(lo):
-        return f"{v:.3f}"
-    return f"{v:.3f} [{lo:.3f}, {hi:.3f}]"

@@ -263,8 +263,9 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
 
 def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples, seeds, cases,
                      unit):
-    from ..coders.quotes import evaluate_on_quotes, extract_quotes
+    from ..studies.quotes import check_codebook, evaluate_on_quotes, extract_quotes
 
+    check_codebook(codebook)  # before any training: the quotes must belong to this codebook
     if method in SEMANTIC:
         from ..coders.semantic import without_examples_from
 
