@@ -277,23 +277,11 @@ class Codebook:
     def leaves(self) -> list[str]:
         return [c.id for c in self if not c.children]
 
-    def with_keywords(self) -> list[Code]:
-        return [c for c in self if c.keywords]
-
     def fingerprint(self) -> str:
         """A short hash of the codes' content: it changes when any definition or rule changes."""
         payload = json.dumps([c.to_dict() | {"parent": c.parent} for c in self], sort_keys=True,
                              ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-    def check_ids(self, ids, *, file=None, what: str = "codings") -> None:
-        """Raise :class:`CodebookError` naming the first id not in this codebook."""
-        for i, code_id in enumerate(ids):
-            if code_id not in self._codes:
-                close = [c for c in self._codes if c.endswith("." + str(code_id).split(".")[-1])]
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise CodebookError(f"unknown code id {code_id!r} in {what}{hint}", file=file,
-                                    place=f"row {i + 2}")
 
     # -- export -------------------------------------------------------------------------------
 

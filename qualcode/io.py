@@ -8,7 +8,6 @@ and the project store call:
 ============================  =====================================================
 ``read_codebook(path)``       .yaml/.yml (:meth:`Codebook.from_yaml`), .qdc, .qdpx/.qde
 ``read_codings(path, ...)``   .csv/.tsv/.txt, .xlsx, .qdpx/.qde (the project's codings)
-``write_codings(df, path)``   .csv/.xlsx (:func:`qualcode.codings.write_codings`)
 ============================  =====================================================
 
 :mod:`qualcode.refi` is imported only when an exchange file is read.
@@ -51,11 +50,6 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None):
     """A validated codings table from any codings file (:func:`qualcode.codings.read_codings`:
     columns ``document, start, end, code, coder`` and the optional ones)."""
     return _codings.read_codings(path, corpus=corpus, codebook=codebook, coder=coder)
-
-
-def write_codings(df, path, *, force: bool = False) -> Path:
-    """Write a codings table (:func:`qualcode.codings.write_codings`)."""
-    return _codings.write_codings(df, path, force=force)
 
 
 def is_exchange_file(path) -> bool:

@@ -51,7 +51,8 @@ from ..errors import QualcodeError
 from ..parallel import check_n_jobs, fork_map, processes
 from .features import make_featurizer
 from .keyword import KeywordCoder
-from .labels import LABEL_RULES, best_f1_threshold, document_folds, training_data
+from .labels import (LABEL_RULES, LearnsFromCodings, best_f1_threshold, check_threshold,
+                     document_folds)
 
 CODER_NAME = "qualcode-classifier"
 KEYWORD_WEIGHT = 0.5
@@ -59,7 +60,7 @@ PARALLEL_MIN_WORK = 20_000_000  # feature nonzeros x codes below which one proce
 PREDICT_BATCH = 5000  # texts featurized at a time: bounds predict_proba's memory
 
 
-class ClassifierCoder(BaseEstimator):
+class ClassifierCoder(LearnsFromCodings, BaseEstimator):
     """Suggest codes with a multi-label classifier trained on human codings.
 
     Parameters
@@ -121,15 +122,9 @@ class ClassifierCoder(BaseEstimator):
         self.max_negatives = max_negatives
         self.n_jobs = n_jobs
 
-    # -- fitting ----------------------------------------------------------------------------------
+    # -- fitting (fit: :class:`LearnsFromCodings`) --------------------------------------------------
 
-    def fit(self, corpus, codings, y=None):
-        """Learn from human ``codings`` (a codings table) of ``corpus``; returns ``self``."""
-        self._check_params()
-        segments, labels, codes = training_data(
-            corpus, codings, self.codebook, rule=self.label_rule,
-            nothing="nothing to learn from (code some interviewee turns first)")
-        return self.fit_segments(segments, labels, codes)
+    _nothing = "nothing to learn from (code some interviewee turns first)"
 
     def fit_segments(self, segments: pd.DataFrame, labels: np.ndarray, codes: list[str]):
         """Learn from a segments table (``document``, ``text``) and its segments x codes 0/1 matrix."""
@@ -166,14 +161,7 @@ class ClassifierCoder(BaseEstimator):
             raise QualcodeError("ClassifierCoder needs a codebook")
         if self.label_rule not in LABEL_RULES:
             raise QualcodeError(f"label_rule must be 'any' or 'majority', not {self.label_rule!r}")
-        if self.threshold != "auto":
-            try:
-                t = float(self.threshold)
-            except (TypeError, ValueError):
-                t = -1.0
-            if not 0 < t < 1:
-                raise QualcodeError(f"threshold must be 'auto' or a number between 0 and 1, "
-                                    f"not {self.threshold!r}")
+        check_threshold(self.threshold)
         if int(self.min_examples) < 1:
             raise QualcodeError("min_examples must be at least 1")
         check_n_jobs(self.n_jobs)

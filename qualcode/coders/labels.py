@@ -9,11 +9,27 @@ import numpy as np
 import pandas as pd
 
 from ..codings import ensure_validated, human_codings, segment_code_matrix, select_coder
-from ..errors import CodingsError
+from ..errors import CodingsError, QualcodeError
 
 LABEL_RULES = ("any", "union", "majority")
-__all__ = ["LABEL_RULES", "human_codings", "training_data", "human_labels", "document_folds",
-           "best_f1_threshold"]
+__all__ = ["LABEL_RULES", "LearnsFromCodings", "human_codings", "training_data", "human_labels", "document_folds",
+           "best_f1_threshold", "check_threshold"]
+
+
+class LearnsFromCodings:
+    """``fit(corpus, codings)`` for a coder whose ``fit_segments(segments, labels, codes)`` does the
+    learning: the human codings become the covered segments and their labels
+    (:func:`training_data`, by the coder's ``label_rule``). ``_nothing`` ends the error when no
+    human coding touches a codable segment."""
+
+    _nothing = "nothing to learn from"
+
+    def fit(self, corpus, codings, y=None):
+        """Learn from human ``codings`` (a codings table) of ``corpus``; returns ``self``."""
+        self._check_params()
+        segments, labels, codes = training_data(corpus, codings, self.codebook,
+                                                rule=self.label_rule, nothing=self._nothing)
+        return self.fit_segments(segments, labels, codes)
 
 
 def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
@@ -62,6 +78,18 @@ def document_folds(documents, k: int, *, seed=0) -> list[list]:
     docs = list(documents)
     order = np.random.default_rng(seed if isinstance(seed, (int, np.integer)) else 0).permutation(len(docs))
     return [[docs[i] for i in order[f::k]] for f in range(k)]
+
+
+def check_threshold(threshold) -> None:
+    """A coder's ``threshold``: ``"auto"`` or a probability strictly between 0 and 1."""
+    if threshold == "auto":
+        return
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        t = -1.0
+    if not 0 < t < 1:
+        raise QualcodeError(f"threshold must be 'auto' or a number between 0 and 1, not {threshold!r}")
 
 
 def best_f1_threshold(proba: np.ndarray, y: np.ndarray) -> float:
