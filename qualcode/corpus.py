@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import InputFormatError, QualcodeError
+from .errors import InputFormatError, QualcodeError, warn
 from .readers import (Source, interviewer_rule, paragraph_turns, read_source, supported_suffixes,
                       with_turns)
 
@@ -59,7 +59,8 @@ class Corpus:
     unit : str
         ``turn``, ``paragraph`` or ``sentence``.
     warnings : list of str
-        Things worth telling the user (e.g. a file read as cp1252).
+        The notices sent while loading (e.g. a file read as cp1252), each also sent once as a
+        :class:`~qualcode.errors.QualcodeWarning`: kept here to read back, not a second channel.
     """
 
     def __init__(self, texts: Mapping[str, str], turns: pd.DataFrame, cases: pd.DataFrame,
@@ -239,6 +240,7 @@ def _build(sources: list[Source], cases_table: pd.DataFrame | None, *, unit: str
         texts[src.name] = src.text
         for w in src.warnings:
             warnings.append(f"{src.path or src.name}: {w}")
+            warn(warnings[-1])
         # case attributes from front matter
         ca = case_attrs.setdefault(case, {})
         for key, value in attrs.items():

@@ -84,8 +84,6 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
             coder = _semantic_coder(codebook, corpus, codings_path)
         else:
             coder = _make_coder(method, codebook, model=model_path)
-        for w in getattr(coder, "warnings", []):
-            click.echo(f"warning: {w}", err=True)
         machine = coder.code(corpus)
     _echo_warnings(caught)
     n_codable = len(corpus.codable_segments())

@@ -33,8 +33,6 @@ def load_cmd(transcripts, cases, unit, interviewer, output, cases_output, force)
     path = transcripts[0] if len(transcripts) == 1 else list(transcripts)
     corpus = corpus_mod.load_transcripts(path, cases=cases, unit=unit,
                                          interviewer=list(interviewer) or None)
-    for w in corpus.warnings:
-        click.echo(f"warning: {w}", err=True)
     _print_corpus(corpus)
     if output:
         write_dataframe(corpus.segments, output, force=force)

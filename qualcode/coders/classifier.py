@@ -36,7 +36,6 @@ scores 0.5. ``method`` says which evidence fired: ``classifier``, ``keyword`` or
 from __future__ import annotations
 
 import hashlib
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -47,7 +46,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
 from ..codings import empty_codings, machine_codings
-from ..errors import QualcodeError
+from ..errors import QualcodeError, warn
 from ..parallel import check_n_jobs, fork_map, processes
 from .features import make_featurizer
 from .keyword import KeywordCoder
@@ -347,4 +346,4 @@ def _warn_skipped(skipped: dict[str, int], min_examples: int) -> None:
                      f"negative one) and get no model: {listed}{more}")
     if never:
         parts.append(f"{never} code(s) were never coded")
-    warnings.warn("; ".join(parts) + " (see skipped_)", UserWarning, stacklevel=3)
+    warn("; ".join(parts) + " (see skipped_)", stacklevel=4)

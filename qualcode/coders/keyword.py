@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..codings import empty_codings, machine_codings
-from ..errors import QualcodeError
+from ..errors import QualcodeError, warn
 from ..parallel import check_n_jobs, fork_map, processes
 
 CODER_NAME = "qualcode-keyword"
@@ -85,7 +85,6 @@ class KeywordCoder:
         self.wildcards = wildcards
         check_n_jobs(n_jobs)
         self.n_jobs = n_jobs
-        self.warnings: list[str] = []
         self._setup_pipeline(nlp)
         self._build_matchers()
 
@@ -99,7 +98,7 @@ class KeywordCoder:
             try:
                 table = lemma_lookup_table()
             except QualcodeError as exc:  # no spacy-lookups-data: still useful on lowercase
-                self.warnings.append(f"{exc}; matching keywords on lowercase words instead of lemmas")
+                warn(f"{exc}; matching keywords on lowercase words instead of lemmas")
                 from ..nlp import blank_pipeline
 
                 nlp = blank_pipeline()
@@ -178,8 +177,8 @@ class KeywordCoder:
         self._token_value = operator.attrgetter("norm" if self._attr == "NORM" else "lower")
         self.n_keywords = sum(len(c.keywords) for c in self.codebook)
         if self.n_keywords == 0:
-            self.warnings.append("the codebook has no keywords: the keyword coder suggests nothing "
-                                 "(add 'keywords:' phrases to codes)")
+            warn("the codebook has no keywords: the keyword coder suggests nothing (add "
+                 "'keywords:' phrases to codes)")
 
     def _phrase(self, key: str, doc) -> None:
         if key not in self._in_phrase_matcher:
