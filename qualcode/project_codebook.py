@@ -22,7 +22,9 @@ EDITABLE = ("name", "description", "inclusion", "exclusion", "keywords", "exampl
 def base_codebook(project) -> Codebook:
     """The project's codebook file, or an empty codebook when the settings name none."""
     if project.settings.codebook:
-        return Codebook.load(project.path(project.settings.codebook))
+        from .io import read_codebook
+
+        return read_codebook(project.path(project.settings.codebook))
     return Codebook([], name=project.settings.name)
 
 

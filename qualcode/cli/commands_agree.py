@@ -8,10 +8,11 @@ import pandas as pd
 
 from .. import corpus as corpus_mod
 from ..agreement import units as agreement_units
-from ..codings import read_codings
 from ..errors import CodingsError
 from ..fileio import check_writable, write_dataframe
-from . import main
+from ..formatting import interval, number
+from ..io import read_codings
+from .app import main
 from .common import echo_table, is_project, load_project_inputs
 
 _METRIC_COLUMNS = {
@@ -82,9 +83,9 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
             check_writable(path, force=force)
     cb = None
     if codebook is not None:
-        from ..codebook import Codebook
+        from ..io import read_codebook
 
-        cb = Codebook.load(codebook)
+        cb = read_codebook(codebook)
     frames, coder_files = [], {}
     if transcripts is None:
         if len(codings) != 1 or not is_project(codings[0]):
@@ -148,10 +149,10 @@ def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int, overlap_base: s
             continue
         shown.add(column)
         if ci is not None and n_boot and f"{ci}_low" in table:
-            show[header] = [_with_ci(v, lo, hi) for v, lo, hi in
+            show[header] = [interval(v, lo, hi) for v, lo, hi in
                             zip(table[column], table[f"{ci}_low"], table[f"{ci}_high"])]
         else:
-            show[header] = [_num(v) for v in table[column]]
+            show[header] = [number(v) for v in table[column]]
     echo_table(show)
     legend = {"segment": "n_units: segments covered by two or more coders",
               "character": "n_units: characters covered by two or more coders",
@@ -187,13 +188,3 @@ def _print_undefined(table: pd.DataFrame, shown: set) -> None:
         click.echo(f"undefined {metric} ({len(rows)} row{'s' if len(rows) > 1 else ''}: {names}): {reason}")
 
 
-def _num(v) -> str:
-    return "–" if pd.isna(v) else f"{v:.3f}"
-
-
-def _with_ci(v, lo, hi) -> str:
-    if pd.isna(v):
-        return "–"
-    if pd.isna(lo):
-        return f"{v:.3f}"
-    return f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
