@@ -128,3 +128,17 @@ def reference_coder_for(project, explicit=None, codings=None) -> str | None:
         if len(coders) == 1:
             return str(coders[0])
     return None
+
+
+def project_context(project_dir=None, *, required: bool = False):
+    """A context manager giving the project (closed at the end) or None without one."""
+    import contextlib
+
+    project = open_project(project_dir, required=required)
+    return project if project is not None else contextlib.nullcontext(None)
+
+
+interviewer_option = click.option(
+    "--interviewer", multiple=True,
+    help="Speaker labels never coded (repeatable or comma-separated), added to the default rule "
+         "(Interviewer, I, Q, Moderator). Default: the project's 'interviewer:' setting.")
