@@ -644,7 +644,7 @@ def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None
     cases table, which names the interviewer of each case's interviews); ``speakers`` are labels
     that are speakers even when used once. Front matter naming interviewers wins for its document.
     """
-    from .corpus import Corpus, read_cases
+    from .corpus import _build, read_cases
     from .readers import read_source, with_turns
 
     sources = []
@@ -666,7 +666,7 @@ def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None
         apply_speaker_settings([src], interviewer=list(interviewer or []) + own,
                                speakers=list(speakers or []))
     sources = [with_turns(src) for src in sources]
-    return Corpus.from_sources(sources, cases=table, unit=unit, nlp=nlp)
+    return _build(sources, table, unit=unit, nlp=nlp, cases_path=cases)
 
 
 def _case_interviewers(table) -> dict[str, list[str]]:
