@@ -120,6 +120,10 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
                        mapping=mapping)
 
     clf_codings, clf_eval = None, None
+    if classifier and human["document"].nunique() < 2:
+        # cross-validation holds out whole interviews: one coded interview cannot be split
+        say("classifier skipped: cross-validation needs human codings in two or more documents")
+        classifier = False
     if classifier:
         say(f"cross-validating the classifier over documents ({folds} folds)")
         clf_eval = evaluate(make_coder("classifier", cb), corpus, human, folds=folds, reference=reference,
