@@ -106,3 +106,24 @@ def test_codebook_new_and_no_project(tmp_path):
         res = invoke("history")
         assert res.exit_code == 1
         assert "no qualcode.yaml here or in a parent folder" in res.output
+
+
+DEMO = REPO.parent / "shared" / "real-data" / "qc-refi-demo" / "demo.qdpx"
+
+
+def test_init_from_a_real_qdpx(tmp_path):
+    import pytest
+
+    if not DEMO.exists():
+        pytest.skip("../shared/real-data is not beside the repository")
+    with inside(tmp_path):
+        res = invoke("init", "demo", "--from", DEMO)
+        assert res.exit_code == 0, res.output
+        assert "2 documents, 2 cases" in res.output and "cp     human" in res.output
+        with qc.Project.open("demo") as p:
+            assert p.settings.reference_coder == "cp"  # the only human coder
+            assert len(p.codings()) == 205 and len(p.codebook) == 262
+            text = Path("demo/transcripts/board_2017.txt").read_text()
+            assert "speakers: [Speaker 1, Speaker 2" in text
+        res = invoke("init", "demo", "--from", DEMO)
+        assert res.exit_code == 1 and "a project already exists here" in res.output
