@@ -127,3 +127,15 @@ def test_init_from_a_real_qdpx(tmp_path):
             assert "speakers: [Speaker 1, Speaker 2" in text
         res = invoke("init", "demo", "--from", DEMO)
         assert res.exit_code == 1 and "a project already exists here" in res.output
+
+
+def test_codebook_export_writes_the_projects_current_codebook(tmp_path):
+    with inside(tmp_path):
+        _study(Path("study"))
+        invoke("init", "study", "--transcripts", "transcripts/", "--codebook", CODEBOOK)
+        with qc.Project.open("study") as p:
+            p.create_code("goal.talent", "Recruiting talent", parent="goal", coder="ME")
+        res = invoke("codebook", "export", "-p", "study", "-o", "current.yaml")
+        assert res.exit_code == 0, res.output
+        cb = qc.read_codebook("current.yaml")
+        assert cb["goal.talent"].name == "Recruiting talent" and cb["goal.talent"].parent == "goal"
