@@ -171,7 +171,9 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
                                      codes=cb.children("strategy") if "strategy" in cb else None,
                                      mapping=mapping)
 
-    theme_table = matrix_mod.themes(corpus, human, cb, themes, coder=matrix_coder, mapping=mapping) \
+    # themes="*": every category of the codebook with its codes' quotes (any project's codebook)
+    theme_table = matrix_mod.themes(corpus, human, cb, None if themes == "*" else themes,
+                                    coder=matrix_coder, mapping=mapping) \
         if themes is not None else None
     result = StudyResult(corpus, cb, human, keyword, clf_codings, agreement, disputed,
                          machine_agreement, kw_eval, clf_eval, strategy, case_table, theme_table)
