@@ -26,6 +26,7 @@ import yaml
 
 from ..errors import InputFormatError
 from ..fileio import read_text
+from ..yamlsafe import load_yaml
 from . import Source, Turn
 
 _TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
@@ -58,7 +59,7 @@ def split_front_matter(text: str, *, file=None) -> tuple[dict, str, int]:
     if text[body_start : body_start + 1] == "\n":
         body_start += 1
     try:
-        meta = yaml.safe_load(raw) or {}
+        meta = load_yaml(raw, file=file, error=InputFormatError, line_offset=1) or {}
     except yaml.YAMLError as exc:
         line = 2 + (exc.problem_mark.line if getattr(exc, "problem_mark", None) else 0)
         problem = getattr(exc, "problem", None) or "invalid YAML"
