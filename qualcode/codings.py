@@ -9,14 +9,13 @@ corpus, the offsets are filled in from its segments table.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import CodingsError, InputFormatError
-from .fileio import read_text, write_dataframe
+from .fileio import read_csv_strings, read_text, write_dataframe
 
 REQUIRED = ["document", "start", "end", "code", "coder"]
 OPTIONAL = ["segment", "method", "score", "memo", "text"]
@@ -59,11 +58,7 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) 
         text, _ = read_text(path)
         if not text.strip():
             raise InputFormatError("empty codings file", file=path)
-        try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             sep="\t" if suffix == ".tsv" else ",")
-        except pd.errors.ParserError as exc:
-            raise InputFormatError(f"not a valid CSV table ({str(exc).strip()})", file=path) from None
+        df = read_csv_strings(text, sep="\t" if suffix == ".tsv" else ",", file=path)
     else:
         raise InputFormatError("unknown codings format; use .csv, .tsv, .xlsx or .qdpx", file=path)
     if coder is not None and "coder" not in df.columns:
@@ -92,7 +87,7 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
         df[col] = values
     for col in ("start", "end"):
         num = pd.to_numeric(df[col], errors="coerce")
-        bad = num.isna() | (num != np.floor(num)) | (num < 0)
+        bad = num.isna() | ~np.isfinite(num) | (num != np.floor(num)) | (num < 0) | (num > 2**53)
         if bad.any():
             i = _row(df, bad)
             raise CodingsError(f"'{col}' must be a whole number ≥ 0, not {df[col][bad].iloc[0]!r}",

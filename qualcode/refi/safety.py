@@ -62,6 +62,53 @@ def check_member_name(name: str, *, file) -> str:
     return norm
 
 
+def check_zip_directory(infos, *, file, limits: Limits | None = None, error=InputFormatError):
+    """Check a zip's central directory (``ZipFile.infolist()``) against the limits; return
+    ``[(info, name with / separators)]``. Every zip container qualcode reads (.qdpx, .docx, .odt,
+    .xlsx, .qcm and the .npz inside it) goes through this, so all share one set of limits.
+
+    Checking the directory is enough for readers built on :mod:`zipfile`: it never inflates a
+    member beyond the size the directory declares.
+    """
+    lim = limits or Limits()
+    if len(infos) > lim.max_entries:
+        raise error(f"archive has {len(infos)} entries (limit {lim.max_entries}); "
+                    "refusing to read it", file=file)
+    total = 0
+    out = []
+    for info in infos:
+        name = check_member_name(info.filename, file=file)
+        total += info.file_size
+        if info.file_size > lim.max_entry:
+            raise error(
+                f"entry is {info.file_size:,} bytes uncompressed (limit {lim.max_entry:,}); "
+                "refusing a possible zip bomb", file=file, place=f"entry {info.filename!r}")
+        if (info.file_size > lim.ratio_min
+                and info.file_size > lim.max_ratio * max(info.compress_size, 1)):
+            raise error(
+                f"entry compresses {info.file_size / max(info.compress_size, 1):,.0f} to 1 "
+                f"(limit {lim.max_ratio:g}); refusing a possible zip bomb",
+                file=file, place=f"entry {info.filename!r}")
+        if total > lim.max_total:
+            raise error(
+                f"archive holds more than {lim.max_total:,} bytes uncompressed; refusing a "
+                "possible zip bomb", file=file, place=f"entry {info.filename!r}")
+        out.append((info, name))
+    return out
+
+
+def check_zip_file(source, *, file, what: str, limits: Limits | None = None,
+                   error=InputFormatError) -> None:
+    """Open ``source`` (a path or binary file object) as a zip and check it with
+    :func:`check_zip_directory`; ``what`` names the expected format in the error."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise error(f"not {what} (not a zip archive: {exc})", file=file) from None
+    check_zip_directory(infos, file=file, limits=limits, error=error)
+
+
 class SafeArchive:
     """A checked .qdpx zip; members are looked up case-insensitively and read into memory."""
 
@@ -90,28 +137,7 @@ class SafeArchive:
             raise
 
     def _check_directory(self, infos) -> None:
-        lim = self.limits
-        if len(infos) > lim.max_entries:
-            raise InputFormatError(f"archive has {len(infos)} entries (limit {lim.max_entries}); "
-                                   "refusing to read it", file=self.path)
-        total = 0
-        for info in infos:
-            name = check_member_name(info.filename, file=self.path)
-            total += info.file_size
-            if info.file_size > lim.max_entry:
-                raise InputFormatError(
-                    f"entry is {info.file_size:,} bytes uncompressed (limit {lim.max_entry:,}); "
-                    "refusing a possible zip bomb", file=self.path, place=f"entry {info.filename!r}")
-            if (info.file_size > lim.ratio_min
-                    and info.file_size > lim.max_ratio * max(info.compress_size, 1)):
-                raise InputFormatError(
-                    f"entry compresses {info.file_size / max(info.compress_size, 1):,.0f} to 1 "
-                    f"(limit {lim.max_ratio:g}); refusing a possible zip bomb",
-                    file=self.path, place=f"entry {info.filename!r}")
-            if total > lim.max_total:
-                raise InputFormatError(
-                    f"archive holds more than {lim.max_total:,} bytes uncompressed; refusing a "
-                    "possible zip bomb", file=self.path, place=f"entry {info.filename!r}")
+        for info, name in check_zip_directory(infos, file=self.path, limits=self.limits):
             if not info.is_dir():
                 self._by_name.setdefault(name.lower(), info)
 
