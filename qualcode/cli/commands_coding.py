@@ -199,9 +199,9 @@ def train_cmd(transcripts, codebook_path, codings_path, output, force, coder, la
     if few:
         click.echo(f"skipped (fewer than {min_examples} coded segments): "
                    + ", ".join(f"{c} ({n})" for c, n in few.items()))
-    never = len(clf.skipped_) - len(few)
+    never = [c for c, n in clf.skipped_.items() if n == 0]
     if never:
-        click.echo(f"{never} codes never coded: no model")
+        click.echo(f"never coded (no model): {', '.join(never)}")
     clf.save(output, force=force)
     click.echo(f"written to {output}")
 

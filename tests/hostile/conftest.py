@@ -35,3 +35,35 @@ def billion_laughs(indent: str = "") -> str:
     for prev, name in zip(names, names[1:]):
         lines.append(f"{indent}{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    """``fifo(name)`` makes a FIFO in tmp_path; a thread opens its writing end after 5 s and
+    closes it, so a reader that blocks on it (the bug) fails its test instead of hanging."""
+    import threading
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    made = []
+
+    def make(name: str):
+        path = tmp_path / name
+        os.mkfifo(path)
+
+        def unblock():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                os.close(fd)
+            except OSError:  # nobody is reading: nothing to unblock
+                pass
+
+        timer = threading.Timer(5.0, unblock)
+        timer.daemon = True
+        timer.start()
+        made.append(timer)
+        return path
+
+    yield make
+    for timer in made:
+        timer.cancel()
