@@ -85,6 +85,8 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
             raise click.UsageError("give --transcripts, or one .qdpx project whose text sources "
                                    "are the transcripts")
         corpus, _, table_in = load_project_inputs(codings[0], codebook=cb, unit=segment_unit)
+        if not len(table_in):
+            raise CodingsError("holds no codings: nothing to compare", file=codings[0])
         coder_files = {c: codings[0] for c in table_in["coder"].unique()}
         frames.append(table_in)
     else:

@@ -64,5 +64,11 @@ def load_project_inputs(path, *, codebook=None, unit: str = "turn"):
     for w in project.warnings:
         click.echo(f"warning: {path}: {w}", err=True)
     cb = codebook if codebook is not None else project.codebook
+    if project.corpus is None:
+        from ..errors import InputFormatError
+
+        raise InputFormatError(
+            f"holds no codings and no text sources, only a codebook of {len(project.codebook)} "
+            "codes; use it as --codebook, or export a project with its sources", file=path)
     codings = validate_codings(project.codings, corpus=project.corpus, codebook=cb, file=path)
     return project.corpus, cb, codings
