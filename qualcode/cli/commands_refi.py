@@ -37,9 +37,15 @@ def import_cmd(project, output_dir, offsets, force):
     docs = [] if p.corpus is None else p.corpus.document_ids
     out = Path(output_dir)
     tdir = out / "transcripts"
+    renamed = _side_file_safe_names(docs, tdir)
+    codings, notes = p.codings, p.notes
+    if renamed:  # a document 'README' would be written as README.txt, which load skips
+        codings = codings.assign(document=codings["document"].replace(renamed))
+        if "document" in notes.columns:
+            notes = notes.assign(document=notes["document"].replace(renamed))
     planned: list[tuple[Path, object]] = []
     for d in docs:
-        target = tdir / f"{d}.txt"
+        target = tdir / f"{renamed.get(d, d)}.txt"
         if target.parent != tdir:  # document ids are file-name safe; this is a second guard
             raise QualcodeError(f"document id {d!r} is not a safe file name", file=project)
         case = str(p.corpus.documents.set_index("document").loc[d, "case"])
@@ -47,19 +53,18 @@ def import_cmd(project, output_dir, offsets, force):
         planned.append((target, f"---\n{front}---\n{p.corpus.text(d)}"))
     if docs:
         planned.append((tdir / "cases.csv", p.cases.fillna("")))
-    planned.append((out / "codings.csv", p.codings))
+    planned.append((out / "codings.csv", codings))
     planned.append((out / "codebook.yaml", p.codebook.to_yaml()))
-    if len(p.notes):
-        planned.append((out / "notes.csv", p.notes))
+    if len(notes):
+        planned.append((out / "notes.csv", notes))
     if not force:
         for target, _ in planned:
             if target.exists():
                 raise OutputExistsError("already exists; pass --force to replace it", file=target)
-    for target, content in planned:
-        if isinstance(content, pd.DataFrame):
-            write_dataframe(content, target, force=force)
-        else:
-            write_text(target, content, force=force)
+    _write_all(planned, out, force=force)
+    for old, new in renamed.items():
+        click.echo(f"  document {old!r} written as {new}.txt (a file named {old}.txt is skipped by "
+                   f"'qualcode load')")
 
     s = p.summary()
     coders = ", ".join(sorted(p.codings["coder"].unique())) if len(p.codings) else "none"
@@ -75,6 +80,66 @@ def import_cmd(project, output_dir, offsets, force):
         str(t.relative_to(out)) for t, _ in planned if t.parent != tdir or t.name == "cases.csv"))
     if docs:
         click.echo(f"  and {len(docs)} transcript(s) in {tdir}; load them with: qualcode load {tdir}")
+
+
+def _side_file_safe_names(docs, tdir: Path) -> dict[str, str]:
+    """Documents whose file name ``load`` would skip (README, cases.csv ...) -> a name it reads."""
+    from ..corpus import _is_side_file
+
+    taken = {d.lower() for d in docs}
+    renamed = {}
+    for d in docs:
+        if _is_side_file(tdir / f"{d}.txt"):
+            new, k = f"doc-{d.lstrip('.')}", 2
+            while new.lower() in taken:
+                new, k = f"doc-{d.lstrip('.')}-{k}", k + 1
+            taken.add(new.lower())
+            renamed[d] = new
+    return renamed
+
+
+def _write_all(planned, out: Path, *, force: bool) -> None:
+    """Write every planned file into a temporary sibling of ``out`` first, then move them into
+    place: a folder that cannot be fully written is left as it was, and a rerun works."""
+    import os
+    import shutil
+    import tempfile
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as exc:
+        raise OutputExistsError(f"cannot write here ({exc.strerror})", file=out) from None
+    try:
+        for target, content in planned:
+            staged = stage / target.relative_to(out)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, pd.DataFrame):
+                write_dataframe(content, staged)
+            else:
+                write_text(staged, content)
+        try:
+            if not out.exists():
+                mask = os.umask(0o022)
+                os.umask(mask)
+                os.chmod(stage, 0o777 & ~mask)  # mkdtemp made it private
+                os.rename(stage, out)  # the whole project appears at once
+                return
+            for target, _ in planned:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staged = stage / target.relative_to(out)
+                if force:
+                    os.replace(staged, target)
+                else:
+                    os.link(staged, target)  # fails if it appeared meanwhile
+        except FileExistsError as exc:
+            raise OutputExistsError("already exists; pass --force to replace it",
+                                    file=exc.filename2 or exc.filename) from None
+        except OSError as exc:
+            raise OutputExistsError(f"cannot write into this folder ({exc.strerror})",
+                                    file=out) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 @main.command("export")

@@ -129,3 +129,46 @@ def test_hungarian_nvivo_selections_that_cut_words_are_the_coders_not_a_drift(na
     warning = next(w for w in p.warnings if "inside a word" in w)
     assert warning.startswith("3 selection(s) start or end inside a word")
     assert "videos_10_selected 7769-8462" in warning and "A|KI" in warning
+
+
+def test_a_document_named_readme_survives_import_and_load(tmp_path, run_cli):
+    from qualcode import load_transcripts
+    from qualcode.codings import read_codings
+
+    codes = f'<Code guid="{A}" name="Cost" isCodable="true"/>'
+    sources = _source(S1, "README", A) + _source(S2, "other", A).replace(S1[:-4], S2[:-4])
+    _qdpx(tmp_path / "p.qdpx", _qde(codes, sources), {S1: "Hello world", S2: "Other words"})
+    out = run_cli("import", "p.qdpx", "-o", "imp")
+    assert out.returncode == 0, out.stderr
+    assert "'README' written as doc-README.txt" in out.stdout
+    corpus = load_transcripts(tmp_path / "imp" / "transcripts")
+    assert sorted(corpus.document_ids) == ["doc-README", "other"]
+    codings = read_codings(tmp_path / "imp" / "codings.csv", corpus=corpus)
+    assert sorted(codings["document"]) == ["doc-README", "other"]
+
+
+def test_import_that_fails_midway_leaves_nothing_and_can_rerun(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from qualcode.cli import commands_refi, main
+
+    codes = f'<Code guid="{A}" name="Cost" isCodable="true"/>'
+    _qdpx(tmp_path / "p.qdpx", _qde(codes, _source(S1, "one", A)), {S1: "Hello world"})
+    real = commands_refi.write_dataframe
+    calls = []
+
+    def failing(df, path, **kw):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(df, path, **kw)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(commands_refi, "write_dataframe", failing)
+    res = CliRunner().invoke(main, ["import", "p.qdpx", "-o", "imp"])
+    assert res.exit_code != 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.qdpx"]  # no half project, no stage
+    monkeypatch.setattr(commands_refi, "write_dataframe", real)
+    res = CliRunner().invoke(main, ["import", "p.qdpx", "-o", "imp"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "imp" / "transcripts" / "one.txt").exists()
