@@ -70,9 +70,24 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
     """Check and normalise a codings table; return a new DataFrame with proper dtypes."""
     df = df.copy()
     df.columns = [str(c).strip().lower() for c in df.columns]
+    if "_row" not in df.columns:  # the spreadsheet row of each record, for messages
+        df["_row"] = np.arange(len(df)) + 2
+    if "segment" in df.columns and "code" in df.columns:
+        # a segments table (qualcode load -o) with its code column partly filled in by hand:
+        # the rows left blank are segments nobody coded
+        blank = df["code"].isna() | df["code"].astype(str).str.strip().eq("")
+        df = df[~blank]
     has_offsets = "start" in df.columns and "end" in df.columns
-    if not has_offsets and "segment" in df.columns and corpus is not None:
-        df = _offsets_from_segments(df, corpus, file)
+    if "segment" in df.columns and corpus is not None:
+        if not has_offsets:
+            df = _offsets_from_segments(df, corpus, file)
+        else:  # rows giving a segment but no offsets, beside rows with offsets
+            no_off = (df["start"].isna() | df["start"].astype(str).str.strip().eq("")
+                      | df["end"].isna() | df["end"].astype(str).str.strip().eq(""))
+            if no_off.any():
+                filled = _offsets_from_segments(df[no_off].drop(columns=["start", "end"]), corpus, file)
+                df = pd.concat([df[~no_off], filled], ignore_index=True).sort_values(
+                    "_row", kind="stable").reset_index(drop=True)
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         hint = (" (or give 'segment' and load the transcripts so offsets can be filled in)"
@@ -123,12 +138,13 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
             unknown = codes[bad].iloc[0]
             raise CodingsError(f"unknown code id {unknown!r} (not in the codebook)", file=file,
                                place=f"row {_row(df, bad)}")
-    return df.reset_index(drop=True)
+    return df.drop(columns="_row").reset_index(drop=True)
 
 
 def _row(df: pd.DataFrame, mask) -> int:
     """The spreadsheet row of the first True in mask (header = row 1)."""
-    return int(np.flatnonzero(np.asarray(mask))[0]) + 2
+    first = int(np.flatnonzero(np.asarray(mask))[0])
+    return int(df["_row"].iloc[first]) if "_row" in df.columns else first + 2
 
 
 def _check_against_corpus(df: pd.DataFrame, corpus, file) -> None:

@@ -72,3 +72,13 @@ def load_project_inputs(path, *, codebook=None, unit: str = "turn"):
             "codes; use it as --codebook, or export a project with its sources", file=path)
     codings = validate_codings(project.codings, corpus=project.corpus, codebook=cb, file=path)
     return project.corpus, cb, codings
+
+
+#: the forms of a human codings table every command accepts (shown in --help)
+CODINGS_FORMS = (
+    "A codings table (csv/tsv/xlsx) has one coded passage per row, as "
+    "document,start,end,code,coder (character offsets), or as document,segment,code,coder "
+    "(segment numbers from 'qualcode load -o segments.csv' at the same --unit); rows of both kinds "
+    "may be mixed. The segments table of 'qualcode load -o' itself also works: add a code column "
+    "and fill it in where a code applies (blank rows are uncoded; one code per row). Without a "
+    "coder column the file name is the coder. A .qdpx project works too.")

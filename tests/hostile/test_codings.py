@@ -103,3 +103,96 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
                 pass
         if parent.poll() is None:
             parent.kill()
+
+
+# -- the command line: what `code -o` may replace, agree's code ids, hand-coded segments -------
+
+CB = "codes:\n  - id: cost\n    name: Cost\n    keywords: [price]\n  - id: trust\n    name: Trust\n"
+
+
+def _study(root: Path) -> Path:
+    t = root / "t"
+    t.mkdir()
+    (t / "anna.txt").write_text("Interviewer: Why?\n\nAnna: The price was right.\n\n"
+                                "Interviewer: And then?\n\nAnna: We trusted them.\n", encoding="utf-8")
+    (t / "ben.csv").write_text("speaker,text\nInterviewer,Why?\nBen,The price mattered.\n",
+                               encoding="utf-8")
+    (t / "cases.csv").write_text("case,document\nanna,anna\nben,ben\n", encoding="utf-8")
+    (root / "cb.yaml").write_text(CB, encoding="utf-8")
+    return t
+
+
+@pytest.mark.parametrize("target", ["t/cases.csv", "t/ben.csv", "cb.yaml"])
+def test_code_force_never_replaces_an_input(tmp_path, run_cli, target):
+    _study(tmp_path)
+    before = (tmp_path / target).read_bytes()
+    out = run_cli("code", "t", "--codebook", "cb.yaml", "-o", target, "--force")
+    assert out.returncode == 1
+    assert "is an input of this command" in out.stderr
+    assert (tmp_path / target).read_bytes() == before
+
+
+def test_code_force_replaces_only_machine_codings(tmp_path, run_cli):
+    _study(tmp_path)
+    (tmp_path / "other.csv").write_text("case,role\nanna,lead\n", encoding="utf-8")
+    out = run_cli("code", "t", "--codebook", "cb.yaml", "-o", "other.csv", "--force")
+    assert out.returncode == 1 and "is not a codings table" in out.stderr
+    assert (tmp_path / "other.csv").read_text() == "case,role\nanna,lead\n"
+    first = run_cli("code", "t", "--codebook", "cb.yaml", "-o", "m.csv")
+    assert first.returncode == 0, first.stderr
+    again = run_cli("code", "t", "--codebook", "cb.yaml", "-o", "m.csv", "--force")
+    assert again.returncode == 0, again.stderr
+
+
+def test_code_refuses_an_existing_output_before_working(tmp_path, run_cli):
+    (tmp_path / "m.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "cb.yaml").write_text(CB, encoding="utf-8")
+    out = run_cli("code", "missing-folder", "--codebook", "cb.yaml", "-o", "m.csv")
+    assert out.returncode == 1
+    assert out.stderr.strip() == "Error: m.csv: already exists; pass --force to replace it"
+
+
+def test_agree_refuses_malformed_code_ids_unless_allowed(tmp_path, run_cli):
+    _study(tmp_path)
+    (tmp_path / "ann.csv").write_text(
+        "document,start,end,code\nanna,26,45,cost\nanna,60,80,experience.difficulty;materials\n",
+        encoding="utf-8")
+    (tmp_path / "bob.csv").write_text("document,start,end,code\nanna,26,45,cost\n", encoding="utf-8")
+    out = run_cli("agree", "ann.csv", "bob.csv", "-t", "t", "--n-boot", "0")
+    assert out.returncode == 1
+    assert out.stderr.strip() == (
+        "Error: ann.csv, row 3: code id 'experience.difficulty;materials' is not a lowercase "
+        "dotted id (one code per row, e.g. experience.difficulty); give --codebook to check codes, "
+        "or --allow-unknown-codes")
+    allowed = run_cli("agree", "ann.csv", "bob.csv", "-t", "t", "--n-boot", "0", "--allow-unknown-codes")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_a_segments_table_with_a_partly_filled_code_column_is_codings(tmp_path, run_cli):
+    from qualcode import load_transcripts
+
+    t = _study(tmp_path)
+    out = run_cli("load", "t", "-o", "segments.csv")
+    assert out.returncode == 0, out.stderr
+    seg = pd.read_csv(tmp_path / "segments.csv", dtype=str, keep_default_na=False)
+    seg["code"] = ""
+    codable = seg.index[seg["text"].str.contains("price|trusted")]
+    seg.loc[codable[0], "code"] = "cost"
+    seg.loc[codable[-1], "code"] = "trust"
+    seg.to_csv(tmp_path / "ann.csv", index=False)
+    corpus = load_transcripts(t)
+    codings = read_codings(tmp_path / "ann.csv", corpus=corpus, coder="ann")
+    assert sorted(codings["code"]) == ["cost", "trust"] and set(codings["coder"]) == {"ann"}
+
+
+def test_segment_rows_and_offset_rows_may_be_mixed(tmp_path):
+    from qualcode import load_transcripts
+
+    corpus = load_transcripts(_study(tmp_path))
+    s = corpus.segments[corpus.segments["document"] == "anna"].iloc[1]
+    (tmp_path / "c.csv").write_text(
+        "document,segment,start,end,code,coder\n"
+        f"anna,{s['segment']},,,cost,ann\nanna,,{s['start']},{s['end']},trust,ann\n", encoding="utf-8")
+    codings = read_codings(tmp_path / "c.csv", corpus=corpus)
+    assert codings[["start", "end"]].values.tolist() == [[s["start"], s["end"]]] * 2
+

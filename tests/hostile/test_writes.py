@@ -157,3 +157,26 @@ def test_ragged_csv_row_is_an_error_naming_its_line(tmp_path):
     p.write_text("case,role\nA,lead\nB,lead,extra\n", encoding="utf-8")
     with pytest.raises(QualcodeError, match=r"cases\.csv, line 3: 3 fields where the header has 2"):
         read_string_table(p)
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path):
+    lines = ["codes:"] + [f"  - id: c{i}\n    name: Code number {i} with a long name to fill a pipe"
+                          for i in range(6000)]
+    (tmp_path / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "qualcode", "codebook", "show", "big.yaml"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what `| head -1` does
+    _, err = proc.communicate(timeout=60)
+    assert first.startswith(b"c0")
+    assert b"internal error" not in err and b"Traceback" not in err
+
+
+def test_cli_output_naming_a_folder_is_one_clear_line(tmp_path, run_cli):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.txt").write_text("Interviewer: Why?\n\nAnna: Because.\n", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    res = run_cli("load", "t", "-o", "out", "--force")
+    assert res.returncode == 1
+    assert res.stderr.strip() == "Error: out: is a folder; give a file name for the output"
