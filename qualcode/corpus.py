@@ -185,6 +185,7 @@ def _expand(path) -> list[Path]:
         suffixes = set(supported_suffixes())
         files = sorted(f for f in p.iterdir()
                        if f.is_file() and f.suffix.lower() in suffixes and not _is_side_file(f))
+        _warn_skipped(p, files)
         if not files:
             raise InputFormatError(
                 f"no transcripts found (looked for {', '.join(supported_suffixes())})", file=p)
@@ -192,6 +193,39 @@ def _expand(path) -> list[Path]:
     if not p.exists():
         raise InputFormatError("no such file or folder", file=p)
     return [p]
+
+
+_CONVERT = {".doc": "save it as .docx", ".rtf": "save it as .docx or .txt",
+            ".pages": "export it as .docx", ".odf": "save it as .odt"}
+
+
+def _warn_skipped(folder: Path, files: list[Path]) -> None:
+    """One warning listing the files of a transcripts folder that ``load`` does not read, each
+    with the reason (a README other than README.md, a format it cannot read and how to convert
+    it): a transcript must never vanish silently. Hidden files, README.md, the cases table,
+    codings tables and qualcode's own files (.yaml, .qcm, .qdpx, .html ...) are not listed; a
+    transcript it cannot read is an error naming it, not a warning."""
+    import warnings
+
+    reading = set(files)
+    skipped = []
+    for f in sorted(folder.iterdir()):
+        name = f.name.lower()
+        if f in reading or name.startswith(".") or not f.is_file():
+            continue
+        suffix = f.suffix.lower()
+        if name.startswith("readme"):
+            if suffix != ".md":  # README.md documents a study folder by convention
+                skipped.append(f"{f.name} (a README; rename it if it is a transcript)")
+        elif suffix in _CONVERT:
+            skipped.append(f"{f.name} ({suffix} is not read: {_CONVERT[suffix]})")
+        elif suffix in supported_suffixes():
+            continue  # cases.csv, codings*.csv: read elsewhere
+        elif suffix not in (".yaml", ".yml", ".qcm", ".qdpx", ".qdc", ".html", ".json"):
+            skipped.append(f"{f.name} (not a transcript format)")
+    if skipped:
+        warnings.warn(f"{folder}: skipped {len(skipped)} file(s): " + "; ".join(skipped[:10])
+                      + (" ..." if len(skipped) > 10 else ""), UserWarning, stacklevel=3)
 
 
 def read_cases(path) -> pd.DataFrame:

@@ -154,3 +154,35 @@ def test_office_zip_bombs_are_refused_by_the_shared_limits(tmp_path, name, membe
     with pytest.raises(InputFormatError, match="zip bomb") as err:
         read_source(path)
     assert name in str(err.value) and member in str(err.value)
+
+
+def test_files_load_skips_are_listed_once_with_the_reason(tmp_path, run_cli):
+    (tmp_path / "t").mkdir()
+    for name in ("anna.txt", "README.txt"):
+        (tmp_path / "t" / name).write_text(TURNS, encoding="utf-8")
+    (tmp_path / "t" / "ben.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word")
+    (tmp_path / "t" / "cleo.rtf").write_text("{\\rtf1 Hello}", encoding="utf-8")
+    (tmp_path / "t" / "README.md").write_text("# About this study\n", encoding="utf-8")
+    out = run_cli("load", "t")
+    assert out.returncode == 0, out.stderr
+    warnings = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: t: skipped 3 file(s): README.txt (a README; rename it if it is a "
+                        "transcript); ben.doc (.doc is not read: save it as .docx); cleo.rtf (.rtf "
+                        "is not read: save it as .docx or .txt)"]
+
+
+def test_unreadable_transcript_names_the_file_not_an_internal_error(tmp_path, monkeypatch):
+    p = tmp_path / "a.txt"
+    p.write_text(TURNS, encoding="utf-8")
+    real_open = os.open
+
+    def denied(path, *a, **k):
+        if str(path) == str(p):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *a, **k)
+
+    monkeypatch.setattr(os, "open", denied)
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: (_ for _ in ()).throw(
+        PermissionError(13, "Permission denied", str(path))) if str(path) == str(p) else os.lstat(path))
+    with pytest.raises(InputFormatError, match=r"a\.txt: cannot read \(permission denied\)"):
+        read_source(p)
