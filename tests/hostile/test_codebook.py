@@ -65,3 +65,26 @@ def test_a_fifo_codebook_is_refused_not_waited_on(tmp_path, run_cli):
     os.mkfifo(tmp_path / "cb.yaml")
     out = run_cli("codebook", "validate", "cb.yaml", timeout=30)
     assert out.returncode == 1 and "not a regular file" in out.stderr
+
+
+def test_the_readme_codebook_format_example_is_a_valid_codebook(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Codebook format", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "cb.yaml").write_text(example, encoding="utf-8")
+    cb = Codebook.load(tmp_path / "cb.yaml")
+    assert cb.ids() == ["goal", "goal.sales"]
+    from qualcode.codebook import CODE_KEYS
+
+    for key in CODE_KEYS:  # every field is documented
+        assert f"`{key}" in section or f"{key}:" in section or f" {key}" in section
+
+
+def test_codebook_new_writes_a_valid_commented_template(tmp_path, run_cli):
+    out = run_cli("codebook", "new", "-o", "cb.yaml")
+    assert out.returncode == 0, out.stderr
+    assert Codebook.load(tmp_path / "cb.yaml").ids()[:2] == ["goal", "goal.sales"]
+    again = run_cli("codebook", "new", "-o", "cb.yaml")
+    assert again.returncode == 1 and "already exists" in again.stderr
