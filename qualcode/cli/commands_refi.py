@@ -63,8 +63,9 @@ def import_cmd(project, output_dir, offsets, force):
                 raise OutputExistsError("already exists; pass --force to replace it", file=target)
     _write_all(planned, out, force=force)
     for old, new in renamed.items():
-        click.echo(f"  document {old!r} written as {new}.txt (a file named {old}.txt is skipped by "
-                   f"'qualcode load')")
+        why = ("its name is too long for a file name" if len(old) > len(new)
+               else f"a file named {old}.txt is skipped by 'qualcode load'")
+        click.echo(f"  document {old!r} written as {new}.txt ({why})")
 
     s = p.summary()
     coders = ", ".join(sorted(p.codings["coder"].unique())) if len(p.codings) else "none"
@@ -83,19 +84,33 @@ def import_cmd(project, output_dir, offsets, force):
 
 
 def _side_file_safe_names(docs, tdir: Path) -> dict[str, str]:
-    """Documents whose file name ``load`` would skip (README, cases.csv ...) -> a name it reads."""
+    """Documents whose file name ``load`` would skip (README, cases.csv ...) or that is too long
+    for a file system (a 300-character source name) -> a name that works."""
     from ..corpus import _is_side_file
+
+    import hashlib
 
     taken = {d.lower() for d in docs}
     renamed = {}
     for d in docs:
-        if _is_side_file(tdir / f"{d}.txt"):
-            new, k = f"doc-{d.lstrip('.')}", 2
-            while new.lower() in taken:
-                new, k = f"doc-{d.lstrip('.')}-{k}", k + 1
-            taken.add(new.lower())
-            renamed[d] = new
+        base = d
+        if len(f"{d}.txt".encode("utf-8")) > _MAX_NAME_BYTES:  # most file systems allow 255
+            digest = hashlib.sha1(d.encode("utf-8")).hexdigest()[:8]
+            cut = d.encode("utf-8")[:_MAX_NAME_BYTES - 20].decode("utf-8", "ignore")
+            base = f"{cut}-{digest}"
+        if _is_side_file(tdir / f"{base}.txt"):
+            base = f"doc-{base.lstrip('.')}"
+        if base == d:
+            continue
+        new, k = base, 2
+        while new.lower() in taken:
+            new, k = f"{base}-{k}", k + 1
+        taken.add(new.lower())
+        renamed[d] = new
     return renamed
+
+
+_MAX_NAME_BYTES = 200
 
 
 def _write_all(planned, out: Path, *, force: bool) -> None:
@@ -113,11 +128,16 @@ def _write_all(planned, out: Path, *, force: bool) -> None:
     try:
         for target, content in planned:
             staged = stage / target.relative_to(out)
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, pd.DataFrame):
-                write_dataframe(content, staged)
-            else:
-                write_text(staged, content)
+            try:
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, pd.DataFrame):
+                    write_dataframe(content, staged)
+                else:
+                    write_text(staged, content)
+            except QualcodeError as exc:  # name the file the user asked for, not the stage
+                raise OutputExistsError(exc.message, file=target) from None
+            except OSError as exc:
+                raise OutputExistsError(f"cannot write ({exc.strerror})", file=target) from None
         try:
             if not out.exists():
                 mask = os.umask(0o022)

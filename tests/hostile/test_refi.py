@@ -172,3 +172,18 @@ def test_import_that_fails_midway_leaves_nothing_and_can_rerun(tmp_path, monkeyp
     res = CliRunner().invoke(main, ["import", "p.qdpx", "-o", "imp"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "imp" / "transcripts" / "one.txt").exists()
+
+
+def test_a_300_character_document_name_imports_under_a_shorter_file_name(tmp_path, run_cli):
+    from qualcode import load_transcripts
+    from qualcode.codings import read_codings
+
+    codes = f'<Code guid="{A}" name="Cost" isCodable="true"/>'
+    _qdpx(tmp_path / "p.qdpx", _qde(codes, _source(S1, "x" * 300, A)), {S1: "Hello world"})
+    out = run_cli("import", "p.qdpx", "-o", "imp")
+    assert out.returncode == 0, out.stderr
+    assert "its name is too long for a file name" in out.stdout
+    corpus = load_transcripts(tmp_path / "imp" / "transcripts")
+    (doc,) = corpus.document_ids
+    assert len(doc.encode()) <= 200 and doc.startswith("x" * 100)
+    assert read_codings(tmp_path / "imp" / "codings.csv", corpus=corpus)["document"].tolist() == [doc]
