@@ -386,19 +386,37 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _sentence_spans(texts: list[str], nlp) -> list[list[tuple[int, int]]]:
-    out = []
-    for doc in nlp.pipe(texts, batch_size=256):
-        spans = []
-        for sent in doc.sents:
+    # spaCy refuses a text longer than nlp.max_length (E088): a long turn goes through in pieces
+    # cut at line breaks (else at a space), and the pieces' sentences are put back together
+    limit = max(1000, min(int(getattr(nlp, "max_length", 1_000_000)), 1_000_000) - 1)
+    pieces = [(i, off, piece) for i, text in enumerate(texts) for off, piece in _pieces(text, limit)]
+    out: list[list[tuple[int, int]]] = [[] for _ in texts]
+    docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=256)
+    for (i, off, piece), doc in zip(pieces, docs):
+        for sent in doc.sents:  # (doc.text rebuilds the text from every token: use the piece)
             s, e = sent.start_char, sent.end_char
-            while s < e and doc.text[s].isspace():  # a sentence after a line break starts with it
+            while s < e and piece[s].isspace():  # a sentence after a line break starts with it
                 s += 1
-            while e > s and doc.text[e - 1].isspace():
+            while e > s and piece[e - 1].isspace():
                 e -= 1
             if s < e:
-                spans.append((s, e))
-        out.append(spans)
+                out[i].append((off + s, off + e))
     return out
+
+
+def _pieces(text: str, limit: int):
+    """``(offset, piece)`` of ``text`` in pieces of at most ``limit`` characters, cut after a line
+    break where there is one in the second half of the piece, else after a space."""
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        cut = text.rfind("\n", start + limit // 2, end)
+        if cut < 0:
+            cut = text.rfind(" ", start + limit // 2, end)
+        end = end if cut < 0 else cut + 1
+        yield start, text[start:end]
+        start = end
+    yield start, text[start:]
 
 
 def sentence_pipeline():

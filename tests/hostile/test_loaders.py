@@ -186,3 +186,32 @@ def test_unreadable_transcript_names_the_file_not_an_internal_error(tmp_path, mo
         PermissionError(13, "Permission denied", str(path))) if str(path) == str(p) else os.lstat(path))
     with pytest.raises(InputFormatError, match=r"a\.txt: cannot read \(permission denied\)"):
         read_source(p)
+
+
+def test_a_turn_longer_than_spacys_limit_is_cut_into_sentences(tmp_path):
+    from qualcode.corpus import sentence_pipeline
+
+    nlp = sentence_pipeline()
+    old = nlp.max_length
+    nlp.max_length = 5000  # spaCy's E088 limit, lowered so the test stays small
+    try:
+        sentence = "This is one sentence of a long answer. And another one, with more words.\n"
+        p = tmp_path / "a.txt"
+        p.write_text("Interviewer: Tell me.\n\nAnna: " + sentence * 400, encoding="utf-8")
+        corpus = load_transcripts(p, unit="sentence", nlp=nlp)
+    finally:
+        nlp.max_length = old
+    seg = corpus.segments[corpus.segments["speaker"] == "Anna"]
+    assert len(seg) == 800
+    text = corpus.text("a")
+    assert all(text[r.start:r.end] == r.text for r in seg.itertuples())
+    assert set(seg["text"]) == {"This is one sentence of a long answer.", "And another one, with more words."}
+
+
+def test_sentences_of_a_long_turn_are_cut_in_linear_time(tmp_path, nlp):
+    p = tmp_path / "a.txt"
+    p.write_text("Interviewer: Tell me.\n\nAnna: " + "One short sentence here. " * 3000, encoding="utf-8")
+    started = time.monotonic()
+    corpus = load_transcripts(p, unit="sentence", nlp=nlp)
+    assert time.monotonic() - started < 10  # was quadratic: 70 s for 2,000 sentences
+    assert (corpus.segments["speaker"] == "Anna").sum() == 3000
