@@ -215,3 +215,14 @@ def test_sentences_of_a_long_turn_are_cut_in_linear_time(tmp_path, nlp):
     corpus = load_transcripts(p, unit="sentence", nlp=nlp)
     assert time.monotonic() - started < 10  # was quadratic: 70 s for 2,000 sentences
     assert (corpus.segments["speaker"] == "Anna").sum() == 3000
+
+
+def test_word_count_needs_no_list_of_every_word():
+    import random
+
+    from qualcode.corpus import _count_words
+
+    rng = random.Random(2)
+    for _ in range(2000):
+        text = "".join(rng.choice("ab \n\t\u00a0\u2003") for _ in range(rng.randint(0, 60)))
+        assert _count_words(text, chunk=7) == len(text.split()), repr(text)
