@@ -48,6 +48,11 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) 
         project = refi.read_qdpx(path)
         df = project.codings
     elif suffix == ".xlsx":
+        from .fileio import require_regular_file
+        from .refi.safety import check_zip_file
+
+        require_regular_file(path, missing="no such codings file")
+        check_zip_file(path, file=path, what="an .xlsx workbook")
         try:
             df = pd.read_excel(path, dtype=str)
         except FileNotFoundError:

@@ -235,7 +235,10 @@ def read_string_table(path: str | os.PathLike):
 
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
+        from .refi.safety import check_zip_file  # the zip limits every container shares
+
         require_regular_file(path)
+        check_zip_file(path, file=path, what="an .xlsx workbook")
         return pd.read_excel(path, dtype=str)
     text, _ = read_text(path)
     return read_csv_strings(text, file=path)

@@ -196,3 +196,18 @@ def test_segment_rows_and_offset_rows_may_be_mixed(tmp_path):
     codings = read_codings(tmp_path / "c.csv", corpus=corpus)
     assert codings[["start", "end"]].values.tolist() == [[s["start"], s["end"]]] * 2
 
+
+
+@pytest.mark.parametrize("name", ["codings.xlsx", "cases.xlsx"])
+def test_xlsx_zip_bombs_are_refused_for_codings_and_cases(tmp_path, name):
+    import zipfile
+
+    from qualcode.fileio import read_string_table
+
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (4 << 20) + b">")
+    reader = read_codings if name.startswith("codings") else read_string_table
+    with pytest.raises(InputFormatError, match=rf"{name}, entry 'xl/worksheets/sheet1\.xml': .*zip bomb"):
+        reader(path)

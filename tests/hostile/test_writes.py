@@ -180,3 +180,36 @@ def test_cli_output_naming_a_folder_is_one_clear_line(tmp_path, run_cli):
     res = run_cli("load", "t", "-o", "out", "--force")
     assert res.returncode == 1
     assert res.stderr.strip() == "Error: out: is a folder; give a file name for the output"
+
+
+def _sheet_xml(path) -> bytes:
+    with zipfile.ZipFile(path) as z:
+        return b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_cli_tables_hold_no_live_formulas(tmp_path, run_cli):
+    t = tmp_path / "t"
+    t.mkdir()
+    evil = '=HYPERLINK("http://evil.example","click")'
+    for name in ("anna", "ben"):
+        (t / f"{name}.txt").write_text(f"---\ncase: \"@{name}\"\n---\nInterviewer: Why?\n\n"
+                                       f"{name.title()}: {evil}\n", encoding="utf-8")
+    out = run_cli("load", "t", "-o", "seg.xlsx", "--cases-output", "cases.csv")
+    assert out.returncode == 0, out.stderr
+    assert b"<f>" not in _sheet_xml(tmp_path / "seg.xlsx")
+    assert evil.encode().replace(b'"', b"&quot;") in _sheet_xml(tmp_path / "seg.xlsx") or \
+        evil.encode() in _sheet_xml(tmp_path / "seg.xlsx")
+    assert "'@anna" in (tmp_path / "cases.csv").read_text(encoding="utf-8")
+    seg = pd.read_excel(tmp_path / "seg.xlsx", dtype=str)
+    turn = seg[seg["text"] == evil]
+    assert len(turn) == 2
+    rows = [f"{r.document},{r.start},{r.end},{c},{coder}" for r in turn.itertuples()
+            for c, coder in (("cost", "ann"), ("trust" if r.document == "ben" else "cost", "bob"))]
+    (tmp_path / "c.csv").write_text("document,start,end,code,coder\n" + "\n".join(rows) + "\n",
+                                    encoding="utf-8")
+    fw = run_cli("matrix", "framework", "t", "--codings", "c.csv", "-o", "fw.xlsx")
+    assert fw.returncode == 0, fw.stderr
+    assert b"<f>" not in _sheet_xml(tmp_path / "fw.xlsx")
+    ag = run_cli("agree", "c.csv", "-t", "t", "--n-boot", "0", "--disagreements", "d.xlsx")
+    assert ag.returncode == 0, ag.stderr
+    assert b"<f>" not in _sheet_xml(tmp_path / "d.xlsx")
