@@ -165,10 +165,18 @@ def check_machine_output(path: Path, *, force: bool, inputs=()) -> None:
     from ..codings import METHODS
     from ..fileio import check_writable
 
+    from ..corpus import _is_side_file
+    from ..readers import supported_suffixes
+
     path = Path(path)
     if path.resolve() in _input_files(inputs):
         raise CodingsError("is an input of this command; write the suggestions to another -o file",
                            file=path)
+    folders = [Path(i).resolve() for i in inputs if i is not None and Path(i).is_dir()]
+    if (path.resolve().parent in folders and path.suffix.lower() in supported_suffixes()
+            and not _is_side_file(path)):
+        raise CodingsError("is in the transcripts folder, where the next run would read it as a "
+                           "transcript; name it codings-....csv or write it elsewhere", file=path)
     check_writable(path, force=force)  # a folder, or an existing file without --force
     if not path.exists():
         return

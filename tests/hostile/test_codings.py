@@ -211,3 +211,12 @@ def test_xlsx_zip_bombs_are_refused_for_codings_and_cases(tmp_path, name):
     reader = read_codings if name.startswith("codings") else read_string_table
     with pytest.raises(InputFormatError, match=rf"{name}, entry 'xl/worksheets/sheet1\.xml': .*zip bomb"):
         reader(path)
+
+
+def test_code_output_in_the_transcripts_folder_must_be_a_codings_file(tmp_path, run_cli):
+    _study(tmp_path)
+    out = run_cli("code", "t", "--codebook", "cb.yaml", "-o", "t/machine.csv")
+    assert out.returncode == 1 and "would read it as a transcript" in out.stderr
+    assert not (tmp_path / "t" / "machine.csv").exists()
+    ok = run_cli("code", "t", "--codebook", "cb.yaml", "-o", "t/codings-machine.csv")
+    assert ok.returncode == 0, ok.stderr
