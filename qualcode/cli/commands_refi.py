@@ -167,7 +167,8 @@ def _write_all(planned, out: Path, *, force: bool) -> None:
               help="What to write: a REFI-QDA project (qdpx) or codebook (qdc). Default: the "
                    "output file's suffix.")
 @click.option("--transcripts", type=click.Path(path_type=Path), default=None,
-              help="Transcripts folder or file (required for qdpx); a cases.csv in the folder is used.")
+              help="Transcripts folder or file (needed for a qdpx with codings; without it the "
+                   ".qdpx holds the codebook only); a cases.csv in the folder is used.")
 @click.option("--cases", type=click.Path(path_type=Path), default=None,
               help="Cases file (csv/xlsx): column 'case' plus attributes, exported as Cases and Variables.")
 @click.option("--codebook", type=click.Path(path_type=Path), required=True,
@@ -199,8 +200,16 @@ def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets
         refi.write_qdc(cb, output, force=force)
         click.echo(f"{len(cb)} codes written to {output}")
         return
-    if transcripts is None:
-        raise click.ClickException("--transcripts is required for a .qdpx export")
+    if transcripts is None and codings:
+        raise click.ClickException("--transcripts is required for a .qdpx export with codings")
+    if transcripts is None:  # a codebook-only project, as NVivo and ATLAS.ti export one
+        from ..corpus import Corpus
+
+        write_bytes(output, refi.qdpx_bytes(Corpus.from_texts({}), cb, None, name=name,
+                                            offsets=offsets), force=force)
+        click.echo(f"{output}: a project with {len(cb)} codes and no sources (give --transcripts "
+                   "to include documents)")
+        return
     corpus = load_transcripts(transcripts, cases=cases)
     frames = [read_codings(f, corpus=corpus, codebook=cb) for f in codings]
     df = pd.concat(frames, ignore_index=True) if frames else None

@@ -187,3 +187,12 @@ def test_a_300_character_document_name_imports_under_a_shorter_file_name(tmp_pat
     (doc,) = corpus.document_ids
     assert len(doc.encode()) <= 200 and doc.startswith("x" * 100)
     assert read_codings(tmp_path / "imp" / "codings.csv", corpus=corpus)["document"].tolist() == [doc]
+
+
+def test_a_codebook_only_project_reexports_as_one(tmp_path, run_cli):
+    codes = f'<Code guid="{A}" name="Cost" isCodable="true"><Code guid="{B}" name="Fees" isCodable="true"/></Code>'
+    _qdpx(tmp_path / "cb.qdpx", _qde(codes), {})
+    out = run_cli("export", "--codebook", "cb.qdpx", "-o", "again.qdpx")
+    assert out.returncode == 0, out.stderr
+    again = refi.read_qdpx(tmp_path / "again.qdpx")
+    assert again.corpus is None and [c.name for c in again.codebook] == ["Cost", "Fees"]
