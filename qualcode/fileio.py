@@ -48,6 +48,15 @@ def check_writable(path: str | os.PathLike, *, force: bool = False) -> Path:
 
 
 def _umask() -> int:
+    """The process umask; read from /proc where it can be, since setting it to read it back is
+    not safe beside other threads."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -140,9 +140,9 @@ def _write_all(planned, out: Path, *, force: bool) -> None:
                 raise OutputExistsError(f"cannot write ({exc.strerror})", file=target) from None
         try:
             if not out.exists():
-                mask = os.umask(0o022)
-                os.umask(mask)
-                os.chmod(stage, 0o777 & ~mask)  # mkdtemp made it private
+                from ..fileio import _umask
+
+                os.chmod(stage, 0o777 & ~_umask())  # mkdtemp made it private
                 os.rename(stage, out)  # the whole project appears at once
                 return
             for target, _ in planned:
