@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..io import read_codebook
 from ..codings import human_codings, refuse_human_file, select_coder, write_codings
 from ..io import read_codebook, read_codings
 from ..corpus import UNITS, load_transcripts
