@@ -244,7 +244,7 @@ def read_string_table(path: str | os.PathLike):
 
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        from .refi.safety import check_zip_file  # the zip limits every container shares
+        from .ziplimits import check_zip_file  # the zip limits every container shares
 
         require_regular_file(path)
         check_zip_file(path, file=path, what="an .xlsx workbook")
@@ -302,12 +302,10 @@ def dataframe_to_markdown(df) -> str:
     """A GitHub-flavoured Markdown table (no dependency on tabulate)."""
     cols = [str(c) for c in df.columns]
 
+    from .formatting import cell as _cell
+
     def cell(v) -> str:
-        if v is None or (isinstance(v, float) and v != v):
-            return ""
-        if isinstance(v, float):
-            return f"{v:.3f}"
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        return _cell(v).replace("|", "\\|")
 
     lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
     for row in df.itertuples(index=False):

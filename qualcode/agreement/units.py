@@ -11,14 +11,24 @@ Units (issue 3, DESIGN.md "Agreement"):
     least one character (``coding.start < segment.end and coding.end > segment.start``), else 0.
 ``character``
     Every character of the codable segments; a coder coded it when it lies inside one of their
-    spans of that code (NVivo's coding comparison). Computed on the stretches between consecutive
-    span and segment boundaries, weighted by their length, never character by character.
+    spans of that code (NVivo's unit, but with qualcode's coverage rule and one kappa over the
+    pooled characters; ``nvivo`` gives NVivo's own figures). Computed on the stretches between
+    consecutive span and segment boundaries, weighted by their length, never character by
+    character.
 ``overlap``
-    Span matching as in MAXQDA's segment mode: a span of coder A and a span of coder B of the same
-    code in the same document match when ``overlap / length of the longer span >= threshold``
-    (default 0.9), one to one, best matches first. Agreement is ``matched pairs / (matched pairs +
-    unmatched spans)``. Span matching produces no units that both coders left uncoded, so
-    chance-corrected coefficients are not defined at this level and are left empty.
+    Span matching: a span of coder A and a span of coder B of the same code in the same document
+    match when ``overlap / length of the longer span >= threshold`` (default 0.9). Two readings
+    (``overlap_base``): ``"pairs"`` (default) matches spans one to one, best matches first, and
+    agreement is ``matched pairs / (matched pairs + unmatched spans)``; ``"segments"`` checks every
+    coded segment of both coders on its own (a segment agrees when the other coder has a matching
+    span; a match is counted from each side) and agreement is ``agreeing segments / all
+    segments``, the base of MAXQDA's segment-level agreement table. Span matching produces no units
+    that both coders left uncoded, so chance-corrected coefficients are not defined at this level
+    and are left empty.
+``nvivo``
+    NVivo's coding comparison as NVivo documents it: see :mod:`qualcode.agreement.nvivo`.
+``unitizing``
+    Krippendorff's u-alpha for free-span coding: see :mod:`qualcode.agreement.unitizing`.
 
 Coverage: only material a coder covered counts. A coder covered a document when they have at least
 one coding in it (any code); on other documents the coder is missing, not "0". A coder who shares
@@ -34,124 +44,42 @@ is an error.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import combinations
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..codings import segment_pairs, span_overlaps
 from ..errors import CodingsError
 from .bootstrap import percentile_interval, resample
 from .metrics import metric_spec
+from .prepare import ALL_CODES, ALL_DOCUMENTS, _setup, _Setup, _tidy
 from .reliability import compress_with_inverse
 
-__all__ = ["compare", "disagreements", "reliability_data", "UNITS", "METRICS", "ALL_CODES"]
+__all__ = ["compare", "disagreements", "reliability_data", "UNITS", "METRICS", "ALL_CODES",
+           "OVERLAP_BASES"]
 
-UNITS = ("segment", "character", "overlap")
+UNITS = ("segment", "character", "overlap", "nvivo", "unitizing")
+OVERLAP_BASES = ("pairs", "segments")
 METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
            "brennan_prediger")
-ALL_CODES = "(all codes)"
-ALL_DOCUMENTS = "(all)"
 NONE = "(none)"
-COLUMNS = ["code", "coders", "document", "unit", "n_units", "n_coded", "percent_agreement",
-           "cohen_kappa", "cohen_kappa_low", "cohen_kappa_high", "fleiss_kappa", "alpha",
-           "alpha_low", "alpha_high", "gwet_ac1", "brennan_prediger", "note"]
 _WITH_CI = {"cohen_kappa": "cohen_kappa", "krippendorff_alpha": "alpha"}
 OVERLAP_NOTE = ("span matching has no units both coders left uncoded, so chance-corrected "
                  "coefficients are not defined; use unit='segment' or 'character'")
 
 
-@dataclass
-class _Setup:
-    segments: pd.DataFrame      # codable segments, sorted, with doc_idx, g_start, g_end
-    codings: pd.DataFrame       # with coder_idx, code_idx, doc_idx, g_start, g_end
-    coders: list
-    codes: list
-    documents: list
-    covered: np.ndarray         # coders x documents
-    stride: int
-
-
-def _setup(corpus, codings: pd.DataFrame, codes, coders) -> _Setup:
-    missing = [c for c in ("document", "start", "end", "code", "coder") if c not in codings.columns]
-    if missing:
-        raise CodingsError(f"the codings lack column(s) {', '.join(missing)}")
-    cod = codings[["document", "start", "end", "code", "coder"]].copy()
-    cod["code"] = cod["code"].astype(str)
-    cod["coder"] = cod["coder"].astype(str)
-    documents = list(corpus.document_ids)
-    doc_index = {d: i for i, d in enumerate(documents)}
-    unknown = ~cod["document"].isin(doc_index)
-    if unknown.any():
-        raise CodingsError(f"document {cod['document'][unknown].iloc[0]!r} is not among the "
-                           f"{len(documents)} loaded transcripts",
-                           place=f"coder {cod['coder'][unknown].iloc[0]!r}")
-    cod["doc_idx"] = _positions(documents, cod["document"])
-    lengths = np.array([len(corpus.text(d)) for d in documents], dtype=np.int64)
-    bad = (cod["start"] < 0) | (cod["end"] <= cod["start"]) | \
-        (cod["end"].to_numpy() > lengths[cod["doc_idx"].to_numpy()])
-    if bad.any():
-        r = cod[bad].iloc[0]
-        raise CodingsError(f"span {r['start']}-{r['end']} is outside document {r['document']!r} "
-                           f"(length {lengths[r['doc_idx']]})", place=f"coder {r['coder']!r}")
-    all_coders = sorted(cod["coder"].unique())
-    coders = list(coders) if coders is not None else all_coders
-    absent = [c for c in coders if c not in all_coders]
-    if absent:
-        raise CodingsError(f"coder {absent[0]!r} has no codings (coders: {', '.join(all_coders)})")
-    if len(coders) < 2:
-        raise CodingsError("agreement needs codings from at least two coders; found only "
-                           + (repr(coders[0]) if coders else "none"))
-    cod = cod[cod["coder"].isin(coders)]
-    cod["coder_idx"] = _positions(coders, cod["coder"])
-    covered = np.zeros((len(coders), len(documents)), dtype=bool)
-    covered[cod["coder_idx"].to_numpy(), cod["doc_idx"].to_numpy()] = True
-    shared = covered.sum(axis=0) >= 2
-    for i, c in enumerate(coders):
-        if not (covered[i] & shared).any():
-            others = ", ".join(x for x in coders if x != c)
-            raise CodingsError(f"no document in common with the other coders ({others}), so "
-                               "there is nothing to compare; code shared transcripts",
-                               place=f"coder {c!r}")
-    codes = list(codes) if codes is not None else sorted(cod["code"].unique())
-    cod = cod[cod["code"].isin(codes)]
-    cod["code_idx"] = _positions(codes, cod["code"])
-    stride = int(lengths.max(initial=0)) + 1
-    cod["g_start"] = cod["doc_idx"] * stride + cod["start"].astype(np.int64)
-    cod["g_end"] = cod["doc_idx"] * stride + cod["end"].astype(np.int64)
-    seg = corpus.segments[~corpus.segments["is_interviewer"].astype(bool)]
-    seg = seg[["document", "segment", "start", "end", "text"]].copy()
-    seg["doc_idx"] = _positions(documents, seg["document"])
-    seg["g_start"] = seg["doc_idx"] * stride + seg["start"].astype(np.int64)
-    seg["g_end"] = seg["doc_idx"] * stride + seg["end"].astype(np.int64)
-    seg = seg[seg["end"] > seg["start"]].sort_values("g_start", kind="stable").reset_index(drop=True)
-    return _Setup(seg, cod.reset_index(drop=True), coders, codes, documents, covered, stride)
-
-
-def _positions(labels: list, values: pd.Series) -> np.ndarray:
-    """Index of each value in labels (a hash lookup; Series.map is slow on string columns)."""
-    return pd.Index(labels, dtype=object).get_indexer(values.astype(object)).astype(np.int64)
-
-
-def _expand_ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ranges [first, last): (row index of each element, the element)."""
-    n = np.maximum(last - first, 0)
-    rows = np.repeat(np.arange(len(first)), n)
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return rows, np.repeat(first, n) + offsets
-
-
-def _segment_values(st: _Setup) -> np.ndarray:
+def _segment_values(st: _Setup, mapping: pd.DataFrame | None = None) -> np.ndarray:
     """coders x codes x segments int8: 1 coded, 0 not, -1 document not covered by the coder."""
     seg, cod = st.segments, st.codings
-    s_start, s_end = seg["g_start"].to_numpy(), seg["g_end"].to_numpy()
-    first = np.searchsorted(s_end, cod["g_start"].to_numpy(), side="right")
-    last = np.searchsorted(s_start, cod["g_end"].to_numpy(), side="left")
-    rows, seg_idx = _expand_ranges(first, last)
+    if mapping is not None:  # the mapping speaks of the caller's row labels
+        seg, cod = seg.set_axis(st.segment_labels), cod.set_axis(st.coding_labels)
+    rows, seg_idx = segment_pairs(cod, seg, mapping)
     values = np.zeros((len(st.coders), len(st.codes), len(seg)), dtype=np.int8)
-    values[cod["coder_idx"].to_numpy()[rows], cod["code_idx"].to_numpy()[rows], seg_idx] = 1
-    _mark_uncovered(values, st, seg["doc_idx"].to_numpy())
+    values[st.codings["coder_idx"].to_numpy()[rows], st.codings["code_idx"].to_numpy()[rows],
+           seg_idx] = 1
+    _mark_uncovered(values, st, st.segments["doc_idx"].to_numpy())
     return values
 
 
@@ -174,7 +102,7 @@ def _character_pieces(st: _Setup):
     kept_pos = np.full(len(starts), -1, dtype=np.int64)
     kept_pos[keep] = np.arange(len(keep))
     # each coding covers the stretches [its start's boundary, its end's boundary)
-    rows, piece = _expand_ranges(np.searchsorted(bounds, c_start), np.searchsorted(bounds, c_end))
+    rows, piece = span_overlaps(c_start, c_end, starts, ends)
     piece = kept_pos[piece]
     ok = piece >= 0
     values = np.zeros((len(st.coders), len(st.codes), len(keep)), dtype=np.int8)
@@ -199,8 +127,8 @@ def _group_values(values: np.ndarray, st: _Setup, unit_label) -> np.ndarray:
     return nominal[:, None, :]
 
 
-def _build(corpus, codings, unit, codes, coders, group):
-    if unit not in UNITS:
+def _build(corpus, codings, unit, codes, coders, group, mapping=None):
+    if unit not in ("segment", "character"):
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}.")
     if group is not None and codes is None:
         codes = sorted(c for c in codings["code"].astype(str).unique()
@@ -215,7 +143,7 @@ def _build(corpus, codings, unit, codes, coders, group):
         offset = seg["doc_idx"].to_numpy()[seg_idx] * st.stride
         bounds = (pieces["g_start"].to_numpy() - offset, pieces["g_end"].to_numpy() - offset)
     else:
-        values = _segment_values(st)
+        values = _segment_values(st, mapping)
         seg_idx = np.arange(len(seg))
         bounds = (seg["start"].to_numpy(), seg["end"].to_numpy())
     labels = st.codes
@@ -240,7 +168,7 @@ def _stats(parts, categories, n_coders, *, metrics, level, n_boot, seed, ci_leve
         prepared.append((rel, inv, w, cluster))
         ok = rel.patterns >= 0
         n_units += rel.weights[ok.sum(axis=0) >= 2].sum()
-        n_coded += rel.weights[(rel.patterns > 0).any(axis=0)].sum()
+        n_coded += rel.weights[(rel.patterns > 0).any(axis=0) & (ok.sum(axis=0) >= 2)].sum()
     out = {"n_units": n_units, "n_coded": n_coded}
     reasons = []
     for name in metrics:
@@ -288,7 +216,8 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
             codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
             group: str | None = None, by: Iterable[str] = (), threshold: float = 0.9,
             level: str = "nominal", metrics: Iterable[str] | None = None, n_boot: int = 1000,
-            ci_level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+            ci_level: float = 0.95, seed: int = 0, overlap_base: str = "pairs",
+            mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Intercoder agreement per code (and pooled), from a codings table.
 
     Parameters
@@ -298,7 +227,8 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     codings
         Codings of two or more coders: ``document, start, end, code, coder``.
     unit
-        ``segment``, ``character`` or ``overlap`` (see the module docstring).
+        ``segment``, ``character``, ``overlap``, ``nvivo`` or ``unitizing`` (see the module
+        docstring).
     codes, coders
         Restrict to these codes / coders (default: all in ``codings``). A listed code nobody
         used is kept (its coefficients are undefined or trivially perfect).
@@ -310,23 +240,37 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
         and/or ``"document"`` (the coders who covered each document).
     threshold
         Overlap level only: the share of the longer span two spans must share to match.
+    overlap_base
+        Overlap level only: ``"pairs"`` (one-to-one matched pairs) or ``"segments"`` (every coded
+        segment of both coders, as MAXQDA counts).
     level
         Krippendorff's alpha level (``nominal`` for 0/1 and group variables).
     metrics
         Which of ``percent_agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha, gwet_ac1,
         brennan_prediger`` to compute (default all). Cohen's kappa is given for two coders,
-        Fleiss' kappa (complete units only) for three or more.
+        Fleiss' kappa (Gwet's generalisation to missing ratings) for three or more.
     n_boot, ci_level, seed
         Bootstrap replicates (0 = no intervals), interval level and seed.
+    mapping
+        Segment level: :func:`qualcode.codings.map_to_segments` of these codings (or a table they
+        are rows of) onto ``corpus.segments``, computed once and reused (it is checked to fit).
 
     Returns
     -------
     DataFrame with columns ``code, coders, document, unit, n_units, n_coded, percent_agreement,
     cohen_kappa, cohen_kappa_low, cohen_kappa_high, fleiss_kappa, alpha, alpha_low, alpha_high,
     gwet_ac1, brennan_prediger, note``: one row per code and an ``(all codes)`` row, over all
-    coders and documents, then per pair / per document rows when asked. ``n_units`` counts the
-    units (characters, or span units) coded by two or more coders; ``n_coded`` those at least one
-    coder gave the code. A coefficient that is undefined is NaN and ``note`` says why.
+    coders and documents, then per pair / per document rows when asked. What the counts mean:
+
+    * segment / character: ``n_units`` the units (segments; characters) two or more coders
+      covered, which the coefficients use; ``n_coded`` those of them at least one coder gave the
+      code (so ``n_coded <= n_units``). The ``(all codes)`` row counts code x unit pairs.
+    * overlap: ``n_units`` = ``n_coded`` = matched pairs + unmatched spans (``"pairs"``), or all
+      coded segments of both coders (``"segments"``).
+    * nvivo: ``n_units`` the documents' characters, ``n_coded`` those either coder coded.
+    * unitizing: ``n_units`` the coders' merged spans, ``n_coded`` the continuum's characters.
+
+    A coefficient that is undefined is NaN and ``note`` says why.
     """
     by = tuple(by)
     for b in by:
@@ -336,12 +280,23 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     for m in metrics:
         if m not in METRICS:
             raise ValueError(f"unknown metric {m!r}; use {', '.join(METRICS)}.")
+    if unit in ("overlap", "nvivo", "unitizing") and group is not None:
+        raise ValueError("group= is for segment and character units.")
     if unit == "overlap":
-        if group is not None:
-            raise ValueError("group= is for segment and character units.")
-        return _overlap_table(corpus, codings, codes, coders, threshold, by)
+        if overlap_base not in OVERLAP_BASES:
+            raise ValueError(f"overlap_base must be one of {', '.join(OVERLAP_BASES)}, not "
+                             f"{overlap_base!r}.")
+        return _overlap_table(corpus, codings, codes, coders, threshold, by, overlap_base)
+    if unit == "nvivo":
+        from .nvivo import nvivo_table
+
+        return nvivo_table(corpus, codings, codes=codes, coders=coders, by=by)
+    if unit == "unitizing":
+        from .unitizing import unitizing_table
+
+        return unitizing_table(corpus, codings, codes=codes, coders=coders, by=by)
     st, values, seg_idx, bounds, labels, categories = _build(corpus, codings, unit, codes,
-                                                             coders, group)
+                                                             coders, group, mapping)
     weights = (bounds[1] - bounds[0]).astype(float) if unit == "character" else \
         np.ones(len(seg_idx))
     unit_doc = st.segments["doc_idx"].to_numpy()[seg_idx]
@@ -376,17 +331,6 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     return _tidy(rows)
 
 
-def _tidy(rows) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
-    for c in COLUMNS:
-        if c not in df.columns:
-            df[c] = "" if c == "note" else np.nan
-    df = df[COLUMNS]
-    df["n_units"] = df["n_units"].astype("int64")
-    df["n_coded"] = df["n_coded"].astype("int64")
-    return df
-
-
 # --------------------------------------------------------------------------------------------
 # span matching
 
@@ -409,6 +353,16 @@ def _match_spans(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> list[tup
     return out
 
 
+def _any_match(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> list:
+    """Indexes of spans in a that some same-code span of b matches (not one to one)."""
+    if a.empty or b.empty:
+        return []
+    cand = a.reset_index().merge(b.reset_index(), on=["doc_idx", "code"], suffixes=("_a", "_b"))
+    inter = np.minimum(cand["end_a"], cand["end_b"]) - np.maximum(cand["start_a"], cand["start_b"])
+    longer = np.maximum(cand["end_a"] - cand["start_a"], cand["end_b"] - cand["start_b"])
+    return cand.loc[inter / longer >= threshold, "index_a"].unique().tolist()
+
+
 def _overlap_pairs(st: _Setup, threshold: float):
     """Per coder pair: spans of each coder on shared documents and the matches between them."""
     cod = st.codings
@@ -420,18 +374,23 @@ def _overlap_pairs(st: _Setup, threshold: float):
         yield i, j, a, b, _match_spans(a, b, threshold)
 
 
-def _overlap_table(corpus, codings, codes, coders, threshold, by) -> pd.DataFrame:
+def _overlap_table(corpus, codings, codes, coders, threshold, by, base="pairs") -> pd.DataFrame:
     if not 0 < threshold <= 1:
         raise ValueError("threshold must be in (0, 1], e.g. 0.9.")
     st = _setup(corpus, codings, codes, coders)
     records = []  # (pair, code, doc_idx, matched, unmatched)
     for i, j, a, b, matches in _overlap_pairs(st, threshold):
-        ma = {x for x, _ in matches}
-        mb = {y for _, y in matches}
+        if base == "segments":  # every segment on its own, matched from each side
+            ma = set(_any_match(a, b, threshold))
+            mb = set(_any_match(b, a, threshold))
+        else:
+            ma = {x for x, _ in matches}
+            mb = {y for _, y in matches}
+        share = 1.0 if base == "segments" else 0.5
         for frame, matched_set in ((a, ma), (b, mb)):
             m = frame.index.isin(list(matched_set))
             part = pd.DataFrame({"code": frame["code"], "doc": frame["doc_idx"],
-                                 "matched": m * 0.5, "unmatched": (~m).astype(float)})
+                                 "matched": m * share, "unmatched": (~m).astype(float)})
             part["pair"] = f"{st.coders[i]}, {st.coders[j]}"
             records.append(part)
     spans = pd.concat(records, ignore_index=True) if records else pd.DataFrame(
@@ -466,7 +425,8 @@ def _overlap_table(corpus, codings, codes, coders, threshold, by) -> pd.DataFram
 
 def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
                   codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-                  group: str | None = None, threshold: float = 0.9) -> pd.DataFrame:
+                  group: str | None = None, threshold: float = 0.9,
+                  mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """The disputed passages: one row per unit (or character stretch, or unmatched span) on which
     coders who covered it decided differently.
 
@@ -475,11 +435,15 @@ def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     empty where the coder did not cover the document. At character level adjacent characters with
     the same decisions form one passage; at overlap level each unmatched span is a row (``1`` for
     the coder whose span it is and for coders with a matching span, ``0`` for the others).
+    ``unit="nvivo"`` and ``"unitizing"`` list the character-level passages. ``mapping`` as in
+    :func:`compare`.
     """
+    if unit in ("nvivo", "unitizing"):
+        unit = "character"
     if unit == "overlap":
         return _overlap_disagreements(corpus, codings, codes, coders, threshold)
     st, values, seg_idx, (p_start, p_end), labels, categories = _build(
-        corpus, codings, unit, codes, coders, group)
+        corpus, codings, unit, codes, coders, group, mapping)
     seg = st.segments
     out = []
     for k, label in enumerate(labels):

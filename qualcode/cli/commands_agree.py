@@ -9,10 +9,11 @@ import pandas as pd
 
 from .. import corpus as corpus_mod
 from ..agreement import units as agreement_units
-from ..codings import read_codings
 from ..errors import CodingsError
 from ..fileio import check_writable, write_dataframe
-from . import main
+from ..formatting import interval, number
+from ..io import read_codings
+from .app import main
 from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
 
 _METRIC_COLUMNS = {
@@ -36,8 +37,10 @@ _METRIC_COLUMNS = {
               help="Codebook (yaml/qdc); codings naming codes outside it are an error.")
 @click.option("--unit", type=click.Choice(agreement_units.UNITS), default="segment",
               show_default=True,
-              help="segment: each codable segment coded or not; character: each character "
-                   "(as NVivo); overlap: span matching with --threshold (as MAXQDA).")
+              help="segment: each codable segment coded or not; character: each codable "
+                   "character; overlap: span matching with --threshold; nvivo: NVivo's coding "
+                   "comparison (every character, per document, size-weighted averages); "
+                   "unitizing: Krippendorff's u-alpha on the coded spans.")
 @click.option("--segment-unit", type=click.Choice(corpus_mod.UNITS), default="turn",
               show_default=True, help="What a segment is when --unit segment: turn, paragraph "
                                       "or sentence.")
@@ -53,6 +56,10 @@ _METRIC_COLUMNS = {
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.9,
               show_default=True, help="--unit overlap: share of the longer span two spans must "
                                       "share to match.")
+@click.option("--overlap-base", type=click.Choice(agreement_units.OVERLAP_BASES),
+              default="pairs", show_default=True,
+              help="--unit overlap: pairs (one-to-one matched pairs) or segments (every coded "
+                   "segment of both coders, as MAXQDA counts).")
 @click.option("--n-boot", type=click.IntRange(0), default=1000, show_default=True,
               help="Bootstrap replicates for the kappa and alpha intervals (0 = none).")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -69,7 +76,8 @@ _METRIC_COLUMNS = {
                    "such codes are an error, since they are usually typing slips or two codes in "
                    "one cell.")
 def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics, codes, group,
-              by, threshold, n_boot, seed, output, disagreements_path, force, allow_unknown_codes):
+              by, threshold, overlap_base, n_boot, seed, output, disagreements_path, force,
+              allow_unknown_codes):
     """Measure intercoder agreement between the coders in CODINGS files (csv/tsv/xlsx/qdpx;
     one or more files, each with a coder column or named after its coder).
 
@@ -82,9 +90,9 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
             check_writable(path, force=force)
     cb = None
     if codebook is not None:
-        from ..codebook import Codebook
+        from ..io import read_codebook
 
-        cb = Codebook.load(codebook)
+        cb = read_codebook(codebook)
     frames, coder_files = [], {}
     if transcripts is None:
         if len(codings) != 1 or not is_project(codings[0]):
@@ -110,12 +118,13 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
     options = dict(codes=list(codes) or None, group=group, threshold=threshold)
     try:
         table = agreement_units.compare(corpus, table_in, unit, by=by, n_boot=n_boot, seed=seed,
-                                        metrics=list(metrics) or None, **options)
+                                        metrics=list(metrics) or None,
+                                        overlap_base=overlap_base, **options)
         disputed = (agreement_units.disagreements(corpus, table_in, unit, **options)
                     if disagreements_path is not None else None)
     except CodingsError as exc:
         raise _with_file(exc, coder_files, codings) from None
-    _print(table, unit, metrics, n_boot)
+    _print(table, unit, metrics, n_boot, overlap_base)
     if output is not None:
         write_dataframe(table, output, force=force)
         click.echo(f"written to {output}")
@@ -157,7 +166,7 @@ def _with_file(exc: CodingsError, coder_files: dict, paths) -> CodingsError:
     return exc
 
 
-def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
+def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int, overlap_base: str = "pairs") -> None:
     chosen = list(metrics) or list(agreement_units.METRICS)
     show = pd.DataFrame({"code": table["code"]})
     if table["coders"].nunique() > 1:
@@ -174,15 +183,20 @@ def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
             continue
         shown.add(column)
         if ci is not None and n_boot and f"{ci}_low" in table:
-            show[header] = [_with_ci(v, lo, hi) for v, lo, hi in
+            show[header] = [interval(v, lo, hi) for v, lo, hi in
                             zip(table[column], table[f"{ci}_low"], table[f"{ci}_high"])]
         else:
-            show[header] = [_num(v) for v in table[column]]
+            show[header] = [number(v) for v in table[column]]
     echo_table(show)
     legend = {"segment": "n_units: segments covered by two or more coders",
               "character": "n_units: characters covered by two or more coders",
-              "overlap": "n_units: matched span pairs + unmatched spans"}[unit]
-    if n_boot and unit != "overlap":
+              "overlap": {"pairs": "n_units: matched span pairs + unmatched spans",
+                          "segments": "n_units: coded segments of both coders"}[overlap_base],
+              "nvivo": "n_units: characters of the documents (all of them); agreement and kappa "
+                       "per document as NVivo computes them, averaged weighted by document size",
+              "unitizing": "n_units: coded spans of all coders (merged); alpha: Krippendorff's "
+                           "(2004) u-alpha"}[unit]
+    if n_boot and unit in ("segment", "character"):
         legend += f"; [95% bootstrap interval, {n_boot} resamples of segments]"
     click.echo(legend)
     if unit != "overlap":
@@ -208,13 +222,3 @@ def _print_undefined(table: pd.DataFrame, shown: set) -> None:
         click.echo(f"undefined {metric} ({len(rows)} row{'s' if len(rows) > 1 else ''}: {names}): {reason}")
 
 
-def _num(v) -> str:
-    return "–" if pd.isna(v) else f"{v:.3f}"
-
-
-def _with_ci(v, lo, hi) -> str:
-    if pd.isna(v):
-        return "–"
-    if pd.isna(lo):
-        return f"{v:.3f}"
-    return f"{v:.3f} [{lo:.3f}, {hi:.3f}]"

@@ -5,14 +5,13 @@ import warnings
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from ..codebook import Codebook
-from ..codings import read_codings, write_codings
+from ..codings import human_codings, select_coder, write_codings
+from ..io import read_codebook, read_codings
 from ..corpus import UNITS, load_transcripts
 from ..errors import CodingsError, ModelError, QualcodeError
 from ..fileio import read_string_table, write_dataframe
-from . import main
+from .app import main
 from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
 
 METHODS = ("keyword", "classifier", "both")
@@ -38,7 +37,7 @@ _min_examples = click.option("--min-examples", type=int, default=3, show_default
 
 def _load(transcripts, codebook_path, cases, unit):
     corpus = load_transcripts(transcripts, cases=cases, unit=unit)
-    return corpus, Codebook.load(codebook_path)
+    return corpus, read_codebook(codebook_path)
 
 
 def _echo_warnings(caught) -> None:
@@ -81,19 +80,10 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if method == "keyword":
-            from ..coders.keyword import KeywordCoder
-
-            coder = KeywordCoder(codebook)
-            for w in coder.warnings:
-                click.echo(f"warning: {w}", err=True)
-        elif method == "semantic":
+        if method == "semantic":
             coder = _semantic_coder(codebook, corpus, codings_path)
         else:
-            from ..coders.classifier import ClassifierCoder
-
-            coder = ClassifierCoder.load(model_path, codebook=codebook)
-            coder.combine_keywords = method == "both"
+            coder = _make_coder(method, codebook, model=model_path)
         machine = coder.code(corpus)
     _echo_warnings(caught)
     n_codable = len(corpus.codable_segments())
@@ -107,10 +97,8 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
 
 def _semantic_coder(codebook, corpus, codings_path):
     """A zero-shot semantic coder, calibrated on human codings when a file is given."""
-    from ..coders.labels import human_codings
-    from ..coders.semantic import SemanticCoder
 
-    coder = SemanticCoder(codebook)
+    coder = _make_coder("semantic", codebook)
     if codings_path is None:
         return coder
     human = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
@@ -120,19 +108,17 @@ def _semantic_coder(codebook, corpus, codings_path):
     return coder
 
 
+def _make_coder(method: str, codebook, **options):
+    """:func:`qualcode.coders.factory.make_coder`, imported only when a coder is built: the coders
+    package is not loaded when the command line starts."""
+    from ..coders.factory import make_coder
+
+    return make_coder(method, codebook, **options)
+
+
 def _learner(method: str, codebook, min_examples: int):
     """A fresh coder to train (or calibrate) for --method (not keyword)."""
-    from ..coders.classifier import ClassifierCoder
-
-    if method == "semantic":
-        from ..coders.semantic import SemanticCoder
-
-        return SemanticCoder(codebook)
-    if method == "semantic-fewshot":
-        from ..coders.embeddings import SentenceEmbeddings
-
-        return ClassifierCoder(codebook, min_examples=min_examples, features=SentenceEmbeddings())
-    return ClassifierCoder(codebook, min_examples=min_examples, combine_keywords=method == "both")
+    return _make_coder(method, codebook, min_examples=min_examples)
 
 
 def _input_files(inputs) -> set[Path]:
@@ -199,11 +185,6 @@ def check_machine_output(path: Path, *, force: bool, inputs=()) -> None:
                        "-o file)", file=path)
 
 
-def refuse_human_file(path: Path) -> None:
-    """Refuse to write machine codings over a file that is not a machine codings table."""
-    check_machine_output(path, force=True)
-
-
 @main.command("train")
 @_transcripts
 @_codebook
@@ -225,17 +206,14 @@ def refuse_human_file(path: Path) -> None:
 def train_cmd(transcripts, codebook_path, codings_path, output, force, coder, label_rule, min_examples,
               C, threshold, cases, unit):
     """Train a classifier on human codings of TRANSCRIPTS and save it as a model file."""
-    from ..coders.classifier import ClassifierCoder
-    from ..coders.labels import human_codings
 
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
     codings = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
     if coder:
-        _check_coder(codings, coder, codings_path)
-        codings = codings[codings["coder"] == coder]
+        codings = select_coder(codings, coder, file=codings_path)
     thr = threshold if threshold == "auto" else _probability(threshold)
-    clf = ClassifierCoder(codebook, min_examples=min_examples, C=C, threshold=thr,
-                          label_rule=label_rule)
+    clf = _make_coder("classifier", codebook, min_examples=min_examples, C=C, threshold=thr,
+                     label_rule=label_rule)
     with warnings.catch_warnings(record=True):  # the skipped codes are listed below instead
         warnings.simplefilter("always")
         clf.fit(corpus, codings)
@@ -264,12 +242,6 @@ def _probability(value: str) -> float:
         raise click.BadParameter(f"{value!r} is neither 'auto' nor a probability between 0 and 1",
                                  param_hint="--threshold")
     return v
-
-
-def _check_coder(codings: pd.DataFrame, coder: str, path) -> None:
-    if not (codings["coder"] == coder).any():
-        known = ", ".join(sorted(codings["coder"].unique())) or "none"
-        raise CodingsError(f"no human codings by coder {coder!r} (coders: {known})", file=path)
 
 
 def _level(value: str | None):
@@ -314,10 +286,9 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
                  min_examples, quotes, seeds, output, force, cases, unit):
     """Measure a coder against human codings: per code support, precision, recall, F1, kappa."""
     from ..coders.evaluate import evaluate
-    from ..coders.keyword import KeywordCoder
 
     lvl = _level(level)
-    codebook = Codebook.load(codebook_path)
+    codebook = read_codebook(codebook_path)
     if quotes:
         report = _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples,
                                   seeds, cases, unit)
@@ -333,11 +304,9 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
             corpus = load_transcripts(transcripts, cases=cases, unit=unit)
             codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
         if coder:
-            _check_coder(codings, coder, codings_path)
-        if method == "keyword":
-            subject = KeywordCoder(codebook)
-        else:
-            subject = _learner(method, codebook, min_examples)
+            select_coder(human_codings(codings), coder, file=codings_path)
+        subject = _make_coder(method, codebook,
+                             min_examples=None if method == "keyword" else min_examples)
         report = evaluate(subject, corpus, codings, folds=folds, seed=seed, level=lvl,
                           reference=_reference(coder))
         n_docs = len(set(d for f in report.folds for d in f["test"])) if report.folds else None
@@ -356,10 +325,9 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
 
 def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples, seeds, cases,
                      unit):
-    from ..coders.keyword import KeywordCoder
-    from ..coders.labels import human_codings
-    from ..coders.quotes import evaluate_on_quotes, extract_quotes
+    from ..studies.quotes import check_codebook, evaluate_on_quotes, extract_quotes
 
+    check_codebook(codebook)  # before any training: the quotes must belong to this codebook
     if method in SEMANTIC:
         from ..coders.semantic import without_examples_from
 
@@ -368,7 +336,7 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
             click.echo(f"note: {removed} codebook examples that are the papers' quotes are left out "
                        "(a coder is not scored on its own examples)")
     if method == "keyword" or (method == "semantic" and codings_path is None):
-        subject = KeywordCoder(codebook) if method == "keyword" else _learner(method, codebook, 0)
+        subject = _make_coder(method, codebook)
         click.echo(f"{method} coder vs the papers' authors on their visible quotes (category level)")
     else:
         if transcripts is None or codings_path is None:
@@ -377,8 +345,7 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
         corpus = load_transcripts(transcripts, cases=cases, unit=unit)
         codings = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
         if coder:
-            _check_coder(codings, coder, codings_path)
-            codings = codings[codings["coder"] == coder]
+            codings = select_coder(codings, coder, file=codings_path)
         subject = _learner(method, codebook, min_examples)
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
@@ -415,7 +382,7 @@ def next_cmd(transcripts, codebook_path, codings_path, n, method, coder, min_exa
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
     codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
     if coder:
-        _check_coder(codings, coder, codings_path)
+        select_coder(human_codings(codings), coder, file=codings_path)
     table = next_segments(corpus, codings, codebook, n=n, reference=_reference(coder),
                           coder=_learner(method, codebook, min_examples))
     if table.empty:

@@ -7,7 +7,7 @@ import click
 
 from .. import corpus as corpus_mod
 from ..fileio import check_writable, write_dataframe
-from . import main
+from .app import main
 from .common import bundled, echo_table
 
 
@@ -33,8 +33,6 @@ def load_cmd(transcripts, cases, unit, interviewer, output, cases_output, force)
     path = transcripts[0] if len(transcripts) == 1 else list(transcripts)
     corpus = corpus_mod.load_transcripts(path, cases=cases, unit=unit,
                                          interviewer=list(interviewer) or None)
-    for w in corpus.warnings:
-        click.echo(f"warning: {w}", err=True)
     _print_corpus(corpus)
     if output:
         write_dataframe(corpus.segments, output, force=force)
@@ -69,12 +67,13 @@ def demo_cmd(output_dir, n_boot, force):
     """Run the bundled sample study end to end: load the 22 interviews, keyword and classifier
     coding, agreement between the human coders and between machine and humans, the cross-case
     matrices (Table 4 layout) and the HTML report; print where the report is."""
+    from ..studies import b2b_influencer_marketing as replication
     from ..study import run_study
 
-    sample = bundled("transcripts_sample")
-    cb_path = bundled("codebooks/b2b_influencer_marketing.yaml")
+    sample = bundled(replication.SAMPLE)
+    cb_path = bundled(replication.CODEBOOK)
     result = run_study(sample, cb_path, sample / "codings_human.csv", output_dir, n_boot=n_boot,
-                       force=force, title="qualcode demo: B2B influencer marketing (sample study)",
+                       force=force, title=replication.TITLE, **replication.STUDY,
                        progress=lambda msg: click.echo(f"… {msg}", err=True))
     _print_study(result)
     click.echo(f"\nReport: {result.outputs['report']}")
@@ -92,7 +91,7 @@ def _print_study(result) -> None:
                                                   "cohen_kappa", "alpha", "alpha_low", "alpha_high"]]
         click.echo("\nIntercoder agreement, all codes pooled (segment level):")
         echo_table(pooled)
-    click.echo("\nMachine versus human reference (per DESIGN.md category):")
+    click.echo("\nMachine versus human reference (per category of the codebook):")
     click.echo(f"  keyword coder: {result.keyword_evaluation.summary()}")
     if result.classifier_evaluation is not None:
         click.echo(f"  classifier (cross-validated over interviews): "

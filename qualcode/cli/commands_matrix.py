@@ -6,11 +6,10 @@ from pathlib import Path
 import click
 
 from .. import matrix as matrix_mod
-from ..codebook import Codebook
-from ..codings import read_codings
+from ..io import read_codebook, read_codings
 from ..corpus import load_transcripts
 from ..fileio import write_dataframe
-from . import main
+from .app import main
 from .common import echo_table
 
 KINDS = ("case-by-code", "strategy", "code-by-attribute", "cooccurrence", "framework")
@@ -54,7 +53,7 @@ def matrix_cmd(kind, transcripts, codings_path, codebook_path, cases, coder, dep
     """Build a cross-case table: case-by-code, strategy (Table 4 layout, hybrids marked *),
     code-by-attribute, cooccurrence (codes in the same segment) or framework (quotes in cells)."""
     corpus = load_transcripts(transcripts, cases=cases)
-    codebook = Codebook.load(codebook_path) if codebook_path else None
+    codebook = read_codebook(codebook_path) if codebook_path else None
     codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
     if (kind == "strategy" or depth is not None) and codebook is None:
         raise click.UsageError(f"'{kind}'{' with --depth' if depth is not None else ''} needs --codebook")

@@ -9,7 +9,7 @@ import yaml
 
 from ..errors import OutputExistsError, QualcodeError
 from ..fileio import write_bytes, write_dataframe, write_text
-from . import main
+from .app import main
 
 
 def _refi():
@@ -186,8 +186,8 @@ def _write_all(planned, out: Path, *, force: bool) -> None:
 def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets, force):
     """Export transcripts, codebook and codings as a REFI-QDA .qdpx project, or the codebook as a
     .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    from ..codebook import Codebook
-    from ..codings import read_codings
+    from ..io import read_codebook
+    from ..io import read_codings
     from ..corpus import load_transcripts
 
     refi = _refi()
@@ -195,7 +195,7 @@ def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets
     if fmt not in ("qdpx", "qdc"):
         raise click.ClickException(f"{output}: cannot tell the format from the suffix; pass "
                                    "--format qdpx or --format qdc")
-    cb = Codebook.load(codebook)
+    cb = read_codebook(codebook)
     if fmt == "qdc":
         refi.write_qdc(cb, output, force=force)
         click.echo(f"{len(cb)} codes written to {output}")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from . import main
+from .app import main
 
 
 @main.command("report")
@@ -18,9 +18,15 @@ from . import main
               help="The HTML file to write.")
 @click.option("--tables", type=click.Path(path_type=Path), default=None,
               help="Also write the CSV tables (agreement, evaluation, matrices) into this folder.")
-@click.option("--reference", default="C1", show_default=True,
+@click.option("--reference", default="any", show_default=True,
               help="Human coder the machine is evaluated against and the matrices are built from "
-                   "(or 'any' / 'majority').")
+                   "(e.g. C1), or 'any' / 'majority' of the coders.")
+@click.option("--where", "where", multiple=True, metavar="ATTRIBUTE=VALUE",
+              help="Cases the strategy matrix covers, by case attribute (repeatable), e.g. "
+                   "--where 'group=B2B firm'.")
+@click.option("--themes", default=None, metavar="CODE",
+              help="A code whose children and their children the report lists with quotes "
+                   "(e.g. dimension).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Folds of whole interviews for the classifier's cross-validation.")
 @click.option("--no-classifier", is_flag=True, help="Skip the classifier (keyword coder only).")
@@ -28,15 +34,26 @@ from . import main
               help="Bootstrap replicates for the confidence intervals.")
 @click.option("--title", default="qualcode study report", show_default=True, help="The report's title.")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
-def report_cmd(transcripts, codebook_path, codings_path, output, tables, reference, folds,
-               no_classifier, n_boot, title, force):
+def report_cmd(transcripts, codebook_path, codings_path, output, tables, reference, where, themes,
+               folds, no_classifier, n_boot, title, force):
     """Build one self-contained HTML report: codebook, code frequencies by case, strategy by
     case next to the codebook's published assignments, themes with quotes, agreement with
     confidence intervals, machine-versus-human evaluation and the disagreements."""
     from ..study import run_study
 
     result = run_study(transcripts, codebook_path, codings_path, tables, reference=reference,
+                       where=_where(where), themes=themes,
                        folds=folds, n_boot=n_boot, classifier=not no_classifier, force=force,
                        report_path=output, title=title,
                        progress=lambda msg: click.echo(f"… {msg}", err=True))
     click.echo(f"Report: {result.outputs['report']}")
+
+
+def _where(pairs) -> dict | None:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not ATTRIBUTE=VALUE", param_hint="--where")
+        out.setdefault(key.strip(), []).append(value.strip())
+    return out or None

@@ -108,7 +108,7 @@ def _check_zip(path: Path, what: str) -> None:
     if not ok:
         raise InputFormatError(f"not {what} (not a zip archive); if it is a text file, rename it "
                                "to .txt", file=path)
-    from ..refi.safety import check_zip_file  # the limits every zip container shares
+    from ..ziplimits import check_zip_file  # the limits every zip container shares
 
     check_zip_file(path, file=path, what=what)
 

@@ -122,7 +122,7 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, str | None]:
 def _read_xlsx(path: Path) -> pd.DataFrame:
     """The first sheet as strings; formula cells give their saved values, and a formula with no
     saved value (a workbook written by a program, never opened and saved) is an error naming it."""
-    from ..refi.safety import check_zip_file
+    from ..ziplimits import check_zip_file
 
     if not zipfile.is_zipfile(path):
         raise InputFormatError("not an .xlsx workbook (not a zip archive); save it again from "
