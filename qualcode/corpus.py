@@ -207,7 +207,7 @@ def _warn_skipped(folder: Path, files: list[Path]) -> None:
     it): a transcript must never vanish silently. Hidden files, README.md, the cases table,
     codings tables and qualcode's own files (.yaml, .qcm, .qdpx, .html ...) are not listed; a
     transcript it cannot read is an error naming it, not a warning."""
-    import warnings
+    from .errors import warn
 
     reading = set(files)
     skipped = []
@@ -226,8 +226,8 @@ def _warn_skipped(folder: Path, files: list[Path]) -> None:
         elif suffix not in (".yaml", ".yml", ".qcm", ".qdpx", ".qdc", ".html", ".json"):
             skipped.append(f"{f.name} (not a transcript format)")
     if skipped:
-        warnings.warn(f"{folder}: skipped {len(skipped)} file(s): " + "; ".join(skipped[:10])
-                      + (" ..." if len(skipped) > 10 else ""), UserWarning, stacklevel=3)
+        warn(f"{folder}: skipped {len(skipped)} file(s): " + "; ".join(skipped[:10])
+             + (" ..." if len(skipped) > 10 else ""), stacklevel=4)
 
 
 def read_cases(path) -> pd.DataFrame:
