@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..codings import human_codings, refuse_human_file, select_coder, write_codings
+from ..codings import human_codings, select_coder, write_codings
 from ..io import read_codebook, read_codings
 from ..corpus import UNITS, load_transcripts
-from ..errors import ModelError, QualcodeError
-from ..fileio import write_dataframe
+from ..errors import CodingsError, ModelError, QualcodeError
+from ..fileio import read_string_table, write_dataframe
 from .app import main
-from .common import echo_table, is_project, load_project_inputs
+from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
 
 METHODS = ("keyword", "classifier", "both")
 #: need the semantic extra: zero-shot (calibrated when human codings are given), and the
@@ -27,7 +27,7 @@ _cases = click.option("--cases", type=click.Path(path_type=Path), default=None,
 _unit = click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
                      help="Coding unit the transcripts are cut into.")
 _codings = click.option("--codings", "codings_path", type=click.Path(path_type=Path), required=True,
-                        help="Human codings (csv/xlsx/qdpx): document, start, end, code, coder.")
+                        help="Human codings (csv/xlsx/qdpx). " + CODINGS_FORMS)
 _coder = click.option("--coder", default=None,
                       help="Use this human coder's codings only (default: all human coders; a "
                            "segment is coded when any of them coded it).")
@@ -75,7 +75,8 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
         raise click.UsageError("--codings is only used with --method semantic")
     if method not in ("keyword", "semantic") and model_path is None:
         raise click.UsageError(f"--method {method} needs --model (train one with 'qualcode train')")
-    refuse_human_file(output)
+    check_machine_output(output, force=force, inputs=[transcripts, cases, codebook_path, model_path,
+                                                        codings_path])
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -120,6 +121,70 @@ def _learner(method: str, codebook, min_examples: int):
     return _make_coder(method, codebook, min_examples=min_examples)
 
 
+def _input_files(inputs) -> set[Path]:
+    """Every file the command reads: each given path, the transcripts a folder holds, and the
+    folder's cases.csv."""
+    from ..corpus import _expand
+
+    files: set[Path] = set()
+    for item in inputs:
+        if item is None:
+            continue
+        item = Path(item)
+        if item.is_dir():
+            try:
+                files.update(f.resolve() for f in _expand(item))
+            except QualcodeError:
+                pass
+            files.add((item / "cases.csv").resolve())
+        else:
+            files.add(item.resolve())
+    return files
+
+
+def check_machine_output(path: Path, *, force: bool, inputs=()) -> None:
+    """Before any work: refuse an output path that is one of the command's inputs (a transcript,
+    the cases table, the codebook ...), an existing file without ``force``, and, even with
+    ``force``, an existing file that does not hold machine codings only (a human codings table, a
+    cases table, a transcript, anything unreadable): ``--force`` replaces earlier suggestions, never
+    someone's work."""
+    from ..codings import METHODS
+    from ..fileio import check_writable
+
+    from ..corpus import _is_side_file
+    from ..readers import supported_suffixes
+
+    path = Path(path)
+    if path.resolve() in _input_files(inputs):
+        raise CodingsError("is an input of this command; write the suggestions to another -o file",
+                           file=path)
+    folders = [Path(i).resolve() for i in inputs if i is not None and Path(i).is_dir()]
+    if (path.resolve().parent in folders and path.suffix.lower() in supported_suffixes()
+            and not _is_side_file(path)):
+        raise CodingsError("is in the transcripts folder, where the next run would read it as a "
+                           "transcript; name it codings-....csv or write it elsewhere", file=path)
+    check_writable(path, force=force)  # a folder, or an existing file without --force
+    if not path.exists():
+        return
+    try:
+        df = read_string_table(path)
+    except Exception:  # noqa: BLE001 (any unreadable file: we cannot tell, so we keep it)
+        why = "cannot be read as a codings table, so it may hold someone's work"
+    else:
+        cols = {str(c).strip().lower(): c for c in df.columns}
+        machine = METHODS - {"human"}
+        if "code" not in cols:
+            why = ("is not a codings table (no 'code' column): a transcript, a cases table or "
+                   "someone's work")
+        elif ("method" not in cols
+              or not df[cols["method"]].fillna("").str.strip().isin(machine).all()):
+            why = "holds human codings"
+        else:
+            return
+    raise CodingsError(f"{why}; machine suggestions are never written over it (choose another "
+                       "-o file)", file=path)
+
+
 @main.command("train")
 @_transcripts
 @_codebook
@@ -161,9 +226,9 @@ def train_cmd(transcripts, codebook_path, codings_path, output, force, coder, la
     if few:
         click.echo(f"skipped (fewer than {min_examples} coded segments): "
                    + ", ".join(f"{c} ({n})" for c, n in few.items()))
-    never = len(clf.skipped_) - len(few)
+    never = [c for c, n in clf.skipped_.items() if n == 0]
     if never:
-        click.echo(f"{never} codes never coded: no model")
+        click.echo(f"never coded (no model): {', '.join(never)}")
     clf.save(output, force=force)
     click.echo(f"written to {output}")
 
