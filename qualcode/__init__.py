@@ -13,19 +13,25 @@ from .corpus import Corpus, load_transcripts, read_cases
 from .errors import (
     CodebookError,
     CodingsError,
+    ConflictError,
     InputFormatError,
     ModelError,
+    NotFoundError,
     OutputExistsError,
+    ProjectError,
     QualcodeError,
+    StoreError,
 )
 from .io import read_codebook, read_codings  # also adds the REFI-QDA formats to the readers
+from .project import Project, ProjectSettings
 
 from .version import __version__
 
 __all__ = [
     "Code", "Codebook", "Corpus", "load_transcripts", "read_cases", "read_codebook", "read_codings",
     "QualcodeError", "InputFormatError", "CodebookError", "CodingsError", "ModelError",
-    "OutputExistsError", "__version__",
+    "OutputExistsError", "ProjectError", "StoreError", "ConflictError", "NotFoundError",
+    "Project", "ProjectSettings", "__version__",
 ]
 
 

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFormatError, QualcodeError, warn
-from .readers import (Source, interviewer_rule, paragraph_turns, read_source, supported_suffixes,
-                      with_turns)
+from .readers import (DEFAULT_INTERVIEWER, Source, declared_speakers, interviewer_rule,
+                      paragraph_turns, parse_turns, read_source, supported_suffixes, with_turns)
 
 UNITS = ("turn", "paragraph", "sentence")
 SEGMENT_COLUMNS = [
@@ -162,7 +162,9 @@ def load_transcripts(path: str | os.PathLike | Iterable[str | os.PathLike], *, c
         ``turn`` (default), ``paragraph`` or ``sentence`` (spaCy sentencizer).
     interviewer
         Speaker labels to mark as interviewer in every document (front matter ``interviewer:``
-        overrides per document; default: labels such as "Interviewer", "I", "Q").
+        overrides per document; default: labels such as "Interviewer", "I", "Q"). Without it, an
+        ``interviewer`` column of the cases table names a case's interviewer (added to the
+        default rule).
     """
     _check_unit(unit)
     files = _expand(path)
@@ -171,12 +173,60 @@ def load_transcripts(path: str | os.PathLike | Iterable[str | os.PathLike], *, c
         cases = default if default.exists() else None
     sources: list[Source] = []
     for f in files:
-        sources.extend(read_source(f))
+        sources.extend(read_source(f, turns=False))
     if interviewer:
         for s in sources:
             s.attributes.setdefault("interviewer", list(interviewer))
     cases_table = read_cases(cases) if cases else None
+    # an 'interviewer' column of the cases table names each case's interviewer (issue 13)
+    for doc, labels in case_interviewer_labels(sources, cases_table).items():
+        apply_speaker_settings([s for s in sources if s.name == doc], interviewer=labels,
+                               speakers=[])
+    sources = [with_turns(s) for s in sources]
     return _build(sources, cases_table, unit=unit, nlp=nlp, cases_path=cases)
+
+
+def case_interviewer_labels(sources, table) -> dict[str, list[str]]:
+    """document -> interviewer labels named by an ``interviewer`` column of the cases table, for
+    documents whose front matter names no interviewer."""
+    if table is None or "interviewer" not in table.columns:
+        return {}
+    per_case = {}
+    for case, value in zip(table["case"], table["interviewer"]):
+        if isinstance(value, str) and value.strip():
+            per_case[str(case)] = [v.strip() for v in value.split(",") if v.strip()]
+    doc_case = dict(zip(table["document"], table["case"])) if "document" in table.columns else {}
+    out = {}
+    for src in sources:
+        if src.attributes.get("interviewer") is not None \
+                or src.attributes.get("interviewers") is not None:
+            continue
+        case = str(src.attributes.get("case") or doc_case.get(src.name) or src.name)
+        if case in per_case:
+            out[src.name] = per_case[case]
+    return out
+
+
+def apply_speaker_settings(sources, *, interviewer: list[str], speakers: list[str]) -> None:
+    """Put a project's ``interviewer`` and ``speakers`` into each source's attributes (before
+    :func:`~qualcode.readers.with_turns` finds its turns).
+
+    A document whose front matter names interviewers keeps them. Otherwise its interviewers are
+    the project's labels plus the labels the default rule marks (Interviewer, I, Q, Moderator).
+    """
+    if not interviewer and not speakers:
+        return
+    for src in sources:
+        attrs = src.attributes
+        if speakers:
+            attrs["speakers"] = sorted(set(declared_speakers({"speakers": attrs.get("speakers")}))
+                                       | set(speakers))
+        if interviewer and attrs.get("interviewer") is None and attrs.get("interviewers") is None:
+            turns = src.turns if src.turns is not None else parse_turns(
+                src.text, speakers=declared_speakers(attrs) | set(interviewer))
+            labels = {t.speaker for t in turns}
+            attrs["interviewer"] = sorted(set(interviewer) | {
+                lab for lab in labels if lab and DEFAULT_INTERVIEWER.match(lab.strip())})
 
 
 def _expand(path) -> list[Path]:

@@ -17,9 +17,10 @@ import pandas as pd
 
 from . import matrix as matrix_mod
 from .codebook import Codebook
-from .codings import map_to_segments, refuse_human_file, select_coder, write_codings
+from .codings import (map_to_segments, refuse_human_file, select_coder, validate_codings,
+                      write_codings)
 from .io import read_codebook, read_codings
-from .corpus import load_transcripts
+from .corpus import Corpus, load_transcripts
 from .errors import QualcodeError
 from .fileio import check_writable, write_dataframe
 from .formatting import MISSING
@@ -65,7 +66,9 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
               report_labels: dict | None = None, force: bool = False, report_path=None,
               title: str = "qualcode study report",
               progress: Callable[[str], None] | None = None) -> StudyResult:
-    """Run the study. ``output_dir``: where the CSV tables and ``report.html`` go (None: nothing
+    """Run the study on transcripts (a path, or a loaded :class:`~qualcode.corpus.Corpus`), a
+    codebook (path or object) and human codings (a file, or a codings DataFrame such as a
+    project's). ``output_dir``: where the CSV tables and ``report.html`` go (None: nothing
     but ``report_path`` is written). ``reference``: the human coder (or ``"any"``/``"majority"``)
     the machine is evaluated against and the matrices are built from. ``where``: which cases the
     strategy matrix covers (e.g. ``{"group": "B2B firm"}``; default all). ``themes``: a code whose
@@ -94,16 +97,19 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
             refuse_human_file(targets[key])
 
     say("loading transcripts")
-    corpus = load_transcripts(transcripts)
+    # a project passes its loaded corpus and stored codings; files are read here
+    corpus = transcripts if isinstance(transcripts, Corpus) else load_transcripts(transcripts)
     cb = codebook if isinstance(codebook, Codebook) else read_codebook(codebook)
-    human = read_codings(codings, corpus=corpus, codebook=cb)
+    human = validate_codings(codings, corpus=corpus, codebook=cb) \
+        if isinstance(codings, pd.DataFrame) else read_codings(codings, corpus=corpus, codebook=cb)
     if "method" in human.columns:
         human = human[human["method"].fillna("human") == "human"].reset_index(drop=True)
     # the human codings mapped onto the segments once; every step below reuses it
     mapping = map_to_segments(human, corpus.segments)
     coders = sorted(human["coder"].unique())
     if len(coders) < 1:
-        raise QualcodeError("no human codings", file=codings)
+        raise QualcodeError("no human codings", file=None if isinstance(codings, pd.DataFrame)
+                            else codings)
     matrix_coder = reference if reference in coders else None
 
     say(f"keyword coding {len(corpus.codable_segments())} segments")
@@ -114,6 +120,10 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
                        mapping=mapping)
 
     clf_codings, clf_eval = None, None
+    if classifier and human["document"].nunique() < 2:
+        # cross-validation holds out whole interviews: one coded interview cannot be split
+        say("classifier skipped: cross-validation needs human codings in two or more documents")
+        classifier = False
     if classifier:
         say(f"cross-validating the classifier over documents ({folds} folds)")
         clf_eval = evaluate(make_coder("classifier", cb), corpus, human, folds=folds, reference=reference,
@@ -161,7 +171,9 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
                                      codes=cb.children("strategy") if "strategy" in cb else None,
                                      mapping=mapping)
 
-    theme_table = matrix_mod.themes(corpus, human, cb, themes, coder=matrix_coder, mapping=mapping) \
+    # themes="*": every category of the codebook with its codes' quotes (any project's codebook)
+    theme_table = matrix_mod.themes(corpus, human, cb, None if themes == "*" else themes,
+                                    coder=matrix_coder, mapping=mapping) \
         if themes is not None else None
     result = StudyResult(corpus, cb, human, keyword, clf_codings, agreement, disputed,
                          machine_agreement, kw_eval, clf_eval, strategy, case_table, theme_table)
@@ -177,7 +189,8 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
         tables["classifier_evaluation"] = clf_eval.to_frame()
     if strategy is not None:
         tables["strategy_by_case"] = strategy.table()
-        tables["strategy_vs_published"] = strategy.compare()
+        if strategy.published:  # Table 4's comparison only when the codebook publishes one
+            tables["strategy_vs_published"] = strategy.compare()
     for key, table in tables.items():
         if key in targets:
             out[key] = write_dataframe(table, targets[key], force=force)
@@ -217,7 +230,7 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
     return ReportData(
         summary=r.corpus.summary(), codebook=r.codebook, coders=sorted(set(r.human["coder"])),
         title=title, coder=matrix_coder, frequencies=frequency_table(r.case_by_code, r.codebook),
-        strategy=r.strategy, strategy_compare=r.strategy.compare() if r.strategy else None,
+        strategy=r.strategy, strategy_compare=r.strategy.compare() if r.strategy and r.strategy.published else None,
         themes=r.themes, agreement=agreement,
         agreement_note=("Segment level: each codable turn is coded / not coded with each code by each "
                         "coder who covered the interview (a coder who did not code an interview is "

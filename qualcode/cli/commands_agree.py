@@ -15,6 +15,7 @@ from ..formatting import interval, number
 from ..io import read_codings
 from .app import main
 from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
+from .projectopts import corpus_for, project_context, project_option, split_names
 
 _METRIC_COLUMNS = {
     "percent_agreement": ("agreement", "percent_agreement", None),
@@ -27,7 +28,7 @@ _METRIC_COLUMNS = {
 
 
 @main.command("agree")
-@click.argument("codings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("codings", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--transcripts", "-t", default=None, type=click.Path(path_type=Path),
               help="Folder (or file) of the transcripts the codings' offsets count into. "
                    "Not needed when CODINGS is one REFI-QDA project (.qdpx), whose sources are used.")
@@ -41,9 +42,16 @@ _METRIC_COLUMNS = {
                    "character; overlap: span matching with --threshold; nvivo: NVivo's coding "
                    "comparison (every character, per document, size-weighted averages); "
                    "unitizing: Krippendorff's u-alpha on the coded spans.")
-@click.option("--segment-unit", type=click.Choice(corpus_mod.UNITS), default="turn",
-              show_default=True, help="What a segment is when --unit segment: turn, paragraph "
-                                      "or sentence.")
+@click.option("--segment-unit", type=click.Choice(corpus_mod.UNITS), default=None,
+              help="What a segment is when --unit segment: turn, paragraph or sentence (default: "
+                   "the project's unit, else turn).")
+@click.option("--coders", "only_coders", multiple=True,
+              help="In a project: compare only these coders (repeatable or comma-separated; "
+                   "default: every human coder; a machine coder such as qualcode-keyword may be "
+                   "named too).")
+@click.option("--interviewer", multiple=True,
+              help="Speaker labels never coded (added to the default rule); default: the "
+                   "project's.")
 @click.option("--metric", "metrics", multiple=True, type=click.Choice(agreement_units.METRICS),
               help="Coefficient to report (repeatable). Default: all that apply.")
 @click.option("--code", "codes", multiple=True,
@@ -75,11 +83,14 @@ _METRIC_COLUMNS = {
                    "not lowercase dotted ids such as 'experience.difficulty;materials'. Default: "
                    "such codes are an error, since they are usually typing slips or two codes in "
                    "one cell.")
-def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics, codes, group,
-              by, threshold, overlap_base, n_boot, seed, output, disagreements_path, force,
-              allow_unknown_codes):
+@project_option
+def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_coders, interviewer,
+              metrics, codes, group, by, threshold, overlap_base, n_boot, seed, output,
+              disagreements_path, force, allow_unknown_codes, project_dir):
     """Measure intercoder agreement between the coders in CODINGS files (csv/tsv/xlsx/qdpx;
     one or more files, each with a coder column or named after its coder).
+
+    In a project, without CODINGS, the project's human coders are compared (--coders to choose).
 
     Prints per code: units compared, coders, percent agreement, Cohen's kappa (two coders) or
     Fleiss' kappa (three or more), Krippendorff's alpha with bootstrap intervals, Gwet's AC1 and
@@ -94,7 +105,31 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
 
         cb = read_codebook(codebook)
     frames, coder_files = [], {}
-    if transcripts is None:
+    with project_context(project_dir) as project:
+        in_project = project is not None and transcripts is None and not (
+            len(codings) == 1 and is_project(codings[0]))
+        if in_project:
+            segment_unit = segment_unit or project.settings.unit
+            corpus = corpus_for(project, None, cases=cases, unit=segment_unit,
+                                interviewer=interviewer)
+            if not codings:
+                table_in = _project_codings(project, split_names(only_coders))
+                coder_files = {c: project.store.path for c in table_in["coder"].unique()}
+                frames.append(table_in)
+            for path in codings:
+                df = read_codings(path, corpus=corpus,
+                                  codebook=None if allow_unknown_codes else cb, coder=path.stem)
+                if cb is None and not allow_unknown_codes:
+                    _refuse_malformed_ids(df, path)
+                for c in df["coder"].unique():
+                    coder_files.setdefault(c, path)
+                frames.append(df)
+    segment_unit = segment_unit or "turn"
+    if not codings and not frames:
+        raise click.UsageError("give CODINGS files, or run inside a project (see 'qualcode init')")
+    if frames:
+        pass  # the project's corpus and codings
+    elif transcripts is None:
         if len(codings) != 1 or not is_project(codings[0]):
             raise click.UsageError("give --transcripts, or one .qdpx project whose text sources "
                                    "are the transcripts")
@@ -105,7 +140,8 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
         coder_files = {c: codings[0] for c in table_in["coder"].unique()}
         frames.append(table_in)
     else:
-        corpus = corpus_mod.load_transcripts(transcripts, cases=cases, unit=segment_unit)
+        corpus = corpus_for(None, transcripts, cases=cases, unit=segment_unit,
+                            interviewer=interviewer)
         for path in codings:
             df = read_codings(path, corpus=corpus, codebook=None if allow_unknown_codes else cb,
                               coder=path.stem)
@@ -152,6 +188,23 @@ def _refuse_malformed_ids(df: pd.DataFrame, path) -> None:
             " (one code per row, e.g. experience.difficulty); give --codebook to check codes, or "
             "--allow-unknown-codes",
             file=path, place=f"row {row}")
+
+
+def _project_codings(project, coders: list[str]) -> pd.DataFrame:
+    """The project's human codings (or the named coders', machine coders included)."""
+    df = project.codings(coders or None, include_machine=bool(coders))
+    if coders:
+        missing = [c for c in coders if c not in set(df["coder"])]
+        if missing:
+            known = ", ".join(sorted(project.codings()["coder"].unique())) or "none"
+            raise CodingsError(f"no codings by coder {missing[0]!r} (coders: {known})",
+                               file=project.store.path)
+    if df["coder"].nunique() < 2:
+        raise CodingsError(f"agreement needs two or more coders; the project has "
+                           f"{', '.join(sorted(df['coder'].unique())) or 'none'} (import another "
+                           "coder's codings with 'qualcode import FILE')", file=project.store.path)
+    cols = ["document", "start", "end", "code", "coder", "segment", "method", "score", "memo"]
+    return df[cols].reset_index(drop=True)
 
 
 def _with_file(exc: CodingsError, coder_files: dict, paths) -> CodingsError:

@@ -97,13 +97,23 @@ def show_cmd(codebook, code_id):
 
 
 @codebook_group.command("export")
-@click.argument("codebook", type=click.Path(path_type=Path))
+@click.argument("codebook", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Output file: .md (an appendix), .csv/.xlsx (one row per code), .yaml, or .qdc.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-def export_cmd(codebook, output, force):
-    """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook."""
-    cb = read_codebook(codebook)
+@click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path), default=None,
+              help="Project folder (default: the qualcode.yaml here or in a parent).")
+def export_cmd(codebook, output, force, project_dir):
+    """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook; without
+    CODEBOOK, the project's current codebook (its file plus the codes created, renamed, moved and
+    merged while coding)."""
+    if codebook is None:
+        from .projectopts import open_project
+
+        with open_project(project_dir, required=True) as project:
+            cb = project.codebook
+    else:
+        cb = read_codebook(codebook)
     suffix = output.suffix.lower()
     if suffix in (".md", ".markdown"):
         write_text(output, cb.to_markdown(), force=force)

@@ -50,8 +50,12 @@ def supported_suffixes() -> list[str]:
     return sorted(_READERS)
 
 
-def read_source(path: str | os.PathLike) -> list[Source]:
-    """Read one transcript file with the reader its suffix names."""
+def read_source(path: str | os.PathLike, *, turns: bool = True) -> list[Source]:
+    """Read one transcript file with the reader its suffix names.
+
+    ``turns=False`` leaves ``turns`` None where the format has no structure of its own, so a
+    caller can add ``speakers``/``interviewer`` attributes (a project's settings) before
+    :func:`with_turns` finds the turns."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in _READERS:
@@ -67,7 +71,8 @@ def read_source(path: str | os.PathLike) -> list[Source]:
     import importlib
 
     module = importlib.import_module(f"{__name__}.{module_name}")
-    return [with_turns(src) for src in getattr(module, func_name)(path)]
+    sources = getattr(module, func_name)(path)
+    return [with_turns(src) for src in sources] if turns else sources
 
 
 def with_turns(source: Source) -> Source:

@@ -148,8 +148,8 @@ def test_evaluate_keyword_and_classifier(study):
 
 def test_evaluate_usage_errors(study):
     res = run(study, "evaluate", "--codebook", "cb.yaml")
-    assert res.exit_code == 2 and "evaluate needs TRANSCRIPTS and --codings, a .qdpx project as TRANSCRIPTS, or --quotes" \
-        in res.output
+    assert res.exit_code == 2 and ("evaluate needs TRANSCRIPTS and --codings, a .qdpx project as "
+                                   "TRANSCRIPTS, --quotes, or a project") in res.output
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--level", "x")
     assert res.exit_code == 2 and "'x': use 'code', 'category' or a depth" in res.output
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--coder", "C9")

@@ -1,0 +1,25 @@
+"""project_io: the codebook template, transcripts written with their speaker lists."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+import qualcode as qc
+from qualcode.errors import OutputExistsError
+from qualcode.project_io import (planned_transcripts, speaker_front_matter, transcript_file_text,
+                                 write_planned)
+
+
+def test_transcripts_keep_single_use_speakers_when_read_back(tmp_path):
+    text = "Dan: How did it start?\nAnna: With a webinar.\nBen: hello fine\nAnna: then more.\n"
+    corpus = qc.Corpus.from_texts({"one": text}, interviewer=["Dan"])
+    front = speaker_front_matter(corpus, "one")
+    assert front == {"case": "one", "speakers": ["Dan", "Anna", "Ben"], "interviewer": ["Dan"]}
+    written = transcript_file_text(corpus, "one")
+    assert yaml.safe_load(written.split("---\n")[1]) == front
+    write_planned(planned_transcripts(corpus, tmp_path / "t"))
+    back = qc.load_transcripts(tmp_path / "t").segments
+    cols = ["speaker", "start", "end", "is_interviewer"]
+    assert back[cols].values.tolist() == corpus.segments[cols].values.tolist()
+    with pytest.raises(OutputExistsError):
+        write_planned(planned_transcripts(corpus, tmp_path / "t"))
