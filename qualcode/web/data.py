@@ -1,0 +1,204 @@
+"""What the workbench's pages show, as plain JSON-ready dicts (the pages' JSON twins return them).
+
+Everything is read through :class:`qualcode.Project` (corpus, codebook, codings, suggestions,
+memos, history); nothing here writes.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from .. import errors
+from ..errors import QualcodeError
+
+NotFoundError = getattr(errors, "NotFoundError", QualcodeError)  # from the project store
+
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#6b8e23", "#1f77b4", "#d62728"]
+CODING_FIELDS = ["id", "document", "start", "end", "code", "coder", "segment", "method", "score",
+                 "memo", "status", "version", "suggestion_id", "created_at", "updated_at"]
+
+
+def clean(value):
+    """A value as JSON can carry it: numpy scalars to Python, NaN/NA to None."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def records(df: pd.DataFrame, fields=None) -> list[dict]:
+    if df is None or len(df) == 0:
+        return []
+    if fields is not None:
+        df = df[[f for f in fields if f in df.columns]]
+    df = df.astype(object).where(pd.notna(df), None)
+    return [clean(r) for r in df.to_dict("records")]
+
+
+def code_colors(codebook) -> dict[str, str]:
+    """Each code's colour: its own when it is a ``#rrggbb`` colour, else its top-level ancestor's,
+    else one from a fixed palette (never a string copied into a style unchecked)."""
+    out: dict[str, str] = {}
+    roots = codebook.roots()
+    for code in codebook:
+        color = code.color if isinstance(code.color, str) and HEX.match(code.color) else None
+        if color is None:
+            top = codebook.ancestors(code.id)[-1] if codebook.ancestors(code.id) else code.id
+            top_color = codebook[top].color
+            color = (top_color if isinstance(top_color, str) and HEX.match(top_color)
+                     else PALETTE[roots.index(top) % len(PALETTE)] if top in roots else PALETTE[0])
+        out[code.id] = color.lower()
+    return out
+
+
+def codebook_list(codebook, counts: dict[str, int] | None = None) -> list[dict]:
+    """The code tree in reading order: one dict per code with its depth, rules and count."""
+    colors = code_colors(codebook)
+    counts = counts or {}
+    out = []
+
+    def walk(code_id: str, depth: int) -> None:
+        c = codebook[code_id]
+        out.append({
+            "id": c.id, "name": c.name, "parent": c.parent, "depth": depth, "color": colors[c.id],
+            "description": c.description or "", "inclusion": c.inclusion or "",
+            "exclusion": c.exclusion or "", "keywords": [str(k) for k in (c.keywords or [])],
+            "count": int(counts.get(c.id, 0)),
+            "total": int(sum(counts.get(d, 0) for d in codebook.descendants(c.id, include_self=True))),
+        })
+        for child in codebook.children(code_id):
+            walk(child, depth + 1)
+
+    for root in codebook.roots():
+        walk(root, 0)
+    return out
+
+
+def human_rows(codings: pd.DataFrame) -> pd.DataFrame:
+    if codings is None or len(codings) == 0:
+        return codings
+    return codings[codings["method"].fillna("human") == "human"]
+
+
+def _segments_touched(segments: pd.DataFrame, codings: pd.DataFrame) -> int:
+    """How many of ``segments`` (one document) overlap at least one of ``codings``."""
+    if len(codings) == 0 or len(segments) == 0:
+        return 0
+    s = segments["start"].to_numpy()[:, None]
+    e = segments["end"].to_numpy()[:, None]
+    cs = codings["start"].to_numpy()[None, :]
+    ce = codings["end"].to_numpy()[None, :]
+    return int(((s < ce) & (e > cs)).any(axis=1).sum())
+
+
+def home(project, *, model: dict | None = None) -> dict:
+    """The home page: documents with length, speakers and coding progress per coder; the code
+    tree with counts (human codings); the classifier's state."""
+    corpus, codebook = project.corpus, project.codebook
+    codings = project.codings(include_machine=False)
+    human = human_rows(codings)
+    coders = sorted(human["coder"].unique().tolist()) if len(human) else []
+    codable = corpus.codable_segments()
+    documents = []
+    for doc in corpus.document_ids:
+        segs = corpus.segments[corpus.segments["document"] == doc]
+        csegs = codable[codable["document"] == doc]
+        mine = human[human["document"] == doc] if len(human) else human
+        progress = {}
+        for coder in coders:
+            rows = mine[mine["coder"] == coder]
+            touched = _segments_touched(csegs, rows)
+            progress[coder] = {"codings": int(len(rows)), "segments": touched,
+                               "fraction": touched / len(csegs) if len(csegs) else 0.0}
+        speakers = segs.drop_duplicates("speaker")
+        documents.append({
+            "id": doc, "case": str(segs["case"].iloc[0]) if len(segs) else "",
+            "length": len(corpus.text(doc)), "turns": int(len(segs)),
+            "codable_segments": int(len(csegs)),
+            "speakers": [{"name": str(r.speaker), "interviewer": bool(r.is_interviewer)}
+                         for r in speakers.itertuples()],
+            "progress": progress,
+        })
+    counts = human["code"].value_counts().to_dict() if len(human) else {}
+    try:
+        n_suggested = int(len(project.suggestions()))
+    except QualcodeError:
+        n_suggested = 0
+    return {
+        "project": {"name": project.settings.name or project.root.name, "root": str(project.root)},
+        "documents": documents, "coders": coders,
+        "codebook": codebook_list(codebook, counts),
+        "suggestions": n_suggested,
+        "model": model or {"status": "off"},
+    }
+
+
+def document(project, doc: str) -> dict:
+    """One document: its turns (speaker, timestamp, offsets, interviewer or not), its human
+    codings and open suggestions, the document memo, and the codebook."""
+    corpus = project.corpus
+    text = corpus.text(doc)  # QualcodeError naming the known documents when unknown
+    turns = corpus.turns[corpus.turns["document"] == doc]
+    rows = project.codings(document=doc)
+    if len(rows):
+        rows = rows[rows["status"].isna() | (rows["status"] == "suggested")]
+    memo = memo_text(project, "document", doc)
+    return {
+        "id": doc, "length": len(text), "text": text,
+        "turns": [{"turn": int(t.turn), "speaker": str(t.speaker),
+                   "timestamp": None if pd.isna(t.timestamp) else str(t.timestamp),
+                   "start": int(t.start), "end": int(t.end), "interviewer": bool(t.is_interviewer)}
+                  for t in turns.itertuples()],
+        "codings": records(rows, CODING_FIELDS),
+        "memo": memo,
+        "documents": corpus.document_ids,
+        "codebook": codebook_list(project.codebook),
+    }
+
+
+def memo_text(project, kind: str, target) -> str:
+    memos = project.memos(kind=kind, target=str(target))
+    if memos is None or len(memos) == 0:
+        return ""
+    return str(memos.iloc[-1]["text"] or "")
+
+
+def coding(project, coding_id: int) -> dict:
+    """One coding with its memo and its history (oldest first)."""
+    rows = project.codings()
+    row = rows[rows["id"] == coding_id]
+    if len(row) == 0:
+        raise NotFoundError(f"no coding with id {coding_id}; it may have been deleted "
+                            "(reload the page)")
+    out = records(row, CODING_FIELDS)[0]
+    hist = project.history(coding=coding_id)
+    out["history"] = records(hist)
+    return out
+
+
+def context_for(corpus, doc: str, start: int, end: int, *, limit: int = 1600) -> dict:
+    """The turn(s) around a span, for the review card: ``context_start`` and ``context``."""
+    turns = corpus.turns[corpus.turns["document"] == doc]
+    around = turns[(turns["start"] < max(end, start + 1)) & (turns["end"] > start)]
+    if len(around):
+        c0, c1 = int(around["start"].min()), int(around["end"].max())
+        speaker = str(around["speaker"].iloc[0])
+    else:
+        c0, c1, speaker = start, end, ""
+    c0, c1 = min(c0, start), max(c1, end)
+    if c1 - c0 > limit:  # a very long turn: a window around the span
+        c0 = max(c0, start - limit // 3)
+        c1 = min(c1, max(end, c0 + limit))
+    return {"context_start": c0, "context": corpus.text(doc)[c0:c1], "speaker": speaker}
