@@ -13,18 +13,24 @@ from .corpus import Corpus, load_transcripts, read_cases
 from .errors import (
     CodebookError,
     CodingsError,
+    ConflictError,
     InputFormatError,
     ModelError,
+    NotFoundError,
     OutputExistsError,
+    ProjectError,
     QualcodeError,
+    StoreError,
 )
+from .project import Project, ProjectSettings
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Code", "Codebook", "Corpus", "load_transcripts", "read_cases",
     "QualcodeError", "InputFormatError", "CodebookError", "CodingsError", "ModelError",
-    "OutputExistsError", "__version__",
+    "OutputExistsError", "ProjectError", "StoreError", "ConflictError", "NotFoundError",
+    "Project", "ProjectSettings", "__version__",
 ]
 
 

@@ -53,6 +53,22 @@ class ModelError(QualcodeError):
     """A trained model file that cannot be loaded, or a coder used before it is fitted."""
 
 
+class ProjectError(QualcodeError):
+    """No project where one is needed, or a ``qualcode.yaml`` that is malformed."""
+
+
+class StoreError(QualcodeError):
+    """The project's store (``qualcode.sqlite``) refuses a write or cannot be read."""
+
+
+class ConflictError(StoreError):
+    """A write based on an out-of-date version of a coding (someone else changed it first)."""
+
+
+class NotFoundError(StoreError):
+    """A coding, suggestion or document id that is not (or no longer) in the store."""
+
+
 def _rebuild(cls, message, file, place):
     return cls(message, file=file, place=place)
 

@@ -1,0 +1,661 @@
+"""Projects: a folder with ``qualcode.yaml`` (settings) and ``qualcode.sqlite`` (the store).
+
+A project is found like git finds its repository: the given folder or one of its parents holds
+``qualcode.yaml`` (:meth:`Project.find`). Settings (DESIGN.md, "Projects and the store")::
+
+    name: Onboarding interviews
+    transcripts: [transcripts/]      # files, folders or globs, relative to qualcode.yaml
+    cases: cases.csv                 # optional
+    codebook: codebook.yaml          # YAML or .qdc
+    unit: turn                       # turn | paragraph | sentence
+    interviewer: [Interviewer, Dan]  # speaker labels never coded (added to the default rule)
+    speakers: [Anna, Ben]            # optional: labels that are speakers even if used once
+    reference_coder: ME              # whose coding reports and matrices use by default
+
+:class:`Project` loads the corpus and the codebook from the settings, checks every write against
+them and hands it to :class:`qualcode.store.Store` as one transaction. The codings DataFrame it
+returns has the columns of :data:`qualcode.store.CODING_COLUMNS`::
+
+    id, document, start, end, code, coder, segment, method, score, memo, status, version,
+    suggestion_id, created_at, updated_at
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import CodingsError, ProjectError, StoreError
+from .store import CODING_COLUMNS, Store
+
+SETTINGS_FILE = "qualcode.yaml"
+STORE_FILE = "qualcode.sqlite"
+UNITS = ("turn", "paragraph", "sentence")
+#: columns a codings file written by :meth:`Project.export_codings` carries
+EXPORT_COLUMNS = ["document", "start", "end", "code", "coder", "segment", "method", "score", "memo",
+                  "status", "id", "suggestion_id"]
+
+
+@dataclass
+class ProjectSettings:
+    """The keys of ``qualcode.yaml``; paths are as written (relative to the file)."""
+
+    name: str = ""
+    transcripts: list[str] = field(default_factory=list)
+    cases: str | None = None
+    codebook: str | None = None
+    unit: str = "turn"
+    interviewer: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+    reference_coder: str | None = None
+
+    @classmethod
+    def from_dict(cls, data, *, file=None) -> "ProjectSettings":
+        """Validate the parsed YAML; errors name the file and the key."""
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ProjectError("settings must be 'key: value' lines", file=file, place="line 1")
+        known = set(cls.__dataclass_fields__)
+        for key in data:
+            if key not in known:
+                raise ProjectError(f"unknown setting {key!r} (known: {', '.join(sorted(known))})",
+                                   file=file, place=f"key {key}")
+        out = cls()
+        for key in ("name", "cases", "codebook", "reference_coder"):
+            value = data.get(key)
+            if value is not None and not isinstance(value, (str, int, float)):
+                raise ProjectError(f"'{key}' must be a single value", file=file, place=f"key {key}")
+            setattr(out, key, None if value is None else str(value))
+        out.name = out.name or ""
+        for key in ("transcripts", "interviewer", "speakers"):
+            setattr(out, key, _str_list(data.get(key), key, file))
+        unit = data.get("unit") or "turn"
+        if unit not in UNITS:
+            raise ProjectError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}", file=file,
+                               place="key unit")
+        out.unit = unit
+        return out
+
+    @classmethod
+    def load(cls, path) -> "ProjectSettings":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise ProjectError("no such settings file", file=path) from None
+        except UnicodeDecodeError:
+            raise ProjectError("not UTF-8 text; save it as UTF-8", file=path) from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise ProjectError(f"not valid YAML ({problem})", file=path,
+                               place=f"line {mark.line + 1}" if mark else None) from None
+        return cls.from_dict(data, file=path)
+
+    def to_yaml(self) -> str:
+        """The settings as a commented ``qualcode.yaml``."""
+        def val(v):
+            return json.dumps(v, ensure_ascii=False)
+
+        def opt(key, v, comment):
+            return f"{key}: {val(v)}{comment}" if v not in (None, [], "") else \
+                f"# {key}: {comment.strip()[2:] if comment else ''}".rstrip()
+
+        lines = [
+            "# qualcode project settings. Every qualcode command run in this folder (or below it)",
+            "# reads them; arguments given on the command line still win. Paths are relative to",
+            "# this file. Codings, memos and review decisions live in qualcode.sqlite beside it.",
+            f"name: {val(self.name)}",
+            "# transcripts: files, folders or globs (txt, md, docx, odt, pdf, vtt, srt, csv, xlsx)",
+            f"transcripts: {val(list(self.transcripts))}",
+            "# cases: a table with a 'case' column plus attributes (industry, firm_size, ...)",
+            opt("cases", self.cases, "  # optional"),
+            "# codebook: YAML (see 'qualcode codebook new') or a REFI-QDA .qdc",
+            opt("codebook", self.codebook, ""),
+            "# unit: what a coding unit is: turn | paragraph | sentence",
+            f"unit: {self.unit}",
+            "# interviewer: speaker labels that are never coded (added to the default rule:",
+            "# Interviewer, I, Q, Moderator)",
+            f"interviewer: {val(list(self.interviewer))}",
+            "# speakers: labels that are speakers even when used only once",
+            f"speakers: {val(list(self.speakers))}",
+            "# reference_coder: whose codings reports and matrices use by default",
+            opt("reference_coder", self.reference_coder, ""),
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def _str_list(value, key, file) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()] if key != "transcripts" \
+            else [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        return [str(v) for v in value]
+    raise ProjectError(f"'{key}' must be a list of names", file=file, place=f"key {key}")
+
+
+class Project:
+    """A study's folder: settings, corpus, codebook and the store (see the module docstring).
+
+    Open one with :meth:`open` (or :meth:`init` for a new one); use it as a context manager or call
+    :meth:`close`. Reads are cheap (the store's tables); :attr:`corpus` and :attr:`codebook` are
+    loaded on first use and cached until :meth:`reload`. Safe to share between threads.
+    """
+
+    def __init__(self, root, settings: ProjectSettings, store: Store):
+        self.root = Path(root).resolve()
+        self.settings = settings
+        self.store = store
+        self._corpus = None
+        self._codebook = None
+        self._changed: pd.DataFrame | None = None
+        self._lock = threading.RLock()
+
+    # -- discovery and creation ---------------------------------------------------------------
+
+    @staticmethod
+    def find(start=".") -> Path | None:
+        """The folder holding ``qualcode.yaml``: ``start`` or its nearest parent; None if none."""
+        here = Path(start).resolve()
+        if here.is_file():
+            here = here.parent
+        for folder in (here, *here.parents):
+            if (folder / SETTINGS_FILE).is_file():
+                return folder
+        return None
+
+    @classmethod
+    def open(cls, path=".") -> "Project":
+        """Open the project at ``path`` or above (:class:`ProjectError` when there is none)."""
+        root = cls.find(path)
+        if root is None:
+            raise ProjectError(f"no {SETTINGS_FILE} here or in a parent folder; run 'qualcode "
+                               "init' to make a project, or name one with -p/--project",
+                               file=Path(path))
+        settings = ProjectSettings.load(root / SETTINGS_FILE)
+        return cls(root, settings, Store(root / STORE_FILE))
+
+    @classmethod
+    def init(cls, directory=".", *, name=None, transcripts=None, cases=None, codebook=None,
+             unit="turn", interviewer=None, speakers=None, reference_coder=None) -> "Project":
+        """Write a commented ``qualcode.yaml`` in ``directory`` and create ``qualcode.sqlite``.
+
+        Paths may be relative to ``directory`` or to the current folder (they are written relative
+        to ``directory`` when inside it). Refuses to overwrite an existing ``qualcode.yaml``.
+        """
+        root = Path(directory)
+        root.mkdir(parents=True, exist_ok=True)
+        root = root.resolve()
+        settings_path = root / SETTINGS_FILE
+        if settings_path.exists():
+            raise ProjectError(f"a project already exists here; edit {SETTINGS_FILE} or choose "
+                               "another folder", file=settings_path)
+        if isinstance(transcripts, (str, os.PathLike)):
+            transcripts = [transcripts]
+        settings = ProjectSettings.from_dict({
+            "name": name or root.name,
+            "transcripts": [_relative(t, root) for t in (transcripts or [])],
+            "cases": _relative(cases, root) if cases else None,
+            "codebook": _relative(codebook, root) if codebook else None,
+            "unit": unit, "interviewer": list(interviewer or []),
+            "speakers": list(speakers or []), "reference_coder": reference_coder,
+        }, file=settings_path)
+        from .fileio import write_text
+
+        store = Store(root / STORE_FILE)
+        write_text(settings_path, settings.to_yaml())
+        return cls(root, settings, store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Project {self.settings.name!r} at {self.root}>"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    def path(self, relative: str | None) -> Path | None:
+        """A settings path resolved against the project folder."""
+        if relative is None:
+            return None
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+    # -- loaded material ----------------------------------------------------------------------
+
+    def transcript_files(self) -> list[Path]:
+        """The transcript files the settings name, in order (folders expanded, globs matched)."""
+        from .corpus import _expand
+
+        if not self.settings.transcripts:
+            raise ProjectError("no transcripts in the settings; add 'transcripts: [folder/]'",
+                               file=self.settings_path, place="key transcripts")
+        files: list[Path] = []
+        for entry in self.settings.transcripts:
+            if glob.has_magic(entry):
+                matched = sorted(Path(p) for p in glob.glob(str(self.path(entry)), recursive=True)
+                                 if Path(p).is_file())
+                if not matched:
+                    raise ProjectError(f"no transcript matches {entry!r}", file=self.settings_path,
+                                       place="key transcripts")
+                files.extend(matched)
+            else:
+                p = self.path(entry)
+                if not p.exists():
+                    raise ProjectError(f"transcripts {entry!r} not found (looked for {p})",
+                                       file=self.settings_path, place="key transcripts")
+                files.extend(_expand(p))
+        seen, out = set(), []
+        for f in files:
+            if f.resolve() not in seen:
+                seen.add(f.resolve())
+                out.append(f)
+        return out
+
+    def cases_path(self) -> Path | None:
+        if self.settings.cases:
+            return self.path(self.settings.cases)
+        if len(self.settings.transcripts) == 1 and not glob.has_magic(self.settings.transcripts[0]):
+            p = self.path(self.settings.transcripts[0])
+            if p.is_dir() and (p / "cases.csv").exists():
+                return p / "cases.csv"
+        return None
+
+    @property
+    def corpus(self):
+        """The transcripts as a :class:`~qualcode.corpus.Corpus`, built with the settings.
+
+        Loading records each document's hash in the store; see :meth:`changed_documents`.
+        """
+        with self._lock:
+            if self._corpus is None:
+                self._corpus = self.load_corpus()
+                self._changed = self.store.sync_documents(self._corpus.texts)
+            return self._corpus
+
+    def load_corpus(self, *, unit: str | None = None, interviewer=None, speakers=None, nlp=None):
+        """Build the corpus from the settings (``unit``/``interviewer``/``speakers`` override)."""
+        from .corpus import Corpus, read_cases
+        from .readers import read_source
+
+        sources = []
+        for f in self.transcript_files():
+            sources.extend(read_source(f))
+        apply_speaker_settings(sources, interviewer=list(interviewer or self.settings.interviewer),
+                               speakers=list(speakers or self.settings.speakers))
+        cases_path = self.cases_path()
+        cases = read_cases(cases_path) if cases_path else None
+        return Corpus.from_sources(sources, cases=cases, unit=unit or self.settings.unit, nlp=nlp)
+
+    def changed_documents(self) -> pd.DataFrame:
+        """Documents whose text differs from the text their codings were made on:
+        ``document, stored_sha256, current_sha256, n_codings``. Their codings are never moved;
+        fix with :meth:`accept_document_change` (keep the offsets) or restore the file."""
+        self.corpus
+        return self._changed.copy()
+
+    def accept_document_change(self, document: str, *, coder: str | None = None) -> None:
+        """Take the document's current text as the one its codings refer to (offsets kept)."""
+        self.store.accept_document_text(document, self.corpus.text(document), actor=coder)
+        self._changed = self.store.sync_documents(self.corpus.texts)
+
+    @property
+    def codebook(self):
+        """The codebook file with the project's stored codebook changes applied."""
+        with self._lock:
+            if self._codebook is None:
+                from .project_codebook import apply_changes, base_codebook
+
+                self._codebook = apply_changes(base_codebook(self), self.store.codebook_changes(),
+                                               file=self.settings_path)
+            return self._codebook
+
+    def reload(self) -> None:
+        """Drop the cached corpus and codebook (and re-read the settings)."""
+        with self._lock:
+            self.settings = ProjectSettings.load(self.settings_path)
+            self._corpus = self._codebook = self._changed = None
+
+    # -- codings ------------------------------------------------------------------------------
+
+    def codings(self, coder=None, *, method=None, status=None, document=None, code=None,
+                include_machine: bool = True) -> pd.DataFrame:
+        """Live codings (columns in the module docstring), ordered by id."""
+        return self.store.codings(coder=coder, method=method, status=status, document=document,
+                                  code=code, include_machine=include_machine)
+
+    def _check_writable_documents(self, documents) -> None:
+        changed = self.changed_documents()
+        bad = changed[changed["document"].isin(set(documents))]
+        if len(bad):
+            doc = bad["document"].iloc[0]
+            raise StoreError(
+                f"document {doc!r} changed since it was coded (sha256 {bad['stored_sha256'].iloc[0][:12]}"
+                f" -> {bad['current_sha256'].iloc[0][:12]}); restore the file, or run 'qualcode "
+                f"rehash {doc} --accept' to keep its codings at their offsets", file=self.store.path)
+
+    def _validate(self, df: pd.DataFrame, *, file=None) -> pd.DataFrame:
+        from .codings import validate_codings
+
+        df = validate_codings(df, corpus=self.corpus, codebook=self.codebook, file=file)
+        self._check_writable_documents(df["document"].unique())
+        return df
+
+    def _check_coder_kinds(self, df: pd.DataFrame, file=None) -> None:
+        """A coder name is either human or machine, in the file and in the store together."""
+        human = df["method"].eq("human")
+        for coder, kinds in df.assign(_h=human).groupby("coder")["_h"]:
+            stored = self.store.query(
+                "SELECT DISTINCT method = 'human' FROM codings WHERE coder = ? AND deleted = 0",
+                (coder,))
+            both = set(kinds) | {bool(v) for (v,) in stored}
+            if len(both) > 1:
+                raise CodingsError(f"coder {coder!r} would have both human and machine codings; "
+                                   "give machine codings their own coder name (e.g. "
+                                   "'qualcode-keyword')", file=file)
+
+    def add_codings(self, df: pd.DataFrame, *, actor=None, file=None) -> list[int]:
+        """Add a codings table (validated against corpus and codebook) in one transaction.
+
+        Keeps ``method``/``score``/``memo``/``status``; machine rows default to ``suggested``.
+        Returns the new ids in row order.
+        """
+        df = self._validate(df, file=file)
+        if "method" not in df.columns:
+            df["method"] = "human"
+        self._check_coder_kinds(df, file)
+        if actor is None:
+            coders = df["coder"].unique()
+            actor = coders[0] if len(coders) == 1 else "import"
+        return self.store.insert_codings(df, actor=actor)
+
+    def _check_span(self, document, start, end, code) -> None:
+        from .codings import assign_segments
+
+        row = pd.DataFrame([{"document": document, "start": start, "end": end, "code": code,
+                             "coder": "-"}])
+        self._validate(row)
+        segs = self.corpus.codable_segments()
+        if not len(assign_segments(row, segs[segs["document"] == document])):
+            raise CodingsError(f"{document} {start}-{end} lies in interviewer turns only, which "
+                               "are not coded; select the participant's words",
+                               file=self.store.path)
+
+    def add_coding(self, document, start, end, code, *, coder, memo=None) -> dict:
+        """One human coding; refuses offsets outside the document, an unknown code and a span in
+        interviewer turns only. Returns the row as a dict."""
+        self._check_span(document, start, end, code)
+        self._check_coder_kinds(pd.DataFrame([{"coder": coder, "method": "human"}]))
+        [i] = self.store.insert_codings(pd.DataFrame([{
+            "document": document, "start": int(start), "end": int(end), "code": code,
+            "coder": coder, "method": "human", "memo": memo or None}]), actor=coder)
+        return self.store.coding(i)
+
+    def update_coding(self, id, *, coder, expected_version, start=None, end=None, code=None,
+                      memo=None) -> dict:
+        """Change a coding's span, code or memo if it is still at ``expected_version``
+        (:class:`ConflictError` otherwise; :class:`NotFoundError` for an unknown id)."""
+        cur = self.store.coding(id)
+        fields = {k: v for k, v in (("start", start), ("end", end), ("code", code), ("memo", memo))
+                  if v is not None}
+        if any(k in fields for k in ("start", "end", "code")):
+            self._check_span(cur["document"], fields.get("start", cur["start"]),
+                             fields.get("end", cur["end"]), fields.get("code", cur["code"]))
+        else:
+            self._check_writable_documents([cur["document"]])
+        return self.store.update_coding(id, actor=coder, expected_version=expected_version,
+                                        **fields)
+
+    def delete_coding(self, id, *, coder, expected_version) -> None:
+        self.store.delete_coding(id, actor=coder, expected_version=expected_version)
+
+    def undo(self, *, coder) -> dict | None:
+        """Revert ``coder``'s most recent action not yet undone; returns what it undid."""
+        return self.store.undo(coder=coder)
+
+    # -- suggestions --------------------------------------------------------------------------
+
+    def replace_suggestions(self, df: pd.DataFrame, *, coder, run: dict | None = None) -> int:
+        """Store one machine run of ``coder``: its earlier ``suggested`` rows are replaced;
+        reviewed rows and human rows stay. ``run``: method, model, codebook (fingerprint),
+        parameters. Returns the run id."""
+        df = df.copy()
+        df["coder"] = coder
+        if len(df):
+            df = self._validate(df)
+            if "method" not in df.columns or df["method"].eq("human").any():
+                raise CodingsError(f"suggestions of {coder!r} must carry a machine method "
+                                   "(keyword, classifier, semantic)")
+            self._check_coder_kinds(df)
+        run = dict(run or {})
+        run.setdefault("codebook", self.codebook.fingerprint())
+        if "method" not in run and len(df):
+            run["method"] = str(df["method"].iloc[0])
+        return self.store.replace_suggestions(df, coder=coder, run=run)
+
+    def suggestions(self, status="suggested", *, coder=None, code=None, document=None,
+                    min_score=None) -> pd.DataFrame:
+        """Machine rows with ``status`` (a value, a list, or None for all), by score descending."""
+        df = self.store.codings(status=status or list(("suggested", "accepted", "rejected")),
+                                coder=coder, code=code, document=document)
+        df = df[df["method"] != "human"]
+        if min_score is not None:
+            df = df[df["score"].fillna(0) >= min_score]
+        return df.sort_values(["score", "id"], ascending=[False, True], kind="stable",
+                              na_position="last").reset_index(drop=True)
+
+    def accept(self, ids, *, coder, start=None, end=None, code=None) -> list[int]:
+        """Accept suggestions: each becomes ``accepted`` and a new human row by ``coder`` (the
+        suggestion's span unless ``start``/``end``/``code`` adjust it). Returns the new ids."""
+        if start is not None or end is not None or code is not None:
+            for sid in ([ids] if isinstance(ids, int) else list(ids)):
+                s = self.store.coding(sid)
+                self._check_span(s["document"], start if start is not None else s["start"],
+                                 end if end is not None else s["end"], code or s["code"])
+        self._check_coder_kinds(pd.DataFrame([{"coder": coder, "method": "human"}]))
+        return self.store.accept(ids, coder=coder, start=start, end=end, code=code)
+
+    def reject(self, ids, *, coder) -> None:
+        self.store.reject(ids, coder=coder)
+
+    def training_decisions(self) -> pd.DataFrame:
+        """Reviewed suggestions: ``id, document, start, end, code, status, reviewer``."""
+        return self.store.training_decisions()
+
+    def machine_runs(self) -> pd.DataFrame:
+        return self.store.machine_runs()
+
+    # -- memos and history ---------------------------------------------------------------------
+
+    def set_memo(self, kind, target, text, *, coder) -> None:
+        """A memo on a ``coding`` (id), a ``document`` or a ``code``; empty text removes it."""
+        if kind not in ("coding", "document", "code"):
+            raise StoreError(f"unknown memo kind {kind!r}; use coding, document or code",
+                             file=self.store.path)
+        if kind == "code" and target not in self.codebook:
+            raise StoreError(f"no code {target!r} in the codebook", file=self.store.path)
+        self.store.set_memo(kind, target, text, coder=coder)
+
+    def memos(self, kind=None, target=None) -> pd.DataFrame:
+        """``kind, target, text, coder, updated_at``."""
+        return self.store.memos(kind, target)
+
+    def history(self, *, document=None, coding=None, code=None) -> pd.DataFrame:
+        """Events oldest first: ``id, time, actor, action, coding, document, code, before,
+        after`` (before/after as JSON text)."""
+        return self.store.history(document=document, coding=coding, code=code)
+
+    # -- codebook changes ---------------------------------------------------------------------
+
+    def _codebook_change(self, action, code, data, *, coder, recode=None) -> None:
+        from .project_codebook import apply_changes
+
+        with self._lock:
+            trial = apply_changes(self.codebook, [{"action": action, "code": code, "data": data}],
+                                  file=self.settings_path)
+            with self.store.transaction() as con:
+                batch = self.store._new_batch(con)
+                self.store.add_codebook_change(action, code, data, actor=coder, con=con,
+                                               batch=batch)
+                for old, new in (recode or {}).items():
+                    rows = con.execute("SELECT id, version FROM codings WHERE code = ? AND "
+                                       "deleted = 0", (old,)).fetchall()
+                    for cid, version in rows:
+                        self.store.update_coding(cid, actor=coder, expected_version=version,
+                                                 action="recode", con=con, batch=batch, code=new)
+            self._codebook = trial
+
+    def create_code(self, id, name, *, parent=None, color=None, description="", coder) -> None:
+        self._codebook_change("create", id, {"name": name, "parent": parent, "color": color,
+                                             "description": description}, coder=coder)
+
+    def update_code(self, id, *, coder, **fields) -> None:
+        from .project_codebook import EDITABLE
+
+        bad = [k for k in fields if k not in EDITABLE]
+        if bad:
+            raise StoreError(f"cannot edit {bad[0]!r} of a code (editable: "
+                             f"{', '.join(EDITABLE)})", file=self.store.path)
+        self._codebook_change("update", id, fields, coder=coder)
+
+    def move_code(self, id, new_parent, *, coder) -> str:
+        """Move a code (and its children) under ``new_parent`` (None: top level). Ids carry their
+        parent's id, so the code gets a new id; codings follow. Returns the new id."""
+        from .project_codebook import moved_ids
+
+        renames = moved_ids(self.codebook, id, new_parent)
+        self._codebook_change("move", id, {"new_parent": new_parent, "renames": renames},
+                              coder=coder, recode=renames)
+        return renames[id]
+
+    def merge_codes(self, source, target, *, coder) -> None:
+        """Merge ``source`` into ``target``: its codings (and its children's) follow to target."""
+        from .project_codebook import merged_ids
+
+        recode = merged_ids(self.codebook, source, target)
+        self._codebook_change("merge", source, {"target": target}, coder=coder, recode=recode)
+
+    def delete_code(self, id, *, coder, recode_to=None) -> None:
+        """Delete a code without children; refused when it has codings unless ``recode_to``."""
+        if id not in self.codebook:
+            raise StoreError(f"no code {id!r} in the codebook", file=self.store.path)
+        n = self.store.query("SELECT COUNT(*) FROM codings WHERE code = ? AND deleted = 0 AND "
+                             "(status IS NULL OR status != 'suggested')", (id,))[0][0]
+        if n and recode_to is None:
+            raise StoreError(f"code {id!r} has {n} codings; give recode_to= (--recode-to) to move "
+                             "them to another code first", file=self.store.path)
+        if recode_to is not None and recode_to not in self.codebook:
+            raise StoreError(f"no code {recode_to!r} to recode to", file=self.store.path)
+        self._codebook_change("delete", id, {"recode_to": recode_to}, coder=coder,
+                              recode={id: recode_to} if recode_to else None)
+        if recode_to is None:  # suggestions of the deleted code have nothing to point at
+            with self.store.transaction() as con:
+                con.execute("DELETE FROM codings WHERE code = ? AND status = 'suggested'", (id,))
+
+    # -- import and export --------------------------------------------------------------------
+
+    def import_codings(self, path, *, coder=None, actor=None) -> list[int]:
+        """Add the codings of a .csv/.tsv/.xlsx/.qdpx file (``method``, ``status`` and ``memo``
+        kept; ``suggestion_id`` links kept when the file has ``id`` columns)."""
+        from .codings import read_codings
+
+        df = read_codings(path, coder=coder)
+        for col in ("memo", "status"):
+            if col in df.columns:
+                df[col] = df[col].where(df[col].notna() & (df[col].astype(str) != ""), None)
+        links = None
+        if "id" in df.columns and "suggestion_id" in df.columns:
+            old_id = pd.to_numeric(df["id"], errors="coerce")
+            link = pd.to_numeric(df["suggestion_id"], errors="coerce")
+            links = (old_id, link)
+        df = df.drop(columns=[c for c in ("id", "suggestion_id", "text") if c in df.columns])
+        ids = self.add_codings(df, actor=actor, file=path)
+        if links is not None:
+            old_to_new = {int(o): n for o, n in zip(links[0], ids) if pd.notna(o)}
+            pairs = [(old_to_new[int(s)], n) for s, n in zip(links[1], ids)
+                     if pd.notna(s) and int(s) in old_to_new]
+            if pairs:
+                with self.store.transaction() as con:
+                    con.executemany("UPDATE codings SET suggestion_id = ? WHERE id = ?", pairs)
+        return ids
+
+    def export_codings(self, path, *, coder=None, include_machine=True, force=False,
+                       text=False) -> Path:
+        """Write the live codings to .csv/.xlsx (columns :data:`EXPORT_COLUMNS`, plus the passage
+        ``text`` when asked), atomically."""
+        from .codings import write_codings
+
+        df = self.codings(coder, include_machine=include_machine)[EXPORT_COLUMNS].copy()
+        if text:
+            texts = self.corpus.texts
+            df["text"] = [texts.get(d, "")[s:e] for d, s, e in
+                          zip(df["document"], df["start"], df["end"])]
+        return write_codings(df, path, force=force)
+
+
+def apply_speaker_settings(sources, *, interviewer: list[str], speakers: list[str]) -> None:
+    """Put the project's ``interviewer`` and ``speakers`` into each source's attributes.
+
+    A document whose front matter names interviewers keeps them. Otherwise its interviewers are
+    the project's labels plus the labels the default rule marks (Interviewer, I, Q, Moderator).
+    """
+    from .readers.plain import DEFAULT_INTERVIEWER, declared_speakers, parse_turns
+
+    if not interviewer and not speakers:
+        return
+    for src in sources:
+        attrs = src.attributes
+        if speakers:
+            attrs["speakers"] = sorted(set(declared_speakers({"speakers": attrs.get("speakers")}))
+                                       | set(speakers))
+        if interviewer and attrs.get("interviewer") is None and attrs.get("interviewers") is None:
+            turns = src.turns if src.turns is not None else parse_turns(
+                src.text, speakers=declared_speakers(attrs) | set(interviewer))
+            labels = {t.speaker for t in turns}
+            attrs["interviewer"] = sorted(set(interviewer) | {
+                lab for lab in labels if lab and DEFAULT_INTERVIEWER.match(lab.strip())})
+
+
+def _relative(path, root: Path) -> str:
+    """Write a path given for a new project relative to its folder when possible."""
+    p = Path(path).expanduser()
+    text = os.fspath(path)
+    if p.is_absolute():
+        target = p
+    elif glob.has_magic(text) or (root / p).exists() or not p.exists():
+        return text
+    else:
+        target = p.resolve()
+    try:
+        rel = os.path.relpath(target, root)
+    except ValueError:
+        return str(target)
+    if rel.startswith(".."):  # outside the project: an absolute path survives moving the folder
+        return str(target) + ("/" if text.endswith(("/", os.sep)) else "")
+    rel = rel.replace(os.sep, "/")
+    if text.endswith(("/", os.sep)) and not rel.endswith("/"):
+        rel += "/"
+    return rel
+
+
+__all__ = ["Project", "ProjectSettings", "SETTINGS_FILE", "STORE_FILE", "CODING_COLUMNS",
+           "apply_speaker_settings"]

@@ -1,0 +1,723 @@
+"""The project store ``qualcode.sqlite``: codings, memos, review decisions and their history.
+
+The standard library's :mod:`sqlite3` in WAL mode with a ``busy_timeout``, so several processes
+(the command line, the workbench, two coders) write at once without losing anything. Every write
+method is ONE transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), committed before it returns, and
+appends rows to the ``events`` table, which triggers keep append-only.
+
+The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` lists the steps from an
+empty file (version 0) to the current version, and opening an older store upgrades it in one
+transaction. Tables (current version):
+
+``documents(id, sha256, length, text, first_seen, updated_at)``
+    The text each document's codings were made on, and its hash.
+``codings(id, document, start, end, code, coder, segment, method, score, memo, status, version,
+suggestion_id, run_id, reviewer, deleted, created_at, updated_at)``
+    ``status`` is NULL for human rows and ``suggested|accepted|rejected`` for machine rows;
+    ``version`` counts changes (optimistic concurrency); deleted rows keep ``deleted = 1``.
+``memos(kind, target, text, coder, updated_at)``; ``codebook_changes(id, time, actor, action,
+code, data)``; ``machine_runs(id, coder, method, model, codebook, parameters, started_at,
+n_suggestions)``; ``events(id, time, actor, action, coding, document, code, before, after, batch,
+undoes)``.
+
+This module knows nothing about corpora or codebooks: :mod:`qualcode.project` validates what it
+writes. One connection per thread (and per process after a fork).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConflictError, NotFoundError, StoreError
+
+BUSY_TIMEOUT_MS = 60_000
+CODING_COLUMNS = ["id", "document", "start", "end", "code", "coder", "segment", "method", "score",
+                  "memo", "status", "version", "suggestion_id", "created_at", "updated_at"]
+EVENT_COLUMNS = ["id", "time", "actor", "action", "coding", "document", "code", "before", "after"]
+STATUSES = ("suggested", "accepted", "rejected")
+#: the fields of a coding an event's before/after records
+_STATE = ("document", "start", "end", "code", "coder", "method", "memo", "status", "deleted",
+          "version", "suggestion_id")
+
+MIGRATIONS: list[str] = [
+    # version 1: the first store (documents with their hash, codings, events)
+    """
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, length INTEGER NOT NULL,
+        first_seen TEXT NOT NULL);
+    CREATE TABLE codings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, document TEXT NOT NULL, start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL, code TEXT NOT NULL, coder TEXT NOT NULL, segment INTEGER,
+        method TEXT NOT NULL DEFAULT 'human', score REAL, memo TEXT, created_at TEXT NOT NULL);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, actor TEXT, action TEXT NOT NULL,
+        coding INTEGER, document TEXT, code TEXT, before TEXT, after TEXT);
+    CREATE INDEX codings_coder ON codings(coder);
+    CREATE INDEX codings_document ON codings(document);
+    """,
+    # version 2: review status and provenance, optimistic versions, soft deletes, memos,
+    # codebook changes, machine runs, undo batches, the text codings were made on,
+    # and an append-only events table
+    """
+    ALTER TABLE documents ADD COLUMN text TEXT;
+    ALTER TABLE documents ADD COLUMN updated_at TEXT;
+    ALTER TABLE codings ADD COLUMN status TEXT;
+    ALTER TABLE codings ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE codings ADD COLUMN suggestion_id INTEGER;
+    ALTER TABLE codings ADD COLUMN run_id INTEGER;
+    ALTER TABLE codings ADD COLUMN reviewer TEXT;
+    ALTER TABLE codings ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE codings ADD COLUMN updated_at TEXT;
+    UPDATE codings SET updated_at = created_at;
+    UPDATE codings SET status = 'suggested' WHERE method != 'human';
+    CREATE INDEX codings_status ON codings(status);
+    CREATE TABLE memos (
+        kind TEXT NOT NULL, target TEXT NOT NULL, text TEXT NOT NULL, coder TEXT,
+        updated_at TEXT NOT NULL, PRIMARY KEY (kind, target));
+    CREATE TABLE codebook_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, actor TEXT,
+        action TEXT NOT NULL, code TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE TABLE machine_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, coder TEXT NOT NULL, method TEXT, model TEXT,
+        codebook TEXT, parameters TEXT, started_at TEXT NOT NULL, n_suggestions INTEGER);
+    ALTER TABLE events ADD COLUMN batch INTEGER;
+    ALTER TABLE events ADD COLUMN undoes INTEGER;
+    CREATE INDEX events_coding ON events(coding);
+    CREATE INDEX events_document ON events(document);
+    CREATE INDEX events_actor ON events(actor, batch);
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now() -> str:
+    """The current time as ISO-8601 UTC with microseconds."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _none(v):
+    """NaN/NA/numpy scalars -> plain Python values sqlite accepts."""
+    if v is None:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, str) and v == "":
+        return None
+    return v
+
+
+class Store:
+    """The sqlite store of a project (see the module docstring).
+
+    ``Store(path)`` creates the file when missing and upgrades an older schema. Use as a context
+    manager or call :meth:`close`.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, migrate: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError("no store file; run 'qualcode init' in the project folder",
+                             file=self.path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        if migrate:
+            self.migrate()
+
+    # -- connections and transactions -------------------------------------------------------
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (a new one after a fork)."""
+        con = getattr(self._local, "con", None)
+        if con is None or getattr(self._local, "pid", None) != os.getpid():
+            con = self._connect()
+            self._local.con, self._local.pid = con, os.getpid()
+        return con
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                  check_same_thread=False)
+            con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            con.execute("PRAGMA synchronous = FULL")
+            con.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store ({exc}); restore it from a backup",
+                             file=self.path) from None
+        if str(mode).lower() != "wal":
+            raise StoreError(f"the store could not switch to WAL mode (got {mode!r}); keep the "
+                             "project on a local disk", file=self.path)
+        with self._lock:
+            self._connections.append(con)
+        return con
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    con.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back when the body raises)."""
+        con = self.connection
+        if con.in_transaction:  # nested: part of the outer transaction
+            yield con
+            return
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the store is busy or locked ({exc}); try again", file=self.path) \
+                from None
+        try:
+            yield con
+            self._commit(con)
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+
+    def _commit(self, con: sqlite3.Connection) -> None:
+        con.execute("COMMIT")
+
+    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        return self.connection.execute(sql, tuple(params)).fetchall()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> int:
+        """Upgrade the schema to ``target`` (default: the current version); return the version."""
+        with self.transaction() as con:
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"the store has schema version {version}, newer than this "
+                                 f"qualcode's {SCHEMA_VERSION}; upgrade qualcode", file=self.path)
+            for v in range(version, target):
+                for statement in _statements(MIGRATIONS[v]):
+                    con.execute(statement)
+                con.execute(f"PRAGMA user_version = {v + 1}")
+            return max(version, target)
+
+    def integrity_check(self) -> str:
+        return self.connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def documents(self) -> pd.DataFrame:
+        """``id, sha256, length, first_seen, updated_at, n_codings`` (live codings)."""
+        rows = self.query(
+            "SELECT d.id, d.sha256, d.length, d.first_seen, d.updated_at, "
+            "(SELECT COUNT(*) FROM codings c WHERE c.document = d.id AND c.deleted = 0) "
+            "FROM documents d ORDER BY d.id")
+        return pd.DataFrame(rows, columns=["id", "sha256", "length", "first_seen", "updated_at",
+                                           "n_codings"])
+
+    def document_text(self, document: str) -> str | None:
+        row = self.query("SELECT text FROM documents WHERE id = ?", (document,))
+        return row[0][0] if row else None
+
+    def sync_documents(self, texts: dict[str, str]) -> pd.DataFrame:
+        """Record new documents' hashes; update the hash of changed documents without codings.
+
+        Returns the changed documents that have codings:
+        ``document, stored_sha256, current_sha256, n_codings`` (their codings are never moved).
+        """
+        stored = {r[0]: r[1] for r in self.query("SELECT id, sha256 FROM documents")}
+        counts = dict(self.query("SELECT document, COUNT(*) FROM codings WHERE deleted = 0 "
+                                 "GROUP BY document"))
+        hashes = {d: sha256(t) for d, t in texts.items()}
+        new = [d for d in texts if d not in stored]
+        stale = [d for d in texts if d in stored and stored[d] != hashes[d] and not counts.get(d)]
+        if new or stale:
+            with self.transaction() as con:
+                t = now()
+                con.executemany("INSERT OR IGNORE INTO documents (id, sha256, length, text, "
+                                "first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                [(d, hashes[d], len(texts[d]), texts[d], t, t) for d in new])
+                con.executemany("UPDATE documents SET sha256 = ?, length = ?, text = ?, "
+                                "updated_at = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM codings "
+                                "WHERE document = ? AND deleted = 0)",
+                                [(hashes[d], len(texts[d]), texts[d], t, d, d) for d in stale])
+        changed = [(d, stored[d], hashes[d], int(counts[d])) for d in texts
+                   if d in stored and stored[d] != hashes[d] and counts.get(d)]
+        return pd.DataFrame(changed, columns=["document", "stored_sha256", "current_sha256",
+                                              "n_codings"])
+
+    def accept_document_text(self, document: str, text: str, *, actor: str | None = None) -> None:
+        """Record ``text`` as the document's text (codings keep their offsets); logs ``rehash``."""
+        with self.transaction() as con:
+            old = con.execute("SELECT sha256 FROM documents WHERE id = ?", (document,)).fetchone()
+            if old is None:
+                raise NotFoundError(f"no document {document!r} in the store", file=self.path)
+            t = now()
+            con.execute("UPDATE documents SET sha256 = ?, length = ?, text = ?, updated_at = ? "
+                        "WHERE id = ?", (sha256(text), len(text), text, t, document))
+            self._event(con, t, actor, "rehash", document=document,
+                        before={"sha256": old[0]}, after={"sha256": sha256(text)},
+                        batch=self._new_batch(con))
+
+    # -- codings: reading --------------------------------------------------------------------
+
+    def codings(self, *, coder=None, method=None, status=None, document=None, code=None,
+                include_machine: bool = True, ids=None, order: str = "id") -> pd.DataFrame:
+        """Live codings as the DESIGN.md table plus store columns (:data:`CODING_COLUMNS`).
+
+        Each filter takes a value or a list of values; ``status=None`` means any status.
+        """
+        where, params = ["deleted = 0"], []
+        for col, value in (("coder", coder), ("method", method), ("status", status),
+                           ("document", document), ("code", code), ("id", ids)):
+            if value is None:
+                continue
+            values = [value] if isinstance(value, (str, int, np.integer)) else list(value)
+            where.append(f"{col} IN ({','.join('?' * len(values))})")
+            params.extend(_none(v) for v in values)
+        if not include_machine:
+            where.append("method = 'human'")
+        cols = ", ".join(f'"{c}"' for c in CODING_COLUMNS)
+        sql = f"SELECT {cols} FROM codings WHERE {' AND '.join(where)} ORDER BY {order}"
+        return _codings_frame(self.query(sql, params))
+
+    def coding(self, coding_id: int, *, con=None) -> dict:
+        """One live coding as a dict (:class:`NotFoundError` when there is none)."""
+        con = con or self.connection
+        cols = ", ".join(f'"{c}"' for c in CODING_COLUMNS)
+        row = con.execute(f"SELECT {cols} FROM codings WHERE id = ? AND deleted = 0",
+                          (int(coding_id),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no coding with id {coding_id} (deleted, or never made); "
+                                "reload to see the current codings", file=self.path)
+        return dict(zip(CODING_COLUMNS, row))
+
+    # -- codings: writing --------------------------------------------------------------------
+
+    def insert_codings(self, df: pd.DataFrame, *, actor: str | None, action: str = "create",
+                       run_id: int | None = None, con=None, batch=None) -> list[int]:
+        """Insert rows (columns of the codings table); one ``action`` event per row; new ids."""
+        if not len(df):
+            return []
+        t = now()
+        rows = []
+        for r in df.to_dict("records"):
+            method = _none(r.get("method")) or "human"
+            status = _none(r.get("status"))
+            if method == "human":
+                status = None
+            elif status is None:
+                status = "suggested"
+            if status is not None and status not in STATUSES:
+                raise StoreError(f"unknown status {status!r} (use {', '.join(STATUSES)})",
+                                 file=self.path)
+            rows.append((r["document"], int(r["start"]), int(r["end"]), r["code"], r["coder"],
+                         _none(r.get("segment")), method, _none(r.get("score")),
+                         _none(r.get("memo")), status, _none(r.get("suggestion_id")), run_id,
+                         _none(r.get("reviewer")), t, t))
+        with self.transaction() if con is None else contextlib.nullcontext(con) as con:
+            # inside the write transaction nobody else inserts: the new ids are those above the
+            # largest id before (AUTOINCREMENT gives increasing ids in insertion order)
+            before = con.execute("SELECT COALESCE(MAX(id), 0) FROM codings").fetchone()[0]
+            con.executemany(
+                'INSERT INTO codings (document, start, "end", code, coder, segment, method, score, '
+                "memo, status, suggestion_id, run_id, reviewer, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            ids = [i for (i,) in con.execute("SELECT id FROM codings WHERE id > ? ORDER BY id",
+                                             (before,))]
+            if action:
+                batch = batch or self._new_batch(con)
+                con.executemany(
+                    "INSERT INTO events (time, actor, action, coding, document, code, before, "
+                    "after, batch) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                    [(t, actor, action, i, r[0], r[3], _json(_row_state(r)), batch)
+                     for i, r in zip(ids, rows)])
+        return ids
+
+    def update_coding(self, coding_id: int, *, actor: str, expected_version: int,
+                      action: str = "edit", con=None, batch=None, **fields) -> dict:
+        """Change fields of a live coding whose version is ``expected_version``; version + 1."""
+        with self.transaction() if con is None else contextlib.nullcontext(con) as con:
+            before = self.coding(coding_id, con=con)
+            if expected_version is not None and int(expected_version) != before["version"]:
+                raise ConflictError(
+                    f"coding {coding_id} was changed by someone else (version {before['version']}, "
+                    f"you edited version {expected_version}); reload it and make your change again",
+                    file=self.path)
+            fields = {k: _none(v) if k != "memo" else v for k, v in fields.items()}
+            sets = ", ".join(f'"{k}" = ?' for k in fields)
+            t = now()
+            con.execute(f"UPDATE codings SET {sets + ', ' if sets else ''}version = version + 1, "
+                        "updated_at = ? WHERE id = ?", (*fields.values(), t, int(coding_id)))
+            after = self.coding(coding_id, con=con) if not fields.get("deleted") else \
+                {**before, **fields, "version": before["version"] + 1}
+            self._event(con, t, actor, action, coding=int(coding_id), document=before["document"],
+                        code=after["code"], before=_state(before), after=_state(after),
+                        batch=batch or self._new_batch(con))
+        return after
+
+    def delete_coding(self, coding_id: int, *, actor: str, expected_version: int) -> None:
+        self.update_coding(coding_id, actor=actor, expected_version=expected_version,
+                           action="delete", deleted=1)
+
+    def set_memo(self, kind: str, target: str, text: str | None, *, coder: str,
+                 con=None) -> None:
+        """Store a memo (an empty text removes it); a coding memo is also the coding's ``memo``."""
+        with self.transaction() if con is None else contextlib.nullcontext(con) as con:
+            t = now()
+            old = con.execute("SELECT text FROM memos WHERE kind = ? AND target = ?",
+                              (kind, str(target))).fetchone()
+            coding = document = code = None
+            if kind == "coding":
+                row = self.coding(int(target), con=con)
+                coding, document, code = int(target), row["document"], row["code"]
+                old = old or ((row["memo"],) if row["memo"] else None)
+                con.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?",
+                            (text or None, t, int(target)))
+            elif kind == "document":
+                document = str(target)
+            else:
+                code = str(target)
+            if text:
+                con.execute("INSERT INTO memos (kind, target, text, coder, updated_at) VALUES "
+                            "(?, ?, ?, ?, ?) ON CONFLICT (kind, target) DO UPDATE SET "
+                            "text = excluded.text, coder = excluded.coder, "
+                            "updated_at = excluded.updated_at", (kind, str(target), text, coder, t))
+            else:
+                con.execute("DELETE FROM memos WHERE kind = ? AND target = ?", (kind, str(target)))
+            self._event(con, t, coder, "memo", coding=coding, document=document, code=code,
+                        before={"kind": kind, "target": str(target), "text": old[0] if old else None},
+                        after={"kind": kind, "target": str(target), "text": text or None},
+                        batch=self._new_batch(con))
+
+    def memos(self, kind=None, target=None) -> pd.DataFrame:
+        """``kind, target, text, coder, updated_at``."""
+        where, params = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        if target is not None:
+            where.append("target = ?")
+            params.append(str(target))
+        sql = "SELECT kind, target, text, coder, updated_at FROM memos"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.query(sql + " ORDER BY kind, target", params)
+        return pd.DataFrame(rows, columns=["kind", "target", "text", "coder", "updated_at"])
+
+    # -- machine runs ------------------------------------------------------------------------
+
+    def replace_suggestions(self, df: pd.DataFrame, *, coder: str, run: dict) -> int:
+        """One machine run: drop ``coder``'s ``suggested`` rows, insert ``df`` as suggestions.
+
+        Accepted and rejected rows stay, and a new suggestion on the same span and code as one of
+        them is not added again. Returns the run id.
+        """
+        with self.transaction() as con:
+            t = now()
+            params = dict(run.get("parameters") or {})
+            cur = con.execute(
+                "INSERT INTO machine_runs (coder, method, model, codebook, parameters, started_at, "
+                "n_suggestions) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                (coder, run.get("method"), run.get("model"), run.get("codebook"),
+                 _json(params), t))
+            run_id = cur.lastrowid
+            removed = con.execute("DELETE FROM codings WHERE coder = ? AND status = 'suggested'",
+                                  (coder,)).rowcount
+            reviewed = {(d, s, e, c) for d, s, e, c in con.execute(
+                'SELECT document, start, "end", code FROM codings WHERE coder = ? AND status IN '
+                "('accepted', 'rejected')", (coder,))}
+            df = df.copy()
+            df["coder"] = coder
+            if "method" not in df.columns:
+                df["method"] = run.get("method") or "keyword"
+            df["status"] = "suggested"
+            if reviewed and len(df):
+                keys = list(zip(df["document"], df["start"].astype(int), df["end"].astype(int),
+                                df["code"]))
+                df = df[[k not in reviewed for k in keys]]
+            ids = self.insert_codings(df, actor=coder, action="", run_id=run_id, con=con)
+            con.execute("UPDATE machine_runs SET n_suggestions = ? WHERE id = ?", (len(ids), run_id))
+            self._event(con, t, coder, "suggest", before={"removed": removed},
+                        after={"run": run_id, "added": len(ids), **{k: v for k, v in run.items()
+                                                                    if k != "parameters"}},
+                        batch=self._new_batch(con))
+        return run_id
+
+    def machine_runs(self) -> pd.DataFrame:
+        """``id, coder, method, model, codebook, parameters, started_at, n_suggestions``."""
+        rows = self.query("SELECT id, coder, method, model, codebook, parameters, started_at, "
+                          "n_suggestions FROM machine_runs ORDER BY id")
+        return pd.DataFrame(rows, columns=["id", "coder", "method", "model", "codebook",
+                                           "parameters", "started_at", "n_suggestions"])
+
+    # -- review ------------------------------------------------------------------------------
+
+    def accept(self, ids, *, coder: str, start=None, end=None, code=None) -> list[int]:
+        """Suggestions become ``accepted`` and new human rows by ``coder``; returns the new ids."""
+        out = []
+        with self.transaction() as con:
+            batch = self._new_batch(con)
+            for sid in _id_list(ids):
+                s = self._suggestion(con, sid)
+                t = now()
+                con.execute("UPDATE codings SET status = 'accepted', reviewer = ?, "
+                            "version = version + 1, updated_at = ? WHERE id = ?", (coder, t, sid))
+                row = {"document": s["document"], "start": s["start"] if start is None else start,
+                       "end": s["end"] if end is None else end, "code": code or s["code"],
+                       "coder": coder, "segment": s["segment"], "method": "human",
+                       "suggestion_id": sid}
+                [new_id] = self.insert_codings(pd.DataFrame([row]), actor=coder, action="",
+                                               con=con)
+                after = self.coding(sid, con=con)
+                self._event(con, t, coder, "accept", coding=sid, document=s["document"],
+                            code=s["code"], before=_state(s),
+                            after={**_state(after), "human_id": new_id,
+                                   "human": _state(self.coding(new_id, con=con))}, batch=batch)
+                out.append(new_id)
+        return out
+
+    def reject(self, ids, *, coder: str) -> None:
+        with self.transaction() as con:
+            batch = self._new_batch(con)
+            for sid in _id_list(ids):
+                s = self._suggestion(con, sid)
+                t = now()
+                con.execute("UPDATE codings SET status = 'rejected', reviewer = ?, "
+                            "version = version + 1, updated_at = ? WHERE id = ?", (coder, t, sid))
+                self._event(con, t, coder, "reject", coding=sid, document=s["document"],
+                            code=s["code"], before=_state(s),
+                            after=_state(self.coding(sid, con=con)), batch=batch)
+
+    def _suggestion(self, con, sid: int) -> dict:
+        s = self.coding(sid, con=con)
+        if s["status"] != "suggested":
+            what = "a human coding" if s["status"] is None else f"already {s['status']}"
+            raise ConflictError(f"coding {sid} is {what}, not a suggestion awaiting review; "
+                                "reload the suggestions", file=self.path)
+        return s
+
+    def training_decisions(self) -> pd.DataFrame:
+        """Reviewed suggestions: ``id, document, start, end, code, status, reviewer``."""
+        rows = self.query('SELECT id, document, start, "end", code, status, reviewer FROM codings '
+                          "WHERE status IN ('accepted', 'rejected') AND deleted = 0 ORDER BY id")
+        return pd.DataFrame(rows, columns=["id", "document", "start", "end", "code", "status",
+                                           "reviewer"])
+
+    # -- undo --------------------------------------------------------------------------------
+
+    def undo(self, *, coder: str) -> dict | None:
+        """Revert ``coder``'s most recent not-yet-undone action (all events of its batch)."""
+        undoable = ("create", "edit", "delete", "accept", "reject", "memo", "recode")
+        with self.transaction() as con:
+            q = ",".join("?" * len(undoable))
+            row = con.execute(
+                f"SELECT MAX(batch) FROM events WHERE actor = ? AND action IN ({q}) AND id NOT IN "
+                "(SELECT undoes FROM events WHERE undoes IS NOT NULL)", (coder, *undoable)
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            batch = row[0]
+            events = con.execute(
+                f"SELECT id, action, coding, document, code, before, after FROM events WHERE "
+                f"batch = ? AND action IN ({q}) ORDER BY id DESC", (batch, *undoable)).fetchall()
+            undo_batch = self._new_batch(con)
+            touched = []
+            for eid, action, coding, document, code, before, after in events:
+                before = json.loads(before) if before else None
+                after = json.loads(after) if after else None
+                self._revert(con, action, coding, before, after)
+                t = now()
+                con.execute("INSERT INTO events (time, actor, action, coding, document, code, "
+                            "before, after, batch, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?, ?)",
+                            (t, coder, coding, document, code, _json(after), _json(before),
+                             undo_batch, eid))
+                touched.append(coding)
+            return {"action": events[0][1], "event": events[-1][0], "batch": batch,
+                    "coding": touched[0] if touched else None,
+                    "codings": [c for c in touched if c is not None], "events": len(events)}
+
+    def _revert(self, con, action, coding, before, after) -> None:
+        t = now()
+
+        def check(expected):
+            cur = con.execute("SELECT version FROM codings WHERE id = ?", (coding,)).fetchone()
+            if cur is None or expected is None or cur[0] != expected:
+                raise ConflictError(f"cannot undo: coding {coding} was changed since; "
+                                    "edit it directly instead", file=self.path)
+
+        if action == "create":
+            check(after.get("version", 1))
+            con.execute("UPDATE codings SET deleted = 1, version = version + 1, updated_at = ? "
+                        "WHERE id = ?", (t, coding))
+        elif action in ("edit", "delete", "recode"):
+            check(after["version"])
+            con.execute('UPDATE codings SET start = ?, "end" = ?, code = ?, memo = ?, deleted = ?, '
+                        "version = version + 1, updated_at = ? WHERE id = ?",
+                        (before["start"], before["end"], before["code"], before.get("memo"),
+                         before.get("deleted", 0), t, coding))
+        elif action in ("accept", "reject"):
+            check(after["version"])
+            if action == "accept":
+                human = after["human_id"]
+                cur = con.execute("SELECT version FROM codings WHERE id = ? AND deleted = 0",
+                                  (human,)).fetchone()
+                if cur is None or cur[0] != after["human"]["version"]:
+                    raise ConflictError(f"cannot undo: coding {human} was changed since; "
+                                        "edit it directly instead", file=self.path)
+                con.execute("UPDATE codings SET deleted = 1, version = version + 1, updated_at = ? "
+                            "WHERE id = ?", (t, human))
+            con.execute("UPDATE codings SET status = 'suggested', reviewer = NULL, "
+                        "version = version + 1, updated_at = ? WHERE id = ?", (t, coding))
+        elif action == "memo":
+            kind, target, text = before["kind"], before["target"], before["text"]
+            if kind == "coding":
+                con.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?",
+                            (text, t, int(target)))
+            if text:
+                con.execute("INSERT INTO memos (kind, target, text, coder, updated_at) VALUES "
+                            "(?, ?, ?, NULL, ?) ON CONFLICT (kind, target) DO UPDATE SET "
+                            "text = excluded.text, updated_at = excluded.updated_at",
+                            (kind, target, text, t))
+            else:
+                con.execute("DELETE FROM memos WHERE kind = ? AND target = ?", (kind, target))
+
+    # -- codebook changes --------------------------------------------------------------------
+
+    def add_codebook_change(self, action: str, code: str, data: dict, *, actor: str,
+                            con=None, batch=None) -> None:
+        with self.transaction() if con is None else contextlib.nullcontext(con) as con:
+            t = now()
+            con.execute("INSERT INTO codebook_changes (time, actor, action, code, data) VALUES "
+                        "(?, ?, ?, ?, ?)", (t, actor, action, code, _json(data)))
+            self._event(con, t, actor, f"code_{action}", code=code, after=data,
+                        batch=batch or self._new_batch(con))
+
+    def codebook_changes(self) -> list[dict]:
+        rows = self.query("SELECT id, time, actor, action, code, data FROM codebook_changes "
+                          "ORDER BY id")
+        return [{"id": i, "time": t, "actor": a, "action": act, "code": c, "data": json.loads(d)}
+                for i, t, a, act, c, d in rows]
+
+    # -- events ------------------------------------------------------------------------------
+
+    def history(self, *, document=None, coding=None, code=None, actor=None) -> pd.DataFrame:
+        """Events oldest first: ``id, time, actor, action, coding, document, code, before, after``
+        (before/after are JSON text)."""
+        where, params = [], []
+        for col, value in (("document", document), ("coding", coding), ("code", code),
+                           ("actor", actor)):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(_none(value))
+        sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        df = pd.DataFrame(self.query(sql + " ORDER BY id", params), columns=EVENT_COLUMNS)
+        df["coding"] = df["coding"].astype("Int64")
+        return df
+
+    def _new_batch(self, con) -> int:
+        return int(con.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM events").fetchone()[0])
+
+    def _event(self, con, t, actor, action, *, coding=None, document=None, code=None,
+               before=None, after=None, batch=None) -> None:
+        con.execute("INSERT INTO events (time, actor, action, coding, document, code, before, "
+                    "after, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (t, actor, action, coding, document, code,
+                     None if before is None else _json(before),
+                     None if after is None else _json(after), batch))
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner ';')."""
+    out, buf = [], ""
+    for line in script.splitlines():
+        if not line.strip():
+            continue
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_jsonable)
+
+
+def _jsonable(v):
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return str(v)
+
+
+def _id_list(ids) -> list[int]:
+    if isinstance(ids, (int, np.integer)):
+        return [int(ids)]
+    return [int(i) for i in ids]
+
+
+def _state(row: dict) -> dict:
+    return {k: row.get(k) for k in _STATE if k in row}
+
+
+def _row_state(r: tuple) -> dict:
+    return {"document": r[0], "start": r[1], "end": r[2], "code": r[3], "coder": r[4],
+            "method": r[6], "memo": r[8], "status": r[9], "version": 1, "suggestion_id": r[10]}
+
+
+def _codings_frame(rows: list[tuple]) -> pd.DataFrame:
+    cols = list(zip(*rows)) if rows else [()] * len(CODING_COLUMNS)
+    ints = {"id", "start", "end", "version"}
+    nullable = {"segment", "suggestion_id"}
+    data = {}
+    for name, values in zip(CODING_COLUMNS, cols):
+        if name in ints:
+            data[name] = pd.Series(values, dtype="int64")
+        elif name in nullable:
+            data[name] = pd.Series(values, dtype="Int64")
+        elif name == "score":
+            data[name] = pd.Series([np.nan if v is None else v for v in values], dtype="float64")
+        else:  # text: None stays None (not NaN)
+            data[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data, columns=CODING_COLUMNS)
