@@ -147,9 +147,9 @@ class Web:
                              "(the workbench asks on the first page)")
         return coder
 
-    def render(self, name: str, request: Request, **context) -> HTMLResponse:
+    def render(self, name: str, request: Request, *, status_code: int = 200, **context) -> HTMLResponse:
         html = self.env.get_template(name).render(coder=self.coder(request), **context)
-        return HTMLResponse(html)
+        return HTMLResponse(html, status_code=status_code)
 
 
 def _num(v, digits: int = 2) -> str:
@@ -223,8 +223,11 @@ def page(fn):
             status = status_of(exc)
             if status == 500:
                 log.exception("internal error in %s", request.url.path)
-            return web.render("error.html", request, status=status, message=error_message(exc),
-                              project_name=_project_name(web))
+            try:
+                return web.render("error.html", request, status_code=status, status=status,
+                                  message=error_message(exc), project_name=_project_name(web))
+            except Exception:  # noqa: BLE001 - e.g. the coder lookup failing too
+                return PlainTextResponse(error_message(exc), status_code=status)
     return wrapper
 
 

@@ -149,7 +149,9 @@ def document(project, doc: str) -> dict:
     """One document: its turns (speaker, timestamp, offsets, interviewer or not), its human
     codings and open suggestions, the document memo, and the codebook."""
     corpus = project.corpus
-    text = corpus.text(doc)  # QualcodeError naming the known documents when unknown
+    if doc not in corpus.document_ids:
+        raise NotFoundError(f"no document {doc!r} in this project; the home page lists them")
+    text = corpus.text(doc)
     turns = corpus.turns[corpus.turns["document"] == doc]
     rows = project.codings(document=doc)
     if len(rows):
