@@ -17,7 +17,8 @@ Measured: ``load_transcripts``; ``KeywordCoder.code``; the whole ``qualcode code
 20,000 segments (50 codes) and ``.code`` on every codable segment; ``agreement.compare`` at segment
 and character level (three coders, no bootstrap); ``matrix.case_by_code`` and
 ``matrix.strategy_by_case``; ``agreement.krippendorff_alpha`` on 3 coders x as many units as the
-size has words (the data of ``bench_agreement.py``). References on the same data: the
+size has words (the data of ``bench_agreement.py``); opening a project with 10,000 codings and
+reading them as a DataFrame (``store.py``; the same 10,000 codings at every size). References on the same data: the
 ``krippendorff`` package (alpha), a naive per-segment regex loop (keywords, timed on at most 2,000
 segments), spaCy's tokenizer alone (the ceiling for anything that tokenizes) and the Python
 start-up of the command line. The issue's targets are checked and a log-log slope of time against
@@ -229,6 +230,16 @@ def task_alpha(b: Bench):
             "unit": "units", "references": references}
 
 
+def task_store(b: Bench):
+    import store
+
+    project = store.make_project(b.folder / "project", b.transcripts, CODEBOOK, store.N_CODINGS)
+    return {"measure": lambda: store.open_and_read(project), "work": store.N_CODINGS,
+            "unit": "codings",
+            "references": lambda df: {"note": f"{len(df):,} codings read (3 human coders, 1 "
+                                              "machine run) from qualcode.sqlite"}}
+
+
 TASKS = {  # name -> (set-up function, label)
     "load": (task_load, "load_transcripts"),
     "keyword": (task_keyword, "KeywordCoder.code"),
@@ -240,6 +251,7 @@ TASKS = {  # name -> (set-up function, label)
     "case_by_code": (task_case_by_code, "matrix.case_by_code"),
     "strategy_by_case": (task_strategy_by_case, "matrix.strategy_by_case"),
     "alpha": (task_alpha, "krippendorff_alpha (nominal)"),
+    "store": (task_store, "Project.open + codings() (10,000 codings)"),
 }
 
 
@@ -453,6 +465,10 @@ def targets(results) -> list[dict]:
     train = _find(results, "train", lambda r: r["work"] >= TRAIN_SEGMENTS)
     add("classifier training, 20k segments x 50 codes", "< 30 s", train,
         lambda rows: rows[0]["seconds"], lambda v: v < 30, lambda v: f"{v:.1f} s")
+    store_rows = _find(results, "store")
+    add("open a project with 10,000 codings and read them as a DataFrame (issue 13)",
+        "well under 1 s (< 0.25 s)", store_rows, lambda rows: max(r["seconds"] for r in rows),
+        lambda v: v < 0.25, lambda v: f"{v:.3f} s")
     return out
 
 

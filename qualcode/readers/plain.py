@@ -11,8 +11,10 @@ The rules (DESIGN.md, "Transcript text file"):
 * A candidate label counts as a speaker when it starts at least two lines, or the front matter
   names it (``interviewer:``, ``speakers:``), or it carries a timestamp, or it is an interviewer
   label (``Interviewer``, ``I``, ``Q``, ...), or it is the first label after an interviewer's
-  turn (an answer). This keeps a line such as ``Note: ...`` inside a turn from being read as a
-  new speaker.
+  turn (an answer). In a text that has speakers by those rules, a label used only once is a
+  speaker too when it looks like a name (one to three words, each capitalised or a code such as
+  ``P3``: ``Ben: hello fine``), unless it is a known non-speaker label (:data:`NON_SPEAKER`:
+  ``Note:``, ``Date:``, ``PS:``, ...). So a line such as ``Note: ...`` inside a turn stays in it.
 * A text without speakers is one speaker (``""``), with one turn per paragraph (blank-line
   separated).
 """
@@ -40,6 +42,13 @@ _MAX_LABEL_WORDS = 5
 DEFAULT_INTERVIEWER = re.compile(
     r"^(?:interviewer\b.*|interviewer\d*|int|i|q|moderator\b.*)$", re.IGNORECASE)
 _PARA_SPLIT = re.compile(r"\n[ \t]*\n")
+#: labels that begin a line with a colon but are not speakers (times and URLs never match a label)
+NON_SPEAKER = re.compile(
+    r"^(?:notes?|nb|n\.b\.?|p\.?s\.?|e\.g\.?|i\.e\.?|example|tip|warning|todo|source|date|time|"
+    r"location|place|title|subject|re|cc|to|from|attendees|participants|duration|transcript|"
+    r"transcriber|transcription|recording|url|https?|www|edit|edited|update|translation|context|"
+    r"summary|keywords?|tags?|comment|remark|observation|aside)$", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^(?:[^\W\d_][\w.'’&-]*|[A-Za-z]*\d+[\w]*)$")
 
 
 def split_front_matter(text: str, *, file=None) -> tuple[dict, str, int]:
@@ -135,11 +144,19 @@ def parse_turns(text: str, *, speakers: set[str] | None = None,
         if found is not None:
             candidates.append((pos, *found))
     counts = Counter(label for _, _, label in candidates)
+
+    def by_rule(m, label, after_interviewer) -> bool:
+        return bool(counts[label] >= 2 or label in speakers or m.group("ts")
+                    or is_interviewer(label) or after_interviewer)
+
+    structured = any(by_rule(m, label, False) and not NON_SPEAKER.match(label)
+                     for _, m, label in candidates)
     accepted = []
     after_interviewer = False
     for pos, m, label in candidates:
-        if (counts[label] >= 2 or label in speakers or m.group("ts") or is_interviewer(label)
-                or after_interviewer):
+        if label not in speakers and NON_SPEAKER.match(label):
+            continue
+        if by_rule(m, label, after_interviewer) or (structured and looks_like_name(label)):
             accepted.append((pos, m, label))
             after_interviewer = is_interviewer(label)
     if not accepted:
@@ -157,6 +174,14 @@ def parse_turns(text: str, *, speakers: set[str] | None = None,
         ts = m.group("ts") or ""
         turns.append(Turn(label, start, end, timestamp=ts, start_time=timestamp_seconds(ts)))
     return turns
+
+
+def looks_like_name(label: str) -> bool:
+    """One to three words, each capitalised (``Ben``, ``Dr. Smith``) or a code (``P3``)."""
+    words = label.split()
+    return 1 <= len(words) <= 3 and all(
+        _NAME_WORD.match(w) and (w[0].isupper() or w[0].isdigit() or any(c.isdigit() for c in w))
+        for w in words)
 
 
 def paragraph_turns(text: str, *, speaker: str = "", offset: int = 0) -> list[Turn]:

@@ -45,8 +45,11 @@ class QdpxProject:
     codebook : Codebook
         The code tree; each code keeps its REFI GUID in ``properties["refi_guid"]``.
     codings : DataFrame
-        ``document, start, end, code, coder, method, memo`` (code-point offsets, ``method``
-        ``human``); a range coded twice with the same code by the same coder is one row.
+        ``document, start, end, code, coder, method, memo`` (+ ``score``, ``status`` when any
+        row has them); code-point offsets; ``method``, ``score``, ``status`` and each coding's own
+        ``memo`` come from qualcode's metadata note when the file has one (else ``method`` is
+        ``human``, except for coders named ``qualcode-<method>``); a range coded twice with the
+        same code by the same coder is one row.
     cases : DataFrame
         ``case`` plus one column per variable.
     notes : DataFrame
@@ -184,6 +187,25 @@ def _metadata(root) -> dict:
 # ------------------------------------------------------------------------------------------
 
 
+def _coding_row(doc, start, end, code, coder, selection_memo, meta) -> dict:
+    """One coding. ``meta`` is what qualcode's export kept for it (method, score, status, its own
+    memo). Without it, a coder named ``qualcode-<method>`` (a machine's output edited in another
+    tool) stays a machine coder with status ``suggested``: nothing becomes human by accident."""
+    row = {"document": doc, "start": start, "end": end, "code": code, "coder": coder,
+           "method": "human", "score": None, "status": None, "memo": selection_memo}
+    if meta:
+        row["method"] = str(meta.get("method") or "human")
+        row["score"] = meta.get("score")
+        row["status"] = meta.get("status")
+        row["memo"] = meta.get("memo") if "memo" in meta else selection_memo
+    elif coder.startswith("qualcode-"):
+        kind = coder[len("qualcode-"):]
+        row["method"] = kind if kind in ("keyword", "classifier", "semantic") else "keyword"
+        row["status"] = "suggested"
+        row["memo"] = ""
+    return row
+
+
 def document_id(name: str) -> str:
     """A document id from a source name: extension dropped, safe as a file name."""
     n = name.strip()
@@ -217,7 +239,8 @@ class _Reader:
         self._code_notes(codes_element_from_root(root), guid_to_id)
         texts, raws, sels, doc_vars = self._sources()
         mode, reason = self._choose_mode(raws, sels)
-        codings, memo_notes = self._codings(texts, raws, sels, mode, guid_to_id, users)
+        codings, memo_notes = self._codings(texts, raws, sels, mode, guid_to_id, users,
+                                            meta.get("codings") or {})
         cases, doc_case = self._cases(texts, doc_vars)
         notes = self._notes(memo_notes)
         self._unsupported()
@@ -332,14 +355,15 @@ class _Reader:
                 self.warn(f"{doc}: selection {s.get('guid')} has no valid positions; skipped")
                 continue
             codings = [(norm_guid((kid(c, "CodeRef").get("targetGUID") if kid(c, "CodeRef") is not None else "")),
-                        c.get("creatingUser"), [nr.get("targetGUID") for nr in kids(c, "NoteRef")])
+                        c.get("creatingUser"), [nr.get("targetGUID") for nr in kids(c, "NoteRef")],
+                        norm_guid(c.get("guid")))
                        for c in kids(s, "Coding")]
             out.append({"guid": norm_guid(s.get("guid")), "name": s.get("name") or "",
                         "start": start, "end": end, "memo": kid_text(s, "Description").strip(),
                         "user": s.get("creatingUser"), "codings": codings,
                         "notes": [nr.get("targetGUID") for nr in kids(s, "NoteRef")]})
         whole = [(norm_guid(kid(c, "CodeRef").get("targetGUID") if kid(c, "CodeRef") is not None else ""),
-                  c.get("creatingUser"), []) for c in kids(src, "Coding")]
+                  c.get("creatingUser"), [], norm_guid(c.get("guid"))) for c in kids(src, "Coding")]
         if whole:
             out.append({"guid": "", "name": "", "start": None, "end": None, "memo": "",
                         "user": src.get("creatingUser"), "codings": whole, "notes": []})
@@ -354,7 +378,7 @@ class _Reader:
 
     # -- codings ------------------------------------------------------------------------------
 
-    def _codings(self, texts, raws, sels, mode, guid_to_id, users):
+    def _codings(self, texts, raws, sels, mode, guid_to_id, users, coding_meta=None):
         rows, memo_notes = [], []
         missing_codes: Counter = Counter()
         dropped: list[str] = []
@@ -381,16 +405,16 @@ class _Reader:
                                            "target_kind": "selection", "target": s["guid"],
                                            "document": doc, "start": start, "end": end})
                     continue
-                for code_guid, user, note_ids in s["codings"]:
+                for code_guid, user, note_ids, coding_guid in s["codings"]:
                     code = guid_to_id.get(code_guid)
                     if code is None:
                         missing_codes[code_guid or "(none)"] += 1
                         continue
                     for nid in note_ids:
                         self.note_targets[norm_guid(nid)].append(("coding", code, doc, start, end))
-                    rows.append({"document": doc, "start": start, "end": end, "code": code,
-                                 "coder": self._coder(users, user, s["user"]), "method": "human",
-                                 "memo": s["memo"]})
+                    rows.append(_coding_row(doc, start, end, code,
+                                            self._coder(users, user, s["user"]), s["memo"],
+                                            (coding_meta or {}).get(coding_guid)))
         if dropped:
             self.warn(f"{len(dropped)} selection(s) do not land on the text when counted as {mode} "
                       f"and were skipped: " + ", ".join(dropped[:10]) + (" ..." if len(dropped) > 10 else ""))
@@ -404,9 +428,14 @@ class _Reader:
         df = pd.DataFrame(rows)
         key = ["document", "start", "end", "code", "coder"]
         before = len(df)
-        df = (df.groupby(key, sort=False, as_index=False)
-                .agg(method=("method", "first"),
+        df = (df.groupby(key, sort=False, as_index=False, dropna=False)
+                .agg(method=("method", "first"), score=("score", "first"),
+                     status=("status", "first"),
                      memo=("memo", lambda m: "; ".join(dict.fromkeys(x for x in m if x)))))
+        if df["score"].isna().all():
+            df = df.drop(columns="score")
+        if df["status"].isna().all():
+            df = df.drop(columns="status")
         if len(df) < before:
             self.warn(f"{before - len(df)} duplicate coding(s) of the same range, code and coder "
                       "merged")

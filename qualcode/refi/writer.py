@@ -7,7 +7,9 @@ What is written (each checked against the official XSDs in the tests):
   case attribute), Cases (with their VariableValues and a SourceRef per document), Sources (one
   TextSource per document, a PlainTextSelection per coded range with one Coding per code and
   coder, ``creatingUser`` set), Notes (one note named ``qualcode`` holding what REFI-QDA has no
-  place for: exact code ids, inclusion/exclusion rules, keywords, examples, properties);
+  place for: exact code ids, inclusion/exclusion rules, keywords, examples, properties, and per
+  coding GUID the ``method``, ``score``, review ``status`` and own ``memo`` of machine codings and
+  memos of human ones);
 * ``sources/<GUID>.txt``: the document text, UTF-8 without BOM, LF line endings. Positions count
   code points, as the spec says, or with ``offsets="utf16"`` UTF-16 code units (what NVivo counts:
   an emoji or other character above U+FFFF counts 2).
@@ -15,7 +17,10 @@ What is written (each checked against the official XSDs in the tests):
 GUIDs are upper case and derived (uuid5 of a fixed namespace and a stable key: the code id, the
 document id, the range, ...), a code's ``properties["refi_guid"]`` is reused when present, and
 the zip entries carry a fixed date, so exporting the same project twice gives identical bytes.
-Codings are exported whatever their ``method``; ``score`` and ``method`` have no REFI-QDA field.
+Codings are exported whatever their ``method``; ``score``, ``method`` and ``status`` have no
+REFI-QDA field and travel in the metadata note, so a round trip keeps machine rows machine rows.
+A selection's ``Description`` (what other tools show as its memo) holds the human coders' memos
+only: a machine's memo never becomes the student's.
 """
 from __future__ import annotations
 
@@ -98,7 +103,7 @@ def _codes(b: _Builder, parent, codebook, guids: dict[str, str]) -> None:
         add(parent, root_id)
 
 
-def _metadata_note(codebook, guids) -> str:
+def _metadata_note(codebook, guids, coding_meta=None) -> str:
     codes = {}
     for c in codebook:
         d = {"id": c.id}
@@ -114,6 +119,8 @@ def _metadata_note(codebook, guids) -> str:
             "description": codebook.description, "codes": codes}
     if codebook.references:
         meta["references"] = codebook.references
+    if coding_meta:
+        meta["codings"] = coding_meta
     return json.dumps({META_KEY: meta}, ensure_ascii=False, indent=1, sort_keys=True, default=str)
 
 
@@ -140,7 +147,24 @@ def _check_codings(codings: pd.DataFrame, corpus, codebook) -> pd.DataFrame:
                                 else str(v))
     df["start"] = df["start"].astype("int64")
     df["end"] = df["end"].astype("int64")
+    method = df["method"] if "method" in df.columns else pd.Series("human", index=df.index)
+    df["qc_human"] = method.fillna("human").astype(str).isin(["human", ""]).to_numpy()
     return df.drop_duplicates(["document", "start", "end", "code", "coder"])
+
+
+def _coding_meta(r) -> dict:
+    """What REFI-QDA has no field for: a coding's method, score, review status and own memo."""
+    out = {}
+    for key in ("method", "score", "status", "memo"):
+        v = getattr(r, key, None)
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v == "":
+            continue
+        if key == "method" and v == "human":
+            continue
+        out[key] = float(v) if key == "score" else str(v)
+    if not r.qc_human and "memo" not in out:
+        out["memo"] = ""
+    return out if (not r.qc_human or out.get("memo")) else {}
 
 
 def _check_offsets(offsets: str) -> None:
@@ -198,6 +222,7 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
                     b.el(e, "SourceRef", {"targetGUID": doc_guid[d]})
 
     files: list[tuple[str, bytes]] = []
+    coding_meta: dict[str, dict] = {}
     if doc_ids:
         se = b.el(root, "Sources")
         for d in doc_ids:
@@ -218,19 +243,27 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
                 if len(sel_coders) == 1:
                     attrs["creatingUser"] = users[sel_coders[0]]
                 pe = b.el(src, "PlainTextSelection", attrs)
-                memos = list(dict.fromkeys(m for m in sel["memo"] if m))
+                # the selection's Description is what other tools show: the human coders' memos
+                # only; each coding's own memo, method, score and status go to the metadata note
+                memos = list(dict.fromkeys(m for m, h in zip(sel["memo"], sel["qc_human"])
+                                           if m and h))
                 if memos:
                     b.el(pe, "Description", text="; ".join(memos))
                 for r in sel.itertuples(index=False):
                     ck = f"{key}\x1f{r.code}\x1f{r.coder}"
-                    co = b.el(pe, "Coding", {"guid": derived_guid("coding", ck),
-                                             "creatingUser": users[str(r.coder)]})
+                    cguid = derived_guid("coding", ck)
+                    co = b.el(pe, "Coding", {"guid": cguid, "creatingUser": users[str(r.coder)]})
                     b.el(co, "CodeRef", {"targetGUID": guids[r.code]})
+                    extra = _coding_meta(r)
+                    if memos and "memo" not in extra:  # not the other coders' memos on read
+                        extra["memo"] = ""
+                    if extra:
+                        coding_meta[cguid] = extra
     ne = b.el(root, "Notes")
     note = b.el(ne, "Note", {"guid": derived_guid("note", META_NOTE_NAME), "name": META_NOTE_NAME})
     b.el(note, "Description", text="qualcode metadata: code ids and fields REFI-QDA has no place "
          "for. Safe to delete; qualcode then derives code ids from names.")
-    b.el(note, "PlainTextContent", text=_metadata_note(codebook, guids))
+    b.el(note, "PlainTextContent", text=_metadata_note(codebook, guids, coding_meta))
 
     return _zip([("project.qde", b.tostring(root))] + files)
 

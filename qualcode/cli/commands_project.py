@@ -1,0 +1,222 @@
+"""``qualcode init``, ``qualcode history``, ``qualcode rehash`` and ``qualcode codebook new``:
+making a project and looking into its store."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..corpus import UNITS
+from ..fileio import write_text
+from . import main
+from .commands_codebook import codebook_group
+from .common import echo_table
+from .projectopts import open_project, project_option, split_names
+
+
+@main.command("init")
+@click.argument("directory", default=".", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="The study's name (default: the folder's name).")
+@click.option("--transcripts", multiple=True,
+              help="Transcript files, folders or globs (repeatable), relative to DIRECTORY or here.")
+@click.option("--cases", default=None, help="Cases table (csv/xlsx): 'case' plus attributes.")
+@click.option("--codebook", default=None,
+              help="Codebook (.yaml or .qdc). Default: a commented template, codebook.yaml.")
+@click.option("--codings", multiple=True, type=click.Path(path_type=Path),
+              help="Codings files (csv/xlsx/qdpx) to import into the store (repeatable).")
+@click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
+              help="The coding unit.")
+@click.option("--interviewer", multiple=True,
+              help="Speaker labels never coded (repeatable or comma-separated), added to the "
+                   "default rule (Interviewer, I, Q, Moderator).")
+@click.option("--speakers", multiple=True,
+              help="Labels that are speakers even when used once (repeatable or comma-separated).")
+@click.option("--reference-coder", default=None,
+              help="Whose codings reports and matrices use (default: the only human coder).")
+@click.option("--from", "from_qdpx", type=click.Path(path_type=Path), default=None,
+              help="Make the project from a REFI-QDA .qdpx (NVivo, ATLAS.ti, MAXQDA, QualCoder): "
+                   "transcripts, codebook, cases and every coder's codings.")
+@click.option("--offsets", type=click.Choice(["auto", "codepoint", "codepoint-lf", "utf16",
+                                              "utf16-lf"]), default="auto", show_default=True,
+              help="With --from: how the producing tool counted positions.")
+def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, interviewer, speakers,
+             reference_coder, from_qdpx, offsets):
+    """Make DIRECTORY (default: here) a qualcode project: a commented qualcode.yaml with the
+    settings every command reads, and the store qualcode.sqlite for codings, memos and reviews."""
+    from ..project import Project
+    from ..project_io import CODEBOOK_TEMPLATE, init_from_qdpx
+
+    wrote_template = None
+    if from_qdpx is not None:
+        if transcripts or codebook or cases:
+            raise click.UsageError("--from takes transcripts, codebook and cases from the .qdpx; "
+                                   "leave out --transcripts/--codebook/--cases")
+        project, p = init_from_qdpx(directory, from_qdpx, name=name, unit=unit, offsets=offsets,
+                                    reference_coder=reference_coder)
+        for w in p.warnings:
+            click.echo(f"warning: {from_qdpx}: {w}", err=True)
+    else:
+        if codebook is None:
+            template = Path(directory) / "codebook.yaml"
+            if not template.exists():
+                write_text(template, CODEBOOK_TEMPLATE)
+                wrote_template = template
+                click.echo(f"wrote a codebook template to {template}; edit it to define your codes")
+            codebook = "codebook.yaml"
+        project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
+                               cases=cases, codebook=codebook, unit=unit,
+                               interviewer=split_names(interviewer),
+                               speakers=split_names(speakers), reference_coder=reference_coder)
+    with project:
+        try:
+            for f in codings:
+                ids = project.import_codings(f)
+                click.echo(f"imported {len(ids)} codings from {f}")
+        except BaseException:  # no half-made project: the user fixes the file and runs init again
+            project.close()
+            _remove_new_project(project)
+            if wrote_template is not None:
+                wrote_template.unlink(missing_ok=True)
+            raise
+        if reference_coder is None and project.settings.reference_coder is None:
+            _set_only_human_coder(project)
+        _print_project(project)
+
+
+def _remove_new_project(project) -> None:
+    for name in ("qualcode.yaml", "qualcode.sqlite", "qualcode.sqlite-wal", "qualcode.sqlite-shm"):
+        (project.root / name).unlink(missing_ok=True)
+
+
+def _set_only_human_coder(project) -> None:
+    human = project.codings(include_machine=False)["coder"].unique()
+    if len(human) == 1:
+        from ..fileio import write_text as _write
+
+        project.settings.reference_coder = str(human[0])
+        _write(project.settings_path, project.settings.to_yaml(), force=True)
+
+
+def _print_project(project) -> None:
+    s = project.settings
+    click.echo(f"project {s.name!r} in {project.root}")
+    click.echo(f"  settings: {project.settings_path}")
+    click.echo(f"  store:    {project.store.path}")
+    if s.transcripts:
+        corpus = project.corpus
+        summary = corpus.summary()
+        click.echo(f"  {summary['documents']} documents, {summary['cases']} cases, "
+                   f"{summary['codable_segments']} codable {summary['unit']} segments")
+    else:
+        click.echo("  no transcripts yet: add them under 'transcripts:' in qualcode.yaml")
+    df = project.codings()
+    if len(df):
+        counts = df.groupby(["coder", "method"]).size().reset_index(name="codings")
+        echo_table(counts)
+    if s.reference_coder:
+        click.echo(f"  reference coder: {s.reference_coder}")
+
+
+@main.command("status")
+@project_option
+def status_cmd(project_dir):
+    """Show the project's settings, documents, codings per coder, and transcripts that changed
+    since they were coded."""
+    with open_project(project_dir, required=True) as project:
+        _print_project(project)
+        _print_changed(project)
+
+
+def _print_changed(project) -> None:
+    changed = project.changed_documents()
+    for r in changed.itertuples(index=False):
+        click.echo(f"warning: {r.document} changed since it was coded ({r.n_codings} codings on "
+                   f"the old text; sha256 {r.stored_sha256[:12]} -> {r.current_sha256[:12]}); "
+                   f"restore the file, or run: qualcode rehash {r.document} --accept", err=True)
+
+
+@main.command("history")
+@click.option("--document", default=None, help="Only this document's events.")
+@click.option("--coding", type=int, default=None, help="Only this coding's events (its id).")
+@click.option("--code", default=None, help="Only events on this code id.")
+@click.option("--last", type=int, default=None, help="Only the last N events.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the events (with before/after JSON) to .csv/.xlsx/.md.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@project_option
+def history_cmd(document, coding, code, last, output, force, project_dir):
+    """Show who did what and when (create, edit, delete, accept, reject, memo, undo, codebook
+    changes), oldest first."""
+    with open_project(project_dir, required=True) as project:
+        hist = project.history(document=document, coding=coding, code=code)
+        if last is not None:
+            hist = hist.tail(last)
+        if output is not None:
+            from ..fileio import write_dataframe
+
+            write_dataframe(hist, output, force=force)
+            click.echo(f"{len(hist)} events written to {output}")
+            return
+        view = pd.DataFrame({
+            "time": hist["time"].str.slice(0, 19).str.replace("T", " "),
+            "actor": hist["actor"], "action": hist["action"], "coding": hist["coding"],
+            "document": hist["document"], "code": hist["code"],
+            "change": [_change(b, a) for b, a in zip(hist["before"], hist["after"])]})
+        echo_table(view, max_width=70)
+
+
+def _change(before, after) -> str:
+    b = json.loads(before) if isinstance(before, str) and before else {}
+    a = json.loads(after) if isinstance(after, str) and after else {}
+    if not b:
+        keys = ("start", "end", "status", "text", "run", "added", "name")
+        return ", ".join(f"{k}={a[k]}" for k in keys if a.get(k) is not None)
+    diff = [f"{k}: {b.get(k)} -> {a.get(k)}" for k in sorted(set(a) | set(b))
+            if k not in ("version", "human") and b.get(k) != a.get(k)]
+    return "; ".join(diff)
+
+
+@main.command("rehash")
+@click.argument("document")
+@click.option("--accept", is_flag=True,
+              help="Take the transcript's current text as the one its codings refer to (they keep "
+                   "their offsets: check them first).")
+@click.option("--coder", default=None, help="Your name, for the history.")
+@project_option
+def rehash_cmd(document, accept, coder, project_dir):
+    """Show, or with --accept resolve, a transcript that changed after it was coded."""
+    with open_project(project_dir, required=True) as project:
+        changed = project.changed_documents()
+        row = changed[changed["document"] == document]
+        if row.empty:
+            click.echo(f"{document}: unchanged since it was coded")
+            return
+        r = row.iloc[0]
+        if not accept:
+            old = project.store.document_text(document) or ""
+            new = project.corpus.text(document)
+            first = next((i for i, (x, y) in enumerate(zip(old, new)) if x != y),
+                         min(len(old), len(new)))
+            click.echo(f"{document}: {r['n_codings']} codings were made on a text that has since "
+                       f"changed (first difference at offset {first}; {len(old)} -> {len(new)} "
+                       "characters). Restore the file, or accept the new text with --accept "
+                       "(codings keep their offsets).")
+            return
+        project.accept_document_change(document, coder=coder)
+        click.echo(f"{document}: the current text is now the one its {r['n_codings']} codings "
+                   "refer to")
+
+
+@codebook_group.command("new")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("codebook.yaml"),
+              show_default=True, help="Where to write the template.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def codebook_new_cmd(output, force):
+    """Write a codebook template with every field explained in comments."""
+    from ..project_io import CODEBOOK_TEMPLATE
+
+    write_text(output, CODEBOOK_TEMPLATE, force=force)
+    click.echo(f"codebook template written to {output}; check it with: qualcode codebook "
+               f"validate {output}")

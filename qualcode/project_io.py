@@ -1,0 +1,133 @@
+"""Making projects from files: transcripts written with their speaker lists, a project from a
+REFI-QDA export, the commented codebook template.
+
+:func:`write_transcripts` writes each document as a ``.txt`` whose front matter carries ``case``,
+``speakers`` (every label the corpus found, so a label used once stays a speaker when read back)
+and ``interviewer``, so the files load into exactly the turns they came from.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .errors import OutputExistsError, QualcodeError
+from .fileio import write_dataframe, write_text
+
+CODEBOOK_TEMPLATE = """\
+# A qualcode codebook (YAML). Every field is described below; only 'id' and 'name' are required.
+# Check it with:  qualcode codebook validate codebook.yaml
+name: My study                  # the codebook's title
+version: "0.1"                  # bump it when definitions change
+description: >-                 # what the codebook is for (shown in reports)
+  Codes for my interviews.
+# references:                   # optional: citations the codes' 'source' fields refer to
+#   smith2020: Smith, J. (2020). A study. Journal, 1(2), 3-4.
+codes:
+  - id: topic                   # dotted, lowercase, stable: the contract (names may change)
+    name: Topic                 # what people see
+    description: >-             # the definition: when does a passage get this code?
+      A passage about the topic.
+    # inclusion: use it when ...          # optional rule: what belongs here
+    # exclusion: do not use it for ...    # optional rule: what belongs elsewhere
+    # color: "#4e79a7"                    # optional highlight colour
+    # source: "paper 1, Table 2"          # optional: where the code comes from
+    # properties: {kind: theme}           # optional: any mapping you need
+    children:                   # optional: sub-codes; a child's id starts with its parent's id
+      - id: topic.example
+        name: An example sub-code
+        description: A passage that shows the sub-code.
+        # keywords: ["example", "for * instance"]   # phrases matched on lemmas; * = one word
+        # exclude_keywords: ["no example"]          # phrases that stop the code in a passage
+        # examples:                                 # quotes that show the code
+        #   - quote: "For instance, we ..."
+        #     source: "interview 3"
+"""
+
+
+def speaker_front_matter(corpus, document: str) -> dict:
+    """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values."""
+    turns = corpus.turns[corpus.turns["document"] == document]
+    labels = [s for s in dict.fromkeys(turns["speaker"]) if s]
+    interviewers = [s for s in dict.fromkeys(turns.loc[turns["is_interviewer"], "speaker"]) if s]
+    doc = corpus.documents.set_index("document").loc[document]
+    out = {"case": str(doc["case"])}
+    if labels:
+        out["speakers"] = labels
+        out["interviewer"] = interviewers
+    return out
+
+
+def transcript_file_text(corpus, document: str) -> str:
+    """A ``.txt`` transcript: front matter (case, speakers, interviewer) and the document's text."""
+    front = yaml.safe_dump(speaker_front_matter(corpus, document), allow_unicode=True,
+                           sort_keys=False, default_flow_style=None, width=1000)
+    return f"---\n{front}---\n{corpus.text(document)}"
+
+
+def planned_transcripts(corpus, folder: Path, *, file=None) -> list[tuple[Path, object]]:
+    """(path, content) for every document's ``.txt`` and the ``cases.csv`` beside them."""
+    folder = Path(folder)
+    out: list[tuple[Path, object]] = []
+    for d in corpus.document_ids:
+        target = folder / f"{d}.txt"
+        if target.parent != folder:  # document ids are file-name safe; this is a second guard
+            raise QualcodeError(f"document id {d!r} is not a safe file name", file=file)
+        out.append((target, transcript_file_text(corpus, d)))
+    if len(corpus.document_ids) and len(corpus.cases.columns) > 1:
+        out.append((folder / "cases.csv", corpus.cases.fillna("")))
+    return out
+
+
+def write_planned(planned: list[tuple[Path, object]], *, force: bool = False) -> None:
+    """Write (path, text or DataFrame) pairs atomically, refusing before the first write when any
+    exists without ``force``."""
+    if not force:
+        for target, _ in planned:
+            if Path(target).exists():
+                raise OutputExistsError("already exists; pass --force to replace it", file=target)
+    for target, content in planned:
+        if isinstance(content, pd.DataFrame):
+            write_dataframe(content, target, force=force)
+        else:
+            write_text(target, content, force=force)
+
+
+def init_from_qdpx(directory, qdpx, *, name=None, unit: str = "turn", offsets: str = "auto",
+                   reference_coder=None):
+    """A new project in ``directory`` from a REFI-QDA export: ``transcripts/`` (with speaker lists)
+    and ``cases.csv``, ``codebook.yaml``, and every coder's codings in the store (``method``,
+    ``status`` and ``memo`` kept). Returns ``(project, qdpx project)``; the reference coder is
+    the only human coder when there is one."""
+    from . import refi
+    from .project import SETTINGS_FILE, Project
+
+    directory = Path(directory)
+    if (directory / SETTINGS_FILE).exists():
+        raise QualcodeError(f"a project already exists here; edit {SETTINGS_FILE} or choose "
+                            "another folder", file=directory / SETTINGS_FILE)
+    p = refi.read_qdpx(qdpx, offsets=offsets, unit=unit)
+    if p.corpus is None:
+        raise QualcodeError("the project has no text sources to code", file=qdpx)
+    tdir = directory / "transcripts"
+    planned = planned_transcripts(p.corpus, tdir, file=qdpx)
+    planned.append((directory / "codebook.yaml", p.codebook.to_yaml()))
+    write_planned(planned)
+    if reference_coder is None and len(p.codings):
+        human = sorted(p.codings.loc[p.codings["method"].eq("human"), "coder"].unique()) \
+            if "method" in p.codings.columns else sorted(p.codings["coder"].unique())
+        reference_coder = human[0] if len(human) == 1 else None
+    project = Project.init(directory, name=name or p.name, transcripts=["transcripts/"],
+                           codebook="codebook.yaml", unit=unit, reference_coder=reference_coder)
+    if len(p.codings):
+        project.add_codings(_store_ready(p.codings), actor="import", file=qdpx)
+    return project, p
+
+
+def _store_ready(codings: pd.DataFrame) -> pd.DataFrame:
+    df = codings.copy()
+    for col in ("memo", "status"):
+        if col in df.columns:
+            df[col] = df[col].where(df[col].notna() & (df[col].astype(str) != ""), None)
+    return df
