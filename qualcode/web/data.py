@@ -21,6 +21,9 @@ PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
            "#ff9da7", "#9c755f", "#6b8e23", "#1f77b4", "#d62728"]
 CODING_FIELDS = ["id", "document", "start", "end", "code", "coder", "segment", "method", "score",
                  "memo", "status", "version", "suggestion_id", "created_at", "updated_at"]
+#: what the document page needs of each coding (the full rows: /api/codings/{id})
+PAGE_FIELDS = ["id", "start", "end", "code", "coder", "method", "score", "memo", "status",
+               "version", "suggestion_id"]
 
 
 def clean(value):
@@ -163,7 +166,7 @@ def document(project, doc: str) -> dict:
                    "timestamp": None if pd.isna(t.timestamp) else str(t.timestamp),
                    "start": int(t.start), "end": int(t.end), "interviewer": bool(t.is_interviewer)}
                   for t in turns.itertuples()],
-        "codings": records(rows, CODING_FIELDS),
+        "codings": records(rows, PAGE_FIELDS),
         "memo": memo,
         "documents": corpus.document_ids,
         "codebook": codebook_list(project.codebook),

@@ -152,7 +152,8 @@ def test_review_suggestions_with_the_keyboard(page, served, project):
     human = project.codings(include_machine=False).sort_values("id")
     assert human["suggestion_id"].tolist() == [a, c]
     assert human.iloc[1]["start"] == 164 and human.iloc[1]["end"] < 271
-    page.keyboard.press("u")  # undo the last acceptance
+    page.wait_for_selector(".card .empty")  # the queue is done
+    page.keyboard.press("u")  # undo the last acceptance: it is back in the queue
     page.wait_for_selector(".card .accept-btn")
     assert len(project.codings(include_machine=False)) == 1
     assert not page.errors

@@ -83,14 +83,29 @@
     return node;
   }
 
+  /* Turns off screen are neither laid out (CSS content-visibility) nor given stripes until they
+     scroll into view: a 300,000-character interview opens as fast as a short one. */
+  const seen = new IntersectionObserver((entries) => {
+    const show = [];
+    for (const e of entries) if (e.isIntersecting) { show.push(+e.target.dataset.index); seen.unobserve(e.target); }
+    if (show.length) drawStripes(show);
+  }, { rootMargin: "600px 0px" });
+
+  function watch(node, i) {
+    node.dataset.index = i;
+    if (state.buckets[i] && state.buckets[i].length) seen.observe(node);
+  }
+
   function render() {
     const buckets = bucketCodings();
-    const frag = document.createDocumentFragment();
-    doc.turns.forEach((t, i) => frag.append(renderTurn(t, buckets[i])));
-    transcript.replaceChildren(frag);
     state.buckets = buckets;
+    seen.disconnect();
+    const frag = document.createDocumentFragment();
+    const nodes = doc.turns.map((t, i) => renderTurn(t, buckets[i]));
+    frag.append(...nodes);
+    transcript.replaceChildren(frag);
+    nodes.forEach(watch);
     indexPieces();
-    requestAnimationFrame(drawStripes);
     if (state.focusTurn >= 0) focusTurn(state.focusTurn, false);
   }
 
@@ -100,10 +115,13 @@
     const nodes = transcript.children;
     for (const i of indices) {
       if (i < 0 || i >= nodes.length) continue;
-      nodes[i].replaceWith(renderTurn(doc.turns[i], buckets[i]));
+      seen.unobserve(nodes[i]);
+      const fresh = renderTurn(doc.turns[i], buckets[i]);
+      fresh.dataset.index = i;
+      nodes[i].replaceWith(fresh);
     }
     indexPieces();
-    requestAnimationFrame(() => drawStripes(indices));
+    drawStripes(indices);
     if (state.focusTurn >= 0) focusTurn(state.focusTurn, false);
   }
 
@@ -610,7 +628,9 @@
   });
 
   let resizeTimer = null;
-  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => drawStripes(), 150); });
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => {
+    Array.from(transcript.children).forEach(watch);   // redrawn as they come into view
+  }, 150); });
   window.addEventListener("focus", () => {   // another tab or coder may have changed this document
     if (!state.picker && !state.editSpan && !state.sel) reload().catch(() => {});
   });
