@@ -21,7 +21,9 @@ def _link(host: str, port: int, token: str) -> str:
 
 
 @main.command("open")
-@click.argument("project", required=False, type=click.Path(path_type=Path), default=".")
+@click.argument("project", required=False, type=click.Path(path_type=Path), default=None)
+@click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path), default=None,
+              help="The project folder (same as the PROJECT argument).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 serves a team on the network (each coder with "
                    "their own link: --add-coder).")
@@ -41,7 +43,7 @@ def _link(host: str, port: int, token: str) -> str:
                    "against DNS rebinding; localhost and IP addresses are always allowed).")
 @click.option("--no-train", is_flag=True,
               help="No background retraining (suggestions stay as the project holds them).")
-def open_cmd(project, host, port, token, no_browser, add_coder, coder, allow_hosts, no_train):
+def open_cmd(project, project_dir, host, port, token, no_browser, add_coder, coder, allow_hosts, no_train):
     """Open the workbench on PROJECT (default: the project here or above).
 
     Read transcripts, code passages, and review the classifier's suggestions in the browser; every
@@ -52,7 +54,7 @@ def open_cmd(project, host, port, token, no_browser, add_coder, coder, allow_hos
     from ..project import Project
     from ..web import auth
 
-    proj = Project.open(project)
+    proj = Project.open(project or project_dir or ".")
     state = auth.WebState(proj.root)
     if add_coder:
         coder_token = state.add_coder(add_coder)

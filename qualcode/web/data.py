@@ -194,12 +194,17 @@ def coding(project, coding_id: int) -> dict:
 
 
 def context_for(corpus, doc: str, start: int, end: int, *, limit: int = 1600) -> dict:
-    """The turn(s) around a span, for the review card: ``context_start`` and ``context``."""
-    turns = corpus.turns[corpus.turns["document"] == doc]
-    around = turns[(turns["start"] < max(end, start + 1)) & (turns["end"] > start)]
-    if len(around):
-        c0, c1 = int(around["start"].min()), int(around["end"].max())
-        speaker = str(around["speaker"].iloc[0])
+    """The passage around a span for the review card: the turn(s) it lies in and the
+    interviewer's question just before (as the transcript has them, labels included):
+    ``context_start``, ``context``, ``speaker``."""
+    turns = corpus.turns[corpus.turns["document"] == doc].reset_index(drop=True)
+    inside = turns[(turns["start"] < max(end, start + 1)) & (turns["end"] > start)]
+    if len(inside):
+        first = int(inside.index[0])
+        c0, c1 = int(inside["start"].min()), int(inside["end"].max())
+        speaker = str(inside["speaker"].iloc[0])
+        if first > 0 and bool(turns.loc[first - 1, "is_interviewer"]):
+            c0 = int(turns.loc[first - 1, "start"])
     else:
         c0, c1, speaker = start, end, ""
     c0, c1 = min(c0, start), max(c1, end)
