@@ -277,6 +277,24 @@ def test_accept_reject_and_adjust(client, project):
     assert client.post(f"/api/suggestions/{a}/accept", json={"start": 5}).status_code == 400
 
 
+def test_decisions_survive_a_retraining_that_renumbered_the_suggestions(client, project):
+    [old] = suggest(project, [("alpha", 394, 839, "goal.branding", 0.9, "")])
+    [old2] = suggest(project, [("alpha", 977, 1574, "goal.sales", 0.8, "")])  # a new run: old is gone
+    was = {"document": "alpha", "start": 394, "end": 839, "code": "goal.branding"}
+    r = client.post(f"/api/suggestions/{old}/accept", json={"was": was})
+    assert r.status_code == 200 and r.json()["note"].startswith("the retrained model")
+    assert project.codings(include_machine=False)[["start", "end", "code"]].values.tolist() == \
+        [[394, 839, "goal.branding"]]
+    [new] = suggest(project, [("alpha", 977, 1574, "goal.sales", 0.7, "")])  # renumbered again
+    assert new != old2
+    was2 = {"document": "alpha", "start": 977, "end": 1574, "code": "goal.sales"}
+    r = client.post(f"/api/suggestions/{old2}/reject", json={"was": was2})
+    assert r.json() == {"rejected": new}
+    assert project.suggestions(status="rejected")["id"].tolist() == [new]
+    r = client.post(f"/api/suggestions/{old2}/reject", json={"was": was2})
+    assert r.status_code == 200 and r.json()["rejected"] is None  # nothing left to reject
+
+
 def test_accept_all_of_a_code_counts_then_confirms(client, project):
     suggest(project, [("alpha", 394, 839, "goal.branding", 0.9, ""),
                       ("beta", 164, 300, "goal.branding", 0.85, ""),

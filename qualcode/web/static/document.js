@@ -492,7 +492,7 @@
 
   async function accept(c, extra) {
     try {
-      const body = Object.assign({}, extra);
+      const body = Object.assign({ was: { document: doc.id, start: c.start, end: c.end, code: c.code } }, extra);
       if (state.editSpan === null && state.sel && state.open.includes(c.id) && state.sel.start < c.end && state.sel.end > c.start) {
         body.start = state.sel.start; body.end = state.sel.end;   // an adjusted span
       }
@@ -507,7 +507,7 @@
 
   async function reject(c) {
     try {
-      await api("POST", `/api/suggestions/${c.id}/reject`, {});
+      await api("POST", `/api/suggestions/${c.id}/reject`, { was: { document: doc.id, start: c.start, end: c.end, code: c.code } });
       removeCoding(c.id);
       showCoding(state.open.filter((id) => id !== c.id));
       flash(`Rejected ${codeName(c.code)} · u to undo`);
@@ -633,6 +633,14 @@
   }, 150); });
   window.addEventListener("focus", () => {   // another tab or coder may have changed this document
     if (!state.picker && !state.editSpan && !state.sel) reload().catch(() => {});
+  });
+
+  let runs = null;   // a retraining replaced the suggestions: show the new ones when idle
+  document.addEventListener("qc-model", (ev) => {
+    const m = ev.detail;
+    if (runs !== null && m.runs !== runs && !state.picker && !state.editSpan && !state.sel &&
+        !state.open.length) reload().catch(() => {});
+    runs = m.runs;
   });
 
   const t0 = performance.now();

@@ -108,6 +108,7 @@
     if (!s) return;
     try {
       const body = kind === "accept" && state.adjust ? { start: state.adjust.start, end: state.adjust.end } : {};
+      body.was = { document: s.document, start: s.start, end: s.end, code: s.code };  // ids change when the model retrains
       await api("POST", `/api/suggestions/${s.id}/${kind}`, body);
       const code = codes.get(s.code) || { name: s.code };
       document.getElementById("done-list").prepend(h("li", {}, h("span", { class: kind === "accept" ? "acc" : "rej", text: kind === "accept" ? "✓" : "✗" }),
