@@ -49,6 +49,18 @@ def test_host_header_is_checked_against_dns_rebinding(client, host, ok):
         assert r.status_code == 421 and "rebinding" in r.text
 
 
+def test_writes_from_another_sites_page_are_refused(client, project):
+    body = {"document": "alpha", "start": 394, "end": 420, "code": "goal"}
+    r = client.post("/api/codings", json=body, headers={"origin": "http://evil.example"})
+    assert r.status_code == 403 and "Origin" in r.json()["error"]
+    r = client.post("/api/undo", headers={"origin": "http://127.0.0.1:9999"})
+    assert r.status_code == 403
+    assert len(project.codings()) == 0
+    r = client.post("/api/codings", json=body, headers={"origin": HOST})
+    assert r.status_code == 200
+    assert client.get("/api/project", headers={"origin": "http://evil.example"}).status_code == 200
+
+
 def test_extra_allowed_host(project):
     c = TestClient(create_app(project, token=TOKEN, allowed_hosts=["lab-server"]), base_url=HOST)
     c.headers["X-Qualcode-Token"] = TOKEN

@@ -249,16 +249,15 @@
     else CSS.highlights.delete("qc-pending");
   }
 
-  function wordStep(pos, dir) {
-    const t = doc.text;
+  /* Move a selection's edge by one word: a start lands on a word's first character, an end just
+     after a word's last one (never on white space). */
+  function wordStep(pos, dir, edge) {
+    const t = doc.text, ws = (k) => /\s/.test(t[k] || "");
     let u = conv.toU16(pos);
-    if (dir > 0) {
-      while (u < t.length && /\s/.test(t[u])) u++;
-      while (u < t.length && !/\s/.test(t[u])) u++;
-    } else {
-      while (u > 0 && /\s/.test(t[u - 1])) u--;
-      while (u > 0 && !/\s/.test(t[u - 1])) u--;
-    }
+    if (edge === "start" && dir > 0) { while (u < t.length && !ws(u)) u++; while (u < t.length && ws(u)) u++; }
+    else if (edge === "start") { while (u > 0 && ws(u - 1)) u--; while (u > 0 && !ws(u - 1)) u--; }
+    else if (dir > 0) { while (u < t.length && ws(u)) u++; while (u < t.length && !ws(u)) u++; }
+    else { while (u > 0 && !ws(u - 1)) u--; while (u > 0 && ws(u - 1)) u--; }
     return conv.toCp(u);
   }
 
@@ -612,12 +611,18 @@
       ev.preventDefault();
       const dir = ev.key === "ArrowRight" ? 1 : -1;
       const sel = Object.assign({}, state.sel);
-      if (ev.altKey) sel.start = Math.min(wordStep(sel.start, dir), sel.end - 1);
-      else sel.end = Math.max(wordStep(sel.end, dir), sel.start + 1);
+      if (ev.altKey) sel.start = Math.min(wordStep(sel.start, dir, "start"), sel.end - 1);
+      else sel.end = Math.max(wordStep(sel.end, dir, "end"), sel.start + 1);
       setSel(sel);
       return;
     }
     if (ev.key === "c" && state.sel) { ev.preventDefault(); openPicker({ mode: "new" }); return; }
+    if (ev.key === "o" && state.focusTurn >= 0) {   // the codings and suggestions of the focused turn
+      ev.preventDefault();
+      const list = (state.buckets[state.focusTurn] || []).map((c) => c.id);
+      if (list.length) { state.editSpan = null; showCoding(list); } else flash("No coding in this turn yet");
+      return;
+    }
     if (ev.key === "a" && openSugg.length) { ev.preventDefault(); accept(openSugg[0], {}); return; }
     if (ev.key === "r" && openSugg.length) { ev.preventDefault(); reject(openSugg[0]); return; }
     if (ev.key === "Escape") { closePicker(); state.editSpan = null; setSel(null); window.getSelection().removeAllRanges(); codingPanel.hidden = true; }
