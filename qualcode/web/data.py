@@ -66,9 +66,9 @@ def code_colors(codebook) -> dict[str, str]:
         r, g, b = (int(base[i:i + 2], 16) / 255 for i in (1, 3, 5))
         h, l, s_ = colorsys.rgb_to_hls(r, g, b)
         step = (k + 1) // 2 * (1 if k % 2 else -1)  # 0, +1, -1, +2, -2, ...
-        h = (h + step * 0.075) % 1.0
+        h = (h + step * 0.1) % 1.0
         l = min(0.64, max(0.30, l + (0.07 if depth % 2 else -0.05) - 0.03 * abs(step)))
-        r, g, b = colorsys.hls_to_rgb(h, l, min(1.0, s_ * 1.05))
+        r, g, b = colorsys.hls_to_rgb(h, l, min(0.62, s_))
         return "#%02x%02x%02x" % (round(r * 255), round(g * 255), round(b * 255))
 
     def walk(code_id: str, parent_color: str | None, k: int, depth: int) -> None:
