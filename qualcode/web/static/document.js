@@ -637,7 +637,7 @@
     Array.from(transcript.children).forEach(watch);   // redrawn as they come into view
   }, 150); });
   window.addEventListener("focus", () => {   // another tab or coder may have changed this document
-    if (!state.picker && !state.editSpan && !state.sel) reload().catch(() => {});
+    if (!state.picker && !state.editSpan && !state.sel && !state.open.length) reload().catch(() => {});
   });
 
   let runs = null;   // a retraining replaced the suggestions: show the new ones when idle
