@@ -625,7 +625,7 @@
     }
     if (ev.key === "a" && openSugg.length) { ev.preventDefault(); accept(openSugg[0], {}); return; }
     if (ev.key === "r" && openSugg.length) { ev.preventDefault(); reject(openSugg[0]); return; }
-    if (ev.key === "Escape") { closePicker(); state.editSpan = null; setSel(null); window.getSelection().removeAllRanges(); codingPanel.hidden = true; }
+    if (ev.key === "Escape") { closePicker(); state.editSpan = null; setSel(null); window.getSelection().removeAllRanges(); codingPanel.hidden = true; state.open = []; }
   });
 
   document.getElementById("show-suggestions").addEventListener("change", (ev) => {
