@@ -166,7 +166,7 @@ def main(argv=None) -> None:
         r = bench_render_and_apply(browser, **size)
         browser.close()
     print(f"render: {r['chars']:,} characters, {r['turns']} turns, {r['codings']:,} codings "
-          f"({r["pieces"]:,} pieces, {r["stripes"]:,} stripes drawn on screen): median {r['render_ms_median']:.0f} ms "
+          f"({r['pieces']:,} pieces, {r['stripes']:,} stripes drawn on screen): median {r['render_ms_median']:.0f} ms "
           f"from navigation to drawn (runs {r['render_ms_all']}); the page's script "
           f"{r['script_ms_median']:.0f} ms  [target < 1000 ms]")
     print(f"apply a code: median {r['apply_ms_median']:.1f} ms, p90 {r['apply_ms_p90']:.1f} ms "
