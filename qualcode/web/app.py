@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import urlencode
 
 import jinja2
 from starlette.applications import Starlette
@@ -87,7 +88,7 @@ class Guard:
             if self.web.coder_for_token(given) is None:
                 return await _denied(request)(scope, receive, send)
             params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            url = request.url.path + ("?" + "&".join(f"{k}={v}" for k, v in params) if params else "")
+            url = request.url.path + ("?" + urlencode(params) if params else "")
             resp = RedirectResponse(url, status_code=303)
             resp.set_cookie(auth.COOKIE, given, httponly=True, samesite="strict",
                             max_age=60 * 60 * 24 * 30)
