@@ -124,7 +124,11 @@ def test_no_suggestions_written_into_a_transcript_changed_since_coding(tmp_path,
         "seconds": 0.1, "note": ""})
     trainer = Trainer(mode="thread", delay=0)
     try:
-        with client_for(project, trainer=trainer):
+        with client_for(project, trainer=trainer) as c:
+            assert "qualcode rehash two --accept" in c.get("/documents/two").text
+            assert "rehash" not in c.get("/documents/one").text
+            assert c.post("/api/codings", json={"document": "two", "start": 24, "end": 30,
+                                                "code": "roi"}).status_code == 400
             assert trainer.wait(30)
             assert trainer.state["status"] == "idle", trainer.state
             assert project.suggestions()["document"].tolist() == ["one"]
