@@ -554,10 +554,11 @@
 
   /* ---- mouse and keyboard ------------------------------------------------------------------- */
 
-  transcript.addEventListener("mouseup", () => {
+  document.addEventListener("mouseup", (ev) => {   // a drag may end outside the transcript
+    if (ev.target.closest && ev.target.closest("#side")) return;
     setTimeout(() => {
       const sel = selectionOffsets();
-      if (sel) { setSel(sel, "mouse"); return; }
+      if (sel) setSel(sel, "mouse");
     }, 0);
   });
 
