@@ -181,7 +181,7 @@ def _why(corpus, codebook, human: pd.DataFrame, pred: pd.DataFrame) -> list[str]
 class Trainer:
     """Background retraining for one workbench (see the module docstring)."""
 
-    def __init__(self, *, mode: str = "process", delay: float = 0.5, folds: int = 3):
+    def __init__(self, *, mode: str = "process", delay: float = 2.0, folds: int = 3):
         if mode not in ("process", "thread"):
             raise ValueError("mode must be 'process' or 'thread'")
         self.mode, self.delay, self.folds = mode, delay, folds
