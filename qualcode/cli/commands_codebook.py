@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..codebook import Codebook
+from ..io import read_codebook
 from ..fileio import write_dataframe, write_text
-from . import main
+from .app import main
 
 
 @main.group("codebook")
@@ -19,7 +19,7 @@ def codebook_group():
 @click.argument("codebook", type=click.Path(path_type=Path))
 def validate_cmd(codebook):
     """Check a codebook and print a one-line summary (exit 1 with the error otherwise)."""
-    cb = Codebook.load(codebook)
+    cb = read_codebook(codebook)
     n_kw = sum(len(c.keywords) for c in cb)
     click.echo(f"{codebook}: valid — {len(cb)} codes ({len(cb.roots())} top level, "
                f"{len(cb.leaves())} leaves), {n_kw} keyword phrases, version {cb.version or '-'}")
@@ -30,7 +30,7 @@ def validate_cmd(codebook):
 @click.option("--code", "code_id", default=None, help="Show one code (and its children) in full.")
 def show_cmd(codebook, code_id):
     """Print the code tree, or one code's definition, rules, examples and properties."""
-    cb = Codebook.load(codebook)
+    cb = read_codebook(codebook)
     if code_id is None:
         for c in cb:
             click.echo(f"{'  ' * c.depth}{c.id}  {c.name}")
@@ -60,7 +60,7 @@ def show_cmd(codebook, code_id):
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 def export_cmd(codebook, output, force):
     """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook."""
-    cb = Codebook.load(codebook)
+    cb = read_codebook(codebook)
     suffix = output.suffix.lower()
     if suffix in (".md", ".markdown"):
         write_text(output, cb.to_markdown(), force=force)
