@@ -102,8 +102,9 @@ def test_overlapping_codings_and_keyboard_selection(page, served, project):
     drag_select(page, 420, 520)  # overlaps the branding coding
     pick(page, "integration")
     page.wait_for_selector(".piece.overlap")
+    page.wait_for_function(
+        "document.querySelectorAll('.turn:has(.piece.overlap) .stripe').length === 2")
     stripes = page.locator(".turn:has(.piece.overlap) .stripe")
-    assert stripes.count() == 2
     lefts = {s.evaluate("(el) => el.style.left") for s in stripes.all()}
     assert len(lefts) == 2  # side by side in the margin
 
