@@ -39,6 +39,8 @@ import pandas as pd
 import yaml
 
 from .errors import CodebookError
+from .fileio import read_regular_bytes
+from .yamlsafe import load_yaml
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -145,10 +147,7 @@ class Codebook:
     def from_yaml(cls, path: str | os.PathLike) -> "Codebook":
         """Load a codebook from a YAML file (errors name the line)."""
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise CodebookError("no such codebook file", file=path) from None
+        raw = read_regular_bytes(path, error=CodebookError, missing="no such codebook file")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -156,7 +155,7 @@ class Codebook:
                                 file=path) from None
         try:
             try:
-                data = yaml.load(text, Loader=_FastLineLoader)  # noqa: S506 (a safe loader)
+                data = load_yaml(text, loader=_FastLineLoader, file=path, error=CodebookError)
             except yaml.YAMLError:
                 data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (for its error message)
         except yaml.YAMLError as exc:
@@ -428,7 +427,7 @@ def _walk(items: list, parent: str | None, out: list[Code], file) -> None:
         if not isinstance(item, dict):
             raise CodebookError(f"a code must be a mapping with id and name, not {item!r}",
                                 file=file, place=f"under {parent}" if parent else None)
-        unknown = sorted(k for k in item if k not in CODE_KEYS and k != _LINE)
+        unknown = sorted((k for k in item if k not in CODE_KEYS and k != _LINE), key=repr)
         code_id = item.get("id")
         if code_id is None or str(code_id).strip() == "":
             raise _err("a code has no 'id'", item, file)
@@ -463,10 +462,15 @@ def _walk(items: list, parent: str | None, out: list[Code], file) -> None:
             if not isinstance(ex, dict) or not str(ex.get("quote") or "").strip():
                 raise _err("each example needs a 'quote'", ex if isinstance(ex, dict) else item,
                            file, code_id)
-            ex_clean.append({k: str(v).strip() for k, v in ex.items() if k != _LINE})
+            ex_clean.append({str(k): str(v).strip() for k, v in ex.items() if k != _LINE})
         props = item.get("properties") or {}
         if not isinstance(props, dict):
             raise _err("'properties' must be a mapping", item, file, code_id)
+        bad_key = _non_text_key(props)
+        if bad_key is not None:
+            bad_key = bad_key[0]
+            raise _err(f"property name {bad_key!r} is not text; quote it (\"{bad_key}\": ...)",
+                       props, file, code_id)
         code = Code(
             id=code_id, name=str(name).strip(),
             description=_text(item, "description", file, code_id),
@@ -483,6 +487,23 @@ def _walk(items: list, parent: str | None, out: list[Code], file) -> None:
         if not isinstance(children, list):
             raise _err("'children' must be a list of codes", item, file, code_id)
         _walk(children, code_id, out, file)
+
+
+def _non_text_key(value) -> tuple | None:
+    """``(key,)`` for the first mapping key in ``value`` (nested) that is not a string, else None."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k != _LINE and not isinstance(k, str):
+                return (k,)
+            found = _non_text_key(v)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for v in value:
+            found = _non_text_key(v)
+            if found is not None:
+                return found
+    return None
 
 
 def _strip_lines(value):

@@ -9,14 +9,13 @@ corpus, the offsets are filled in from its segments table.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .errors import CodingsError, InputFormatError
-from .fileio import read_string_table, read_text, write_dataframe
+from .fileio import read_csv_strings, read_string_table, read_text, write_dataframe
 
 REQUIRED = ["document", "start", "end", "code", "coder"]
 #: readers of codings files by suffix beyond the tables read here (:mod:`qualcode.io` adds .qdpx)
@@ -75,6 +74,11 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) 
     if suffix in READERS:
         df = READERS[suffix](path)
     elif suffix == ".xlsx":
+        from .fileio import require_regular_file
+        from .ziplimits import check_zip_file
+
+        require_regular_file(path, missing="no such codings file")
+        check_zip_file(path, file=path, what="an .xlsx workbook")
         try:
             df = pd.read_excel(path, dtype=str)
         except FileNotFoundError:
@@ -85,11 +89,7 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) 
         text, _ = read_text(path)
         if not text.strip():
             raise InputFormatError("empty codings file", file=path)
-        try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             sep="\t" if suffix == ".tsv" else ",")
-        except pd.errors.ParserError as exc:
-            raise InputFormatError(f"not a valid CSV table ({str(exc).strip()})", file=path) from None
+        df = read_csv_strings(text, sep="\t" if suffix == ".tsv" else ",", file=path)
     else:
         raise InputFormatError("unknown codings format; use .csv, .tsv, .xlsx or .qdpx", file=path)
     if coder is not None and "coder" not in df.columns:
@@ -146,9 +146,24 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
     """
     df = df.copy()
     df.columns = [str(c).strip().lower() for c in df.columns]
+    if "_row" not in df.columns:  # the spreadsheet row of each record, for messages
+        df["_row"] = np.arange(len(df)) + 2
+    if "segment" in df.columns and "code" in df.columns:
+        # a segments table (qualcode load -o) with its code column partly filled in by hand:
+        # the rows left blank are segments nobody coded
+        blank = df["code"].isna() | df["code"].astype(str).str.strip().eq("")
+        df = df[~blank]
     has_offsets = "start" in df.columns and "end" in df.columns
-    if not has_offsets and "segment" in df.columns and corpus is not None:
-        df = _offsets_from_segments(df, corpus, file)
+    if "segment" in df.columns and corpus is not None:
+        if not has_offsets:
+            df = _offsets_from_segments(df, corpus, file)
+        else:  # rows giving a segment but no offsets, beside rows with offsets
+            no_off = (df["start"].isna() | df["start"].astype(str).str.strip().eq("")
+                      | df["end"].isna() | df["end"].astype(str).str.strip().eq(""))
+            if no_off.any():
+                filled = _offsets_from_segments(df[no_off].drop(columns=["start", "end"]), corpus, file)
+                df = pd.concat([df[~no_off], filled], ignore_index=True).sort_values(
+                    "_row", kind="stable").reset_index(drop=True)
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         hint = (" (or give 'segment' and load the transcripts so offsets can be filled in)"
@@ -163,7 +178,7 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
         df[col] = values
     for col in ("start", "end"):
         num = pd.to_numeric(df[col], errors="coerce")
-        bad = num.isna() | (num != np.floor(num)) | (num < 0)
+        bad = num.isna() | ~np.isfinite(num) | (num != np.floor(num)) | (num < 0) | (num > 2**53)
         if bad.any():
             i = _row(df, bad)
             raise CodingsError(f"'{col}' must be a whole number ≥ 0, not {df[col][bad].iloc[0]!r}",
@@ -199,14 +214,15 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
             unknown = codes[bad].iloc[0]
             raise CodingsError(f"unknown code id {unknown!r} (not in the codebook)", file=file,
                                place=f"row {_row(df, bad)}")
-    df = df.reset_index(drop=True)
+    df = df.drop(columns="_row").reset_index(drop=True)
     df.attrs[VALIDATED] = {"corpus": corpus_key(corpus), "codebook": codebook_key(codebook)}
     return df
 
 
 def _row(df: pd.DataFrame, mask) -> int:
     """The spreadsheet row of the first True in mask (header = row 1)."""
-    return int(np.flatnonzero(np.asarray(mask))[0]) + 2
+    first = int(np.flatnonzero(np.asarray(mask))[0])
+    return int(df["_row"].iloc[first]) if "_row" in df.columns else first + 2
 
 
 def _check_against_corpus(df: pd.DataFrame, corpus, file) -> None:

@@ -12,6 +12,7 @@ coder, agreement function and matrix relies on (DESIGN.md, "Segments table")::
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -19,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFormatError, QualcodeError, warn
-from .readers import (Source, interviewer_rule, paragraph_turns, read_source, supported_suffixes,
-                      with_turns)
+from .readers import (DEFAULT_INTERVIEWER, Source, declared_speakers, interviewer_rule,
+                      paragraph_turns, parse_turns, read_source, supported_suffixes, with_turns)
 
 UNITS = ("turn", "paragraph", "sentence")
 SEGMENT_COLUMNS = [
@@ -161,7 +162,9 @@ def load_transcripts(path: str | os.PathLike | Iterable[str | os.PathLike], *, c
         ``turn`` (default), ``paragraph`` or ``sentence`` (spaCy sentencizer).
     interviewer
         Speaker labels to mark as interviewer in every document (front matter ``interviewer:``
-        overrides per document; default: labels such as "Interviewer", "I", "Q").
+        overrides per document; default: labels such as "Interviewer", "I", "Q"). Without it, an
+        ``interviewer`` column of the cases table names a case's interviewer (added to the
+        default rule).
     """
     _check_unit(unit)
     files = _expand(path)
@@ -170,12 +173,60 @@ def load_transcripts(path: str | os.PathLike | Iterable[str | os.PathLike], *, c
         cases = default if default.exists() else None
     sources: list[Source] = []
     for f in files:
-        sources.extend(read_source(f))
+        sources.extend(read_source(f, turns=False))
     if interviewer:
         for s in sources:
             s.attributes.setdefault("interviewer", list(interviewer))
     cases_table = read_cases(cases) if cases else None
+    # an 'interviewer' column of the cases table names each case's interviewer (issue 13)
+    for doc, labels in case_interviewer_labels(sources, cases_table).items():
+        apply_speaker_settings([s for s in sources if s.name == doc], interviewer=labels,
+                               speakers=[])
+    sources = [with_turns(s) for s in sources]
     return _build(sources, cases_table, unit=unit, nlp=nlp, cases_path=cases)
+
+
+def case_interviewer_labels(sources, table) -> dict[str, list[str]]:
+    """document -> interviewer labels named by an ``interviewer`` column of the cases table, for
+    documents whose front matter names no interviewer."""
+    if table is None or "interviewer" not in table.columns:
+        return {}
+    per_case = {}
+    for case, value in zip(table["case"], table["interviewer"]):
+        if isinstance(value, str) and value.strip():
+            per_case[str(case)] = [v.strip() for v in value.split(",") if v.strip()]
+    doc_case = dict(zip(table["document"], table["case"])) if "document" in table.columns else {}
+    out = {}
+    for src in sources:
+        if src.attributes.get("interviewer") is not None \
+                or src.attributes.get("interviewers") is not None:
+            continue
+        case = str(src.attributes.get("case") or doc_case.get(src.name) or src.name)
+        if case in per_case:
+            out[src.name] = per_case[case]
+    return out
+
+
+def apply_speaker_settings(sources, *, interviewer: list[str], speakers: list[str]) -> None:
+    """Put a project's ``interviewer`` and ``speakers`` into each source's attributes (before
+    :func:`~qualcode.readers.with_turns` finds its turns).
+
+    A document whose front matter names interviewers keeps them. Otherwise its interviewers are
+    the project's labels plus the labels the default rule marks (Interviewer, I, Q, Moderator).
+    """
+    if not interviewer and not speakers:
+        return
+    for src in sources:
+        attrs = src.attributes
+        if speakers:
+            attrs["speakers"] = sorted(set(declared_speakers({"speakers": attrs.get("speakers")}))
+                                       | set(speakers))
+        if interviewer and attrs.get("interviewer") is None and attrs.get("interviewers") is None:
+            turns = src.turns if src.turns is not None else parse_turns(
+                src.text, speakers=declared_speakers(attrs) | set(interviewer))
+            labels = {t.speaker for t in turns}
+            attrs["interviewer"] = sorted(set(interviewer) | {
+                lab for lab in labels if lab and DEFAULT_INTERVIEWER.match(lab.strip())})
 
 
 def _expand(path) -> list[Path]:
@@ -186,6 +237,7 @@ def _expand(path) -> list[Path]:
         suffixes = set(supported_suffixes())
         files = sorted(f for f in p.iterdir()
                        if f.is_file() and f.suffix.lower() in suffixes and not _is_side_file(f))
+        _warn_skipped(p, files)
         if not files:
             raise InputFormatError(
                 f"no transcripts found (looked for {', '.join(supported_suffixes())})", file=p)
@@ -193,6 +245,39 @@ def _expand(path) -> list[Path]:
     if not p.exists():
         raise InputFormatError("no such file or folder", file=p)
     return [p]
+
+
+_CONVERT = {".doc": "save it as .docx", ".rtf": "save it as .docx or .txt",
+            ".pages": "export it as .docx", ".odf": "save it as .odt"}
+
+
+def _warn_skipped(folder: Path, files: list[Path]) -> None:
+    """One warning listing the files of a transcripts folder that ``load`` does not read, each
+    with the reason (a README other than README.md, a format it cannot read and how to convert
+    it): a transcript must never vanish silently. Hidden files, README.md, the cases table,
+    codings tables and qualcode's own files (.yaml, .qcm, .qdpx, .html ...) are not listed; a
+    transcript it cannot read is an error naming it, not a warning."""
+    from .errors import warn
+
+    reading = set(files)
+    skipped = []
+    for f in sorted(folder.iterdir()):
+        name = f.name.lower()
+        if f in reading or name.startswith(".") or not f.is_file():
+            continue
+        suffix = f.suffix.lower()
+        if name.startswith("readme"):
+            if suffix != ".md":  # README.md documents a study folder by convention
+                skipped.append(f"{f.name} (a README; rename it if it is a transcript)")
+        elif suffix in _CONVERT:
+            skipped.append(f"{f.name} ({suffix} is not read: {_CONVERT[suffix]})")
+        elif suffix in supported_suffixes():
+            continue  # cases.csv, codings*.csv: read elsewhere
+        elif suffix not in (".yaml", ".yml", ".qcm", ".qdpx", ".qdc", ".html", ".json"):
+            skipped.append(f"{f.name} (not a transcript format)")
+    if skipped:
+        warn(f"{folder}: skipped {len(skipped)} file(s): " + "; ".join(skipped[:10])
+             + (" ..." if len(skipped) > 10 else ""), stacklevel=4)
 
 
 def read_cases(path) -> pd.DataFrame:
@@ -266,7 +351,7 @@ def _build(sources: list[Source], cases_table: pd.DataFrame | None, *, unit: str
         doc_rows.append({
             "document": src.name, "case": case, "path": src.path, "format": src.format,
             "encoding": src.encoding or "", "n_chars": len(src.text),
-            "n_words": len(src.text.split()),
+            "n_words": _count_words(src.text),
             **{k: _attr_str(v) for k, v in attrs.items() if k in DOCUMENT_KEYS and k != "case"},
         })
 
@@ -276,6 +361,22 @@ def _build(sources: list[Source], cases_table: pd.DataFrame | None, *, unit: str
                                 "is_interviewer": "bool"})
     documents = pd.DataFrame(doc_rows)
     return Corpus(texts, turns_df, cases, documents, unit=unit, nlp=nlp, warnings=warnings)
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _count_words(text: str, chunk: int = 1 << 20) -> int:
+    """``len(text.split())`` without the list of every word (400 MB for a 50 MB transcript)."""
+    n, start = 0, 0
+    while start < len(text):
+        end = min(start + chunk, len(text))
+        if end < len(text) and not text[end - 1].isspace():  # end at a space: never cut a word
+            m = _SPACE.search(text, end)
+            end = m.start() if m else len(text)
+        n += len(text[start:end].split())
+        start = end
+    return n
 
 
 def _attr_str(v) -> str:
@@ -324,7 +425,10 @@ def _cut_units(texts: Mapping[str, str], turns: pd.DataFrame, unit: str, *, nlp=
             n = counters.get(rec.document, 0) + 1
             counters[rec.document] = n
             start, end = rec.start + s, rec.start + e
-            rows.append((rec.document, rec.case, rec.speaker, n, start, end, text[start:end],
+            # a segment that is its whole turn shares the turn's string (a 50 MB corpus is not
+            # held a third time)
+            seg_text = rec.text if (s, e) == (0, len(rec.text)) else text[start:end]
+            rows.append((rec.document, rec.case, rec.speaker, n, start, end, seg_text,
                          rec.is_interviewer, rec.turn, rec.timestamp, rec.start_time, rec.end_time))
     df = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
     return df.astype({"segment": "int64", "start": "int64", "end": "int64", "turn": "int64",
@@ -337,19 +441,37 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _sentence_spans(texts: list[str], nlp) -> list[list[tuple[int, int]]]:
-    out = []
-    for doc in nlp.pipe(texts, batch_size=256):
-        spans = []
-        for sent in doc.sents:
+    # spaCy refuses a text longer than nlp.max_length (E088): a long turn goes through in pieces
+    # cut at line breaks (else at a space), and the pieces' sentences are put back together
+    limit = max(1000, min(int(getattr(nlp, "max_length", 1_000_000)), 1_000_000) - 1)
+    pieces = [(i, off, piece) for i, text in enumerate(texts) for off, piece in _pieces(text, limit)]
+    out: list[list[tuple[int, int]]] = [[] for _ in texts]
+    docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=256)
+    for (i, off, piece), doc in zip(pieces, docs):
+        for sent in doc.sents:  # (doc.text rebuilds the text from every token: use the piece)
             s, e = sent.start_char, sent.end_char
-            while s < e and doc.text[s].isspace():  # a sentence after a line break starts with it
+            while s < e and piece[s].isspace():  # a sentence after a line break starts with it
                 s += 1
-            while e > s and doc.text[e - 1].isspace():
+            while e > s and piece[e - 1].isspace():
                 e -= 1
             if s < e:
-                spans.append((s, e))
-        out.append(spans)
+                out[i].append((off + s, off + e))
     return out
+
+
+def _pieces(text: str, limit: int):
+    """``(offset, piece)`` of ``text`` in pieces of at most ``limit`` characters, cut after a line
+    break where there is one in the second half of the piece, else after a space."""
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        cut = text.rfind("\n", start + limit // 2, end)
+        if cut < 0:
+            cut = text.rfind(" ", start + limit // 2, end)
+        end = end if cut < 0 else cut + 1
+        yield start, text[start:end]
+        start = end
+    yield start, text[start:]
 
 
 def sentence_pipeline():

@@ -250,21 +250,24 @@ def framework(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None = 
     return table
 
 
-def themes(corpus, codings: pd.DataFrame, codebook, root: str, *, coder: str | None = None,
+def themes(corpus, codings: pd.DataFrame, codebook, root: str | None, *, coder: str | None = None,
            mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Themes with their coded passages, as Table 2 of the UK study lays them out: the children
     of ``root`` are groups (e.g. dimensions), their children the themes (a group without children
-    is its own theme).
+    is its own theme). ``root=None``: the codebook's declared ``categories`` (else its top-level
+    codes) are the groups, so any codebook gets its quotes per code.
 
     One row per (group, theme), in codebook order, with columns ``group, theme, segments`` (coded
     segments with the theme or a code below it), ``cases`` (distinct cases among them) and
     ``quotes`` (a list of ``(quote, case, document, segment)``, in transcript order).
     """
-    if root not in codebook:
+    if root is not None and root not in codebook:
         raise CodingsError(f"no code {root!r} in the codebook to list themes under")
     cs = coded_segments(corpus, codings, coder=coder, mapping=mapping)
     rows = []
-    for group in codebook.children(root):
+    groups = codebook.children(root) if root is not None else \
+        (list(getattr(codebook, "categories", []) or []) or codebook.roots())
+    for group in groups:
         for theme in codebook.children(group) or [group]:
             ids = set(codebook.descendants(theme, include_self=True))
             hits = cs[cs["code"].isin(ids)]

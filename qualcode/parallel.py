@@ -10,6 +10,13 @@ child needs a lock another thread held at fork time; the tasks here tokenize, ma
 take no such lock (a library warning written to stderr is the one exception we know of). Python
 3.12+ warns about every such fork; that warning is silenced here for this reason.
 
+Workers exit when their parent dies (``kill -9`` of ``qualcode code`` would otherwise leave them
+waiting on the task queue forever, since each holds its own copy of the queue's writing end): on
+Linux the kernel signals them (``PR_SET_PDEATHSIG``), and everywhere a watchdog thread in each
+worker exits when its parent process changes. joblib's loky backend also detects a dead parent,
+but pickles the closure for every task: with a closure over a 150 MB dict, 24 tasks on 2 workers
+took 29.6 s under loky against 0.27 s here (0.09 s serially), so the fork pool stays.
+
 Threads are no substitute here: spaCy's tokenizer holds the GIL, and scikit-learn's liblinear
 releases it but draws from one process-wide random generator (concurrent fits raced on it and
 crashed in our measurements).
@@ -80,7 +87,9 @@ def fork_map(func: Callable[[T], R], items: Iterable[T], n_processes: int) -> li
         with warnings.catch_warnings():  # Python >= 3.12 warns on fork with threads running
             warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
             with ProcessPoolExecutor(min(n_processes, len(items)),
-                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                                     mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_exit_with_parent,
+                                     initargs=(os.getpid(),)) as pool:
                 return list(pool.map(_run, items))
     except (OSError, BrokenProcessPool):
         pass
@@ -91,3 +100,29 @@ def fork_map(func: Callable[[T], R], items: Iterable[T], n_processes: int) -> li
 
 def _run(item):
     return _TASK(item)
+
+
+def _exit_with_parent(parent: int, *, poll: float = 0.5) -> None:
+    """In a worker: exit as soon as ``parent`` is gone (see the module docstring)."""
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # died before the signal was armed
+        os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="qualcode-parent-watch", daemon=True).start()

@@ -644,64 +644,19 @@ def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None
     cases table, which names the interviewer of each case's interviews); ``speakers`` are labels
     that are speakers even when used once. Front matter naming interviewers wins for its document.
     """
-    from .corpus import _build, read_cases
+    from .corpus import _build, apply_speaker_settings, case_interviewer_labels, read_cases
     from .readers import read_source, with_turns
 
     sources = []
     for f in files:
         sources.extend(read_source(f, turns=False))
     table = read_cases(cases) if cases else None
-    per_case = _case_interviewers(table)
-    if per_case:
-        doc_case = dict(zip(table["document"], table["case"])) if "document" in table.columns \
-            else {}
-        for src in sources:
-            case = str(src.attributes.get("case") or doc_case.get(src.name) or src.name)
-            extra = per_case.get(case)
-            if extra and src.attributes.get("interviewer") is None \
-                    and src.attributes.get("interviewers") is None:
-                src.attributes["_case_interviewer"] = extra
+    per_doc = case_interviewer_labels(sources, table)
     for src in sources:
-        own = src.attributes.pop("_case_interviewer", [])
-        apply_speaker_settings([src], interviewer=list(interviewer or []) + own,
+        apply_speaker_settings([src], interviewer=list(interviewer or []) + per_doc.get(src.name, []),
                                speakers=list(speakers or []))
     sources = [with_turns(src) for src in sources]
     return _build(sources, table, unit=unit, nlp=nlp, cases_path=cases)
-
-
-def _case_interviewers(table) -> dict[str, list[str]]:
-    """case -> interviewer labels from an ``interviewer`` column of the cases table."""
-    if table is None or "interviewer" not in table.columns:
-        return {}
-    out = {}
-    for case, value in zip(table["case"], table["interviewer"]):
-        if isinstance(value, str) and value.strip():
-            out[str(case)] = [v.strip() for v in value.split(",") if v.strip()]
-    return out
-
-
-def apply_speaker_settings(sources, *, interviewer: list[str], speakers: list[str]) -> None:
-    """Put the project's ``interviewer`` and ``speakers`` into each source's attributes.
-
-    A document whose front matter names interviewers keeps them. Otherwise its interviewers are
-    the project's labels plus the labels the default rule marks (Interviewer, I, Q, Moderator).
-    """
-    from .readers.plain import parse_turns
-    from .readers.speakers import DEFAULT_INTERVIEWER, declared_speakers
-
-    if not interviewer and not speakers:
-        return
-    for src in sources:
-        attrs = src.attributes
-        if speakers:
-            attrs["speakers"] = sorted(set(declared_speakers({"speakers": attrs.get("speakers")}))
-                                       | set(speakers))
-        if interviewer and attrs.get("interviewer") is None and attrs.get("interviewers") is None:
-            turns = src.turns if src.turns is not None else parse_turns(
-                src.text, speakers=declared_speakers(attrs) | set(interviewer))
-            labels = {t.speaker for t in turns}
-            attrs["interviewer"] = sorted(set(interviewer) | {
-                lab for lab in labels if lab and DEFAULT_INTERVIEWER.match(lab.strip())})
 
 
 def _relative(path, root: Path) -> str:
@@ -727,4 +682,4 @@ def _relative(path, root: Path) -> str:
 
 
 __all__ = ["Project", "ProjectSettings", "SETTINGS_FILE", "STORE_FILE", "CODING_COLUMNS",
-           "apply_speaker_settings"]
+           "load_corpus_files"]

@@ -171,7 +171,9 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
                                      codes=cb.children("strategy") if "strategy" in cb else None,
                                      mapping=mapping)
 
-    theme_table = matrix_mod.themes(corpus, human, cb, themes, coder=matrix_coder, mapping=mapping) \
+    # themes="*": every category of the codebook with its codes' quotes (any project's codebook)
+    theme_table = matrix_mod.themes(corpus, human, cb, None if themes == "*" else themes,
+                                    coder=matrix_coder, mapping=mapping) \
         if themes is not None else None
     result = StudyResult(corpus, cb, human, keyword, clf_codings, agreement, disputed,
                          machine_agreement, kw_eval, clf_eval, strategy, case_table, theme_table)
@@ -187,7 +189,8 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
         tables["classifier_evaluation"] = clf_eval.to_frame()
     if strategy is not None:
         tables["strategy_by_case"] = strategy.table()
-        tables["strategy_vs_published"] = strategy.compare()
+        if strategy.published:  # Table 4's comparison only when the codebook publishes one
+            tables["strategy_vs_published"] = strategy.compare()
     for key, table in tables.items():
         if key in targets:
             out[key] = write_dataframe(table, targets[key], force=force)
@@ -227,7 +230,7 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
     return ReportData(
         summary=r.corpus.summary(), codebook=r.codebook, coders=sorted(set(r.human["coder"])),
         title=title, coder=matrix_coder, frequencies=frequency_table(r.case_by_code, r.codebook),
-        strategy=r.strategy, strategy_compare=r.strategy.compare() if r.strategy else None,
+        strategy=r.strategy, strategy_compare=r.strategy.compare() if r.strategy and r.strategy.published else None,
         themes=r.themes, agreement=agreement,
         agreement_note=("Segment level: each codable turn is coded / not coded with each code by each "
                         "coder who covered the interview (a coder who did not code an interview is "

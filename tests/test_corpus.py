@@ -176,3 +176,15 @@ def test_every_real_file_keeps_the_offset_invariant(tmp_path, nlp):
     assert len(corpus.document_ids) == 7
     assert corpus.warnings == []
     assert_offsets(corpus, nlp)
+
+
+def test_cases_table_names_the_interviewer(tmp_path):
+    """An 'interviewer' column of cases.csv was ignored (issue 13)."""
+    (tmp_path / "one.txt").write_text("---\ncase: A\n---\nDan: How did it start?\nAnna: With a "
+                                      "webinar.\nDan: And then?\nAnna: More of them.\n")
+    (tmp_path / "two.txt").write_text("---\ncase: B\n---\nKim: Why?\nBo: Because.\nKim: Ok.\n"
+                                      "Bo: Yes.\n")
+    (tmp_path / "cases.csv").write_text("case,interviewer\nA,Dan\nB,\n")
+    seg = qc.load_transcripts(tmp_path).segments
+    asks = dict(zip(seg["speaker"], seg["is_interviewer"]))
+    assert asks == {"Dan": True, "Anna": False, "Kim": False, "Bo": False}

@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ELSEWHERE = {
     "agreement/units.py": "agreement/test_compare.py",
     "agreement/bootstrap.py": "agreement/test_compare.py",
+    "agreement/prepare.py": "agreement/test_compare.py",
+    "agreement/nvivo.py": "agreement/test_tool_modes.py",
+    "agreement/unitizing.py": "agreement/test_tool_modes.py",
+    "agreement/weights.py": "agreement/test_published_gwet.py",
     "agreement/reliability.py": "agreement/test_metrics.py",
     "cli/app.py": "cli/test_entry.py",
     "cli/common.py": "test_formatting.py",

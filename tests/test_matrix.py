@@ -128,3 +128,21 @@ def test_framework_quotes(corpus, codings):
     fw = matrix.framework(corpus, codings, codes=["strategy.content_based"], max_quotes=1)
     assert fw.loc["A", "strategy.content_based"] == "“we record podcasts” [a #2]\n(+1 more)"
     assert fw.loc["B", "strategy.content_based"] == ""
+
+
+def test_themes_without_a_root_take_the_categories_or_top_level_codes():
+    import pandas as pd
+
+    import qualcode as qc
+    from qualcode import matrix
+
+    corpus = qc.Corpus.from_texts({"d": "A: one thing\nB: two things\nA: three\nB: four\n"})
+    cb = qc.Codebook.from_dict({"codes": [
+        {"id": "x", "name": "X", "children": [{"id": "x.a", "name": "XA"}]},
+        {"id": "y", "name": "Y"}]})
+    seg = corpus.segments
+    codings = pd.DataFrame({"document": "d", "start": seg["start"][:2], "end": seg["end"][:2],
+                            "code": ["x.a", "y"], "coder": "ME"})
+    table = matrix.themes(corpus, codings, cb, None)
+    assert table[["group", "theme", "segments"]].values.tolist() == [["x", "x.a", 1], ["y", "y", 1]]
+    assert table["quotes"].iloc[0][0][0] == "one thing"

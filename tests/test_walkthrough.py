@@ -98,6 +98,8 @@ def test_your_own_study_walkthrough(tmp_path):
     assert "ME" in out["qualcode agree"] and "KIM" in out["qualcode agree"]
     report = (tmp_path / "mystudy" / "report.html").read_text(encoding="utf-8")
     assert "Plots used" in report and "practice.plots" in report
+    assert "Themes, with quotes from the data" in report  # quotes per code of its own codebook
+    assert "we use PDP and ICE plots" in report
     back = qc.read_qdpx(tmp_path / "mystudy" / "mystudy.qdpx").codings
     assert set(back.loc[back["coder"] == "qualcode-keyword", "method"]) == {"keyword"}
     assert len(back) == len(pd.DataFrame(codings).drop_duplicates(

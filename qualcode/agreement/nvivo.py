@@ -68,7 +68,7 @@ def nvivo_table(corpus, codings: pd.DataFrame, *, codes=None, coders=None, by=()
     ``n_units`` is the document's characters (summed for averages), ``n_coded`` the characters
     either coder coded; ``percent_agreement`` and ``cohen_kappa`` as NVivo computes them.
     """
-    from .units import ALL_CODES, ALL_DOCUMENTS, _setup, _tidy
+    from .prepare import ALL_CODES, ALL_DOCUMENTS, _setup, _tidy
 
     st = _setup(corpus, codings, codes, coders)
     lengths = np.array([len(corpus.text(d)) for d in st.documents], dtype=float)

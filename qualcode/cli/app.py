@@ -32,6 +32,8 @@ class QualcodeGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:  # `qualcode load ... | head`: click exits quietly on EPIPE
+            raise
         except Exception as exc:  # an internal error: still one line, with a way to see more
             if ctx.obj and ctx.obj.get("debug"):
                 raise

@@ -1,6 +1,7 @@
 """``qualcode agree``: intercoder agreement from two or more coders' codings."""
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from ..fileio import check_writable, write_dataframe
 from ..formatting import interval, number
 from ..io import read_codings
 from .app import main
-from .common import echo_table, is_project, load_project_inputs
+from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
 from .projectopts import corpus_for, project_context, project_option, split_names
 
 _METRIC_COLUMNS = {
@@ -77,10 +78,15 @@ _METRIC_COLUMNS = {
               default=None, help="Write the disputed passages (text and each coder's decision) "
                                  "to this .csv/.xlsx/.md file.")
 @click.option("--force", is_flag=True, help="Replace output files that already exist.")
+@click.option("--allow-unknown-codes", is_flag=True,
+              help="Compare codes outside --codebook, and (without --codebook) code ids that are "
+                   "not lowercase dotted ids such as 'experience.difficulty;materials'. Default: "
+                   "such codes are an error, since they are usually typing slips or two codes in "
+                   "one cell.")
 @project_option
 def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_coders, interviewer,
               metrics, codes, group, by, threshold, overlap_base, n_boot, seed, output,
-              disagreements_path, force, project_dir):
+              disagreements_path, force, allow_unknown_codes, project_dir):
     """Measure intercoder agreement between the coders in CODINGS files (csv/tsv/xlsx/qdpx;
     one or more files, each with a coder column or named after its coder).
 
@@ -111,7 +117,10 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_co
                 coder_files = {c: project.store.path for c in table_in["coder"].unique()}
                 frames.append(table_in)
             for path in codings:
-                df = read_codings(path, corpus=corpus, codebook=cb, coder=path.stem)
+                df = read_codings(path, corpus=corpus,
+                                  codebook=None if allow_unknown_codes else cb, coder=path.stem)
+                if cb is None and not allow_unknown_codes:
+                    _refuse_malformed_ids(df, path)
                 for c in df["coder"].unique():
                     coder_files.setdefault(c, path)
                 frames.append(df)
@@ -124,14 +133,20 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_co
         if len(codings) != 1 or not is_project(codings[0]):
             raise click.UsageError("give --transcripts, or one .qdpx project whose text sources "
                                    "are the transcripts")
-        corpus, _, table_in = load_project_inputs(codings[0], codebook=cb, unit=segment_unit)
+        corpus, _, table_in = load_project_inputs(
+            codings[0], codebook=None if allow_unknown_codes else cb, unit=segment_unit)
+        if not len(table_in):
+            raise CodingsError("holds no codings: nothing to compare", file=codings[0])
         coder_files = {c: codings[0] for c in table_in["coder"].unique()}
         frames.append(table_in)
     else:
         corpus = corpus_for(None, transcripts, cases=cases, unit=segment_unit,
                             interviewer=interviewer)
         for path in codings:
-            df = read_codings(path, corpus=corpus, codebook=cb, coder=path.stem)
+            df = read_codings(path, corpus=corpus, codebook=None if allow_unknown_codes else cb,
+                              coder=path.stem)
+            if cb is None and not allow_unknown_codes:
+                _refuse_malformed_ids(df, path)
             for c in df["coder"].unique():
                 coder_files.setdefault(c, path)
             frames.append(df)
@@ -152,6 +167,27 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_co
     if disputed is not None:
         write_dataframe(disputed, disagreements_path, force=force)
         click.echo(f"{len(disputed)} disputed passages written to {disagreements_path}")
+
+
+agree_cmd.help = inspect.cleandoc(agree_cmd.help or "") + "\n\n" + CODINGS_FORMS
+
+
+def _refuse_malformed_ids(df: pd.DataFrame, path) -> None:
+    """Without a codebook, a code id that is not a lowercase dotted id (``a;b``, ``Cost``) is an
+    error naming the codes and the first row: it would silently become a code of its own."""
+    from ..codebook import ID_RE
+
+    bad = df["code"][~df["code"].astype(str).str.match(ID_RE.pattern)]
+    if len(bad):
+        names = list(dict.fromkeys(bad.astype(str)))
+        row = int(bad.index[0]) + 2  # the spreadsheet row (header is row 1)
+        raise CodingsError(
+            f"code id{'s' if len(names) > 1 else ''} {', '.join(repr(n) for n in names[:5])}"
+            f"{' ...' if len(names) > 5 else ''} "
+            f"{'are not lowercase dotted ids' if len(names) > 1 else 'is not a lowercase dotted id'}"
+            " (one code per row, e.g. experience.difficulty); give --codebook to check codes, or "
+            "--allow-unknown-codes",
+            file=path, place=f"row {row}")
 
 
 def _project_codings(project, coders: list[str]) -> pd.DataFrame:

@@ -15,6 +15,49 @@ def codebook_group():
     """Check, show and export codebooks (YAML, or REFI-QDA .qdc/.qdpx)."""
 
 
+TEMPLATE = """\
+# A qualcode codebook (README, "Codebook format"). Check it with: qualcode codebook validate FILE
+name: My study
+version: "0.1"
+description: What this codebook is for.
+codes:
+  - id: goal                      # lowercase letters, digits, _ ; a child's id is its parent's id + "."
+    name: Goals
+    description: What the interviewee wants to achieve.
+    children:
+      - id: goal.sales
+        name: Sales
+        description: Selling more, or to new customers.
+        inclusion: Concrete revenue or sales targets.
+        exclusion: Brand awareness without a sales aim (code goal.branding).
+        keywords: ["increase sales", "new customer", "sell * product"]  # lemmas; * = one word
+        exclude_keywords: ["sales team"]                          # phrases that suppress the code
+        examples:
+          - quote: "We wanted to sell more to the people who already knew us."
+            source: "interview 3"
+      - id: goal.branding
+        name: Branding
+        description: Being known and recognised.
+        keywords: ["brand awareness", "be know"]
+  - id: obstacle
+    name: Obstacles
+    description: What stood in the way.
+    color: "#e15759"
+"""
+
+
+@codebook_group.command("new")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("codebook.yaml"),
+              show_default=True, help="The codebook file to write.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def new_cmd(output, force):
+    """Write a small, commented example codebook to start from (every field explained)."""
+    write_text(output, TEMPLATE, force=force)
+    cb = read_codebook(output)
+    click.echo(f"{len(cb)} example codes written to {output}; edit them, then run "
+               f"'qualcode codebook validate {output}'")
+
+
 @codebook_group.command("validate")
 @click.argument("codebook", type=click.Path(path_type=Path))
 def validate_cmd(codebook):
@@ -54,13 +97,23 @@ def show_cmd(codebook, code_id):
 
 
 @codebook_group.command("export")
-@click.argument("codebook", type=click.Path(path_type=Path))
+@click.argument("codebook", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Output file: .md (an appendix), .csv/.xlsx (one row per code), .yaml, or .qdc.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-def export_cmd(codebook, output, force):
-    """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook."""
-    cb = read_codebook(codebook)
+@click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path), default=None,
+              help="Project folder (default: the qualcode.yaml here or in a parent).")
+def export_cmd(codebook, output, force, project_dir):
+    """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook; without
+    CODEBOOK, the project's current codebook (its file plus the codes created, renamed, moved and
+    merged while coding)."""
+    if codebook is None:
+        from .projectopts import open_project
+
+        with open_project(project_dir, required=True) as project:
+            cb = project.codebook
+    else:
+        cb = read_codebook(codebook)
     suffix = output.suffix.lower()
     if suffix in (".md", ".markdown"):
         write_text(output, cb.to_markdown(), force=force)

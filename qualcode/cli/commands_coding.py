@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from ..codings import human_codings, refuse_human_file, select_coder, write_codings
+from ..codings import human_codings, select_coder, write_codings
 from ..corpus import UNITS
-from ..errors import ModelError, QualcodeError
-from ..fileio import write_dataframe
+from ..errors import CodingsError, ModelError, QualcodeError
+from ..fileio import read_string_table, write_dataframe
 from ..io import read_codings
 from .app import main
-from .common import echo_table, is_project, load_project_inputs
+from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
 from .projectopts import (codebook_for, codings_for, corpus_for, interviewer_option,
                           project_context, project_option, reference_coder_for)
 
@@ -32,8 +32,8 @@ _unit = click.option("--unit", type=click.Choice(UNITS), default=None,
                      help="Coding unit the transcripts are cut into (default: the project's, "
                           "else turn).")
 _codings = click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
-                        help="Human codings (csv/xlsx/qdpx): document, start, end, code, coder "
-                             "(default: the project's human codings).")
+                        help="Human codings (csv/xlsx/qdpx; default: the project's human "
+                             "codings). " + CODINGS_FORMS)
 _coder = click.option("--coder", default=None,
                       help="Use this human coder's codings only (default: all human coders; a "
                            "segment is coded when any of them coded it).")
@@ -92,8 +92,6 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
         raise click.UsageError("--codings is only used with --method semantic")
     if method not in ("keyword", "semantic") and model_path is None:
         raise click.UsageError(f"--method {method} needs --model (train one with 'qualcode train')")
-    if output is not None:
-        refuse_human_file(output)
     with project_context(project_dir) as project:
         # suggestions are stored when the project's own transcripts were coded
         into_store = project is not None and transcripts is None and cases is None \
@@ -102,9 +100,8 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
             raise click.UsageError("give -o FILE for the suggestions (or run in a project on its "
                                    "own transcripts to store them there)")
         if output is not None:
-            from ..fileio import check_writable
-
-            check_writable(output, force=force)
+            check_machine_output(output, force=force, inputs=[transcripts, cases, codebook_path,
+                                                              model_path, codings_path])
         corpus, codebook = _load(project, transcripts, codebook_path, cases, unit, interviewer)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -159,6 +156,70 @@ def _learner(method: str, codebook, min_examples: int):
     return _make_coder(method, codebook, min_examples=min_examples)
 
 
+def _input_files(inputs) -> set[Path]:
+    """Every file the command reads: each given path, the transcripts a folder holds, and the
+    folder's cases.csv."""
+    from ..corpus import _expand
+
+    files: set[Path] = set()
+    for item in inputs:
+        if item is None:
+            continue
+        item = Path(item)
+        if item.is_dir():
+            try:
+                files.update(f.resolve() for f in _expand(item))
+            except QualcodeError:
+                pass
+            files.add((item / "cases.csv").resolve())
+        else:
+            files.add(item.resolve())
+    return files
+
+
+def check_machine_output(path: Path, *, force: bool, inputs=()) -> None:
+    """Before any work: refuse an output path that is one of the command's inputs (a transcript,
+    the cases table, the codebook ...), an existing file without ``force``, and, even with
+    ``force``, an existing file that does not hold machine codings only (a human codings table, a
+    cases table, a transcript, anything unreadable): ``--force`` replaces earlier suggestions, never
+    someone's work."""
+    from ..codings import METHODS
+    from ..fileio import check_writable
+
+    from ..corpus import _is_side_file
+    from ..readers import supported_suffixes
+
+    path = Path(path)
+    if path.resolve() in _input_files(inputs):
+        raise CodingsError("is an input of this command; write the suggestions to another -o file",
+                           file=path)
+    folders = [Path(i).resolve() for i in inputs if i is not None and Path(i).is_dir()]
+    if (path.resolve().parent in folders and path.suffix.lower() in supported_suffixes()
+            and not _is_side_file(path)):
+        raise CodingsError("is in the transcripts folder, where the next run would read it as a "
+                           "transcript; name it codings-....csv or write it elsewhere", file=path)
+    check_writable(path, force=force)  # a folder, or an existing file without --force
+    if not path.exists():
+        return
+    try:
+        df = read_string_table(path)
+    except Exception:  # noqa: BLE001 (any unreadable file: we cannot tell, so we keep it)
+        why = "cannot be read as a codings table, so it may hold someone's work"
+    else:
+        cols = {str(c).strip().lower(): c for c in df.columns}
+        machine = METHODS - {"human"}
+        if "code" not in cols:
+            why = ("is not a codings table (no 'code' column): a transcript, a cases table or "
+                   "someone's work")
+        elif ("method" not in cols
+              or not df[cols["method"]].fillna("").str.strip().isin(machine).all()):
+            why = "holds human codings"
+        else:
+            return
+    raise CodingsError(f"{why}; machine suggestions are never written over it (choose another "
+                       "-o file)", file=path)
+
+
 @main.command("train")
 @_transcripts
 @_codebook
@@ -204,9 +265,9 @@ def train_cmd(transcripts, codebook_path, codings_path, output, force, coder, la
     if few:
         click.echo(f"skipped (fewer than {min_examples} coded segments): "
                    + ", ".join(f"{c} ({n})" for c, n in few.items()))
-    never = len(clf.skipped_) - len(few)
+    never = [c for c, n in clf.skipped_.items() if n == 0]
     if never:
-        click.echo(f"{never} codes never coded: no model")
+        click.echo(f"never coded (no model): {', '.join(never)}")
     clf.save(output, force=force)
     click.echo(f"written to {output}")
 

@@ -29,7 +29,8 @@ from .projectopts import (codebook_for, codings_for, corpus_for, project_context
                    "--where 'group=B2B firm'.")
 @click.option("--themes", default=None, metavar="CODE",
               help="A code whose children and their children the report lists with quotes "
-                   "(e.g. dimension).")
+                   "(e.g. dimension); '*' for every category of the codebook (the default in a "
+                   "project).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Folds of whole interviews for the classifier's cross-validation.")
 @click.option("--no-classifier", is_flag=True, help="Skip the classifier (keyword coder only).")
@@ -57,6 +58,8 @@ def report_cmd(transcripts, codebook_path, codings_path, output, tables, referen
         codebook = codebook_for(project, codebook_path)
         codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
         reference = reference_coder_for(project, reference, codings) or "any"
+        if project is not None and themes is None:
+            themes = "*"  # the project's own codebook: quotes per code, by category
         if project is not None and title == "qualcode study report" and project.settings.name:
             title = f"{project.settings.name}: qualcode study report"
     result = run_study(corpus, codebook, codings, tables, reference=reference,

@@ -58,5 +58,21 @@ def load_project_inputs(path, *, codebook=None, unit: str = "turn"):
     for w in project.warnings:
         click.echo(f"warning: {path}: {w}", err=True)
     cb = codebook if codebook is not None else project.codebook
+    if project.corpus is None:
+        from ..errors import InputFormatError
+
+        raise InputFormatError(
+            f"holds no codings and no text sources, only a codebook of {len(project.codebook)} "
+            "codes; use it as --codebook, or export a project with its sources", file=path)
     codings = ensure_validated(project.codings, corpus=project.corpus, codebook=cb, file=path)
     return project.corpus, cb, codings
+
+
+#: the forms of a human codings table every command accepts (shown in --help)
+CODINGS_FORMS = (
+    "A codings table (csv/tsv/xlsx) has one coded passage per row, as "
+    "document,start,end,code,coder (character offsets), or as document,segment,code,coder "
+    "(segment numbers from 'qualcode load -o segments.csv' at the same --unit); rows of both kinds "
+    "may be mixed. The segments table of 'qualcode load -o' itself also works: add a code column "
+    "and fill it in where a code applies (blank rows are uncoded; one code per row). Without a "
+    "coder column the file name is the coder. A .qdpx project works too.")

@@ -345,5 +345,7 @@ def _warn_skipped(skipped: dict[str, int], min_examples: int) -> None:
         parts.append(f"{len(few)} code(s) have fewer than {min_examples} positive segments (or no "
                      f"negative one) and get no model: {listed}{more}")
     if never:
-        parts.append(f"{never} code(s) were never coded")
+        nevers = [c for c, n in skipped.items() if n == 0]
+        more = f" and {len(nevers) - 12} more" if len(nevers) > 12 else ""
+        parts.append(f"{never} code(s) were never coded: {', '.join(nevers[:12])}{more}")
     warn("; ".join(parts) + " (see skipped_)", stacklevel=4)

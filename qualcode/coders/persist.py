@@ -21,6 +21,7 @@ import io
 import json
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -76,9 +77,16 @@ def save_model(coder, path, *, force: bool = False) -> Path:
     return Path(path)
 
 
+_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+
+
 def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     """The metadata and arrays of a model file, checked for format and size."""
+    from ..fileio import require_regular_file
+    from ..ziplimits import check_zip_directory, check_zip_file
+
     path = Path(path)
+    require_regular_file(path, error=ModelError, missing="no such model file")
     try:
         zf = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -87,6 +95,7 @@ def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
         raise ModelError("not a qualcode model file (expected a .qcm zip archive); "
                          "train one with 'qualcode train'", file=path) from None
     with zf:
+        check_zip_directory(zf.infolist(), file=path, error=ModelError)
         members = {i.filename: i for i in zf.infolist()}
         for name in ("model.json", "arrays.npz"):
             if name not in members:
@@ -97,13 +106,23 @@ def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
                                  f"{MAX_MEMBER_BYTES} allowed", file=path)
         try:
             meta = json.loads(zf.read("model.json").decode("utf-8"))
+            npz_bytes = zf.read("arrays.npz")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelError(f"model.json is not valid JSON ({exc})", file=path) from None
+        except _DAMAGE as exc:
+            raise ModelError(f"the model file is damaged ({type(exc).__name__}: {exc}); copy it "
+                             "again or retrain it with 'qualcode train'", file=path) from None
+        # arrays.npz is a zip too: a small member can hold arrays that inflate to gigabytes
+        check_zip_file(io.BytesIO(npz_bytes), file=f"{path}#arrays.npz", what="a NumPy .npz archive",
+                       error=ModelError)
         try:
-            with np.load(io.BytesIO(zf.read("arrays.npz")), allow_pickle=False) as npz:
+            with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
         except (ValueError, OSError, zipfile.BadZipFile) as exc:
             raise ModelError(f"arrays.npz cannot be read without pickle ({exc})", file=path) from None
+        except _DAMAGE as exc:
+            raise ModelError(f"the model file is damaged ({type(exc).__name__}: {exc}); copy it "
+                             "again or retrain it with 'qualcode train'", file=path) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelError("not a qualcode classifier model", file=path)
     if meta.get("format_version") != FORMAT_VERSION:

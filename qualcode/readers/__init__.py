@@ -64,8 +64,9 @@ def read_source(path: str | os.PathLike, *, turns: bool = True) -> list[Source]:
             f"use one of {', '.join(supported_suffixes())}",
             file=path,
         )
-    if not path.exists():
-        raise InputFormatError("no such file", file=path)
+    from ..fileio import require_regular_file
+
+    require_regular_file(path)  # a FIFO or device would hang the reader or fill memory
     module_name, func_name = _READERS[suffix]
     import importlib
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..errors import InputFormatError
+from ..fileio import require_regular_file
 from . import Source
 from .plain import split_front_matter
 
@@ -99,6 +100,7 @@ def read_odt(path: Path) -> list[Source]:
 
 
 def _check_zip(path: Path, what: str) -> None:
+    require_regular_file(path)
     try:
         ok = zipfile.is_zipfile(path)
     except OSError as exc:
@@ -106,6 +108,9 @@ def _check_zip(path: Path, what: str) -> None:
     if not ok:
         raise InputFormatError(f"not {what} (not a zip archive); if it is a text file, rename it "
                                "to .txt", file=path)
+    from ..ziplimits import check_zip_file  # the limits every zip container shares
+
+    check_zip_file(path, file=path, what=what)
 
 
 def _source(path: Path, blocks: list, fmt: str) -> Source:

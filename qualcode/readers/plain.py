@@ -28,6 +28,7 @@ import yaml
 
 from ..errors import InputFormatError
 from ..fileio import read_text
+from ..yamlsafe import load_yaml
 from .base import Source, Turn
 from .speakers import is_interviewer
 
@@ -65,7 +66,7 @@ def split_front_matter(text: str, *, file=None) -> tuple[dict, str, int]:
     if text[body_start : body_start + 1] == "\n":
         body_start += 1
     try:
-        meta = yaml.safe_load(raw) or {}
+        meta = load_yaml(raw, file=file, error=InputFormatError, line_offset=1) or {}
     except yaml.YAMLError as exc:
         line = 2 + (exc.problem_mark.line if getattr(exc, "problem_mark", None) else 0)
         problem = getattr(exc, "problem", None) or "invalid YAML"

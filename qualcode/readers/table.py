@@ -24,6 +24,7 @@ The rules:
 """
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -33,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputFormatError
-from ..fileio import read_text
+from ..fileio import read_csv_strings, read_text
 from . import Source
 from .subtitles import CP1252_WARNING, Utterance, build_source
 
@@ -104,33 +105,57 @@ def read_table(path: Path) -> list[Source]:
 def _read_frame(path: Path) -> tuple[pd.DataFrame, str | None]:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        if not zipfile.is_zipfile(path):
-            raise InputFormatError("not an .xlsx workbook (not a zip archive); save it again from "
-                                   "your spreadsheet program as .xlsx", file=path)
-        try:
-            df = pd.read_excel(path, dtype=str, sheet_name=0, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-            raise InputFormatError(f"cannot read the workbook ({type(exc).__name__}: {exc})",
-                                   file=path) from None
-        return df, None
+        return _read_xlsx(path), None
     text, encoding = read_text(path)
     if not text.strip():
         raise InputFormatError("empty file", file=path)
     sep = "\t" if suffix == ".tsv" else ","
-    df = _parse_csv(text, sep, path)
-    if sep == "," and not _has_text_column(df) and ";" in text.split("\n", 1)[0]:
-        df = _parse_csv(text, ";", path)
-    return df, encoding
+    if sep == ",":
+        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+        if (not any(h.strip().lower() in TEXT_COLUMNS for h in header)
+                and ";" in text.split("\n", 1)[0]):
+            sep = ";"
+    # a row with more fields than the header is an error naming it (pandas would shift columns)
+    return read_csv_strings(text, sep=sep, file=path, restore=False), encoding
 
 
-def _parse_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    """The first sheet as strings; formula cells give their saved values, and a formula with no
+    saved value (a workbook written by a program, never opened and saved) is an error naming it."""
+    from ..ziplimits import check_zip_file
+
+    if not zipfile.is_zipfile(path):
+        raise InputFormatError("not an .xlsx workbook (not a zip archive); save it again from "
+                               "your spreadsheet program as .xlsx", file=path)
+    check_zip_file(path, file=path, what="an .xlsx workbook")
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        message = " ".join(str(exc).split())
-        m = re.search(r"line (\d+)", message)
-        place = f"row {m.group(1)}" if m else None
-        raise InputFormatError(f"cannot read the table ({message})", file=path, place=place) from None
+        import openpyxl
+
+        df = pd.read_excel(path, dtype=str, sheet_name=0, engine="openpyxl", header=None)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            ws = wb.worksheets[0]
+            formulas = [(c.row, c.column, c.coordinate) for r in ws.iter_rows() for c in r
+                        if c.data_type == "f"]
+        finally:
+            wb.close()
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise InputFormatError(f"cannot read the workbook ({type(exc).__name__}: {exc})",
+                               file=path) from None
+    for row, col, coordinate in formulas:
+        value = df.iat[row - 1, col - 1] if row <= df.shape[0] and col <= df.shape[1] else None
+        if value is None or (isinstance(value, float) and value != value):
+            raise InputFormatError(
+                "holds a formula with no saved value; open the workbook in your spreadsheet "
+                "program and save it (or paste the cells as values)", file=path,
+                place=f"cell {coordinate}")
+    if df.empty:
+        return pd.DataFrame()
+    header = ["" if _cell(h) == "" else _cell(h) for h in df.iloc[0]]
+    header = [h if h else f"Unnamed: {i}" for i, h in enumerate(header)]
+    out = df.iloc[1:].reset_index(drop=True)
+    out.columns = header
+    return out
 
 
 def _has_text_column(df: pd.DataFrame) -> bool:

@@ -15,6 +15,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from ..codebook import ID_RE, Codebook
+from ..errors import InputFormatError
 
 #: fixed namespace for qualcode's derived GUIDs (uuid5): the same key always gives the same GUID.
 NAMESPACE = uuid.UUID("6f1d2a4e-3c5b-5e7a-9b1c-0d2e4f6a8b9c")
@@ -96,7 +97,12 @@ class _Node:
         self.children: list[_Node] = []
 
 
-def _parse_nodes(parent_el, warnings: list[str], bad_colors: list[str]) -> list[_Node]:
+MAX_CODE_DEPTH = 100  # real code trees are a few levels deep
+
+
+def _parse_nodes(parent_el, warnings: list[str], bad_colors: list[str], depth: int = 0) -> list[_Node]:
+    if depth > MAX_CODE_DEPTH and kids(parent_el, "Code"):
+        raise RecursionError
     out = []
     for el in kids(parent_el, "Code"):
         name = (el.get("name") or "").strip() or "(unnamed code)"
@@ -107,9 +113,25 @@ def _parse_nodes(parent_el, warnings: list[str], bad_colors: list[str]) -> list[
         codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
         node = _Node(norm_guid(el.get("guid")), name, kid_text(el, "Description").strip(), color,
                      codable)
-        node.children = _parse_nodes(el, warnings, bad_colors)
+        node.children = _parse_nodes(el, warnings, bad_colors, depth + 1)
         out.append(node)
     return out
+
+
+def _check_unique_guids(roots: list[_Node], file) -> None:
+    """Two codes with one GUID would be merged silently (codings of both under one): refuse."""
+    seen: dict[str, str] = {}
+    stack = list(reversed(roots))  # file order, so the second one named is the later one
+    while stack:
+        n = stack.pop()
+        if n.guid:
+            if n.guid in seen:
+                raise InputFormatError(
+                    f"two codes share the GUID {n.guid} ({seen[n.guid]!r} and {n.name!r}); each "
+                    "code needs its own GUID: fix the export in the tool that wrote it",
+                    file=file, place=f"code {n.name!r}")
+            seen[n.guid] = n.name
+        stack.extend(reversed(n.children))
 
 
 def _unflatten(roots: list[_Node]) -> list[_Node]:
@@ -149,7 +171,13 @@ def codebook_from_codes(codes_el, *, name: str = "", meta: dict | None = None, f
     meta = meta or {}
     code_meta = {norm_guid(k): v for k, v in (meta.get("codes") or {}).items() if isinstance(v, dict)}
     bad_colors: list[str] = []
-    roots = [] if codes_el is None else _unflatten(_parse_nodes(codes_el, warnings, bad_colors))
+    try:
+        nodes = [] if codes_el is None else _parse_nodes(codes_el, warnings, bad_colors)
+    except RecursionError:
+        raise InputFormatError(f"the code tree nests more than {MAX_CODE_DEPTH} levels deep; "
+                               "refusing it", file=file) from None
+    _check_unique_guids(nodes, file)
+    roots = _unflatten(nodes)
     if bad_colors:
         warnings.append(f"{len(bad_colors)} code colour(s) could not be read and were left out: "
                         + "; ".join(bad_colors[:5]) + (" ..." if len(bad_colors) > 5 else ""))

@@ -217,6 +217,13 @@ def document_id(name: str) -> str:
     return n or "document"
 
 
+def _cut_context(text: str, doc: str, start: int, end: int) -> str:
+    """``doc start-end ('…abc|def…' … '…ghi|jkl…')``: where a selection cuts a word."""
+    def at(i: int) -> str:
+        return " ".join((text[max(0, i - 8):i] + "|" + text[i:i + 8]).split())
+    return f"{doc} {start}-{end} ({at(start)!r} … {at(end)!r})"
+
+
 class _Reader:
     def __init__(self, path: Path, root, archive, *, offsets: str, unit: str):
         self.path, self.root, self.archive = path, root, archive
@@ -314,8 +321,15 @@ class _Reader:
         self.source_ids: dict[str, str] = {}
         el = kid(self.root, "Sources")
         taken: set[str] = set()
+        seen_guids: dict[str, str] = {}
         for src in ([] if el is None else kids(el, "TextSource")):
             guid = norm_guid(src.get("guid"))
+            if guid and guid in seen_guids:
+                raise InputFormatError(
+                    f"two sources share the GUID {guid} ({seen_guids[guid]!r} and "
+                    f"{src.get('name')!r}); each source needs its own GUID: fix the export in the "
+                    "tool that wrote it", file=self.path, place=f"source {src.get('name')!r}")
+            seen_guids[guid] = src.get("name") or ""
             ref = src.get("plainTextPath") or ""
             label = (src.get("name") or "").strip() or os.path.basename(ref.split("://")[-1]) or guid
             n_sel = len(kids(src, "PlainTextSelection")) + len(kids(src, "Coding"))
@@ -381,6 +395,8 @@ class _Reader:
         rows, memo_notes = [], []
         missing_codes: Counter = Counter()
         dropped: list[str] = []
+        cut: list[str] = []  # selections of a word-snapping tool (NVivo) that cut a word
+        strict = pos_mod.wants_word_boundaries(self.origin)
         for doc, selections in sels.items():
             pm = pos_mod.PositionMap(raws[doc], mode)
             spans = [(s["start"], s["end"]) for s in selections if s["start"] is not None]
@@ -396,6 +412,9 @@ class _Reader:
                     if not good:
                         dropped.append(f"{doc} {s['start']}-{s['end']}")
                         continue
+                    if strict and not (pos_mod.on_word_boundary(texts[doc], start)
+                                       and pos_mod.on_word_boundary(texts[doc], end)):
+                        cut.append(_cut_context(texts[doc], doc, start, end))
                 for nid in s["notes"]:
                     self.note_targets[norm_guid(nid)].append(("selection", s["guid"], doc, start, end))
                 if not s["codings"]:
@@ -417,6 +436,11 @@ class _Reader:
         if dropped:
             self.warn(f"{len(dropped)} selection(s) do not land on the text when counted as {mode} "
                       f"and were skipped: " + ", ".join(dropped[:10]) + (" ..." if len(dropped) > 10 else ""))
+        cut = list(dict.fromkeys(cut))  # NVivo repeats a range once per code applied to it
+        if cut:
+            self.warn(f"{len(cut)} selection(s) start or end inside a word; kept as "
+                      f"{self.origin or 'the tool'} stored them: " + "; ".join(cut[:5])
+                      + (" ..." if len(cut) > 5 else ""))
         if missing_codes:
             self.warn(f"{sum(missing_codes.values())} coding(s) refer to codes not in the codebook "
                       f"and were skipped: " + ", ".join(sorted(missing_codes)[:5]))

@@ -22,44 +22,17 @@ import os
 import re
 import zipfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 
 from ..errors import InputFormatError
 
-#: limits; generous for real projects (the largest shared example is 1.5 MB zipped, 3.5 MB unzipped).
-MAX_ENTRIES = 20_000
-MAX_TOTAL_BYTES = 1 << 30  # 1 GiB uncompressed in total
-MAX_ENTRY_BYTES = 512 << 20  # 512 MiB for one member
-MAX_RATIO = 200  # uncompressed / compressed, checked for members above RATIO_MIN_BYTES
-RATIO_MIN_BYTES = 1 << 20
+from ..ziplimits import (  # noqa: F401  (the limits every zip container shares live there)
+    MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_RATIO, MAX_TOTAL_BYTES, RATIO_MIN_BYTES, Limits,
+    check_member_name, check_zip_directory, check_zip_file)
+
 MAX_XML_BYTES = 256 << 20
 
 _CHUNK = 1 << 16
-_DRIVE = re.compile(r"^[A-Za-z]:")
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Size limits for one archive (tests lower them to build small bombs)."""
-
-    max_entries: int = MAX_ENTRIES
-    max_total: int = MAX_TOTAL_BYTES
-    max_entry: int = MAX_ENTRY_BYTES
-    max_ratio: float = MAX_RATIO
-    ratio_min: int = RATIO_MIN_BYTES
-
-
-def check_member_name(name: str, *, file) -> str:
-    """Return the member's name with ``/`` separators, or refuse one that escapes the archive."""
-    norm = name.replace("\\", "/")
-    parts = norm.split("/")
-    if ("\x00" in name or norm.startswith("/") or _DRIVE.match(norm)
-            or any(p == ".." for p in parts)):
-        raise InputFormatError(
-            f"archive entry {name!r} points outside the archive; refusing to read this file",
-            file=file, place=f"entry {name!r}")
-    return norm
 
 
 class SafeArchive:
@@ -90,28 +63,7 @@ class SafeArchive:
             raise
 
     def _check_directory(self, infos) -> None:
-        lim = self.limits
-        if len(infos) > lim.max_entries:
-            raise InputFormatError(f"archive has {len(infos)} entries (limit {lim.max_entries}); "
-                                   "refusing to read it", file=self.path)
-        total = 0
-        for info in infos:
-            name = check_member_name(info.filename, file=self.path)
-            total += info.file_size
-            if info.file_size > lim.max_entry:
-                raise InputFormatError(
-                    f"entry is {info.file_size:,} bytes uncompressed (limit {lim.max_entry:,}); "
-                    "refusing a possible zip bomb", file=self.path, place=f"entry {info.filename!r}")
-            if (info.file_size > lim.ratio_min
-                    and info.file_size > lim.max_ratio * max(info.compress_size, 1)):
-                raise InputFormatError(
-                    f"entry compresses {info.file_size / max(info.compress_size, 1):,.0f} to 1 "
-                    f"(limit {lim.max_ratio:g}); refusing a possible zip bomb",
-                    file=self.path, place=f"entry {info.filename!r}")
-            if total > lim.max_total:
-                raise InputFormatError(
-                    f"archive holds more than {lim.max_total:,} bytes uncompressed; refusing a "
-                    "possible zip bomb", file=self.path, place=f"entry {info.filename!r}")
+        for info, name in check_zip_directory(infos, file=self.path, limits=self.limits):
             if not info.is_dir():
                 self._by_name.setdefault(name.lower(), info)
 

@@ -106,3 +106,59 @@ def test_codebook_new_and_no_project(tmp_path):
         res = invoke("history")
         assert res.exit_code == 1
         assert "no qualcode.yaml here or in a parent folder" in res.output
+
+
+DEMO = REPO.parent / "shared" / "real-data" / "qc-refi-demo" / "demo.qdpx"
+
+
+def test_init_from_a_real_qdpx(tmp_path):
+    import pytest
+
+    if not DEMO.exists():
+        pytest.skip("../shared/real-data is not beside the repository")
+    with inside(tmp_path):
+        res = invoke("init", "demo", "--from", DEMO)
+        assert res.exit_code == 0, res.output
+        assert "2 documents, 2 cases" in res.output and "cp     human" in res.output
+        with qc.Project.open("demo") as p:
+            assert p.settings.reference_coder == "cp"  # the only human coder
+            assert len(p.codings()) == 205 and len(p.codebook) == 262
+            text = Path("demo/transcripts/board_2017.txt").read_text()
+            assert "speakers: [Speaker 1, Speaker 2" in text
+        res = invoke("init", "demo", "--from", DEMO)
+        assert res.exit_code == 1 and "a project already exists here" in res.output
+
+
+def test_codebook_export_writes_the_projects_current_codebook(tmp_path):
+    with inside(tmp_path):
+        _study(Path("study"))
+        invoke("init", "study", "--transcripts", "transcripts/", "--codebook", CODEBOOK)
+        with qc.Project.open("study") as p:
+            p.create_code("goal.talent", "Recruiting talent", parent="goal", coder="ME")
+        res = invoke("codebook", "export", "-p", "study", "-o", "current.yaml")
+        assert res.exit_code == 0, res.output
+        cb = qc.read_codebook("current.yaml")
+        assert cb["goal.talent"].name == "Recruiting talent" and cb["goal.talent"].parent == "goal"
+
+
+def test_train_next_evaluate_and_matrix_in_a_project(tmp_path):
+    with inside(tmp_path):
+        Path("study/transcripts").mkdir(parents=True)
+        for name in ("alpha", "beta", "gamma", "delta"):
+            shutil.copy(SAMPLE / f"{name}.txt", "study/transcripts")
+        sample = qc.read_codings(SAMPLE / "codings_human.csv")
+        c1 = sample[(sample["coder"] == "C1") & sample["document"].isin(["alpha", "beta", "gamma"])]
+        c1.to_csv("c1.csv", index=False)
+        res = invoke("init", "study", "--transcripts", "transcripts/", "--codebook", CODEBOOK,
+                     "--codings", "c1.csv")
+        assert res.exit_code == 0, res.output
+        res = invoke("train", "-p", "study", "-o", "m.qcm", "--min-examples", "2")
+        assert res.exit_code == 0 and "trained on" in res.output, res.output
+        res = invoke("next", "-p", "study", "-n", "3", "--min-examples", "2")
+        assert res.exit_code == 0 and "delta" in res.output, res.output
+        res = invoke("evaluate", "-p", "study", "--folds", "3")
+        assert res.exit_code == 0 and res.output.startswith("keyword coder vs C1"), res.output
+        res = invoke("matrix", "case-by-code", "-p", "study", "--depth", "0")
+        assert res.exit_code == 0 and "Alpha" in res.output, res.output
+        res = invoke("code", "-p", "study", "--model", "m.qcm", "--method", "classifier")
+        assert res.exit_code == 0 and "await review" in res.output, res.output

@@ -175,7 +175,7 @@ def test_export_errors(tmp_path):
                                "-o", str(tmp_path / "x.zip")])
     assert res.exit_code == 1 and "cannot tell the format" in res.output
     res = runner.invoke(main, ["export", "--codebook", str(tmp_path / "cb.yaml"),
-                               "-o", str(tmp_path / "x.qdpx")])
+                               "--codings", str(tmp_path / "ann.csv"), "-o", str(tmp_path / "x.qdpx")])
     assert res.exit_code == 1 and "--transcripts is required" in res.output
 
 
