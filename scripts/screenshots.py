@@ -18,11 +18,11 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import qualcode as qc  # noqa: E402
-from qualcode.web import create_app  # noqa: E402
-from qualcode.web.auth import WebState  # noqa: E402
-from qualcode.web.loop import Trainer  # noqa: E402
-from qualcode.web.server import ServerThread  # noqa: E402
+import qualcode as qc
+from qualcode.web import create_app
+from qualcode.web.auth import WebState
+from qualcode.web.loop import Trainer
+from qualcode.web.server import ServerThread
 
 SAMPLE = REPO / "transcripts_sample"
 OUT = REPO / "docs" / "img"

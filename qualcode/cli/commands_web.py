@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import main
+from .app import main
 
 LOCAL = ("127.0.0.1", "localhost", "::1")
 

@@ -5,7 +5,8 @@ and the project store: every write goes through :class:`qualcode.Project` (one s
 per edit, committed before the response), every number comes from the library's own functions.
 The library never imports this package.
 
-Modules: :mod:`.app` (the Starlette application: token and Host checks, errors, templates),
+Modules: :mod:`.app` (the Starlette application: token and Host checks, templates),
+:mod:`.http` (endpoints run under the project lock; errors as one-line answers),
 :mod:`.auth` (tokens, coders, the allowed Host names), :mod:`.views` (HTML pages),
 :mod:`.api` (their JSON twins and the write endpoints), :mod:`.data` (what a page shows, as
 plain dicts), :mod:`.loop` (background retraining and suggestions).

@@ -18,7 +18,7 @@ import pandas as pd
 from starlette.routing import Route
 
 from . import auth, data
-from .app import BadRequest, endpoint
+from .http import BadRequest, endpoint
 
 
 def _int(body: dict, name: str, *, required: bool = True, minimum: int | None = 0):
@@ -250,7 +250,7 @@ def suggestions(web, request, body):
         code = names.get(row["code"])
         row["code_name"] = code.name if code else row["code"]
         items.append(row)
-    return {"total": int(len(df)), "offset": offset, "limit": limit,
+    return {"total": len(df), "offset": offset, "limit": limit,
             "order": params.get("order", "score"), "items": items}
 
 

@@ -4,57 +4,35 @@ Why Starlette + uvicorn (ARCHITECTURE.md): an ASGI server that is a real server 
 with a team on a network, not a development server), small and well kept, with an in-process
 ``TestClient`` for the API tests.
 
-Every request passes :class:`Guard` (Host header, then token). Every endpoint runs its project
-calls in a worker thread under one lock (the store uses one sqlite connection), and every error
-becomes a JSON or HTML answer with a one-line message: a user error is a 400 (409 for a version
-conflict, 404 for an unknown id), never a 500 with a traceback.
+Every request passes :class:`Guard` (Host header, Origin of writes, then token). The endpoints
+(:mod:`.http`) run their project calls in a worker thread under one lock, and every error becomes a
+JSON or HTML answer with a one-line message: a user error is a 400 (409 for a version conflict,
+404 for an unknown id), never a 500 with a traceback.
 """
 from __future__ import annotations
 
-import functools
-import json
-import logging
+import math
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
 import jinja2
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ..errors import QualcodeError
-from . import auth
+from . import api, auth, views
+from .http import BadRequest
 
-log = logging.getLogger("qualcode.web")
 HERE = Path(__file__).resolve().parent
-MAX_BODY = 2_000_000  # bytes: a memo or a coding is far smaller
-
-
-class BadRequest(QualcodeError):
-    """A request the workbench cannot act on (malformed JSON, a missing or wrong field)."""
-
-
-def status_of(exc: Exception) -> int:
-    """The HTTP status of an error: 409 version conflict, 404 unknown id, 400 other user errors."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "ConflictError" in names:
-        return 409
-    if "NotFoundError" in names:
-        return 404
-    if isinstance(exc, (QualcodeError, ValueError, KeyError, TypeError)):
-        return 400
-    return 500
-
-
-def error_message(exc: Exception) -> str:
-    if status_of(exc) == 500:
-        return (f"internal error ({type(exc).__name__}); nothing was changed by this request "
-                "unless the page says so; the server log has the details")
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 class Guard:
@@ -175,85 +153,9 @@ def _num(v, digits: int = 2) -> str:
         f = float(v)
     except (TypeError, ValueError):
         return str(v)
-    if f != f:
+    if math.isnan(f):
         return "–"
     return f"{int(f):,}" if f.is_integer() and abs(f) >= 2 else f"{f:.{digits}f}"
-
-
-def endpoint(fn):
-    """An endpoint ``fn(web, request, body) -> dict | Response`` run in a worker thread under
-    the project lock; the JSON body is parsed first (400 when malformed) and every error becomes
-    ``{"error": message}`` with its status."""
-
-    @functools.wraps(fn)
-    async def wrapper(request: Request):
-        web: Web = request.app.state.web
-        try:
-            body = None
-            if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-                raw = await request.body()
-                if len(raw) > MAX_BODY:
-                    raise BadRequest(f"the request body is larger than {MAX_BODY:,} bytes")
-                if raw.strip():
-                    ctype = request.headers.get("content-type", "")
-                    if "application/json" not in ctype:
-                        raise BadRequest("send the body as JSON (Content-Type: application/json)")
-                    try:
-                        body = json.loads(raw)
-                    except ValueError as exc:
-                        raise BadRequest(f"the body is not valid JSON ({exc})") from None
-                    if not isinstance(body, dict):
-                        raise BadRequest("the body must be a JSON object")
-                else:
-                    body = {}
-
-            def call():
-                with web.lock:
-                    return fn(web, request, body)
-
-            result = await run_in_threadpool(call)
-        except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
-            status = status_of(exc)
-            if status == 500:
-                log.exception("internal error in %s %s", request.method, request.url.path)
-            return JSONResponse({"error": error_message(exc), "status": status}, status_code=status)
-        if isinstance(result, Response):
-            return result
-        return JSONResponse(result)
-    return wrapper
-
-
-def page(fn):
-    """A page ``fn(web, request) -> Response``, run like :func:`endpoint`; an error becomes a
-    small HTML page with the message."""
-
-    @functools.wraps(fn)
-    async def wrapper(request: Request):
-        web: Web = request.app.state.web
-
-        def call():
-            with web.lock:
-                return fn(web, request)
-
-        try:
-            return await run_in_threadpool(call)
-        except Exception as exc:  # noqa: BLE001
-            status = status_of(exc)
-            if status == 500:
-                log.exception("internal error in %s", request.url.path)
-            try:
-                return web.render("error.html", request, status_code=status, status=status,
-                                  message=error_message(exc), project_name=_project_name(web))
-            except Exception:  # noqa: BLE001 - e.g. the coder lookup failing too
-                return PlainTextResponse(error_message(exc), status_code=status)
-    return wrapper
-
-
-def _project_name(web: Web) -> str:
-    try:
-        return web.project.settings.name or web.project.root.name
-    except Exception:  # noqa: BLE001 - only a title
-        return "qualcode"
 
 
 def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starlette:
@@ -263,8 +165,6 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
     besides localhost and IP literals; ``trainer`` a :class:`qualcode.web.loop.Trainer` (None:
     no background retraining, suggestions only as the store holds them).
     """
-    from . import api, views
-
     web = Web(project, token=token, allowed_hosts=allowed_hosts, trainer=trainer)
     routes = views.routes() + api.routes() + [
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -141,20 +141,20 @@ def home(project, *, model: dict | None = None) -> dict:
         for coder in coders:
             rows = mine[mine["coder"] == coder]
             touched = _segments_touched(csegs, rows)
-            progress[coder] = {"codings": int(len(rows)), "segments": touched,
+            progress[coder] = {"codings": len(rows), "segments": touched,
                                "fraction": touched / len(csegs) if len(csegs) else 0.0}
         speakers = segs.drop_duplicates("speaker")
         documents.append({
             "id": doc, "case": str(segs["case"].iloc[0]) if len(segs) else "",
-            "length": len(corpus.text(doc)), "turns": int(len(segs)),
-            "codable_segments": int(len(csegs)),
+            "length": len(corpus.text(doc)), "turns": len(segs),
+            "codable_segments": len(csegs),
             "speakers": [{"name": str(r.speaker), "interviewer": bool(r.is_interviewer)}
                          for r in speakers.itertuples()],
             "progress": progress,
         })
     counts = human["code"].value_counts().to_dict() if len(human) else {}
     try:
-        n_suggested = int(len(project.suggestions()))
+        n_suggested = len(project.suggestions())
     except QualcodeError:
         n_suggested = 0
     return {

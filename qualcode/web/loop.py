@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures.process import BrokenProcessPool
 import time
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pandas as pd
@@ -66,7 +66,7 @@ def measure(corpus, codebook, human: pd.DataFrame, *, min_examples: int = MIN_EX
         pd.DataFrame(columns=HUMAN_COLUMNS)
     docs = sorted(set(human["document"]))
     out = {"metrics": {}, "support": _support(corpus, human, codebook), "predictions": _empty(),
-           "uncertainty": {}, "documents": len(docs), "codings": int(len(human)), "note": "",
+           "uncertainty": {}, "documents": len(docs), "codings": len(human), "note": "",
            "seconds": 0.0}
     if len(docs) < 2:
         out["note"] = ("code passages in at least two documents: the model is checked on "
@@ -282,7 +282,7 @@ class Trainer:
             self._wake.clear()
             try:
                 self._once()
-            except Exception as exc:  # noqa: BLE001 - shown on the home page, the server goes on
+            except Exception as exc:
                 log.exception("retraining failed")
                 self.state.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             if not self._wake.is_set():

@@ -29,7 +29,7 @@ class ServerThread:
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True, name="qualcode-web")
 
-    def start(self, timeout: float = 10) -> "ServerThread":
+    def start(self, timeout: float = 10) -> ServerThread:
         self.thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
@@ -43,7 +43,7 @@ class ServerThread:
         self.thread.join(timeout=10)
         self.sock.close()
 
-    def __enter__(self) -> "ServerThread":
+    def __enter__(self) -> ServerThread:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from . import data
 from .api import model_status
-from .app import page
+from .http import page
 
 
 def _who(web, request):

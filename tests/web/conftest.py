@@ -11,10 +11,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `from workbench import ...`
 
-import qualcode as qc  # noqa: E402
-from qualcode.web import create_app  # noqa: E402
-from qualcode.web.auth import WebState  # noqa: E402
-from workbench import EVIL_CODEBOOK, EVIL_TRANSCRIPT, EVIL, TOKEN, client_for, make_project  # noqa: E402
+from workbench import (
+    EVIL,
+    EVIL_CODEBOOK,
+    EVIL_TRANSCRIPT,
+    TOKEN,
+    client_for,
+    make_project,
+)
+
+import qualcode as qc
+from qualcode.web import create_app
+from qualcode.web.auth import WebState
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from starlette.testclient import TestClient
-
 from workbench import EVIL, HOST, TOKEN, client_for, suggest
 
 from qualcode.web import create_app

@@ -3,8 +3,6 @@ code a selection and see it after a reload, overlapping codings, keyboard review
 suggestions, undo, escaping, and two pages editing the same document."""
 from __future__ import annotations
 
-import pytest
-
 from workbench import EVIL, TOKEN, suggest
 
 from qualcode.web import create_app

@@ -6,10 +6,9 @@ import time
 
 import pandas as pd
 import pytest
-
-import qualcode as qc
 from workbench import CODEBOOK, SAMPLE, client_for, human_sample, make_project
 
+import qualcode as qc
 from qualcode.web.loop import Trainer, retrain
 
 DOCS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
@@ -117,7 +116,7 @@ def test_no_suggestions_written_into_a_transcript_changed_since_coding(tmp_path,
                                             encoding="utf-8")
     (folder / "codebook.yaml").write_text("codes:\n  - id: roi\n    name: ROI\n", encoding="utf-8")
     project = qc.Project.init(folder, transcripts=["one.txt", "two.txt"], codebook="codebook.yaml")
-    project.corpus  # the store records each transcript's hash
+    _ = project.corpus  # the store records each transcript's hash
     project.add_coding("two", 24, 45, "roi", coder="ME")
     (folder / "two.txt").write_text("Interviewer: Why?\nAnna: Because we count leads.\n", encoding="utf-8")
     project.reload()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
 import qualcode as qc
 from qualcode.web import create_app
 from qualcode.web.auth import WebState
