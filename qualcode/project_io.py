@@ -1,5 +1,5 @@
 """Making projects from files: transcripts written with their speaker lists, a project from a
-REFI-QDA export, the commented codebook template.
+REFI-QDA export.
 
 :func:`write_transcripts` writes each document as a ``.txt`` whose front matter carries ``case``,
 ``speakers`` (every label the corpus found, so a label used once stays a speaker when read back)
@@ -14,37 +14,6 @@ import yaml
 
 from .errors import OutputExistsError, QualcodeError
 from .fileio import write_dataframe, write_text
-
-CODEBOOK_TEMPLATE = """\
-# A qualcode codebook (YAML). Every field is described below; only 'id' and 'name' are required.
-# Check it with:  qualcode codebook validate codebook.yaml
-name: My study                  # the codebook's title
-version: "0.1"                  # bump it when definitions change
-description: >-                 # what the codebook is for (shown in reports)
-  Codes for my interviews.
-# references:                   # optional: citations the codes' 'source' fields refer to
-#   smith2020: Smith, J. (2020). A study. Journal, 1(2), 3-4.
-codes:
-  - id: topic                   # dotted, lowercase, stable: the contract (names may change)
-    name: Topic                 # what people see
-    description: >-             # the definition: when does a passage get this code?
-      A passage about the topic.
-    # inclusion: use it when ...          # optional rule: what belongs here
-    # exclusion: do not use it for ...    # optional rule: what belongs elsewhere
-    # color: "#4e79a7"                    # optional highlight colour
-    # source: "paper 1, Table 2"          # optional: where the code comes from
-    # properties: {kind: theme}           # optional: any mapping you need
-    children:                   # optional: sub-codes; a child's id starts with its parent's id
-      - id: topic.example
-        name: An example sub-code
-        description: A passage that shows the sub-code.
-        # keywords: ["example", "for * instance"]   # phrases matched on lemmas; * = one word
-        # exclude_keywords: ["no example"]          # phrases that stop the code in a passage
-        # examples:                                 # quotes that show the code
-        #   - quote: "For instance, we ..."
-        #     source: "interview 3"
-"""
-
 
 def speaker_front_matter(corpus, document: str) -> dict:
     """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values."""

@@ -6,18 +6,8 @@ import yaml
 
 import qualcode as qc
 from qualcode.errors import OutputExistsError
-from qualcode.project_io import (CODEBOOK_TEMPLATE, planned_transcripts, speaker_front_matter,
-                                 transcript_file_text, write_planned)
-
-
-def test_the_template_is_a_valid_codebook_with_every_field_explained(tmp_path):
-    path = tmp_path / "codebook.yaml"
-    path.write_text(CODEBOOK_TEMPLATE)
-    cb = qc.Codebook.load(path)
-    assert cb.ids() == ["topic", "topic.example"]
-    for field in ("inclusion", "exclusion", "color", "source", "properties", "keywords",
-                  "exclude_keywords", "examples", "children", "references"):
-        assert f"# {field}:" in CODEBOOK_TEMPLATE or f"{field}:" in CODEBOOK_TEMPLATE, field
+from qualcode.project_io import (planned_transcripts, speaker_front_matter, transcript_file_text,
+                                 write_planned)
 
 
 def test_transcripts_keep_single_use_speakers_when_read_back(tmp_path):

@@ -1,5 +1,5 @@
-"""``qualcode init``, ``qualcode history``, ``qualcode rehash`` and ``qualcode codebook new``:
-making a project and looking into its store."""
+"""``qualcode init``, ``status``, ``history``, ``rehash``, ``suggestions``, ``accept``,
+``reject`` and ``undo``: making a project and looking into its store."""
 from __future__ import annotations
 
 import json
@@ -11,7 +11,6 @@ import pandas as pd
 from ..corpus import UNITS
 from ..fileio import write_text
 from .app import main
-from .commands_codebook import codebook_group
 from .common import echo_table
 from .projectopts import open_project, project_option, split_names
 
@@ -46,7 +45,8 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
     """Make DIRECTORY (default: here) a qualcode project: a commented qualcode.yaml with the
     settings every command reads, and the store qualcode.sqlite for codings, memos and reviews."""
     from ..project import Project
-    from ..project_io import CODEBOOK_TEMPLATE, init_from_qdpx
+    from ..project_io import init_from_qdpx
+    from .commands_codebook import TEMPLATE
 
     wrote_template = None
     if from_qdpx is not None:
@@ -61,7 +61,7 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
         if codebook is None:
             template = Path(directory) / "codebook.yaml"
             if not template.exists():
-                write_text(template, CODEBOOK_TEMPLATE)
+                write_text(template, TEMPLATE)
                 wrote_template = template
             codebook = "codebook.yaml"
         project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
@@ -210,19 +210,6 @@ def rehash_cmd(document, accept, coder, project_dir):
         project.accept_document_change(document, coder=coder)
         click.echo(f"{document}: the current text is now the one its {r['n_codings']} codings "
                    "refer to")
-
-
-@codebook_group.command("new")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("codebook.yaml"),
-              show_default=True, help="Where to write the template.")
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
-def codebook_new_cmd(output, force):
-    """Write a codebook template with every field explained in comments."""
-    from ..project_io import CODEBOOK_TEMPLATE
-
-    write_text(output, CODEBOOK_TEMPLATE, force=force)
-    click.echo(f"codebook template written to {output}; check it with: qualcode codebook "
-               f"validate {output}")
 
 
 @main.command("suggestions")

@@ -102,7 +102,7 @@ def test_codebook_new_and_no_project(tmp_path):
         assert res.exit_code == 0 and Path("codebook.yaml").exists()
         assert invoke("codebook", "new").exit_code == 1  # never overwritten without --force
         cb = qc.Codebook.load("codebook.yaml")
-        assert cb.ids() == ["topic", "topic.example"]
+        assert cb.ids()[:2] == ["goal", "goal.sales"]
         res = invoke("history")
         assert res.exit_code == 1
         assert "no qualcode.yaml here or in a parent folder" in res.output
