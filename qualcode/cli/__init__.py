@@ -21,6 +21,7 @@ def _register() -> None:
     from . import commands_refi  # noqa: F401  (import, export: REFI-QDA .qdpx/.qdc)
     from . import commands_report  # noqa: F401  (report)
     from . import commands_project  # noqa: F401  (init, status, history, rehash, codebook new)
+    from . import commands_web  # noqa: F401  (open: the workbench)
     # -- further command modules are imported here --
 
 

@@ -1,0 +1,18 @@
+"""The workbench: a local web application over a project (``qualcode open``).
+
+Reading, coding and reviewing machine suggestions in the browser. It is a view over the library
+and the project store: every write goes through :class:`qualcode.Project` (one store transaction
+per edit, committed before the response), every number comes from the library's own functions.
+The library never imports this package.
+
+Modules: :mod:`.app` (the Starlette application: token and Host checks, templates),
+:mod:`.http` (endpoints run under the project lock; errors as one-line answers),
+:mod:`.auth` (tokens, coders, the allowed Host names), :mod:`.views` (HTML pages),
+:mod:`.api` (their JSON twins and the write endpoints), :mod:`.data` (what a page shows, as
+plain dicts), :mod:`.loop` (background retraining and suggestions).
+"""
+from __future__ import annotations
+
+from .app import create_app
+
+__all__ = ["create_app"]

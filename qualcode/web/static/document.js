@@ -1,0 +1,671 @@
+/* qualcode workbench: read and code one document.
+   The transcript is drawn from the page's JSON: each turn is a block, its text cut into pieces at
+   every coding boundary; a piece knows its code-point offset (data-a), so a selection maps back to
+   the offsets the store keeps. Human codings fill their pieces with the code's colour (bands of
+   each colour where codings overlap) and draw a stripe in the margin; suggestions are dashed. */
+"use strict";
+
+(() => {
+  const { h, api, flash, pageData, offsets, isTyping } = QC;
+  const page = pageData();
+  let doc = page.document;
+  let conv = offsets(doc.text);
+  const codes = new Map(doc.codebook.map((c) => [c.id, c]));
+  const transcript = document.getElementById("transcript");
+  const state = {
+    sel: null,            // {start, end} in code points: the span to code
+    picker: null,         // {mode: "new"|"recode"|"accept", coding}
+    focusTurn: -1,        // keyboard focus: index into doc.turns
+    open: [],             // ids of the codings shown in the side panel
+    editSpan: null,       // the coding whose span is being edited
+    pieces: [],           // [{a, b, el}] sorted
+  };
+
+  /* ---- drawing ------------------------------------------------------------------------------ */
+
+  function slice(a, b) { return doc.text.slice(conv.toU16(a), conv.toU16(b)); }
+
+  function bucketCodings() {
+    const starts = doc.turns.map((t) => t.start);
+    const buckets = doc.turns.map(() => []);
+    for (const c of doc.codings) {
+      let lo = 0, hi = starts.length;            // last turn starting before c.end
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (starts[mid] < c.end) lo = mid + 1; else hi = mid; }
+      for (let i = lo - 1; i >= 0; i--) {
+        const t = doc.turns[i];
+        if (t.end <= c.start) break;
+        buckets[i].push(c);
+      }
+    }
+    return buckets;
+  }
+
+  function color(code) { return (codes.get(code) || { color: "#888888" }).color; }
+  function codeName(code) { return (codes.get(code) || { name: code }).name; }
+  const isSugg = (c) => c.status === "suggested";
+
+  function pieceStyle(human) {
+    if (human.length === 0) return "";
+    if (human.length === 1) return `background-color:${color(human[0].code)}40`;
+    const n = human.length, stops = [];
+    human.forEach((c, i) => {
+      const col = color(c.code) + "59";
+      stops.push(`${col} ${(100 * i / n).toFixed(1)}%`, `${col} ${(100 * (i + 1) / n).toFixed(1)}%`);
+    });
+    return `background-image:linear-gradient(to bottom,${stops.join(",")})`;
+  }
+
+  function renderTurn(t, list) {
+    const cls = "turn" + (t.interviewer ? " interviewer" : "");
+    const text = h("div", { class: "turn-text" });
+    const cuts = new Set([t.start, t.end]);
+    for (const c of list) {
+      if (c.start > t.start && c.start < t.end) cuts.add(c.start);
+      if (c.end > t.start && c.end < t.end) cuts.add(c.end);
+    }
+    const points = [...cuts].sort((x, y) => x - y);
+    for (let i = 0; i + 1 < points.length; i++) {
+      const a = points[i], b = points[i + 1];
+      const over = list.filter((c) => c.start < b && c.end > a);
+      const human = over.filter((c) => !isSugg(c));
+      const sugg = over.filter(isSugg);
+      const el = h("span", { class: "piece" + (human.length ? " coded" : "") + (human.length > 1 ? " overlap" : "") + (sugg.length ? " sugg" : ""),
+        style: pieceStyle(human) + (sugg.length ? `;--sugg:${color(sugg[0].code)}` : "") }, slice(a, b));
+      el.dataset.a = a; el.dataset.b = b;
+      text.append(el);
+    }
+    const meta = h("div", { class: "turn-meta" },
+      t.timestamp ? h("span", { class: "ts", text: t.timestamp }) : null,
+      h("span", { class: "spk", text: t.speaker }));
+    const node = h("div", { class: cls, dataset: { turn: t.turn, start: t.start, end: t.end } },
+      meta, text, h("div", { class: "stripes" }));
+    if (t.interviewer) node.title = "Interviewer turn: kept for reading, not coded";
+    return node;
+  }
+
+  /* Turns off screen are neither laid out (CSS content-visibility) nor given stripes until they
+     scroll into view: a 300,000-character interview opens as fast as a short one. */
+  const seen = new IntersectionObserver((entries) => {
+    const show = [];
+    for (const e of entries) if (e.isIntersecting) { show.push(+e.target.dataset.index); seen.unobserve(e.target); }
+    if (show.length) drawStripes(show);
+  }, { rootMargin: "600px 0px" });
+
+  function watch(node, i) {
+    node.dataset.index = i;
+    if (state.buckets[i] && state.buckets[i].length) seen.observe(node);
+  }
+
+  function render() {
+    const buckets = bucketCodings();
+    state.buckets = buckets;
+    seen.disconnect();
+    const frag = document.createDocumentFragment();
+    const nodes = doc.turns.map((t, i) => renderTurn(t, buckets[i]));
+    frag.append(...nodes);
+    transcript.replaceChildren(frag);
+    nodes.forEach(watch);
+    indexPieces();
+    if (state.focusTurn >= 0) focusTurn(state.focusTurn, false);
+  }
+
+  function rerenderTurns(indices) {
+    const buckets = bucketCodings();
+    state.buckets = buckets;
+    const nodes = transcript.children;
+    for (const i of indices) {
+      if (i < 0 || i >= nodes.length) continue;
+      seen.unobserve(nodes[i]);
+      const fresh = renderTurn(doc.turns[i], buckets[i]);
+      fresh.dataset.index = i;
+      nodes[i].replaceWith(fresh);
+    }
+    indexPieces();
+    drawStripes(indices);
+    if (state.focusTurn >= 0) focusTurn(state.focusTurn, false);
+  }
+
+  function turnsOf(c) {
+    const out = [];
+    doc.turns.forEach((t, i) => { if (t.start < Math.max(c.end, c.start + 1) && t.end > c.start) out.push(i); });
+    return out;
+  }
+
+  function indexPieces() {
+    state.pieces = Array.from(transcript.querySelectorAll(".piece"), (el) => ({ a: +el.dataset.a, b: +el.dataset.b, el }));
+  }
+
+  function pieceAt(offset, preferEnd) {
+    const p = state.pieces;
+    let lo = 0, hi = p.length - 1, best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (p[mid].a <= offset) { best = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    if (best < 0) return p[0];
+    if (preferEnd && p[best].a === offset && best > 0 && p[best - 1].b === offset) return p[best - 1];
+    return p[best];
+  }
+
+  /* NVivo-style coding stripes: one lane per overlapping coding, beside the turn. */
+  function drawStripes(only) {
+    const nodes = transcript.children;
+    const indices = Array.isArray(only) ? only : doc.turns.map((_, i) => i);
+    const jobs = [];
+    for (const i of indices) {
+      const list = state.buckets[i] || [];
+      const node = nodes[i];
+      if (!node) continue;
+      const box = node.querySelector(".stripes");
+      if (!list.length) { box.replaceChildren(); continue; }
+      const pieces = Array.from(node.querySelectorAll(".piece"));
+      jobs.push({ node, box, list, pieces });
+    }
+    // read all geometry first, then write: one layout
+    for (const job of jobs) {
+      const top0 = job.node.getBoundingClientRect().top;
+      job.geo = job.list.map((c) => {
+        const first = job.pieces.find((p) => +p.dataset.b > c.start);
+        let last = first;
+        for (const p of job.pieces) if (+p.dataset.a < c.end) last = p;
+        if (!first) return null;
+        return { top: first.getBoundingClientRect().top - top0, bottom: last.getBoundingClientRect().bottom - top0 };
+      });
+    }
+    for (const job of jobs) {
+      const lanes = [];
+      const order = job.list.map((c, k) => k).sort((x, y) => (job.geo[x] ? job.geo[x].top : 0) - (job.geo[y] ? job.geo[y].top : 0));
+      const stripes = [];
+      for (const k of order) {
+        const c = job.list[k], g = job.geo[k];
+        if (!g) continue;
+        let lane = lanes.findIndex((bottom) => bottom <= g.top + 1);
+        if (lane < 0) { lane = lanes.length; lanes.push(0); }
+        lanes[lane] = g.bottom;
+        const s = h("span", { class: "stripe" + (isSugg(c) ? " sugg" : ""), title: `${codeName(c.code)} · ${c.coder}${isSugg(c) ? " (suggestion, score " + QC.fmt(c.score) + ")" : ""}`,
+          style: `top:${g.top}px;height:${Math.max(g.bottom - g.top, 4)}px;left:${lane * 7}px;--c:${color(c.code)}` });
+        s.dataset.id = c.id;
+        stripes.push(s);
+      }
+      job.box.replaceChildren(...stripes);
+    }
+  }
+
+  /* ---- selection -> offsets ----------------------------------------------------------------- */
+
+  function pointOffset(node, off, isEnd) {
+    const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    const piece = el && el.closest ? el.closest(".piece") : null;
+    if (piece && node.nodeType === Node.TEXT_NODE) {
+      const before = node.textContent.slice(0, off);
+      return +piece.dataset.a + Array.from(before).length;
+    }
+    if (piece) return off === 0 ? +piece.dataset.a : +piece.dataset.b;
+    // a boundary between elements (beside a speaker label, in an interviewer turn): the nearest
+    // codable text after it (a start) or before it (an end), found by document position
+    const point = document.createRange();
+    point.setStart(node, off);
+    const whole = document.createRange();
+    const after = (p) => { whole.selectNodeContents(p.el); return point.compareBoundaryPoints(Range.START_TO_START, whole) <= 0; };
+    const p = state.pieces;
+    let lo = 0, hi = p.length;                 // first piece starting at or after the point
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (after(p[mid])) hi = mid; else lo = mid + 1; }
+    if (isEnd) return lo > 0 ? p[lo - 1].b : null;
+    return lo < p.length ? p[lo].a : null;
+  }
+
+  function selectionOffsets() {
+    const s = window.getSelection();
+    if (!s || s.rangeCount === 0 || s.isCollapsed) return null;
+    const r = s.getRangeAt(0);
+    if (!transcript.contains(r.commonAncestorContainer)) return null;
+    let a = pointOffset(r.startContainer, r.startOffset, false);
+    let b = pointOffset(r.endContainer, r.endOffset, true);
+    if (a === null || b === null) return null;
+    if (b < a) [a, b] = [b, a];
+    const str = slice(a, b);                       // trim white space at both ends
+    const lead = str.length - str.trimStart().length, trail = str.length - str.trimEnd().length;
+    a += Array.from(str.slice(0, lead)).length;
+    b -= Array.from(str.slice(str.length - trail)).length;
+    return b > a ? { start: a, end: b } : null;
+  }
+
+  function domPoint(offset, isEnd) {
+    const p = pieceAt(offset, isEnd);
+    if (!p) return null;
+    const node = p.el.firstChild || p.el;
+    const within = Math.max(0, Math.min(offset, p.b) - p.a);
+    const str = p.el.textContent;
+    return { node, off: Array.from(str).slice(0, within).join("").length };
+  }
+
+  function showSelection(sel) {
+    const s = window.getSelection();
+    const a = domPoint(sel.start, false), b = domPoint(sel.end, true);
+    if (!a || !b) return;
+    const r = document.createRange();
+    r.setStart(a.node, a.off); r.setEnd(b.node, b.off);
+    s.removeAllRanges(); s.addRange(r);
+    markPending(r);
+  }
+
+  function markPending(range) {
+    if (!window.CSS || !CSS.highlights || typeof Highlight === "undefined") return;
+    if (range) CSS.highlights.set("qc-pending", new Highlight(range.cloneRange()));
+    else CSS.highlights.delete("qc-pending");
+  }
+
+  /* Move a selection's edge by one word: a start lands on a word's first character, an end just
+     after a word's last one (never on white space). */
+  function wordStep(pos, dir, edge) {
+    const t = doc.text, ws = (k) => /\s/.test(t[k] || "");
+    let u = conv.toU16(pos);
+    if (edge === "start" && dir > 0) { while (u < t.length && !ws(u)) u++; while (u < t.length && ws(u)) u++; }
+    else if (edge === "start") { while (u > 0 && ws(u - 1)) u--; while (u > 0 && !ws(u - 1)) u--; }
+    else if (dir > 0) { while (u < t.length && ws(u)) u++; while (u < t.length && !ws(u)) u++; }
+    else { while (u > 0 && !ws(u - 1)) u--; while (u > 0 && ws(u - 1)) u--; }
+    return conv.toCp(u);
+  }
+
+  function setSel(sel, why) {
+    state.sel = sel;
+    if (!sel) { markPending(null); return; }
+    showSelection(sel);
+    if (state.editSpan) showCoding(state.open);
+    else if (why === "mouse") openPicker({ mode: "new" });
+  }
+
+  /* ---- the code picker ---------------------------------------------------------------------- */
+
+  const pickerPanel = document.getElementById("picker-panel");
+  const filter = document.getElementById("picker-filter");
+  const list = document.getElementById("picker-list");
+  const detail = document.getElementById("picker-detail");
+  let matches = [], active = 0;
+
+  function openPicker(mode) {
+    state.picker = mode;
+    pickerPanel.hidden = false;
+    pickerPanel.querySelector("h2").textContent = mode.mode === "recode" ? "Change the code" :
+      mode.mode === "accept" ? "Accept as another code" : "Code the selection";
+    const span = mode.mode === "new" ? state.sel : mode.coding;
+    const quote = span ? slice(span.start, span.end) : "";
+    document.getElementById("sel-quote").textContent = quote.length > 300 ? quote.slice(0, 300) + "…" : quote;
+    filter.value = "";
+    filterCodes();
+    filter.focus({ preventScroll: true });
+  }
+
+  function closePicker() {
+    state.picker = null;
+    pickerPanel.hidden = true;
+    markPending(null);
+  }
+
+  function filterCodes() {
+    const q = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const scored = [];
+    for (const c of doc.codebook) {
+      const hay = (c.id + " " + c.name + " " + c.keywords.join(" ")).toLowerCase();
+      if (!q.every((w) => hay.includes(w))) continue;
+      const name = c.name.toLowerCase();
+      const rank = !q.length ? 0 : name.startsWith(q[0]) ? 0 : c.id.startsWith(q[0]) ? 1 :
+        name.includes(q[0]) ? 2 : 3;
+      scored.push([rank, scored.length, c]);
+    }
+    scored.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    matches = scored.map((s) => s[2]);
+    active = 0;
+    drawPicker();
+  }
+
+  function drawPicker() {
+    list.replaceChildren(...matches.map((c, i) => {
+      const li = h("li", { class: "pick" + (i === active ? " active" : ""), role: "option",
+        style: `padding-left:${0.5 + 0.8 * Math.min(c.depth, 4)}rem`,
+        onmousedown: (ev) => { ev.preventDefault(); active = i; applyPick(); } },
+        h("span", { class: "swatch", style: `background:${c.color}` }),
+        h("span", { class: "code-name", text: c.name }), h("span", { class: "code-id", text: c.id }));
+      return li;
+    }));
+    if (!matches.length) list.append(h("li", { class: "muted", text: "no code matches" }));
+    const c = matches[active];
+    const cur = list.children[active];
+    if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
+    detail.replaceChildren(...(c ? codeDetail(c) : []));
+  }
+
+  function codeDetail(c) {
+    const out = [h("h3", {}, h("span", { class: "swatch", style: `background:${c.color}` }), c.name)];
+    if (c.description) out.push(h("p", { text: c.description }));
+    if (c.inclusion) out.push(h("p", {}, h("strong", { text: "Use when: " }), c.inclusion));
+    if (c.exclusion) out.push(h("p", {}, h("strong", { text: "Not when: " }), c.exclusion));
+    if (c.keywords.length) out.push(h("p", { class: "muted small", text: "Keywords: " + c.keywords.join(", ") }));
+    return out;
+  }
+
+  filter.addEventListener("input", filterCodes);
+  filter.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown") { active = Math.min(active + 1, matches.length - 1); drawPicker(); ev.preventDefault(); }
+    else if (ev.key === "ArrowUp") { active = Math.max(active - 1, 0); drawPicker(); ev.preventDefault(); }
+    else if (ev.key === "Enter") { ev.preventDefault(); applyPick(); }
+    else if (ev.key === "Escape") { ev.preventDefault(); closePicker(); transcript.focus({ preventScroll: true }); }
+  });
+
+  async function applyPick() {
+    const c = matches[active];
+    const mode = state.picker;
+    if (!c || !mode) return;
+    try {
+      if (mode.mode === "new") {
+        if (!state.sel) { flash("Select some text first", "error"); return; }
+        const row = await api("POST", "/api/codings", { document: doc.id, start: state.sel.start, end: state.sel.end, code: c.id });
+        doc.codings.push(row);
+        rerenderTurns(turnsOf(row));
+        flash(`Coded as ${c.name} · u to undo`);
+        window.getSelection().removeAllRanges();
+        state.sel = null;
+      } else if (mode.mode === "recode") {
+        const row = await api("PATCH", `/api/codings/${mode.coding.id}`, { code: c.id, version: mode.coding.version });
+        replaceCoding(row);
+        flash(`Changed to ${c.name}`);
+        showCoding([row.id]);
+      } else if (mode.mode === "accept") {
+        await accept(mode.coding, { code: c.id });
+      }
+      closePicker();
+      transcript.focus({ preventScroll: true });
+    } catch (e) { await failed(e); }
+  }
+
+  /* ---- codings: show, edit, delete, accept, reject ------------------------------------------- */
+
+  const codingPanel = document.getElementById("coding-panel");
+
+  function byId(id) { return doc.codings.find((c) => c.id === id); }
+
+  function replaceCoding(row) {
+    const i = doc.codings.findIndex((c) => c.id === row.id);
+    const old = i >= 0 ? doc.codings[i] : null;
+    if (i >= 0) doc.codings[i] = row; else doc.codings.push(row);
+    rerenderTurns([...new Set([...(old ? turnsOf(old) : []), ...turnsOf(row)])]);
+  }
+
+  function removeCoding(id) {
+    const old = byId(id);
+    doc.codings = doc.codings.filter((c) => c.id !== id);
+    if (old) rerenderTurns(turnsOf(old));
+  }
+
+  function showCoding(ids, keepMemo) {
+    state.open = ids.filter((id) => byId(id));
+    if (!state.open.length) { codingPanel.hidden = true; state.editSpan = null; return; }
+    codingPanel.hidden = false;
+    const cards = state.open.map((id) => codingCard(byId(id), keepMemo && keepMemo[id]));
+    codingPanel.replaceChildren(h("h2", { text: state.open.length > 1 ? `${state.open.length} codings here` : (isSugg(byId(state.open[0])) ? "Suggestion" : "Coding") }), ...cards);
+  }
+
+  function codingCard(c, memoDraft) {
+    const sugg = isSugg(c);
+    const quote = slice(c.start, c.end);
+    const card = h("div", { class: "coding-card" + (sugg ? " sugg" : ""), dataset: { id: c.id } },
+      h("div", { class: "card-head" }, h("span", { class: "swatch", style: `background:${color(c.code)}` }),
+        h("strong", { text: codeName(c.code) }), h("span", { class: "code-id", text: c.code })),
+      h("blockquote", { class: "sel-quote", text: quote.length > 240 ? quote.slice(0, 240) + "…" : quote }),
+      h("div", { class: "muted small" }, sugg ? `suggested by ${c.coder} · score ${QC.fmt(c.score)}` :
+        `${c.coder} · version ${c.version}${c.suggestion_id ? " · from suggestion " + c.suggestion_id : ""}`,
+        ` · ${c.start}–${c.end}`));
+    if (sugg) {
+      if (c.memo) card.append(h("p", { class: "why" }, h("strong", { text: "Why: " }), c.memo));
+      card.append(h("div", { class: "row" },
+        h("button", { class: "primary", onclick: () => accept(c, {}) }, "Accept ", h("kbd", { text: "a" })),
+        h("button", { onclick: () => reject(c) }, "Reject ", h("kbd", { text: "r" })),
+        h("button", { onclick: () => openPicker({ mode: "accept", coding: c }) }, "Other code…")));
+    } else {
+      const memo = h("textarea", { rows: 3, placeholder: "Memo on this coding…" });
+      memo.value = memoDraft !== undefined ? memoDraft : (c.memo || "");
+      card.append(memo, h("div", { class: "row" },
+        h("button", { onclick: () => saveMemo(c, memo.value) }, "Save memo"),
+        h("button", { onclick: () => openPicker({ mode: "recode", coding: c }) }, "Change code"),
+        h("button", { onclick: () => startEditSpan(c) }, state.editSpan === c.id ? "Editing span…" : "Edit span"),
+        h("button", { class: "danger", onclick: () => del(c) }, "Delete")));
+      if (memoDraft !== undefined && memoDraft !== (c.memo || "")) {
+        card.append(h("p", { class: "note", text: "Your memo text is kept above but was not saved: the coding changed elsewhere. Save again to keep it." }));
+      }
+    }
+    if (state.editSpan === c.id) {
+      const sel = state.sel;
+      card.append(h("div", { class: "edit-span" },
+        h("p", { class: "small", text: sel ? `New span: “${slice(sel.start, sel.end).slice(0, 120)}”` : "Select the new span in the text (mouse, or Shift/Alt+Shift+arrows)." }),
+        h("div", { class: "row" },
+          h("button", { class: "primary", disabled: !sel, onclick: () => saveSpan(c) }, "Save span"),
+          h("button", { onclick: () => { state.editSpan = null; setSel(null); showCoding(state.open); } }, "Cancel"))));
+    }
+    const hist = h("details", { class: "history" }, h("summary", { text: "History" }));
+    hist.addEventListener("toggle", async () => {
+      if (!hist.open || hist.dataset.loaded) return;
+      hist.dataset.loaded = "1";
+      try {
+        const full = await api("GET", `/api/codings/${c.id}`);
+        hist.append(h("ol", {}, ...full.history.map((e) => h("li", {},
+          h("span", { class: "muted", text: (e.time || "").replace("T", " ").slice(0, 19) + " " }),
+          h("strong", { text: e.actor || "" }), " " + (e.action || "")))));
+      } catch (e) { hist.append(h("p", { class: "error-message", text: e.message })); }
+    });
+    card.append(hist);
+    return card;
+  }
+
+  function startEditSpan(c) {
+    state.editSpan = c.id;
+    state.sel = { start: c.start, end: c.end };
+    showSelection(state.sel);
+    showCoding([c.id]);
+    transcript.focus({ preventScroll: true });
+  }
+
+  async function saveSpan(c) {
+    if (!state.sel) return;
+    try {
+      const row = await api("PATCH", `/api/codings/${c.id}`, { start: state.sel.start, end: state.sel.end, version: c.version });
+      state.editSpan = null;
+      setSel(null);
+      window.getSelection().removeAllRanges();
+      replaceCoding(row);
+      showCoding([row.id]);
+      flash("Span changed · u to undo");
+    } catch (e) { await failed(e); }
+  }
+
+  async function saveMemo(c, text) {
+    try {
+      const out = await api("PUT", `/api/memos/coding/${c.id}`, { text, version: c.version });
+      replaceCoding(out.coding);
+      showCoding([c.id]);
+      flash("Memo saved");
+    } catch (e) { await failed(e, { [c.id]: text }); }
+  }
+
+  async function del(c) {
+    try {
+      await api("DELETE", `/api/codings/${c.id}`, { version: c.version });
+      removeCoding(c.id);
+      showCoding(state.open.filter((id) => id !== c.id));
+      flash(`Deleted ${codeName(c.code)} · u to undo`);
+    } catch (e) { await failed(e); }
+  }
+
+  async function accept(c, extra) {
+    try {
+      const body = Object.assign({ was: { document: doc.id, start: c.start, end: c.end, code: c.code } }, extra);
+      if (state.editSpan === null && state.sel && state.open.includes(c.id) && state.sel.start < c.end && state.sel.end > c.start) {
+        body.start = state.sel.start; body.end = state.sel.end;   // an adjusted span
+      }
+      const out = await api("POST", `/api/suggestions/${c.id}/accept`, body);
+      removeCoding(c.id);
+      if (out.coding) { doc.codings.push(out.coding); rerenderTurns(turnsOf(out.coding)); }
+      setSel(null);
+      showCoding(out.coding ? [out.coding.id] : []);
+      flash(`Accepted ${codeName(out.coding ? out.coding.code : c.code)} · u to undo`);
+    } catch (e) { await failed(e); }
+  }
+
+  async function reject(c) {
+    try {
+      await api("POST", `/api/suggestions/${c.id}/reject`, { was: { document: doc.id, start: c.start, end: c.end, code: c.code } });
+      removeCoding(c.id);
+      showCoding(state.open.filter((id) => id !== c.id));
+      flash(`Rejected ${codeName(c.code)} · u to undo`);
+    } catch (e) { await failed(e); }
+  }
+
+  async function undo() {
+    try {
+      const out = await api("POST", "/api/undo", {});
+      await reload();
+      flash(out.undone ? `Undone: ${out.undone.action || "last action"}` : out.message);
+    } catch (e) { await failed(e); }
+  }
+
+  async function failed(e, memoDrafts) {
+    if (e.status === 409 || e.status === 404) {
+      flash(e.message + " — showing the current version; nothing of the other change was lost.", "error");
+      const open = state.open.slice();
+      await reload();
+      showCoding(open, memoDrafts);
+    } else {
+      flash(e.message, "error");
+    }
+  }
+
+  function signature(d) {
+    return d.codings.map((c) => `${c.id}:${c.version}:${c.status}`).sort().join(",") + "|" + d.memo;
+  }
+
+  async function reload(onlyIfChanged) {
+    const fresh = await api("GET", `/api/documents/${encodeURIComponent(doc.id)}`);
+    if (onlyIfChanged && (signature(fresh) === signature(doc) || mouseDown || state.sel || state.picker)) return;
+    doc = fresh;
+    conv = offsets(doc.text);
+    render();
+    if (document.activeElement !== docMemo) docMemo.value = doc.memo || "";
+  }
+
+  let mouseDown = false;
+  document.addEventListener("mousedown", () => { mouseDown = true; }, true);
+  document.addEventListener("mouseup", () => { mouseDown = false; }, true);
+
+  /* ---- document memo ------------------------------------------------------------------------ */
+
+  const docMemo = document.getElementById("doc-memo");
+  docMemo.value = doc.memo || "";
+  document.getElementById("save-doc-memo").addEventListener("click", async () => {
+    try {
+      await api("PUT", `/api/memos/document/${encodeURIComponent(doc.id)}`, { text: docMemo.value });
+      doc.memo = docMemo.value;
+      document.getElementById("doc-memo-state").textContent = "saved";
+    } catch (e) { flash(e.message, "error"); }
+  });
+
+  /* ---- mouse and keyboard ------------------------------------------------------------------- */
+
+  document.addEventListener("mouseup", (ev) => {   // a drag may end outside the transcript
+    if (ev.target.closest && ev.target.closest("#side")) return;
+    setTimeout(() => {
+      const sel = selectionOffsets();
+      if (sel) setSel(sel, "mouse");
+    }, 0);
+  });
+
+  transcript.addEventListener("click", (ev) => {
+    const stripe = ev.target.closest(".stripe");
+    if (stripe) { showCoding([+stripe.dataset.id]); return; }
+    const s = window.getSelection();
+    if (s && !s.isCollapsed) return;
+    const piece = ev.target.closest(".piece");
+    if (!piece) return;
+    const a = +piece.dataset.a, b = +piece.dataset.b;
+    const here = doc.codings.filter((c) => c.start < b && c.end > a);
+    if (here.length) { state.editSpan = null; showCoding(here.map((c) => c.id)); }
+  });
+
+  function codableTurns() { return doc.turns.map((t, i) => i).filter((i) => !doc.turns[i].interviewer); }
+
+  function focusTurn(i, scroll) {
+    transcript.querySelectorAll(".turn.focus").forEach((n) => n.classList.remove("focus"));
+    state.focusTurn = i;
+    const node = transcript.children[i];
+    if (!node) return;
+    node.classList.add("focus");
+    if (scroll !== false) node.scrollIntoView({ block: "center", behavior: "instant" });
+  }
+
+  function moveFocus(dir) {
+    const list = codableTurns();
+    if (!list.length) return;
+    let k = list.indexOf(state.focusTurn);
+    k = k < 0 ? (dir > 0 ? 0 : list.length - 1) : Math.max(0, Math.min(list.length - 1, k + dir));
+    focusTurn(list[k]);
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    if (isTyping(ev) || ev.metaKey) return;
+    const openSugg = state.open.map(byId).filter((c) => c && isSugg(c));
+    if ((ev.key === "z" && ev.ctrlKey) || (ev.key === "u" && !ev.ctrlKey && !ev.altKey)) { ev.preventDefault(); undo(); return; }
+    if (ev.ctrlKey) return;
+    if (ev.key === "j" || ev.key === "k") { ev.preventDefault(); moveFocus(ev.key === "j" ? 1 : -1); return; }
+    if (ev.key === "Enter" && state.focusTurn >= 0 && !state.picker) {
+      ev.preventDefault();
+      const t = doc.turns[state.focusTurn];
+      const str = slice(t.start, t.end);
+      const lead = Array.from(str.slice(0, str.length - str.trimStart().length)).length;
+      const trail = Array.from(str.slice(str.trimEnd().length)).length;
+      setSel({ start: t.start + lead, end: t.end - trail });
+      return;
+    }
+    if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") && ev.shiftKey && state.sel) {
+      ev.preventDefault();
+      const dir = ev.key === "ArrowRight" ? 1 : -1;
+      const sel = Object.assign({}, state.sel);
+      if (ev.altKey) sel.start = Math.min(wordStep(sel.start, dir, "start"), sel.end - 1);
+      else sel.end = Math.max(wordStep(sel.end, dir, "end"), sel.start + 1);
+      setSel(sel);
+      return;
+    }
+    if (ev.key === "c" && state.sel) { ev.preventDefault(); openPicker({ mode: "new" }); return; }
+    if (ev.key === "o" && state.focusTurn >= 0) {   // the codings and suggestions of the focused turn
+      ev.preventDefault();
+      const list = (state.buckets[state.focusTurn] || []).map((c) => c.id);
+      if (list.length) { state.editSpan = null; showCoding(list); } else flash("No coding in this turn yet");
+      return;
+    }
+    if (ev.key === "a" && openSugg.length) { ev.preventDefault(); accept(openSugg[0], {}); return; }
+    if (ev.key === "r" && openSugg.length) { ev.preventDefault(); reject(openSugg[0]); return; }
+    if (ev.key === "Escape") { closePicker(); state.editSpan = null; setSel(null); window.getSelection().removeAllRanges(); codingPanel.hidden = true; state.open = []; }
+  });
+
+  document.getElementById("show-suggestions").addEventListener("change", (ev) => {
+    transcript.classList.toggle("hide-sugg", !ev.target.checked);
+  });
+
+  let resizeTimer = null;
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(() => {
+    Array.from(transcript.children).forEach(watch);   // redrawn as they come into view
+  }, 150); });
+  window.addEventListener("focus", () => {   // another tab or coder may have changed this document
+    if (!state.picker && !state.editSpan && !state.sel && !state.open.length) reload(true).catch(() => {});
+  });
+
+  let runs = null;   // a retraining replaced the suggestions: show the new ones when idle
+  document.addEventListener("qc-model", (ev) => {
+    const m = ev.detail;
+    if (runs !== null && m.runs !== runs && !state.picker && !state.editSpan && !state.sel &&
+        !state.open.length) reload(true).catch(() => {});
+    runs = m.runs;
+  });
+
+  const t0 = performance.now();
+  render();
+  window.qcRendered = performance.now() - t0;  // read by benchmarks/web.py
+  document.body.dataset.ready = "1";
+})();
