@@ -84,7 +84,9 @@ def project_info(web, request, body):
 
 @endpoint
 def document(web, request, body):
-    return data.document(web.project, request.path_params["doc"])
+    from .views_analysis import apply_blind  # part 2: blind mode
+
+    return apply_blind(web, request, data.document(web.project, request.path_params["doc"]))
 
 
 @endpoint

@@ -246,9 +246,12 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
     no background retraining, suggestions only as the store holds them).
     """
     from . import api, views
+    from . import api_analysis, api_codebook, views_analysis  # part 2: codebook, analysis
 
     web = Web(project, token=token, allowed_hosts=allowed_hosts, trainer=trainer)
     routes = views.routes() + api.routes() + [
+        *views_analysis.routes(), *api_codebook.routes(), *api_analysis.routes(),  # part 2
+    ] + [
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})

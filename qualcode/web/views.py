@@ -19,6 +19,7 @@ from starlette.routing import Route
 from . import data
 from .api import model_status
 from .app import page
+from .views_analysis import apply_blind
 
 
 def _who(web, request):
@@ -48,6 +49,7 @@ def document(web, request):
     if redirect:
         return redirect
     doc = data.document(web.project, request.path_params["doc"])
+    doc = apply_blind(web, request, doc)  # part 2: blind mode
     return web.render("document.html", request, project_name=_name(web), doc=doc,
                       page_data={"document": doc, "coder": web.coder(request)})
 
