@@ -2,10 +2,14 @@
 
 1. Krippendorff's alpha, 3 coders x 1,000,000 units, 20 categories, 5% missing values:
    ``qualcode.agreement.krippendorff_alpha`` against ``krippendorff.alpha`` on the same data
-   (the values must agree to 1e-9). Also the other coefficients and a 1,000-replicate bootstrap.
+   (the values must agree to 1e-9). Also the other coefficients (Fleiss' kappa with Gwet's
+   missing-data reading and complete units only, Conger's kappa, quadratic-weighted AC2 /
+   Fleiss / Brennan-Prediger / Conger, Cohen's kappa both ways), the weighted ones against
+   irrCAC on 20,000 units, and a 1,000-replicate bootstrap.
 2. Per-code segment agreement, ``compare(..., unit="segment")``: 50 codes x 100,000 segments
    x 3 coders (the third coder covers half the documents), with and without 1,000 bootstrap
    replicates.
+3. Krippendorff's u-alpha (``unitizing_alpha``) on 3 coders x 100,000 free spans.
 
     python benchmarks/bench_agreement.py           # full size
     python benchmarks/bench_agreement.py --small   # a few seconds (CI)
@@ -58,13 +62,61 @@ def bench_alpha(n_units: int, repeats: int, reference: bool) -> None:
                 sys.exit(f"mismatch with krippendorff.alpha: {ours} vs {theirs}")
             line += f"  | krippendorff {ref_sec:8.3f} s  ratio {ref_sec / sec:6.1f}x faster"
         print(line)
-    for fn in (ag.percent_agreement, ag.fleiss_kappa, ag.gwet_ac1, ag.brennan_prediger):
+    for fn in (ag.percent_agreement, ag.fleiss_kappa, ag.gwet_ac1, ag.brennan_prediger,
+               ag.conger_kappa):
         sec, value = timed(lambda: fn(x), repeats)
         print(f"  {fn.__name__:<18} {sec:8.3f} s  value={value:.6f}")
+    sec, value = timed(lambda: ag.fleiss_kappa(x, missing="complete"), repeats)
+    print(f"  {'fleiss complete':<18} {sec:8.3f} s  value={value:.6f}")
+    for name in ("fleiss_kappa", "gwet_ac1", "brennan_prediger", "conger_kappa"):
+        fn = getattr(ag, name)
+        sec, value = timed(lambda: fn(x, weights="quadratic"), repeats)
+        print(f"  {name + ' quad':<18} {sec:8.3f} s  value={value:.6f}")
     sec, value = timed(lambda: ag.cohen_kappa(x[:2]), repeats)
     print(f"  {'cohen_kappa (2)':<18} {sec:8.3f} s  value={value:.6f}")
+    sec, value = timed(lambda: ag.cohen_kappa(x[:2], missing="gwet"), repeats)
+    print(f"  {'cohen gwet (2)':<18} {sec:8.3f} s  value={value:.6f}")
+    if reference:
+        bench_irrcac(x[:, :20_000])
     sec, ci = timed(lambda: ag.bootstrap_ci(ag.krippendorff_alpha, x, n_boot=1000, seed=0), 1)
     print(f"  bootstrap_ci(alpha, n_boot=1000) {sec:8.3f} s  ({ci[0]:.4f}, {ci[1]:.4f})")
+
+
+def bench_irrcac(x: np.ndarray) -> None:
+    """The same coefficients against irrCAC on a slice (irrCAC loops in pandas; it is slow)."""
+    try:
+        from irrCAC.raw import CAC
+    except ImportError:
+        print("  (irrCAC not installed: no reference timing)")
+        return
+    cats = sorted(set(np.unique(x[~np.isnan(x)]).tolist()))
+    frame = pd.DataFrame(x.T)
+    print(f"  irrCAC on {x.shape[1]:,} units, quadratic weights (values must agree to 1e-9):")
+    for ours_fn, theirs in ((ag.gwet_ac1, "gwet"), (ag.fleiss_kappa, "fleiss"),
+                            (ag.conger_kappa, "conger")):
+        sec, ours = timed(lambda: ours_fn(x, weights="quadratic", categories=cats), 1)
+        ref_sec, res = timed(lambda: getattr(CAC(frame.copy(), weights="quadratic",
+                                                 categories=cats, digits=15), theirs)(), 1)
+        value = float(res["est"]["coefficient_value"])
+        if abs(value - ours) > 1e-9:
+            sys.exit(f"mismatch with irrCAC {theirs}: {ours} vs {value}")
+        print(f"    {theirs:<8} qualcode {sec:8.4f} s | irrCAC {ref_sec:8.3f} s  "
+              f"ratio {ref_sec / sec:7.0f}x")
+
+
+def bench_unitizing(n_spans: int) -> None:
+    """u-alpha on 3 coders' free spans over a long continuum."""
+    rng = np.random.default_rng(1)
+    starts = np.sort(rng.integers(0, 100 * n_spans, n_spans))
+    rows = []
+    for coder in ("ann", "ben", "cy"):
+        s = starts + rng.integers(-5, 6, n_spans)
+        rows.append(pd.DataFrame({"coder": coder, "category": rng.integers(0, 10, n_spans),
+                                  "start": np.clip(s, 0, None), "end": np.clip(s, 0, None) + 40}))
+    spans = pd.concat(rows, ignore_index=True)
+    sec, table = timed(lambda: ag.unitizing_alpha(spans, (0, 100 * n_spans + 100)), 1)
+    print(f"\nunitizing_alpha: 3 coders x {n_spans:,} spans, 10 categories  {sec:8.3f} s  "
+          f"u-alpha={table['alpha'].iloc[-1]:.4f}")
 
 
 class SyntheticCorpus:
@@ -129,9 +181,11 @@ def main(argv=None) -> None:
     if args.small:
         bench_alpha(50_000, repeats=3, reference=not args.no_reference)
         bench_segments(10_000, 10, repeats=1)
+        bench_unitizing(10_000)
     else:
         bench_alpha(1_000_000, repeats=5, reference=not args.no_reference)
         bench_segments(100_000, 50, repeats=3)
+        bench_unitizing(100_000)
 
 
 if __name__ == "__main__":

@@ -240,6 +240,18 @@ def task_store(b: Bench):
                                               "machine run) from qualcode.sqlite"}}
 
 
+def _coefficient_task(name: str, **options):
+    """Another coefficient on the data of ``task_alpha`` (issue 16: missing ratings, weights)."""
+    def task(b: Bench):
+        from qualcode import agreement as ag
+
+        n = b.meta["size"]
+        x = reliability_matrix(n)
+        fn = getattr(ag, name)
+        return {"measure": lambda: fn(x, **options), "work": n, "unit": "units"}
+    return task
+
+
 TASKS = {  # name -> (set-up function, label)
     "load": (task_load, "load_transcripts"),
     "keyword": (task_keyword, "KeywordCoder.code"),
@@ -251,6 +263,10 @@ TASKS = {  # name -> (set-up function, label)
     "case_by_code": (task_case_by_code, "matrix.case_by_code"),
     "strategy_by_case": (task_strategy_by_case, "matrix.strategy_by_case"),
     "alpha": (task_alpha, "krippendorff_alpha (nominal)"),
+    "fleiss_weighted": (_coefficient_task("fleiss_kappa", weights="quadratic"),
+                        "fleiss_kappa (Gwet's missing data, quadratic weights)"),
+    "conger": (_coefficient_task("conger_kappa", weights="quadratic"),
+               "conger_kappa (quadratic weights)"),
     "store": (task_store, "Project.open + codings() (10,000 codings)"),
 }
 
@@ -462,6 +478,10 @@ def targets(results) -> list[dict]:
     alpha = _find(results, "alpha", lambda r: r["work"] == 1_000_000)
     add("Krippendorff's alpha, 3 coders x 1M units", "< 0.5 s", alpha,
         lambda rows: rows[0]["seconds"], lambda v: v < 0.5, lambda v: f"{v:.3f} s")
+    for task, label in (("fleiss_weighted", "weighted Fleiss' kappa"), ("conger", "Conger's kappa")):
+        rows_ = _find(results, task, lambda r: r["work"] == 1_000_000)
+        add(f"{label}, 3 coders x 1M units", "< 1 s", rows_,
+            lambda rows: rows[0]["seconds"], lambda v: v < 1, lambda v: f"{v:.3f} s")
     train = _find(results, "train", lambda r: r["work"] >= TRAIN_SEGMENTS)
     add("classifier training, 20k segments x 50 codes", "< 30 s", train,
         lambda rows: rows[0]["seconds"], lambda v: v < 30, lambda v: f"{v:.1f} s")

@@ -233,6 +233,28 @@ class Project:
     def settings_path(self) -> Path:
         return self.root / SETTINGS_FILE
 
+    def set_setting(self, key: str, value) -> None:
+        """Change one key of ``qualcode.yaml`` in place (the file's other lines and comments kept)."""
+        import re
+
+        from .fileio import write_text
+
+        if key not in ProjectSettings.__dataclass_fields__:
+            raise ProjectError(f"unknown setting {key!r}", file=self.settings_path)
+        text = self.settings_path.read_text(encoding="utf-8-sig")
+        line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
+        pattern = re.compile(rf"^(?:# )?{re.escape(key)}:.*$", re.MULTILINE)
+        live = re.compile(rf"^{re.escape(key)}:.*$", re.MULTILINE)
+        if live.search(text):
+            text = live.sub(lambda m: line, text, count=1)
+        elif pattern.search(text):
+            text = pattern.sub(lambda m: line, text, count=1)
+        else:
+            text = text.rstrip("\n") + "\n" + line + "\n"
+        settings = ProjectSettings.from_dict(yaml.safe_load(text), file=self.settings_path)
+        write_text(self.settings_path, text, force=True)
+        self.settings = settings
+
     def path(self, relative: str | None) -> Path | None:
         """A settings path resolved against the project folder."""
         if relative is None:
@@ -294,17 +316,10 @@ class Project:
 
     def load_corpus(self, *, unit: str | None = None, interviewer=None, speakers=None, nlp=None):
         """Build the corpus from the settings (``unit``/``interviewer``/``speakers`` override)."""
-        from .corpus import Corpus, read_cases
-        from .readers import read_source
-
-        sources = []
-        for f in self.transcript_files():
-            sources.extend(read_source(f))
-        apply_speaker_settings(sources, interviewer=list(interviewer or self.settings.interviewer),
-                               speakers=list(speakers or self.settings.speakers))
-        cases_path = self.cases_path()
-        cases = read_cases(cases_path) if cases_path else None
-        return Corpus.from_sources(sources, cases=cases, unit=unit or self.settings.unit, nlp=nlp)
+        return load_corpus_files(self.transcript_files(), cases=self.cases_path(),
+                                 unit=unit or self.settings.unit,
+                                 interviewer=list(interviewer or self.settings.interviewer),
+                                 speakers=list(speakers or self.settings.speakers), nlp=nlp)
 
     def changed_documents(self) -> pd.DataFrame:
         """Documents whose text differs from the text their codings were made on:
@@ -578,7 +593,7 @@ class Project:
         kept; ``suggestion_id`` links kept when the file has ``id`` columns)."""
         from .codings import read_codings
 
-        df = read_codings(path, coder=coder)
+        df = read_codings(path, coder=coder, corpus=self.corpus, codebook=self.codebook)
         for col in ("memo", "status"):
             if col in df.columns:
                 df[col] = df[col].where(df[col].notna() & (df[col].astype(str) != ""), None)
@@ -610,6 +625,49 @@ class Project:
             df["text"] = [texts.get(d, "")[s:e] for d, s, e in
                           zip(df["document"], df["start"], df["end"])]
         return write_codings(df, path, force=force)
+
+
+def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None, speakers=None,
+                      nlp=None):
+    """A corpus from transcript files with the project rules for speakers and interviewers.
+
+    ``interviewer`` labels are added to the default rule (and to an ``interviewer`` column of the
+    cases table, which names the interviewer of each case's interviews); ``speakers`` are labels
+    that are speakers even when used once. Front matter naming interviewers wins for its document.
+    """
+    from .corpus import Corpus, read_cases
+    from .readers import read_source
+
+    sources = []
+    for f in files:
+        sources.extend(read_source(f))
+    table = read_cases(cases) if cases else None
+    per_case = _case_interviewers(table)
+    if per_case:
+        doc_case = dict(zip(table["document"], table["case"])) if "document" in table.columns \
+            else {}
+        for src in sources:
+            case = str(src.attributes.get("case") or doc_case.get(src.name) or src.name)
+            extra = per_case.get(case)
+            if extra and src.attributes.get("interviewer") is None \
+                    and src.attributes.get("interviewers") is None:
+                src.attributes["_case_interviewer"] = extra
+    for src in sources:
+        own = src.attributes.pop("_case_interviewer", [])
+        apply_speaker_settings([src], interviewer=list(interviewer or []) + own,
+                               speakers=list(speakers or []))
+    return Corpus.from_sources(sources, cases=table, unit=unit, nlp=nlp)
+
+
+def _case_interviewers(table) -> dict[str, list[str]]:
+    """case -> interviewer labels from an ``interviewer`` column of the cases table."""
+    if table is None or "interviewer" not in table.columns:
+        return {}
+    out = {}
+    for case, value in zip(table["case"], table["interviewer"]):
+        if isinstance(value, str) and value.strip():
+            out[str(case)] = [v.strip() for v in value.split(",") if v.strip()]
+    return out
 
 
 def apply_speaker_settings(sources, *, interviewer: list[str], speakers: list[str]) -> None:

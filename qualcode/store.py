@@ -225,6 +225,8 @@ class Store:
 
     def migrate(self, target: int = SCHEMA_VERSION) -> int:
         """Upgrade the schema to ``target`` (default: the current version); return the version."""
+        if self.schema_version == target:  # the usual case: no write lock taken
+            return target
         with self.transaction() as con:
             version = int(con.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:

@@ -29,11 +29,12 @@ def test_small_run_prints_the_table(tmp_path):
     report = json.loads(out_json.read_text(encoding="utf-8"))
     tasks = {r["task"] for r in report["results"]}
     assert tasks == {"load", "keyword", "cli", "train", "predict", "compare_segment",
-                     "compare_character", "case_by_code", "strategy_by_case", "alpha", "store"}
+                     "compare_character", "case_by_code", "strategy_by_case", "alpha",
+                     "fleiss_weighted", "conger", "store"}
     for r in report["results"]:
         assert r["seconds"] > 0 and r["peak_mib"] > 0 and r["work"] > 0, r
     # full-size targets only, and the store's, measured at every size
-    assert [t["status"] for t in report["targets"]] == ["not run"] * 4 + ["met"]
+    assert [t["status"] for t in report["targets"]] == ["not run"] * 6 + ["met"]
 
 
 def test_sizes_parse():

@@ -316,3 +316,23 @@ def test_qdpx_from_another_tool_keeps_machine_coder_names_machine(project, tmp_p
             z.writestr(n, data)
     codings = refi.read_qdpx(stripped).codings
     assert set(codings["method"]) == {"keyword"} and set(codings["status"]) == {"suggested"}
+
+
+P1 = REPO.parent / "shared" / "real-data" / "pdpilot-user-study" / "P1.pdf"
+
+
+@pytest.mark.skipif(not P1.exists(), reason="../shared/real-data is not beside the repository")
+@pytest.mark.parametrize("how", ["settings", "cases"])
+def test_interviewer_from_settings_or_cases_table(tmp_path, how):
+    """The interviewer's 47 questions in a real PDF were coded: 'Dan' is not a default label."""
+    (tmp_path / "t").mkdir()
+    shutil.copy(P1, tmp_path / "t" / "P1.pdf")
+    kw = {"interviewer": ["Dan"]}
+    if how == "cases":
+        (tmp_path / "cases.csv").write_text("case,interviewer,role\nP1,Dan,data scientist\n")
+        kw = {"cases": "cases.csv"}
+    with qc.Project.init(tmp_path, transcripts=["t/"], **kw) as p:
+        seg = p.corpus.segments
+        asked = seg[seg["speaker"] == "Dan"]
+        assert len(asked) == 47 and asked["is_interviewer"].all()
+        assert not seg[seg["speaker"] == "Participant"]["is_interviewer"].any()

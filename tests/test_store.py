@@ -327,3 +327,28 @@ def test_kill_9_at_an_arbitrary_moment_leaves_one_whole_run(tmp_path):
     k = int(last["id"]) - 1  # run ids: 1 is the set-up's, then 2, 3, ... for k = 1, 2, ...
     assert ((sug["end"] - sug["start"]) == k).all()
     assert len(codings[codings["coder"] == "ME"]) == 4  # human rows untouched
+
+
+def test_threads_share_a_store_safely(store):
+    """The workbench serves requests from several threads: one connection each, nothing lost."""
+    import threading
+
+    errors = []
+
+    def work(coder):
+        try:
+            for i in range(40):
+                [cid] = store.insert_codings(rows(1, coder=coder, start=i), actor=coder)
+                store.update_coding(cid, actor=coder, expected_version=1, end=i + 9)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in ("A", "B", "C", "D")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    df = store.codings()
+    assert df.groupby("coder").size().to_dict() == {"A": 40, "B": 40, "C": 40, "D": 40}
+    assert (df["version"] == 2).all()

@@ -20,7 +20,8 @@ from .reliability import Reliability, prepare
 __all__ = ["bootstrap_ci", "bootstrap_replicates", "resample", "percentile_interval"]
 
 _NAMES = {
-    "percent_agreement", "cohen_kappa", "scott_pi", "fleiss_kappa", "krippendorff_alpha",
+    "percent_agreement", "cohen_kappa", "scott_pi", "fleiss_kappa", "conger_kappa",
+    "krippendorff_alpha",
     "gwet_ac1", "brennan_prediger",
 }
 
@@ -37,7 +38,7 @@ def bootstrap_replicates(metric: str | Callable, data, *, n_boot: int = 1000, se
     """``n_boot`` bootstrap values of ``metric`` on ``data`` (NaN where undefined).
 
     ``metric`` is one of the functions of :mod:`qualcode.agreement` or its name; ``options`` are its
-    keyword arguments (``level=``, ``weights=``). ``data`` may also be a prepared
+    keyword arguments (``level=``, ``weights=``, ``missing=``). ``data`` may also be a prepared
     :class:`~qualcode.agreement.metrics.Reliability`. The same ``seed`` gives the same values.
     """
     if n_boot < 1:

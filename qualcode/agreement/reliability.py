@@ -53,15 +53,44 @@ def prepare(data, *, categories: Sequence | None = None) -> Reliability:
 
 
 def encode(data, *, categories: Sequence | None = None) -> tuple[np.ndarray, list]:
-    """Return ``(codes, categories)``: int64 coders x units codes (-1 = missing) and the labels."""
+    """Return ``(codes, categories)``: int64 coders x units codes (-1 = missing) and the labels.
+
+    Values that are all numbers (or missing) are numeric; as soon as one value is a string, every
+    value is kept as it is (``"1.10"`` stays ``"1.10"``, ``"nan"`` stays a category). Missing:
+    ``None``, NaN and the empty string (as in irrCAC). ``categories`` must be of the data's kind:
+    numbers for numeric data, the labels themselves otherwise.
+    """
     arr = _as_array(data)
     if categories is not None:
         categories = list(categories)
         if len(set(map(_hashable, categories))) != len(categories):
             raise ValueError("categories must not repeat a value.")
+        _check_category_kind(arr, categories)
     if arr.dtype.kind in "biuf":
         return _encode_numeric(arr.astype(float, copy=False), categories)
     return _encode_objects(arr, categories)
+
+
+_NUMBER = (int, float, np.integer, np.floating, np.bool_)
+
+
+def _check_category_kind(arr: np.ndarray, categories: list) -> None:
+    numeric_cats = all(isinstance(c, _NUMBER) for c in categories)
+    if arr.dtype.kind in "biuf" and categories and not numeric_cats:
+        raise ValueError(f"the data's values are numbers but categories {categories[:4]!r} are "
+                         "not; give numeric categories (or string values).")
+    if arr.dtype.kind == "O" and categories and numeric_cats:
+        present = [v for v in arr.ravel() if not _missing_scalar(v)]
+        if present and all(isinstance(v, str) for v in present):
+            raise ValueError(f"the data's values are strings (e.g. {present[0]!r}) but categories "
+                             f"{categories[:4]!r} are numbers; give the labels as they appear "
+                             "in the data.")
+
+
+def _missing_scalar(v) -> bool:
+    if isinstance(v, str):
+        return v == ""
+    return v is None or bool(pd.isna(v)) if np.ndim(v) == 0 else False
 
 
 def _hashable(v):
@@ -71,23 +100,27 @@ def _hashable(v):
 def _as_array(data) -> np.ndarray:
     if isinstance(data, pd.DataFrame):
         arr = data.to_numpy()
+        if arr.dtype.kind not in "biufO":
+            arr = arr.astype(object)
     elif isinstance(data, np.ndarray):
-        arr = data
+        arr = data if data.dtype.kind in "biufO" else data.astype(object)
     else:
         rows = [list(r) for r in data]
         lengths = {len(r) for r in rows}
         if len(lengths) > 1:
             raise ValueError("every coder needs one value (or None) per unit; the coders' lists "
                              f"have different lengths {sorted(lengths)}.")
-        try:
-            arr = np.asarray(rows, dtype=float)
-        except (TypeError, ValueError):
-            arr = np.empty((len(rows), lengths.pop() if lengths else 0), dtype=object)
-            for i, r in enumerate(rows):
-                arr[i, :] = r
+        arr = np.empty((len(rows), lengths.pop() if lengths else 0), dtype=object)
+        for i, r in enumerate(rows):
+            arr[i, :] = r
     if arr.ndim != 2:
         raise ValueError("data must be a coders x units matrix (a list of coders, each a list of "
                          "values per unit).")
+    if arr.dtype.kind == "O":
+        # numbers and missing only: numeric; any string keeps every value as it is
+        types = set(map(type, arr.ravel()))
+        if all(t is type(None) or issubclass(t, _NUMBER) for t in types):
+            arr = np.array(arr.tolist(), dtype=float).reshape(arr.shape)
     if arr.dtype.kind == "b":
         arr = arr.astype(float)
     return arr
@@ -134,7 +167,8 @@ def _label(v):
 
 def _encode_objects(arr: np.ndarray, categories) -> tuple[np.ndarray, list]:
     flat = arr.ravel()
-    missing = np.asarray(pd.isna(flat), dtype=bool)
+    missing = np.asarray(pd.isna(flat), dtype=bool) | np.array(
+        [isinstance(v, str) and v == "" for v in flat], dtype=bool).reshape(flat.shape)
     vals = flat[~missing]
     codes = np.full(flat.shape, -1, dtype=np.int64)
     if categories is not None:

@@ -11,14 +11,24 @@ Units (issue 3, DESIGN.md "Agreement"):
     least one character (``coding.start < segment.end and coding.end > segment.start``), else 0.
 ``character``
     Every character of the codable segments; a coder coded it when it lies inside one of their
-    spans of that code (NVivo's coding comparison). Computed on the stretches between consecutive
-    span and segment boundaries, weighted by their length, never character by character.
+    spans of that code (NVivo's unit, but with qualcode's coverage rule and one kappa over the
+    pooled characters; ``nvivo`` gives NVivo's own figures). Computed on the stretches between
+    consecutive span and segment boundaries, weighted by their length, never character by
+    character.
 ``overlap``
-    Span matching as in MAXQDA's segment mode: a span of coder A and a span of coder B of the same
-    code in the same document match when ``overlap / length of the longer span >= threshold``
-    (default 0.9), one to one, best matches first. Agreement is ``matched pairs / (matched pairs +
-    unmatched spans)``. Span matching produces no units that both coders left uncoded, so
-    chance-corrected coefficients are not defined at this level and are left empty.
+    Span matching: a span of coder A and a span of coder B of the same code in the same document
+    match when ``overlap / length of the longer span >= threshold`` (default 0.9). Two readings
+    (``overlap_base``): ``"pairs"`` (default) matches spans one to one, best matches first, and
+    agreement is ``matched pairs / (matched pairs + unmatched spans)``; ``"segments"`` checks every
+    coded segment of both coders on its own (a segment agrees when the other coder has a matching
+    span; a match is counted from each side) and agreement is ``agreeing segments / all
+    segments``, the base of MAXQDA's segment-level agreement table. Span matching produces no units
+    that both coders left uncoded, so chance-corrected coefficients are not defined at this level
+    and are left empty.
+``nvivo``
+    NVivo's coding comparison as NVivo documents it: see :mod:`qualcode.agreement.nvivo`.
+``unitizing``
+    Krippendorff's u-alpha for free-span coding: see :mod:`qualcode.agreement.unitizing`.
 
 Coverage: only material a coder covered counts. A coder covered a document when they have at least
 one coding in it (any code); on other documents the coder is missing, not "0". A coder who shares
@@ -46,9 +56,11 @@ from .bootstrap import percentile_interval, resample
 from .metrics import metric_spec
 from .reliability import compress_with_inverse
 
-__all__ = ["compare", "disagreements", "reliability_data", "UNITS", "METRICS", "ALL_CODES"]
+__all__ = ["compare", "disagreements", "reliability_data", "UNITS", "METRICS", "ALL_CODES",
+           "OVERLAP_BASES"]
 
-UNITS = ("segment", "character", "overlap")
+UNITS = ("segment", "character", "overlap", "nvivo", "unitizing")
+OVERLAP_BASES = ("pairs", "segments")
 METRICS = ("percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1",
            "brennan_prediger")
 ALL_CODES = "(all codes)"
@@ -200,7 +212,7 @@ def _group_values(values: np.ndarray, st: _Setup, unit_label) -> np.ndarray:
 
 
 def _build(corpus, codings, unit, codes, coders, group):
-    if unit not in UNITS:
+    if unit not in ("segment", "character"):
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}.")
     if group is not None and codes is None:
         codes = sorted(c for c in codings["code"].astype(str).unique()
@@ -240,7 +252,7 @@ def _stats(parts, categories, n_coders, *, metrics, level, n_boot, seed, ci_leve
         prepared.append((rel, inv, w, cluster))
         ok = rel.patterns >= 0
         n_units += rel.weights[ok.sum(axis=0) >= 2].sum()
-        n_coded += rel.weights[(rel.patterns > 0).any(axis=0)].sum()
+        n_coded += rel.weights[(rel.patterns > 0).any(axis=0) & (ok.sum(axis=0) >= 2)].sum()
     out = {"n_units": n_units, "n_coded": n_coded}
     reasons = []
     for name in metrics:
@@ -288,7 +300,7 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
             codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
             group: str | None = None, by: Iterable[str] = (), threshold: float = 0.9,
             level: str = "nominal", metrics: Iterable[str] | None = None, n_boot: int = 1000,
-            ci_level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+            ci_level: float = 0.95, seed: int = 0, overlap_base: str = "pairs") -> pd.DataFrame:
     """Intercoder agreement per code (and pooled), from a codings table.
 
     Parameters
@@ -298,7 +310,8 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     codings
         Codings of two or more coders: ``document, start, end, code, coder``.
     unit
-        ``segment``, ``character`` or ``overlap`` (see the module docstring).
+        ``segment``, ``character``, ``overlap``, ``nvivo`` or ``unitizing`` (see the module
+        docstring).
     codes, coders
         Restrict to these codes / coders (default: all in ``codings``). A listed code nobody
         used is kept (its coefficients are undefined or trivially perfect).
@@ -310,12 +323,15 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
         and/or ``"document"`` (the coders who covered each document).
     threshold
         Overlap level only: the share of the longer span two spans must share to match.
+    overlap_base
+        Overlap level only: ``"pairs"`` (one-to-one matched pairs) or ``"segments"`` (every coded
+        segment of both coders, as MAXQDA counts).
     level
         Krippendorff's alpha level (``nominal`` for 0/1 and group variables).
     metrics
         Which of ``percent_agreement, cohen_kappa, fleiss_kappa, krippendorff_alpha, gwet_ac1,
         brennan_prediger`` to compute (default all). Cohen's kappa is given for two coders,
-        Fleiss' kappa (complete units only) for three or more.
+        Fleiss' kappa (Gwet's generalisation to missing ratings) for three or more.
     n_boot, ci_level, seed
         Bootstrap replicates (0 = no intervals), interval level and seed.
 
@@ -324,9 +340,17 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     DataFrame with columns ``code, coders, document, unit, n_units, n_coded, percent_agreement,
     cohen_kappa, cohen_kappa_low, cohen_kappa_high, fleiss_kappa, alpha, alpha_low, alpha_high,
     gwet_ac1, brennan_prediger, note``: one row per code and an ``(all codes)`` row, over all
-    coders and documents, then per pair / per document rows when asked. ``n_units`` counts the
-    units (characters, or span units) coded by two or more coders; ``n_coded`` those at least one
-    coder gave the code. A coefficient that is undefined is NaN and ``note`` says why.
+    coders and documents, then per pair / per document rows when asked. What the counts mean:
+
+    * segment / character: ``n_units`` the units (segments; characters) two or more coders
+      covered, which the coefficients use; ``n_coded`` those of them at least one coder gave the
+      code (so ``n_coded <= n_units``). The ``(all codes)`` row counts code x unit pairs.
+    * overlap: ``n_units`` = ``n_coded`` = matched pairs + unmatched spans (``"pairs"``), or all
+      coded segments of both coders (``"segments"``).
+    * nvivo: ``n_units`` the documents' characters, ``n_coded`` those either coder coded.
+    * unitizing: ``n_units`` the coders' merged spans, ``n_coded`` the continuum's characters.
+
+    A coefficient that is undefined is NaN and ``note`` says why.
     """
     by = tuple(by)
     for b in by:
@@ -336,10 +360,21 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     for m in metrics:
         if m not in METRICS:
             raise ValueError(f"unknown metric {m!r}; use {', '.join(METRICS)}.")
+    if unit in ("overlap", "nvivo", "unitizing") and group is not None:
+        raise ValueError("group= is for segment and character units.")
     if unit == "overlap":
-        if group is not None:
-            raise ValueError("group= is for segment and character units.")
-        return _overlap_table(corpus, codings, codes, coders, threshold, by)
+        if overlap_base not in OVERLAP_BASES:
+            raise ValueError(f"overlap_base must be one of {', '.join(OVERLAP_BASES)}, not "
+                             f"{overlap_base!r}.")
+        return _overlap_table(corpus, codings, codes, coders, threshold, by, overlap_base)
+    if unit == "nvivo":
+        from .nvivo import nvivo_table
+
+        return nvivo_table(corpus, codings, codes=codes, coders=coders, by=by)
+    if unit == "unitizing":
+        from .unitizing import unitizing_table
+
+        return unitizing_table(corpus, codings, codes=codes, coders=coders, by=by)
     st, values, seg_idx, bounds, labels, categories = _build(corpus, codings, unit, codes,
                                                              coders, group)
     weights = (bounds[1] - bounds[0]).astype(float) if unit == "character" else \
@@ -409,6 +444,16 @@ def _match_spans(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> list[tup
     return out
 
 
+def _any_match(a: pd.DataFrame, b: pd.DataFrame, threshold: float) -> list:
+    """Indexes of spans in a that some same-code span of b matches (not one to one)."""
+    if a.empty or b.empty:
+        return []
+    cand = a.reset_index().merge(b.reset_index(), on=["doc_idx", "code"], suffixes=("_a", "_b"))
+    inter = np.minimum(cand["end_a"], cand["end_b"]) - np.maximum(cand["start_a"], cand["start_b"])
+    longer = np.maximum(cand["end_a"] - cand["start_a"], cand["end_b"] - cand["start_b"])
+    return cand.loc[inter / longer >= threshold, "index_a"].unique().tolist()
+
+
 def _overlap_pairs(st: _Setup, threshold: float):
     """Per coder pair: spans of each coder on shared documents and the matches between them."""
     cod = st.codings
@@ -420,18 +465,23 @@ def _overlap_pairs(st: _Setup, threshold: float):
         yield i, j, a, b, _match_spans(a, b, threshold)
 
 
-def _overlap_table(corpus, codings, codes, coders, threshold, by) -> pd.DataFrame:
+def _overlap_table(corpus, codings, codes, coders, threshold, by, base="pairs") -> pd.DataFrame:
     if not 0 < threshold <= 1:
         raise ValueError("threshold must be in (0, 1], e.g. 0.9.")
     st = _setup(corpus, codings, codes, coders)
     records = []  # (pair, code, doc_idx, matched, unmatched)
     for i, j, a, b, matches in _overlap_pairs(st, threshold):
-        ma = {x for x, _ in matches}
-        mb = {y for _, y in matches}
+        if base == "segments":  # every segment on its own, matched from each side
+            ma = set(_any_match(a, b, threshold))
+            mb = set(_any_match(b, a, threshold))
+        else:
+            ma = {x for x, _ in matches}
+            mb = {y for _, y in matches}
+        share = 1.0 if base == "segments" else 0.5
         for frame, matched_set in ((a, ma), (b, mb)):
             m = frame.index.isin(list(matched_set))
             part = pd.DataFrame({"code": frame["code"], "doc": frame["doc_idx"],
-                                 "matched": m * 0.5, "unmatched": (~m).astype(float)})
+                                 "matched": m * share, "unmatched": (~m).astype(float)})
             part["pair"] = f"{st.coders[i]}, {st.coders[j]}"
             records.append(part)
     spans = pd.concat(records, ignore_index=True) if records else pd.DataFrame(
@@ -475,7 +525,10 @@ def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     empty where the coder did not cover the document. At character level adjacent characters with
     the same decisions form one passage; at overlap level each unmatched span is a row (``1`` for
     the coder whose span it is and for coders with a matching span, ``0`` for the others).
+    ``unit="nvivo"`` and ``"unitizing"`` list the character-level passages.
     """
+    if unit in ("nvivo", "unitizing"):
+        unit = "character"
     if unit == "overlap":
         return _overlap_disagreements(corpus, codings, codes, coders, threshold)
     st, values, seg_idx, (p_start, p_end), labels, categories = _build(

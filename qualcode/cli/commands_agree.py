@@ -35,8 +35,10 @@ _METRIC_COLUMNS = {
               help="Codebook (yaml/qdc); codings naming codes outside it are an error.")
 @click.option("--unit", type=click.Choice(agreement_units.UNITS), default="segment",
               show_default=True,
-              help="segment: each codable segment coded or not; character: each character "
-                   "(as NVivo); overlap: span matching with --threshold (as MAXQDA).")
+              help="segment: each codable segment coded or not; character: each codable "
+                   "character; overlap: span matching with --threshold; nvivo: NVivo's coding "
+                   "comparison (every character, per document, size-weighted averages); "
+                   "unitizing: Krippendorff's u-alpha on the coded spans.")
 @click.option("--segment-unit", type=click.Choice(corpus_mod.UNITS), default="turn",
               show_default=True, help="What a segment is when --unit segment: turn, paragraph "
                                       "or sentence.")
@@ -52,6 +54,10 @@ _METRIC_COLUMNS = {
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.9,
               show_default=True, help="--unit overlap: share of the longer span two spans must "
                                       "share to match.")
+@click.option("--overlap-base", type=click.Choice(agreement_units.OVERLAP_BASES),
+              default="pairs", show_default=True,
+              help="--unit overlap: pairs (one-to-one matched pairs) or segments (every coded "
+                   "segment of both coders, as MAXQDA counts).")
 @click.option("--n-boot", type=click.IntRange(0), default=1000, show_default=True,
               help="Bootstrap replicates for the kappa and alpha intervals (0 = none).")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -63,7 +69,7 @@ _METRIC_COLUMNS = {
                                  "to this .csv/.xlsx/.md file.")
 @click.option("--force", is_flag=True, help="Replace output files that already exist.")
 def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics, codes, group,
-              by, threshold, n_boot, seed, output, disagreements_path, force):
+              by, threshold, overlap_base, n_boot, seed, output, disagreements_path, force):
     """Measure intercoder agreement between the coders in CODINGS files (csv/tsv/xlsx/qdpx;
     one or more files, each with a coder column or named after its coder).
 
@@ -98,12 +104,13 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
     options = dict(codes=list(codes) or None, group=group, threshold=threshold)
     try:
         table = agreement_units.compare(corpus, table_in, unit, by=by, n_boot=n_boot, seed=seed,
-                                        metrics=list(metrics) or None, **options)
+                                        metrics=list(metrics) or None,
+                                        overlap_base=overlap_base, **options)
         disputed = (agreement_units.disagreements(corpus, table_in, unit, **options)
                     if disagreements_path is not None else None)
     except CodingsError as exc:
         raise _with_file(exc, coder_files, codings) from None
-    _print(table, unit, metrics, n_boot)
+    _print(table, unit, metrics, n_boot, overlap_base)
     if output is not None:
         write_dataframe(table, output, force=force)
         click.echo(f"written to {output}")
@@ -124,7 +131,7 @@ def _with_file(exc: CodingsError, coder_files: dict, paths) -> CodingsError:
     return exc
 
 
-def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
+def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int, overlap_base: str = "pairs") -> None:
     chosen = list(metrics) or list(agreement_units.METRICS)
     show = pd.DataFrame({"code": table["code"]})
     if table["coders"].nunique() > 1:
@@ -148,8 +155,13 @@ def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int) -> None:
     echo_table(show)
     legend = {"segment": "n_units: segments covered by two or more coders",
               "character": "n_units: characters covered by two or more coders",
-              "overlap": "n_units: matched span pairs + unmatched spans"}[unit]
-    if n_boot and unit != "overlap":
+              "overlap": {"pairs": "n_units: matched span pairs + unmatched spans",
+                          "segments": "n_units: coded segments of both coders"}[overlap_base],
+              "nvivo": "n_units: characters of the documents (all of them); agreement and kappa "
+                       "per document as NVivo computes them, averaged weighted by document size",
+              "unitizing": "n_units: coded spans of all coders (merged); alpha: Krippendorff's "
+                           "(2004) u-alpha"}[unit]
+    if n_boot and unit in ("segment", "character"):
         legend += f"; [95% bootstrap interval, {n_boot} resamples of segments]"
     click.echo(legend)
     if unit != "overlap":

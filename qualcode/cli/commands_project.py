@@ -63,7 +63,6 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
             if not template.exists():
                 write_text(template, CODEBOOK_TEMPLATE)
                 wrote_template = template
-                click.echo(f"wrote a codebook template to {template}; edit it to define your codes")
             codebook = "codebook.yaml"
         project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
                                cases=cases, codebook=codebook, unit=unit,
@@ -80,6 +79,9 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
             if wrote_template is not None:
                 wrote_template.unlink(missing_ok=True)
             raise
+        if wrote_template is not None:
+            click.echo(f"wrote a codebook template to {wrote_template}; edit it to define your "
+                       "codes")
         if reference_coder is None and project.settings.reference_coder is None:
             _set_only_human_coder(project)
         _print_project(project)
@@ -91,12 +93,13 @@ def _remove_new_project(project) -> None:
 
 
 def _set_only_human_coder(project) -> None:
+    """With no reference coder yet and exactly one human coder, make them the reference."""
+    if project.settings.reference_coder:
+        return
     human = project.codings(include_machine=False)["coder"].unique()
     if len(human) == 1:
-        from ..fileio import write_text as _write
-
-        project.settings.reference_coder = str(human[0])
-        _write(project.settings_path, project.settings.to_yaml(), force=True)
+        project.set_setting("reference_coder", str(human[0]))
+        click.echo(f"reference coder: {human[0]} (reference_coder in qualcode.yaml)")
 
 
 def _print_project(project) -> None:
@@ -220,3 +223,117 @@ def codebook_new_cmd(output, force):
     write_text(output, CODEBOOK_TEMPLATE, force=force)
     click.echo(f"codebook template written to {output}; check it with: qualcode codebook "
                f"validate {output}")
+
+
+@main.command("suggestions")
+@click.option("--status", type=click.Choice(["suggested", "accepted", "rejected", "all"]),
+              default="suggested", show_default=True, help="Which machine rows to list.")
+@click.option("--code", default=None, help="Only this code.")
+@click.option("--document", default=None, help="Only this document.")
+@click.option("--min-score", type=float, default=None, help="Only suggestions scored at least this.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Rows to print (0: all).")
+@project_option
+def suggestions_cmd(status, code, document, min_score, limit, project_dir):
+    """List the machine's suggestions in the project's store, best score first, with their ids
+    for 'qualcode accept' and 'qualcode reject'."""
+    with open_project(project_dir, required=True) as project:
+        df = project.suggestions(None if status == "all" else status, code=code,
+                                 document=document, min_score=min_score)
+        click.echo(f"{len(df)} {'machine rows' if status == 'all' else status}")
+        if limit:
+            df = df.head(limit)
+        texts = project.corpus.texts
+        view = df[["id", "document", "code", "score", "status", "coder"]].copy()
+        view["text"] = [texts.get(d, "")[s:e] for d, s, e in
+                        zip(df["document"], df["start"], df["end"])]
+        echo_table(view)
+
+
+def _ids(values) -> list[int]:
+    out = []
+    for v in values:
+        for part in str(v).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "-" in part:
+                a, b = part.split("-", 1)
+                out.extend(range(int(a), int(b) + 1))
+            else:
+                out.append(int(part))
+    return out
+
+
+_filters = [
+    click.option("--code", "only_code", default=None,
+                 help="Every suggestion of this code (instead of ids)."),
+    click.option("--document", default=None, help="Every suggestion in this document."),
+    click.option("--min-score", type=float, default=None,
+                 help="Every suggestion scored at least this."),
+]
+
+
+def _with_filters(f):
+    for opt in reversed(_filters):
+        f = opt(f)
+    return f
+
+
+def _select(project, ids, only_code, document, min_score) -> list[int]:
+    if ids:
+        if only_code or document or min_score is not None:
+            raise click.UsageError("give suggestion ids or --code/--document/--min-score, not both")
+        return _ids(ids)
+    if not (only_code or document or min_score is not None):
+        raise click.UsageError("give suggestion ids (see 'qualcode suggestions'), or choose them "
+                               "with --code, --document or --min-score")
+    df = project.suggestions(code=only_code, document=document, min_score=min_score)
+    return df["id"].astype(int).tolist()
+
+
+@main.command("accept")
+@click.argument("ids", nargs=-1)
+@click.option("--coder", required=True, help="Your coder name: accepted suggestions become your "
+                                             "human codings.")
+@click.option("--start", type=int, default=None, help="Adjusted start (one suggestion only).")
+@click.option("--end", type=int, default=None, help="Adjusted end (one suggestion only).")
+@click.option("--as-code", "code", default=None, help="A different code (one suggestion only).")
+@_with_filters
+@project_option
+def accept_cmd(ids, coder, start, end, code, only_code, document, min_score, project_dir):
+    """Accept suggestions (ids such as 12 13 or 12-20, or all those --code/--document/--min-score
+    choose): each becomes a human coding by --coder that remembers the suggestion it came from."""
+    with open_project(project_dir, required=True) as project:
+        ids = _select(project, ids, only_code, document, min_score)
+        if len(ids) > 1 and (start is not None or end is not None or code is not None):
+            raise click.UsageError("--start/--end/--as-code adjust one suggestion at a time")
+        new = project.accept(ids, coder=coder, start=start, end=end, code=code)
+        click.echo(f"accepted {len(new)} suggestion(s) as codings by {coder}"
+                   + (f": ids {', '.join(map(str, new))}" if len(new) <= 20 else ""))
+
+
+@main.command("reject")
+@click.argument("ids", nargs=-1)
+@click.option("--coder", required=True, help="Your coder name (kept with the decision).")
+@_with_filters
+@project_option
+def reject_cmd(ids, coder, only_code, document, min_score, project_dir):
+    """Reject suggestions: they stay in the store as negative examples for training."""
+    with open_project(project_dir, required=True) as project:
+        ids = _select(project, ids, only_code, document, min_score)
+        project.reject(ids, coder=coder)
+        click.echo(f"rejected {len(ids)} suggestion(s)")
+
+
+@main.command("undo")
+@click.option("--coder", required=True, help="Whose last action to undo.")
+@project_option
+def undo_cmd(coder, project_dir):
+    """Undo your most recent action in the store (create, edit, delete, accept, reject, memo)."""
+    with open_project(project_dir, required=True) as project:
+        done = project.undo(coder=coder)
+        if done is None:
+            click.echo(f"nothing of {coder}'s to undo")
+        else:
+            click.echo(f"undid {done['action']} of coding(s) "
+                       f"{', '.join(map(str, done['codings']))}")

@@ -43,3 +43,88 @@ def split_names(values) -> list[str]:
     for v in values or ():
         out.extend(x.strip() for x in str(v).split(",") if x.strip())
     return out
+
+
+def corpus_for(project, transcripts=None, *, cases=None, unit=None, interviewer=(), speakers=()):
+    """The corpus a command works on: explicit TRANSCRIPTS (files or folders), else the project's.
+
+    Settings the command line does not give come from the project (unit, interviewer, speakers);
+    ``--interviewer`` labels are added to the default rule and to an ``interviewer`` column of the
+    cases table.
+    """
+    from ..corpus import _expand
+    from ..project import load_corpus_files
+
+    interviewer = split_names(interviewer)
+    speakers = split_names(speakers)
+    if isinstance(transcripts, (str, Path)):
+        transcripts = [transcripts]
+    transcripts = [Path(t) for t in (transcripts or [])]
+    if transcripts:
+        settings = project.settings if project is not None else None
+        files = [f for t in transcripts for f in _expand(t)]
+        if cases is None and len(transcripts) == 1 and transcripts[0].is_dir() \
+                and (transcripts[0] / "cases.csv").exists():
+            cases = transcripts[0] / "cases.csv"
+        return load_corpus_files(
+            files, cases=cases, unit=unit or (settings.unit if settings else "turn"),
+            interviewer=interviewer or (settings.interviewer if settings else []),
+            speakers=speakers or (settings.speakers if settings else []))
+    if project is None:
+        raise click.UsageError("give the transcripts, or run inside a project (see 'qualcode "
+                               "init') or name one with -p/--project")
+    if cases is None and unit in (None, project.settings.unit) and not interviewer \
+            and not speakers:
+        return project.corpus
+    if cases is not None:
+        return load_corpus_files(project.transcript_files(), cases=cases, unit=unit or project.settings.unit,
+                     interviewer=interviewer or project.settings.interviewer,
+                     speakers=speakers or project.settings.speakers)
+    return project.load_corpus(unit=unit, interviewer=interviewer or None,
+                               speakers=speakers or None)
+
+
+def codebook_for(project, codebook_path=None):
+    """``--codebook`` when given, else the project's codebook (file plus stored changes)."""
+    from ..codebook import Codebook
+
+    if codebook_path is not None:
+        return Codebook.load(codebook_path)
+    if project is None:
+        raise click.UsageError("give --codebook, or run inside a project (see 'qualcode init')")
+    return project.codebook
+
+
+def codings_for(project, paths=(), *, corpus=None, codebook=None, human_only: bool = True):
+    """Codings from ``--codings`` files when given, else from the project's store (human rows
+    only unless ``human_only`` is False). Columns: the codings contract (DESIGN.md)."""
+    import pandas as pd
+
+    from ..codings import read_codings
+
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    if paths:
+        frames = [read_codings(p, corpus=corpus, codebook=codebook) for p in paths]
+        return pd.concat(frames, ignore_index=True)
+    if project is None:
+        raise click.UsageError("give --codings, or run inside a project (see 'qualcode init')")
+    df = project.codings(include_machine=not human_only)
+    cols = ["document", "start", "end", "code", "coder", "segment", "method", "score", "memo"]
+    return df[cols].reset_index(drop=True)
+
+
+def reference_coder_for(project, explicit=None, codings=None) -> str | None:
+    """``explicit`` > the project's ``reference_coder`` > the only human coder > None."""
+    if explicit:
+        return explicit
+    if project is not None and project.settings.reference_coder:
+        return project.settings.reference_coder
+    if codings is not None and len(codings):
+        human = codings
+        if "method" in codings.columns:
+            human = codings[codings["method"].fillna("human").eq("human")]
+        coders = sorted(human["coder"].unique())
+        if len(coders) == 1:
+            return str(coders[0])
+    return None

@@ -256,6 +256,26 @@ def suggestions(web, request, body):
             "order": params.get("order", "score"), "items": items}
 
 
+def _current_suggestion(web, sid: int, body: dict) -> int | None:
+    """The suggestion to act on: ``sid`` while it exists, else (a retraining replaced the run
+    and its ids) the current suggestion on the same span and code that the page sent as
+    ``was: {document, start, end, code}``; None when the new model no longer suggests it."""
+    rows = web.project.suggestions()
+    if len(rows) and (rows["id"] == sid).any():
+        return sid
+    was = body.get("was")
+    if not isinstance(was, dict):
+        return sid  # let the store say what is wrong with this id
+    same = rows[(rows["document"] == was.get("document")) & (rows["start"] == was.get("start"))
+                & (rows["end"] == was.get("end")) & (rows["code"] == was.get("code"))] if len(rows) else rows
+    if len(same):
+        return int(same["id"].iloc[0])
+    done = web.project.suggestions(status=["accepted", "rejected"])
+    if len(done) and (done["id"] == sid).any():
+        return sid  # already decided: the store answers (a conflict)
+    return None
+
+
 @endpoint
 def accept(web, request, body):
     coder = web.require_coder(request)
@@ -265,19 +285,31 @@ def accept(web, request, body):
         raise BadRequest("to adjust the span send both start and end")
     if start is not None and end <= start:
         raise BadRequest(f"the span {start}-{end} is empty: end must be after start")
-    ids = web.project.accept([sid], coder=coder, start=start, end=end,
-                             code=_str(body, "code", required=False, limit=500))
+    code = _str(body, "code", required=False, limit=500)
+    current = _current_suggestion(web, sid, body)
+    if current is None:  # withdrawn by a retraining: the person's decision still counts
+        was = body["was"]
+        row = web.project.add_coding(str(was.get("document")), start if start is not None else was.get("start"),
+                                     end if end is not None else was.get("end"), code or was.get("code"),
+                                     coder=coder)
+        _retrain(web)
+        return {"accepted": None, "coding": data.clean(dict(row)),
+                "note": "the retrained model had withdrawn this suggestion; coded by hand instead"}
+    ids = web.project.accept([current], coder=coder, start=start, end=end, code=code)
     _retrain(web)
-    return {"accepted": sid, "coding": _row(web.project, ids[0]) if ids else None}
+    return {"accepted": current, "coding": _row(web.project, ids[0]) if ids else None}
 
 
 @endpoint
 def reject(web, request, body):
     coder = web.require_coder(request)
     sid = _path_int(request, "id")
-    web.project.reject([sid], coder=coder)
+    current = _current_suggestion(web, sid, body)
+    if current is None:
+        return {"rejected": None, "note": "the retrained model no longer suggests this"}
+    web.project.reject([current], coder=coder)
     _retrain(web)
-    return {"rejected": sid}
+    return {"rejected": current}
 
 
 @endpoint

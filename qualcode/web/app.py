@@ -56,7 +56,8 @@ def error_message(exc: Exception) -> str:
 
 
 class Guard:
-    """ASGI middleware: the Host check against DNS rebinding, then the token on every request.
+    """ASGI middleware: the Host check against DNS rebinding, a write's ``Origin`` (when the
+    browser sends one) must be this server, then the token on every request.
 
     A link's ``?token=`` sets the ``qualcode_token`` cookie (HttpOnly, SameSite=Strict) and
     redirects to the same address without it, so the token does not stay in the address bar.
@@ -73,6 +74,12 @@ class Guard:
         if not auth.allowed_host(request.headers.get("host"), self.web.allowed_hosts):
             resp = PlainTextResponse("this server only answers to its own address (Host header "
                                      "refused: a possible DNS rebinding attempt)", status_code=421)
+            return await resp(scope, receive, send)
+        origin = request.headers.get("origin")
+        if (request.method not in ("GET", "HEAD", "OPTIONS") and origin and origin != "null"
+                and origin.split("://", 1)[-1].lower() != request.headers.get("host", "").lower()):
+            resp = JSONResponse({"error": "a write from another site's page is refused (Origin "
+                                 f"{origin} is not this server)"}, status_code=403)
             return await resp(scope, receive, send)
         given = request.query_params.get("token")
         if given is not None:

@@ -145,14 +145,21 @@ def test_fleiss_equals_scott_for_two_complete_coders_and_counts_form():
     assert ag.fleiss_kappa(x3) == pytest.approx(ag.fleiss_kappa(counts=counts), abs=1e-12)
 
 
-def test_fleiss_drops_incomplete_units():
+def test_fleiss_complete_drops_incomplete_units_and_gwet_keeps_them():
     data = [[1, 2, 2, 1, None], [1, 2, 1, 1, 2], [1, 2, 2, 2, 2]]
-    assert ag.fleiss_kappa(data) == pytest.approx(ag.fleiss_kappa([r[:4] for r in data]))
+    complete = ag.fleiss_kappa(data, missing="complete")
+    assert complete == pytest.approx(ag.fleiss_kappa([r[:4] for r in data]))
+    assert complete.n_units == 4
+    gwet = ag.fleiss_kappa(data)
+    assert gwet != pytest.approx(complete) and gwet.n_units == 5
 
 
-def test_fleiss_counts_with_unequal_rows_is_an_error():
+def test_fleiss_counts_with_unequal_rows_is_an_error_only_for_complete_units():
     with pytest.raises(ValueError, match="same number of ratings"):
-        ag.fleiss_kappa(counts=[[1, 1], [2, 1]])
+        ag.fleiss_kappa(counts=[[1, 1], [2, 1]], missing="complete")
+    data = [[1, 1], [2, 1], [None, 2]]  # the same two units as a coders x units matrix
+    assert ag.fleiss_kappa(counts=[[1, 1], [2, 1]], categories=[1, 2]) == pytest.approx(
+        ag.fleiss_kappa(data))
 
 
 # -- hand checks ----------------------------------------------------------------------------
@@ -226,7 +233,8 @@ def test_api_misuse_errors():
     (ag.cohen_kappa, [[1, None], [None, 2]], "no unit was coded by both"),
     (ag.scott_pi, [[1, 1], [1, 1]], "one category"),
     (ag.fleiss_kappa, [[1, 1], [1, 1], [1, 1]], "one category"),
-    (ag.fleiss_kappa, [[1, None], [None, 1], [1, 1]], "no unit was coded by every coder"),
+    (lambda d: ag.fleiss_kappa(d, missing="complete"), [[1, None], [None, 1], [1, 1]],
+     "no unit was coded by every coder"),
     (ag.gwet_ac1, [[1, 1], [1, 1]], "pass categories="),
     (ag.brennan_prediger, [[1, 1], [1, 1]], "pass categories="),
     (ag.percent_agreement, [[1, None], [None, 1]], "two or more coders"),
@@ -280,6 +288,10 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
     ("krippendorff_alpha", {"level": "ordinal"}), ("krippendorff_alpha", {"level": "interval"}),
     ("cohen_kappa", {"weights": "quadratic"}), ("gwet_ac1", {}), ("fleiss_kappa", {}),
     ("scott_pi", {}), ("brennan_prediger", {}), ("percent_agreement", {}),
+    ("conger_kappa", {}), ("conger_kappa", {"weights": "ordinal"}),
+    ("fleiss_kappa", {"weights": "quadratic"}), ("fleiss_kappa", {"missing": "complete"}),
+    ("gwet_ac1", {"weights": "linear"}), ("brennan_prediger", {"weights": "circular"}),
+    ("cohen_kappa", {"missing": "gwet"}),
 ])
 def test_each_replicate_equals_the_metric_on_the_resampled_units(name, options):
     rng = np.random.default_rng(21)

@@ -105,6 +105,26 @@ def test_character_and_overlap_units(study):
     assert res.output.splitlines()[-1].startswith("kappa and alpha: span matching has no units")
 
 
+def test_nvivo_unitizing_units_and_overlap_base(study):
+    res = run("alice.csv", "bob.csv", "-t", "t", "--unit", "overlap", "--overlap-base",
+              "segments")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[3:6] == [
+        "x                  4  0.500", "y                  3  0.000", "(all codes)        7  0.286"]
+    assert "n_units: coded segments of both coders" in res.output
+    res = run("alice.csv", "bob.csv", "-t", "t", "--unit", "nvivo", "--metric",
+              "percent_agreement", "--metric", "cohen_kappa")
+    assert res.exit_code == 0, res.output
+    n_chars = len(T1) + len(T2)
+    assert res.output.splitlines()[3].split()[:2] == ["x", str(n_chars)]
+    assert "as NVivo computes them" in res.output and "[95%" not in res.output
+    res = run("alice.csv", "bob.csv", "-t", "t", "--unit", "unitizing", "--metric",
+              "krippendorff_alpha", "--disagreements", "dis.csv")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[1].split() == ["code", "n_units", "alpha"]
+    assert "u-alpha" in res.output and "4 disputed passages" in res.output
+
+
 @pytest.mark.parametrize("args,message", [
     (["alice.csv"], "Error: alice.csv: agreement needs codings from at least two coders; "
                     "found only 'alice'"),

@@ -49,6 +49,18 @@ def test_host_header_is_checked_against_dns_rebinding(client, host, ok):
         assert r.status_code == 421 and "rebinding" in r.text
 
 
+def test_writes_from_another_sites_page_are_refused(client, project):
+    body = {"document": "alpha", "start": 394, "end": 420, "code": "goal"}
+    r = client.post("/api/codings", json=body, headers={"origin": "http://evil.example"})
+    assert r.status_code == 403 and "Origin" in r.json()["error"]
+    r = client.post("/api/undo", headers={"origin": "http://127.0.0.1:9999"})
+    assert r.status_code == 403
+    assert len(project.codings()) == 0
+    r = client.post("/api/codings", json=body, headers={"origin": HOST})
+    assert r.status_code == 200
+    assert client.get("/api/project", headers={"origin": "http://evil.example"}).status_code == 200
+
+
 def test_extra_allowed_host(project):
     c = TestClient(create_app(project, token=TOKEN, allowed_hosts=["lab-server"]), base_url=HOST)
     c.headers["X-Qualcode-Token"] = TOKEN
@@ -275,6 +287,24 @@ def test_accept_reject_and_adjust(client, project):
     assert client.post(f"/api/suggestions/{c}/reject").status_code in (400, 404, 409)
     assert client.post("/api/suggestions/999/accept", json={}).status_code == 404
     assert client.post(f"/api/suggestions/{a}/accept", json={"start": 5}).status_code == 400
+
+
+def test_decisions_survive_a_retraining_that_renumbered_the_suggestions(client, project):
+    [old] = suggest(project, [("alpha", 394, 839, "goal.branding", 0.9, "")])
+    [old2] = suggest(project, [("alpha", 977, 1574, "goal.sales", 0.8, "")])  # a new run: old is gone
+    was = {"document": "alpha", "start": 394, "end": 839, "code": "goal.branding"}
+    r = client.post(f"/api/suggestions/{old}/accept", json={"was": was})
+    assert r.status_code == 200 and r.json()["note"].startswith("the retrained model")
+    assert project.codings(include_machine=False)[["start", "end", "code"]].values.tolist() == \
+        [[394, 839, "goal.branding"]]
+    [new] = suggest(project, [("alpha", 977, 1574, "goal.sales", 0.7, "")])  # renumbered again
+    assert new != old2
+    was2 = {"document": "alpha", "start": 977, "end": 1574, "code": "goal.sales"}
+    r = client.post(f"/api/suggestions/{old2}/reject", json={"was": was2})
+    assert r.json() == {"rejected": new}
+    assert project.suggestions(status="rejected")["id"].tolist() == [new]
+    r = client.post(f"/api/suggestions/{old2}/reject", json={"was": was2})
+    assert r.status_code == 200 and r.json()["rejected"] is None  # nothing left to reject
 
 
 def test_accept_all_of_a_code_counts_then_confirms(client, project):

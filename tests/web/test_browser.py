@@ -121,6 +121,17 @@ def test_click_a_coding_memo_recode_delete_and_undo(page, served, project):
     pick(page, "sales")
     page.wait_for_function("document.querySelector('#coding-panel .code-id').textContent === 'goal.sales'")
     assert project.codings().iloc[0]["code"] == "goal.sales"
+    # edit the span with the keyboard: its end two words earlier, its start one word later
+    page.click("text=Edit span")
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("Alt+Shift+ArrowRight")
+    page.click("text=Save span")
+    page.wait_for_function("document.querySelector('#coding-panel .muted').textContent.includes('version 4')")
+    row = project.codings().iloc[0]
+    assert row["start"] > 394 and row["end"] < 480
+    passage = project.corpus.text("alpha")[row["start"]:row["end"]]
+    assert passage.startswith("I sit") and passage == passage.strip()
     page.click("text=Delete")
     page.wait_for_function("document.querySelectorAll('.piece.coded').length === 0")
     assert len(project.codings()) == 0
@@ -160,10 +171,21 @@ def test_review_suggestions_with_the_keyboard(page, served, project):
 
 
 def test_suggestions_in_the_document_view(page, served, project):
-    [a] = suggest(project, [("alpha", 394, 839, "goal.branding", 0.9, "keyword “brand”")])
+    [a, b] = suggest(project, [("alpha", 394, 839, "goal.branding", 0.9, "keyword “brand”"),
+                               ("alpha", 977, 1574, "goal.sales", 0.6, "")])
     open_document(page, served.url)
     sugg = page.locator(".piece.sugg").first
     assert "dashed" in sugg.evaluate("(el) => getComputedStyle(el).textDecorationStyle")
+    assert page.locator(".stripe.sugg").count() == 2
+    # by keyboard: j to the third participant turn (977-1574), o opens its suggestion, r rejects it
+    page.click(".doc-head h1")
+    for _ in range(3):
+        page.keyboard.press("j")
+    page.keyboard.press("o")
+    page.wait_for_selector("#coding-panel .coding-card.sugg")
+    page.keyboard.press("r")
+    page.wait_for_function("document.querySelectorAll('.stripe.sugg').length === 1")
+    assert project.suggestions(status="rejected")["id"].tolist() == [b]
     sugg.click()
     page.wait_for_selector("#coding-panel .coding-card.sugg")
     assert "0.90" in page.text_content("#coding-panel")

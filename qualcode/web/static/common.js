@@ -99,6 +99,7 @@ const QC = (() => {
       pill.textContent = label;
       pill.className = "pill " + m.status;
       pill.title = m.error || (m.trained_at ? `trained ${m.trained_at} in ${m.seconds} s on ${m.codings} codings` : "");
+      document.dispatchEvent(new CustomEvent("qc-model", { detail: m }));
       return m;
     } catch (e) { return null; }
   }

@@ -249,16 +249,15 @@
     else CSS.highlights.delete("qc-pending");
   }
 
-  function wordStep(pos, dir) {
-    const t = doc.text;
+  /* Move a selection's edge by one word: a start lands on a word's first character, an end just
+     after a word's last one (never on white space). */
+  function wordStep(pos, dir, edge) {
+    const t = doc.text, ws = (k) => /\s/.test(t[k] || "");
     let u = conv.toU16(pos);
-    if (dir > 0) {
-      while (u < t.length && /\s/.test(t[u])) u++;
-      while (u < t.length && !/\s/.test(t[u])) u++;
-    } else {
-      while (u > 0 && /\s/.test(t[u - 1])) u--;
-      while (u > 0 && !/\s/.test(t[u - 1])) u--;
-    }
+    if (edge === "start" && dir > 0) { while (u < t.length && !ws(u)) u++; while (u < t.length && ws(u)) u++; }
+    else if (edge === "start") { while (u > 0 && ws(u - 1)) u--; while (u > 0 && !ws(u - 1)) u--; }
+    else if (dir > 0) { while (u < t.length && ws(u)) u++; while (u < t.length && !ws(u)) u++; }
+    else { while (u > 0 && !ws(u - 1)) u--; while (u > 0 && ws(u - 1)) u--; }
     return conv.toCp(u);
   }
 
@@ -492,7 +491,7 @@
 
   async function accept(c, extra) {
     try {
-      const body = Object.assign({}, extra);
+      const body = Object.assign({ was: { document: doc.id, start: c.start, end: c.end, code: c.code } }, extra);
       if (state.editSpan === null && state.sel && state.open.includes(c.id) && state.sel.start < c.end && state.sel.end > c.start) {
         body.start = state.sel.start; body.end = state.sel.end;   // an adjusted span
       }
@@ -507,7 +506,7 @@
 
   async function reject(c) {
     try {
-      await api("POST", `/api/suggestions/${c.id}/reject`, {});
+      await api("POST", `/api/suggestions/${c.id}/reject`, { was: { document: doc.id, start: c.start, end: c.end, code: c.code } });
       removeCoding(c.id);
       showCoding(state.open.filter((id) => id !== c.id));
       flash(`Rejected ${codeName(c.code)} · u to undo`);
@@ -612,12 +611,18 @@
       ev.preventDefault();
       const dir = ev.key === "ArrowRight" ? 1 : -1;
       const sel = Object.assign({}, state.sel);
-      if (ev.altKey) sel.start = Math.min(wordStep(sel.start, dir), sel.end - 1);
-      else sel.end = Math.max(wordStep(sel.end, dir), sel.start + 1);
+      if (ev.altKey) sel.start = Math.min(wordStep(sel.start, dir, "start"), sel.end - 1);
+      else sel.end = Math.max(wordStep(sel.end, dir, "end"), sel.start + 1);
       setSel(sel);
       return;
     }
     if (ev.key === "c" && state.sel) { ev.preventDefault(); openPicker({ mode: "new" }); return; }
+    if (ev.key === "o" && state.focusTurn >= 0) {   // the codings and suggestions of the focused turn
+      ev.preventDefault();
+      const list = (state.buckets[state.focusTurn] || []).map((c) => c.id);
+      if (list.length) { state.editSpan = null; showCoding(list); } else flash("No coding in this turn yet");
+      return;
+    }
     if (ev.key === "a" && openSugg.length) { ev.preventDefault(); accept(openSugg[0], {}); return; }
     if (ev.key === "r" && openSugg.length) { ev.preventDefault(); reject(openSugg[0]); return; }
     if (ev.key === "Escape") { closePicker(); state.editSpan = null; setSel(null); window.getSelection().removeAllRanges(); codingPanel.hidden = true; }
@@ -633,6 +638,14 @@
   }, 150); });
   window.addEventListener("focus", () => {   // another tab or coder may have changed this document
     if (!state.picker && !state.editSpan && !state.sel) reload().catch(() => {});
+  });
+
+  let runs = null;   // a retraining replaced the suggestions: show the new ones when idle
+  document.addEventListener("qc-model", (ev) => {
+    const m = ev.detail;
+    if (runs !== null && m.runs !== runs && !state.picker && !state.editSpan && !state.sel &&
+        !state.open.length) reload().catch(() => {});
+    runs = m.runs;
   });
 
   const t0 = performance.now();

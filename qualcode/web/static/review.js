@@ -94,12 +94,13 @@
     if (span) { state.adjust = span; window.getSelection().removeAllRanges(); draw(); }
   }, 0));
 
-  function wordStep(s, pos, dir) {
-    const text = Array.from(s.context), i0 = pos - s.context_start;
-    let i = i0;
-    const ws = (k) => /\s/.test(text[k] || "");
-    if (dir > 0) { while (i < text.length && ws(i)) i++; while (i < text.length && !ws(i)) i++; }
-    else { while (i > 0 && ws(i - 1)) i--; while (i > 0 && !ws(i - 1)) i--; }
+  function wordStep(s, pos, dir, edge) {   // as in the document view: words, never white space
+    const text = Array.from(s.context), ws = (k) => /\s/.test(text[k] || "");
+    let i = pos - s.context_start;
+    if (edge === "start" && dir > 0) { while (i < text.length && !ws(i)) i++; while (i < text.length && ws(i)) i++; }
+    else if (edge === "start") { while (i > 0 && ws(i - 1)) i--; while (i > 0 && !ws(i - 1)) i--; }
+    else if (dir > 0) { while (i < text.length && ws(i)) i++; while (i < text.length && !ws(i)) i++; }
+    else { while (i > 0 && !ws(i - 1)) i--; while (i > 0 && ws(i - 1)) i--; }
     return s.context_start + i;
   }
 
@@ -108,6 +109,7 @@
     if (!s) return;
     try {
       const body = kind === "accept" && state.adjust ? { start: state.adjust.start, end: state.adjust.end } : {};
+      body.was = { document: s.document, start: s.start, end: s.end, code: s.code };  // ids change when the model retrains
       await api("POST", `/api/suggestions/${s.id}/${kind}`, body);
       const code = codes.get(s.code) || { name: s.code };
       document.getElementById("done-list").prepend(h("li", {}, h("span", { class: kind === "accept" ? "acc" : "rej", text: kind === "accept" ? "✓" : "✗" }),
@@ -148,8 +150,8 @@
       ev.preventDefault();
       const dir = ev.key === "ArrowRight" ? 1 : -1;
       const span = Object.assign({}, state.adjust || { start: s.start, end: s.end });
-      if (ev.altKey) span.start = Math.min(wordStep(s, span.start, dir), span.end - 1);
-      else span.end = Math.max(wordStep(s, span.end, dir), span.start + 1);
+      if (ev.altKey) span.start = Math.min(wordStep(s, span.start, dir, "start"), span.end - 1);
+      else span.end = Math.max(wordStep(s, span.end, dir, "end"), span.start + 1);
       state.adjust = span; draw();
     } else if (ev.key === "Escape" && state.adjust) { state.adjust = null; draw(); }
   });
