@@ -8,6 +8,7 @@ import click
 from ..codebook import Codebook
 from ..fileio import write_dataframe, write_text
 from . import main
+from .projectopts import open_project, project_option
 
 
 @main.group("codebook")
@@ -54,13 +55,21 @@ def show_cmd(codebook, code_id):
 
 
 @codebook_group.command("export")
-@click.argument("codebook", type=click.Path(path_type=Path))
+@click.argument("codebook", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Output file: .md (an appendix), .csv/.xlsx (one row per code), .yaml, or .qdc.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-def export_cmd(codebook, output, force):
-    """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook."""
-    cb = Codebook.load(codebook)
+@project_option
+def export_cmd(codebook, output, force, project_dir):
+    """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook.
+
+    Without CODEBOOK: the project's current codebook (its file plus the codes created, renamed,
+    moved, merged and deleted while coding), validated by the same rules."""
+    if codebook is None:
+        with open_project(project_dir, required=True) as project:
+            cb = project.codebook
+    else:
+        cb = Codebook.load(codebook)
     suffix = output.suffix.lower()
     if suffix in (".md", ".markdown"):
         write_text(output, cb.to_markdown(), force=force)

@@ -403,7 +403,9 @@ def crosscase(project, *, coder: str | None = None, depth: int | None = None,
         raise AnalysisError("depth must be 0 or more")
     cb_kw = {"codebook": codebook, "depth": depth} if depth is not None else {}
     order = [c for c in codebook.ids()]
+    with_text = set(_doc_case(corpus).values())  # cases without a transcript have nothing to show
     cbc = matrix.case_by_code(corpus, cod, coder=coder or None, **cb_kw)
+    cbc = cbc[[c in with_text for c in cbc.index.astype(str)]]
     cols = sorted(cbc.columns, key=lambda c: order.index(c) if c in order else len(order))
     cbc = cbc[cols]
     names = {c.id: c.name for c in codebook}
@@ -431,6 +433,8 @@ def crosscase(project, *, coder: str | None = None, depth: int | None = None,
     out["strategy"] = None
     if "strategy" in codebook and codebook.children("strategy") and len(cod):
         sm = matrix.strategy_by_case(corpus, cod, codebook, coder=coder or None)
+        keep = [c in with_text for c in sm.counts.index.astype(str)]
+        sm.counts, sm.shows, sm.hybrid = sm.counts[keep], sm.shows[keep], sm.hybrid[keep]
         strategies = list(sm.counts.columns)
         out["strategy"] = {
             "strategies": [{"id": s, "name": names.get(s, s)} for s in strategies],

@@ -169,7 +169,6 @@ def report_bytes(project, *, reference: str | None = None, n_boot: int = 1000) -
     --reference CODER`` over the project (the classifier is left out: it takes minutes)."""
     from ..study import run_study
 
-    corpus = project.corpus
     human = analysis.human(project)
     if not len(human):
         raise BadRequest("no human codings yet: code some passages before making a report")
@@ -182,9 +181,13 @@ def report_bytes(project, *, reference: str | None = None, n_boot: int = 1000) -
         cod_path = tmp / "codings.csv"
         project.export_codings(cod_path, include_machine=False)
         out = tmp / "report.html"
-        run_study([str(f) for f in project.transcript_files()], cb_path, cod_path,
+        listed = project.settings.transcripts or []
+        folder = project.path(listed[0]) if len(listed) == 1 else None
+        # one folder: given as the folder, as on the command line (its cases.csv is read too)
+        source = folder if folder is not None and folder.is_dir() else \
+            [str(f) for f in project.transcript_files()]
+        run_study(source, cb_path, cod_path,
                   reference=reference, n_boot=n_boot, classifier=False, report_path=out)
-        del corpus
         return out.read_bytes()
 
 

@@ -23,7 +23,7 @@
       onkeydown: (ev) => { if (ev.key === "Enter") select(c.id); },
     }, h("span", { class: "swatch", style: `background:${c.color}` }),
        h("span", { class: "code-name", text: c.name }), h("span", { class: "code-id", text: c.id }),
-       h("span", { class: "code-count" + (c.total ? "" : " zero"), text: c.total !== c.count ? `${c.count} / ${c.total}` : String(c.count) }))));
+       h("span", { class: "code-count" + (c.total ? "" : " zero"), text: String(c.total), title: c.total !== c.count ? `${c.count} coded with this code, ${c.total} with its sub-codes` : `${c.count} codings` }))));
   }
   filterEl.addEventListener("input", drawTree);
 

@@ -13,7 +13,8 @@
   coderSel.replaceChildren(h("option", { value: "", text: "every human coder" }), ...page.coders.map((c) => h("option", { value: c, text: c })));
   attrSel.replaceChildren(...Object.keys(page.attributes).map((a) => h("option", { value: a, text: a })));
   coderSel.value = params.coder || (page.blind ? page.coder : "");
-  if (params.depth) document.getElementById("f-depth").value = params.depth;
+  // a big codebook reads better rolled up to two levels first
+  document.getElementById("f-depth").value = params.depth !== undefined ? params.depth : (page.codebook.length > 30 ? "1" : "");
   if (params.attribute) attrSel.value = params.attribute;
 
   function retrieveUrl(extra, depth) {
