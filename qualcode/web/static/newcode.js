@@ -3,7 +3,7 @@
    #at=START-END link (Retrieve, Compare). document.js calls QCNewCode.item and QCNewCode.openAt. */
 "use strict";
 
-const QCNewCode = (() => {
+window.QCNewCode = (() => {
   const { h, api, flash } = QC;
   let dialog = null;
   document.head.append(h("link", { rel: "stylesheet", href: "/static/newcode.css" }));
