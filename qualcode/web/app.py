@@ -30,6 +30,7 @@ from . import auth
 
 log = logging.getLogger("qualcode.web")
 HERE = Path(__file__).resolve().parent
+MAX_BODY = 2_000_000  # bytes: a memo or a coding is far smaller
 
 
 class BadRequest(QualcodeError):
@@ -183,6 +184,8 @@ def endpoint(fn):
             body = None
             if request.method in ("POST", "PUT", "PATCH", "DELETE"):
                 raw = await request.body()
+                if len(raw) > MAX_BODY:
+                    raise BadRequest(f"the request body is larger than {MAX_BODY:,} bytes")
                 if raw.strip():
                     ctype = request.headers.get("content-type", "")
                     if "application/json" not in ctype:

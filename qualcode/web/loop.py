@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures.process import BrokenProcessPool
 import time
 import warnings
 
@@ -271,7 +272,11 @@ class Trainer:
 
                 self._pool = ProcessPoolExecutor(max_workers=1,
                                                  mp_context=multiprocessing.get_context("spawn"))
-            result = self._pool.submit(retrain, *args, **kwargs).result()
+            try:
+                result = self._pool.submit(retrain, *args, **kwargs).result()
+            except BrokenProcessPool:  # the worker died (e.g. out of memory): a fresh one next time
+                self._pool = None
+                raise
         else:
             result = retrain(*args, **kwargs)
         sugg = result["suggestions"]

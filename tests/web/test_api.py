@@ -170,6 +170,8 @@ def test_malformed_bodies_are_400(client):
     r = client.post("/api/codings", content=b"document=alpha", headers={"content-type": "text/plain"})
     assert r.status_code == 400 and "Content-Type" in r.json()["error"]
     assert client.patch("/api/codings/abc", json={"version": 1, "memo": "x"}).status_code == 400
+    r = client.put("/api/memos/document/alpha", json={"text": "x" * 3_000_000})
+    assert r.status_code == 400 and "larger" in r.json()["error"]
 
 
 def test_edit_with_versions_conflicts_and_delete(client, project):

@@ -156,7 +156,12 @@
     } else if (ev.key === "Escape" && state.adjust) { state.adjust = null; draw(); }
   });
 
-  [fOrder, fCode, fDoc].forEach((el) => el.addEventListener("change", () => { state.skipped.clear(); load(); }));
+  [fOrder, fCode, fDoc].forEach((el) => el.addEventListener("change", () => {
+    state.skipped.clear();
+    if (el === fCode && fCode.value) document.getElementById("bulk-code").value = fCode.value;
+    load();
+  }));
+  if (fCode.value) document.getElementById("bulk-code").value = fCode.value;
 
   const bulk = document.getElementById("bulk-form"), confirmBox = document.getElementById("bulk-confirm");
   bulk.addEventListener("submit", async (ev) => {
