@@ -9,7 +9,9 @@ compare) is the ``blind`` list of coder names in ``.qualcode/web.json``; :func:`
 """
 from __future__ import annotations
 
+import os
 import re
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -52,11 +54,61 @@ def blind_document(doc: dict, coder: str) -> dict:
 
 # ---- shared lookups ----------------------------------------------------------------------------
 
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def store_signature(project) -> tuple:
+    """Changes whenever the store is written (by this server or any other process): the size
+    and modification time of ``qualcode.sqlite`` and its write-ahead log. Read from the file
+    system, so checking it costs microseconds and no query."""
+    out = []
+    for suffix in ("", "-wal"):
+        try:
+            st = os.stat(str(project.store.path) + suffix)
+            out += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            out += [None, None]
+    return tuple(out)
+
+
+def cached(project, key, compute):
+    """``compute()`` once per state of the store: analysis pages re-read 50,000 codings and
+    re-run bootstraps only after something was written."""
+    sig = store_signature(project)
+    entry = _CACHE.get(project)
+    if entry is None or entry[0] != sig:
+        entry = (sig, {})
+        _CACHE[project] = entry
+    memo = entry[1]
+    if key not in memo:
+        if len(memo) > 32:
+            memo.clear()
+        memo[key] = compute()
+    return memo[key]
+
+
 def human(project, coders=None) -> pd.DataFrame:
-    df = data.human_rows(project.codings(include_machine=False))
+    """Live human codings (the codings columns of the store), of ``coders`` when given."""
+    df = cached(project, ("human",),
+                lambda: data.human_rows(project.codings(include_machine=False)))
     if coders:
         df = df[df["coder"].isin(list(coders))]
     return df
+
+
+def _turn_index(corpus) -> dict:
+    """Per document: turn starts, ends, speakers, cases and interviewer flags as arrays."""
+    cache = _CACHE.setdefault(corpus, (None, {}))[1]
+    if "turns" not in cache:
+        out = {}
+        for doc, t in corpus.turns.groupby("document", sort=False):
+            t = t.sort_values("start")
+            out[doc] = {"start": t["start"].to_numpy(), "end": t["end"].to_numpy(),
+                        "speaker": t["speaker"].astype(str).to_numpy(),
+                        "case": t["case"].astype(str).to_numpy(),
+                        "interviewer": t["is_interviewer"].to_numpy(dtype=bool)}
+        cache["turns"] = out
+    return cache["turns"]
 
 
 def _doc_case(corpus) -> dict[str, str]:
@@ -94,18 +146,16 @@ def attributes(corpus) -> dict[str, list[str]]:
 
 
 def _speakers(corpus, docs, starts) -> list[str]:
-    """The speaker of the turn each offset lies in (vectorised per document)."""
-    turns = corpus.turns
-    out = [""] * len(docs)
-    docs = np.asarray(docs, dtype=object)
-    starts = np.asarray(starts)
-    for doc in set(docs.tolist()):
-        t = turns[turns["document"] == doc]
-        idx = np.flatnonzero(docs == doc)
-        pos = np.searchsorted(t["start"].to_numpy(), starts[idx], side="right") - 1
-        names = t["speaker"].astype(str).to_numpy()
-        for i, p in zip(idx, pos):
-            out[i] = names[max(p, 0)] if len(names) else ""
+    """The speaker of the turn each offset lies in."""
+    index = _turn_index(corpus)
+    out = []
+    for doc, start in zip(docs, starts):
+        t = index.get(doc)
+        if t is None or not len(t["start"]):
+            out.append("")
+            continue
+        p = int(np.searchsorted(t["start"], start, side="right")) - 1
+        out.append(str(t["speaker"][max(p, 0)]))
     return out
 
 
@@ -203,7 +253,7 @@ def search(project, query: str, *, document: str | None = None, attribute: str |
         raise AnalysisError("search for at most 12 words or phrases at once")
     corpus = project.corpus
     pats = [_pattern(t) for t in ts]
-    seg = corpus.turns[~corpus.turns["is_interviewer"]]
+    index = _turn_index(corpus)
     docs = case_filter(corpus, attribute, value)
     if document:
         if document not in corpus.document_ids:
@@ -214,38 +264,44 @@ def search(project, query: str, *, document: str | None = None, attribute: str |
         if docs is not None and doc not in docs:
             continue
         text = corpus.text(doc)
-        found = [[(m.start(), m.end()) for m in p.finditer(text)] for p in pats]
-        if any(not f for f in found):
+        found = []
+        for p in pats:
+            f = [(m.start(), m.end()) for m in p.finditer(text)]
+            if not f:
+                break
+            found.append(f)
+        if len(found) < len(pats):
             continue
-        t = seg[seg["document"] == doc]
-        ts_, te_ = t["start"].to_numpy(), t["end"].to_numpy()
+        t = index[doc]
+        ts_, te_ = t["start"], t["end"]
         per_turn: dict[int, list] = {}
         for k, f in enumerate(found):
             arr = np.array(f)
             pos = np.searchsorted(ts_, arr[:, 0], side="right") - 1
             for (s, e), p in zip(f, pos):
-                if p >= 0 and s >= ts_[p] and e <= te_[p]:
+                if p >= 0 and not t["interviewer"][p] and s >= ts_[p] and e <= te_[p]:
                     per_turn.setdefault(int(p), [set() for _ in pats])[k].add((s, e))
         for p, sets in sorted(per_turn.items()):
             if any(not s for s in sets):
                 continue
             matches = sorted(set().union(*sets))
             hits.append({"document": doc, "turn_start": int(ts_[p]), "turn_end": int(te_[p]),
-                         "speaker": str(t["speaker"].iloc[p]), "case": str(t["case"].iloc[p]),
+                         "speaker": str(t["speaker"][p]), "case": str(t["case"][p]),
                          "start": matches[0][0], "end": matches[-1][1],
                          "matches": [list(m) for m in matches]})
     total = len(hits)
     page = hits[offset: offset + limit]
     if page:
         cod = human(project, [coder] if coder else None)
+        by_doc = {d: g for d, g in cod.groupby("document", sort=False)} if len(cod) else {}
         for h in page:
             text = corpus.text(h["document"])
             c0 = max(h["turn_start"], h["start"] - context)
             c1 = min(h["turn_end"], h["end"] + context)
             h["context_start"], h["context"] = c0, text[c0:c1]
-            on = cod[(cod["document"] == h["document"]) & (cod["start"] < h["end"])
-                     & (cod["end"] > h["start"])] if len(cod) else cod
-            h["codes"] = sorted(set(on["code"])) if len(on) else []
+            g = by_doc.get(h["document"])
+            on = g[(g["start"] < h["end"]) & (g["end"] > h["start"])] if g is not None else None
+            h["codes"] = sorted(set(on["code"])) if on is not None and len(on) else []
     return {"query": query, "terms": ts, "total": total, "offset": offset, "limit": limit,
             "items": page}
 
@@ -263,7 +319,8 @@ def compare(project, coders, *, unit: str = "segment", n_boot: int = 1000, seed:
     if unit not in ("segment", "character"):
         raise AnalysisError(f"unit must be 'segment' or 'character', not {unit!r}")
     cod = human(project, coders)
-    table = ag_compare(project.corpus, cod, unit, n_boot=n_boot, seed=seed)
+    table = cached(project, ("compare", tuple(coders), unit, n_boot, seed),
+                   lambda: ag_compare(project.corpus, cod, unit, n_boot=n_boot, seed=seed))
     per_code = cod["code"].value_counts()
     names = {c.id: c.name for c in project.codebook}
     rows = data.records(table)
@@ -295,40 +352,57 @@ def disagreements(project, coders, *, unit: str = "segment", code: str | None = 
     one codable turn are one entry (``document, start, end, text, speaker, case, codes``), each
     code with every coder's decision (``1``/``0``, or ``None`` where the coder did not cover the
     document), from :func:`qualcode.agreement.disagreements`."""
-    from ..agreement import disagreements as ag_disagreements
-
     coders = _check_coders(project, coders)
-    corpus = project.corpus
-    cod = human(project, coders)
-    table = ag_disagreements(corpus, cod, unit)
+    table = cached(project, ("disagreements", tuple(coders), unit),
+                   lambda: _grouped_table(project, coders, unit))
     if code:
         table = table[table["code"] == code]
+    groups = table["_group"].unique()  # in reading order
+    page = groups[offset: offset + limit]
+    rows = table[table["_group"].isin(page)]
     names = {c.id: c.name for c in project.codebook}
-    entries: dict[tuple, dict] = {}
-    if len(table):
-        seg = corpus.codable_segments()
-        sid = _segment_of(seg, table["document"].to_numpy(), table["start"].to_numpy())
-        columns = [c for c in table.columns if c not in ("document", "start", "end", "text", "code")]
-        for k, r in enumerate(table.itertuples(index=False)):
-            i = sid[k]
-            key = (r.document, int(seg["start"].iat[i]))
-            e = entries.get(key)
-            if e is None:
-                e = entries[key] = {"document": r.document, "start": int(seg["start"].iat[i]),
-                                    "end": int(seg["end"].iat[i]), "speaker": str(seg["speaker"].iat[i]),
-                                    "case": str(seg["case"].iat[i]), "codes": []}
-            rec = r._asdict()
-            e["codes"].append({
-                "code": r.code, "name": names.get(r.code, r.code), "start": int(r.start),
-                "end": int(r.end),
-                "decisions": {coders[j]: _decision(rec[col]) for j, col in enumerate(columns)}})
+    columns = [c for c in table.columns if c not in GROUP_COLUMNS]
+    corpus = project.corpus
+    items = []
+    for _, g in rows.groupby("_group", sort=True):
+        first = g.iloc[0]
+        doc, s0, s1 = first["document"], int(first["_seg_start"]), int(first["_seg_end"])
+        items.append({
+            "document": doc, "start": s0, "end": s1, "speaker": first["_speaker"],
+            "case": first["_case"], "text": corpus.text(doc)[s0:s1],
+            "codes": [{"code": r["code"], "name": names.get(r["code"], r["code"]),
+                       "start": int(r["start"]), "end": int(r["end"]),
+                       "decisions": {coders[j]: _decision(r[col]) for j, col in enumerate(columns)}}
+                      for r in g.to_dict("records")]})
+    return {"coders": coders, "unit": unit, "total": int(len(groups)), "rows": int(len(table)),
+            "offset": offset, "limit": limit, "items": items}
+
+
+GROUP_COLUMNS = ("document", "start", "end", "text", "code", "_group", "_seg_start", "_seg_end",
+                 "_speaker", "_case")
+
+
+def _grouped_table(project, coders, unit) -> pd.DataFrame:
+    """:func:`qualcode.agreement.disagreements` of ``coders`` with each row's codable turn
+    (``_seg_start, _seg_end, _speaker, _case``) and ``_group``, the turn's place in reading
+    order (one group = one passage of the list)."""
+    from ..agreement import disagreements as ag_disagreements
+
+    corpus = project.corpus
+    table = ag_disagreements(corpus, human(project, coders), unit)
+    seg = corpus.codable_segments().reset_index(drop=True)
+    sid = _segment_of(seg, table["document"].to_numpy(), table["start"].to_numpy()) \
+        if len(table) else np.zeros(0, dtype=int)
     order = {d: i for i, d in enumerate(corpus.document_ids)}
-    items = sorted(entries.values(), key=lambda e: (order.get(e["document"], 0), e["start"]))
-    page = items[offset: offset + limit]
-    for e in page:
-        e["text"] = corpus.text(e["document"])[e["start"]:e["end"]]
-    return {"coders": coders, "unit": unit, "total": len(items), "rows": int(len(table)),
-            "offset": offset, "limit": limit, "items": page}
+    table = table.assign(
+        _seg_start=seg["start"].to_numpy()[sid], _seg_end=seg["end"].to_numpy()[sid],
+        _speaker=seg["speaker"].astype(str).to_numpy()[sid],
+        _case=seg["case"].astype(str).to_numpy()[sid],
+        _doc_order=table["document"].map(order).to_numpy())
+    table = table.sort_values(["_doc_order", "_seg_start", "start", "code"], kind="stable")
+    key = table["_doc_order"].astype(np.int64) * (1 << 32) + table["_seg_start"].astype(np.int64)
+    table["_group"] = pd.factorize(key)[0]
+    return table.drop(columns="_doc_order").reset_index(drop=True)
 
 
 def _decision(v):
@@ -344,8 +418,9 @@ def _segment_of(seg: pd.DataFrame, docs, starts) -> np.ndarray:
     """Row positions in ``seg`` (codable segments) of the segment each (document, offset) is in."""
     out = np.zeros(len(docs), dtype=int)
     seg = seg.reset_index(drop=True)
+    rows_of = seg.groupby("document", sort=False).indices
     for doc in set(docs.tolist()):
-        rows = np.flatnonzero(seg["document"].to_numpy() == doc)
+        rows = rows_of[doc]
         st = seg["start"].to_numpy()[rows]
         order = np.argsort(st, kind="stable")
         idx = np.flatnonzero(docs == doc)

@@ -148,13 +148,22 @@
     const q = new URLSearchParams({ coders: names.join(","), unit, n_boot: document.getElementById("f-boot").value || "0" });
     history.replaceState(null, "", "/compare?" + new URLSearchParams({ coders: names.join(","), unit }).toString());
     const t0 = performance.now();
+    const nBoot = +q.get("n_boot");
     try {
-      last = await api("GET", "/api/compare?" + q.toString());
+      // the estimates first (no bootstrap: quick), then the intervals when they are computed
+      const quick = new URLSearchParams(q); quick.set("n_boot", "0");
+      last = await api("GET", "/api/compare?" + (nBoot ? quick : q).toString());
       out.hidden = false;
       drawTable(last);
+      if (nBoot) document.getElementById("agree-legend").textContent += " · computing intervals…";
       await loadDisagreements(false);
       window.qcCompareMs = performance.now() - t0;
       document.body.dataset.compared = "1";
+      if (nBoot) {
+        const full = await api("GET", "/api/compare?" + q.toString());
+        if (last && full.unit === last.unit && full.coders.join() === last.coders.join()) { last = full; drawTable(full); }
+        document.body.dataset.intervals = "1";
+      }
     } catch (e) { flash(e.message, "error"); }
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); run(); });
