@@ -114,6 +114,7 @@
     try {
       const q = new URLSearchParams({ document: e.document, start: e.start, end: e.end, coders: names.join(",") });
       const p = await api("GET", "/api/passage?" + q.toString());
+      const disputed = new Set(e.codes.map((c) => c.code));
       side.replaceChildren(
         h("div", { class: "panel-head" }, h("h3", { text: `${p.document} · ${p.speaker}` }), h("span", { class: "spacer" }),
           h("a", { class: "open-link", href: `/documents/${encodeURIComponent(p.document)}#at=${e.start}-${e.end}` }, "Open in document →")),
@@ -121,7 +122,9 @@
           const rows = p.coders[name] || [];
           return h("div", { class: "sbs-col", dataset: { coder: name } }, h("h4", { text: name }),
             h("div", { class: "chips" }, ...(rows.length ? Array.from(new Map(rows.map((c) => [c.code, c])).values()).map((c) =>
-              h("span", { class: "code-chip small", style: `--c:${c.color}`, text: c.name })) : [h("span", { class: "muted small", text: "no codes here" })])),
+              h("span", { class: "code-chip small" + (disputed.has(c.code) ? " disputed" : ""), style: `--c:${c.color}`, text: c.name,
+                title: disputed.has(c.code) ? "the coders disagree on this code here" : null })) : [h("span", { class: "muted small", text: "no codes here" })])),
+            h("p", { class: "muted small missing" }, ...e.codes.filter((c) => c.decisions[name] === 0).map((c) => `not coded: ${c.name}`).join(" · ")),
             h("p", { class: "sbs-text" }, ...pieces(p.text, p.start, rows)));
         })));
     } catch (err) { flash(err.message, "error"); }

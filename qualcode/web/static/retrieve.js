@@ -50,6 +50,12 @@
     return q;
   }
 
+  /* document · speaker, and the case when it is not just the document's name */
+  function where(p) {
+    const sameCase = !p.case || p.case.toLowerCase() === p.document.toLowerCase();
+    return `${p.document} · ${p.speaker}` + (sameCase ? "" : ` · case ${p.case}`);
+  }
+
   function openLink(p) { return `/documents/${encodeURIComponent(p.document)}#at=${p.start}-${p.end}`; }
 
   function marked(text, base, spans) {
@@ -72,7 +78,7 @@
     return h("li", { class: "passage", dataset: { id: p.id } },
       h("div", { class: "meta" },
         h("span", { class: "code-chip", style: `--c:${c.color}` }, p.code_name),
-        h("span", { class: "where", text: `${p.document} · ${p.speaker}` + (p.case && p.case !== p.document ? ` · ${p.case}` : "") }),
+        h("span", { class: "where", text: where(p) }),
         h("span", { class: "muted small", text: `coded by ${p.coder}` }),
         h("span", { class: "spacer" }),
         h("a", { class: "open-link", href: openLink(p), title: "Open this passage in its document" }, "Open in document →")),
@@ -103,7 +109,7 @@
     const li = h("li", { class: "passage hit" });
     li.append(
       h("div", { class: "meta" },
-        h("span", { class: "where", text: `${hit.document} · ${hit.speaker}` + (hit.case && hit.case !== hit.document ? ` · ${hit.case}` : "") }),
+        h("span", { class: "where", text: where(hit) }),
         ...(hit.codes || []).map((id) => { const c = codes.get(id) || { color: "#888", name: id }; return h("span", { class: "code-chip small", style: `--c:${c.color}`, text: c.name }); }),
         h("span", { class: "spacer" }),
         h("a", { class: "open-link", href: openLink(hit) }, "Open in document →")),
