@@ -467,6 +467,15 @@ class Project:
             run["method"] = str(df["method"].iloc[0])
         return self.store.replace_suggestions(df, coder=coder, run=run)
 
+    def store_machine_codings(self, machine: pd.DataFrame, *, method: str, model=None,
+                              parameters: dict | None = None) -> list[int]:
+        """Store a coder's output (one run per machine coder name in it, e.g. ``qualcode-keyword``)
+        as suggestions; returns the run ids."""
+        run = {"method": method, "model": None if model is None else str(model),
+               "parameters": dict(parameters or {})}
+        return [self.replace_suggestions(part, coder=str(coder), run=run)
+                for coder, part in machine.groupby("coder", sort=True)]
+
     def suggestions(self, status="suggested", *, coder=None, code=None, document=None,
                     min_score=None) -> pd.DataFrame:
         """Machine rows with ``status`` (a value, a list, or None for all), by score descending."""

@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import urlencode
 
 import jinja2
 from starlette.applications import Starlette
@@ -60,7 +61,7 @@ class Guard:
     """ASGI middleware: the Host check against DNS rebinding, a write's ``Origin`` (when the
     browser sends one) must be this server, then the token on every request.
 
-    A link's ``?token=`` sets the ``qualcode_token`` cookie (HttpOnly, SameSite=Strict) and
+    A link's ``?token=`` sets the ``qualcode_token_PORT`` cookie (HttpOnly, SameSite=Strict) and
     redirects to the same address without it, so the token does not stay in the address bar.
     """
 
@@ -87,18 +88,25 @@ class Guard:
             if self.web.coder_for_token(given) is None:
                 return await _denied(request)(scope, receive, send)
             params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            url = request.url.path + ("?" + "&".join(f"{k}={v}" for k, v in params) if params else "")
+            url = request.url.path + ("?" + urlencode(params) if params else "")
             resp = RedirectResponse(url, status_code=303)
-            resp.set_cookie(auth.COOKIE, given, httponly=True, samesite="strict",
+            resp.set_cookie(_cookie(scope), given, httponly=True, samesite="strict",
                             max_age=60 * 60 * 24 * 30)
             return await resp(scope, receive, send)
-        token = (request.cookies.get(auth.COOKIE) or request.headers.get("x-qualcode-token")
+        token = (request.cookies.get(_cookie(scope)) or request.headers.get("x-qualcode-token")
                  or _bearer(request.headers.get("authorization")))
         coder = self.web.coder_for_token(token) if token else None
         if coder is None:
             return await _denied(request)(scope, receive, send)
         scope.setdefault("state", {})["coder"] = coder  # "" = the local user (name asked once)
         return await self.app(scope, receive, send)
+
+
+def _cookie(scope) -> str:
+    """The token cookie's name, one per port: cookies are shared by every port of a host, and two
+    workbenches (two projects) may be open at once."""
+    server = scope.get("server") or (None, None)
+    return f"{auth.COOKIE}_{server[1]}" if server[1] else auth.COOKIE
 
 
 def _bearer(value: str | None) -> str | None:

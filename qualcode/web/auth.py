@@ -1,6 +1,6 @@
 """Who may talk to the workbench: the server token, per-coder tokens, and the Host check.
 
-Every request carries a token: the ``qualcode_token`` cookie (set from a link's ``?token=``), an
+Every request carries a token: the ``qualcode_token_PORT`` cookie (set from a link's ``?token=``), an
 ``Authorization: Bearer`` header, or an ``X-Qualcode-Token`` header. The server's own token (the
 one ``qualcode open`` prints) is the local user's, whose coder name is asked once and kept in
 ``.qualcode/web.json`` beside ``qualcode.yaml``. A team server gives each coder a token of their own

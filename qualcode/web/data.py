@@ -178,8 +178,9 @@ def document(project, doc: str) -> dict:
     if len(rows):
         rows = rows[rows["status"].isna() | (rows["status"] == "suggested")]
     memo = memo_text(project, "document", doc)
+    changed = doc in set(project.changed_documents()["document"])
     return {
-        "id": doc, "length": len(text), "text": text,
+        "id": doc, "length": len(text), "text": text, "changed": changed,
         "turns": [{"turn": int(t.turn), "speaker": str(t.speaker),
                    "timestamp": None if pd.isna(t.timestamp) else str(t.timestamp),
                    "start": int(t.start), "end": int(t.end), "interviewer": bool(t.is_interviewer)}

@@ -181,7 +181,7 @@ def _why(corpus, codebook, human: pd.DataFrame, pred: pd.DataFrame) -> list[str]
 class Trainer:
     """Background retraining for one workbench (see the module docstring)."""
 
-    def __init__(self, *, mode: str = "process", delay: float = 0.5, folds: int = 3):
+    def __init__(self, *, mode: str = "process", delay: float = 2.0, folds: int = 3):
         if mode not in ("process", "thread"):
             raise ValueError("mode must be 'process' or 'thread'")
         self.mode, self.delay, self.folds = mode, delay, folds
@@ -260,6 +260,7 @@ class Trainer:
             corpus, codebook = project.corpus, project.codebook
             human = project.codings(include_machine=False)
             decisions = project.training_decisions()
+            changed = set(project.changed_documents()["document"])
         self.state.update(status="training", error=None)
         opts = self.settings()
         args = (corpus, codebook, human, decisions)
@@ -280,6 +281,8 @@ class Trainer:
         else:
             result = retrain(*args, **kwargs)
         sugg = result["suggestions"]
+        if changed:  # transcripts edited since they were coded: no new codings there (see rehash)
+            sugg = sugg[~sugg["document"].isin(changed)]
         with web.lock:
             project.replace_suggestions(sugg.assign(coder=CODER, method="classifier"), coder=CODER, run={
                 "method": "classifier", "model": "ClassifierCoder (TF-IDF + logistic regression)",

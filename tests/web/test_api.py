@@ -31,8 +31,8 @@ def test_every_request_needs_the_token(project):
 
 def test_link_token_becomes_a_cookie_and_leaves_the_address(project):
     c = TestClient(create_app(project, token=TOKEN), base_url=HOST)
-    r = c.get(f"/review?token={TOKEN}&code=goal", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/review?code=goal"
+    r = c.get(f"/review?token={TOKEN}&code=goal&document=a%26b", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/review?code=goal&document=a%26b"
     cookie = r.headers["set-cookie"]
     assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
     assert c.get("/api/project").status_code == 200  # the cookie is enough from now on

@@ -239,6 +239,19 @@ def test_two_pages_on_one_document_nothing_lost(browser, served, project):
     context.close()
 
 
+def test_two_workbenches_at_once_keep_their_own_tokens(browser, served, evil_project):
+    """Cookies are shared by all ports of 127.0.0.1: each server's token cookie is its own."""
+    WebState(evil_project.root).update(local_coder="ME")
+    with ServerThread(create_app(evil_project, token="other-token")) as other:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(served.url + f"/?token={TOKEN}")
+        page.goto(other.url + "/?token=other-token")
+        for url in (served.url, other.url):
+            assert page.goto(url + "/api/me").status == 200, url
+        context.close()
+
+
 def test_escaping_in_the_browser(browser, evil_project):
     WebState(evil_project.root).update(local_coder="ME")
     turn = evil_project.corpus.turns.iloc[1]

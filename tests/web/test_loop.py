@@ -99,3 +99,39 @@ def test_the_trainer_retrains_in_the_background_after_a_decision(tmp_path):
             assert home["model"]["codes"] and home["suggestions"] == len(project.suggestions())
     finally:
         trainer.close()
+
+
+def test_no_suggestions_written_into_a_transcript_changed_since_coding(tmp_path, monkeypatch):
+    from qualcode.web import loop
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for name in ("one", "two"):
+        (folder / f"{name}.txt").write_text("Interviewer: Why?\nAnna: Because we measure ROI.\n",
+                                            encoding="utf-8")
+    (folder / "codebook.yaml").write_text("codes:\n  - id: roi\n    name: ROI\n", encoding="utf-8")
+    project = qc.Project.init(folder, transcripts=["one.txt", "two.txt"], codebook="codebook.yaml")
+    project.corpus  # the store records each transcript's hash
+    project.add_coding("two", 24, 45, "roi", coder="ME")
+    (folder / "two.txt").write_text("Interviewer: Why?\nAnna: Because we count leads.\n", encoding="utf-8")
+    project.reload()
+    assert list(project.changed_documents()["document"]) == ["two"]
+    fake = pd.DataFrame({"document": ["one", "two"], "start": [24, 24], "end": [45, 45],
+                         "code": ["roi", "roi"], "segment": [2, 2], "score": [0.9, 0.9],
+                         "memo": ["", ""]})
+    monkeypatch.setattr(loop, "retrain", lambda *a, **k: {
+        "codes": [], "suggestions": fake, "uncertainty": {}, "documents": 2, "codings": 1,
+        "seconds": 0.1, "note": ""})
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            assert "qualcode rehash two --accept" in c.get("/documents/two").text
+            assert "rehash" not in c.get("/documents/one").text
+            assert c.post("/api/codings", json={"document": "two", "start": 24, "end": 30,
+                                                "code": "roi"}).status_code == 400
+            assert trainer.wait(30)
+            assert trainer.state["status"] == "idle", trainer.state
+            assert project.suggestions()["document"].tolist() == ["one"]
+    finally:
+        trainer.close()
+        project.close()

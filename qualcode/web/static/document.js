@@ -558,10 +558,11 @@
 
   /* ---- mouse and keyboard ------------------------------------------------------------------- */
 
-  transcript.addEventListener("mouseup", () => {
+  document.addEventListener("mouseup", (ev) => {   // a drag may end outside the transcript
+    if (ev.target.closest && ev.target.closest("#side")) return;
     setTimeout(() => {
       const sel = selectionOffsets();
-      if (sel) { setSel(sel, "mouse"); return; }
+      if (sel) setSel(sel, "mouse");
     }, 0);
   });
 
@@ -629,7 +630,7 @@
     }
     if (ev.key === "a" && openSugg.length) { ev.preventDefault(); accept(openSugg[0], {}); return; }
     if (ev.key === "r" && openSugg.length) { ev.preventDefault(); reject(openSugg[0]); return; }
-    if (ev.key === "Escape") { closePicker(); state.editSpan = null; setSel(null); window.getSelection().removeAllRanges(); codingPanel.hidden = true; }
+    if (ev.key === "Escape") { closePicker(); state.editSpan = null; setSel(null); window.getSelection().removeAllRanges(); codingPanel.hidden = true; state.open = []; }
   });
 
   document.getElementById("show-suggestions").addEventListener("change", (ev) => {
@@ -641,7 +642,7 @@
     Array.from(transcript.children).forEach(watch);   // redrawn as they come into view
   }, 150); });
   window.addEventListener("focus", () => {   // another tab or coder may have changed this document
-    if (!state.picker && !state.editSpan && !state.sel) reload().catch(() => {});
+    if (!state.picker && !state.editSpan && !state.sel && !state.open.length) reload().catch(() => {});
   });
 
   let runs = null;   // a retraining replaced the suggestions: show the new ones when idle
