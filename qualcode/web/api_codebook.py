@@ -156,10 +156,11 @@ def update_code(web, request, body):
         fields["examples"] = _examples(body["examples"])
     if "color" in body:
         fields["color"] = _color(body["color"]) or ""
-    if not fields:
+    if not fields and "memo" not in body:
         raise BadRequest("nothing to change: send name, description, inclusion, exclusion, "
-                         "keywords, examples or color")
-    web.project.update_code(code_id, coder=coder, **fields)
+                         "keywords, examples, color or memo")
+    if fields:
+        web.project.update_code(code_id, coder=coder, **fields)
     if "memo" in body:
         web.project.set_memo("code", code_id, _str(body, "memo") or "", coder=coder)
     return {"updated": code_id, "code": code_detail(web.project, code_id),

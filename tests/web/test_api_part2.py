@@ -105,6 +105,8 @@ def test_edit_rename_and_take_an_example_from_a_coded_passage(cclient, coded):
     assert cclient.patch("/api/codes/goal.branding", json={"examples": [{"quote": ""}]}).status_code == 400
     assert cclient.patch("/api/codes/goal.branding", json={"id": "x"}).status_code == 400
     assert cclient.patch("/api/codes/nope", json={"name": "x"}).status_code == 404
+    assert cclient.patch("/api/codes/goal.branding", json={"memo": "a hunch"}).json()["code"]["memo"] == "a hunch"
+    assert cclient.patch("/api/codes/goal.branding", json={}).status_code == 400
 
 
 def test_move_merge_and_delete_codings_follow(cclient, coded):

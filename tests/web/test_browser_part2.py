@@ -81,8 +81,9 @@ def test_new_code_from_the_document_picker(page, served, project):
     open_document(page, served.url)
     drag_select(page, 394, 438)
     page.wait_for_selector("#picker-panel:not([hidden])")
-    page.fill("#picker-filter", "Hiring talent")
-    page.dispatch_event("#picker-new-code", "mousedown")
+    page.fill("#picker-filter", "Hiring talent")  # no code matches: Enter makes a new one
+    page.wait_for_selector("#picker-new-code")
+    page.keyboard.press("Enter")
     page.wait_for_selector("#new-code-dialog[open]")
     assert page.input_value("#new-code-form input[name=name]") == "Hiring talent"
     page.select_option("#new-code-form select[name=parent]", "goal")
@@ -136,6 +137,7 @@ def test_blind_mode(page, served, project):
     open_document(page, served.url)
     data = json.loads(page.text_content("#page-data"))
     assert {c["coder"] for c in data["document"]["codings"]} == {"ME"}
+    assert page.locator(".blind-note").count() == 1
     page.goto(served.url + "/retrieve?code=goal")
     page.wait_for_selector(".passage")
     assert set(page.locator(".passage .meta .muted").all_text_contents()) == {"coded by ME"}

@@ -59,6 +59,7 @@
     const inc = h("textarea", { id: "e-inclusion", rows: "2" }); inc.value = c.inclusion;
     const exc = h("textarea", { id: "e-exclusion", rows: "2" }); exc.value = c.exclusion;
     const kw = h("input", { id: "e-keywords", value: c.keywords.join(", ") });
+    const memo = h("textarea", { id: "e-memo", rows: "2", placeholder: "Your analytic notes on this code (not part of the codebook file)" }); memo.value = c.memo || "";
     let examples = c.examples.map((e) => Object.assign({}, e));
     const exList = h("ul", { class: "examples", id: "e-examples" });
     const drawExamples = () => exList.replaceChildren(...(examples.length ? examples.map((ex, i) => h("li", {},
@@ -71,6 +72,7 @@
       try {
         const body = { name: name.value, color: color.value, description: desc.value, inclusion: inc.value,
           exclusion: exc.value, keywords: kw.value, examples };
+        if (memo.value !== (c.memo || "")) body.memo = memo.value;
         const r = await api("PATCH", `/api/codes/${encodeURIComponent(c.id)}`, body);
         current = r.code;
         refreshTree(r.codebook);
@@ -102,6 +104,7 @@
       field("Definition", desc), h("div", { class: "form-grid two" }, field("Use when (inclusion)", inc), field("Not when (exclusion)", exc)),
       field("Keywords", kw, "phrases separated by commas; * stands for one word"),
       h("div", { class: "field" }, h("span", { class: "field-label", text: "Examples" }), exList),
+      field("Memo", memo),
       h("div", { class: "row" }, h("button", { class: "primary", type: "button", id: "save-code", onclick: save }, "Save changes")),
       h("details", { class: "sub", open: c.passages.length ? true : null }, h("summary", { text: `Coded passages (${c.count}) — take an example from one` }), passages),
       h("div", { class: "actions" },

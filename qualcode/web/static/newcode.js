@@ -57,6 +57,8 @@ window.QCNewCode = (() => {
 
   /* #at=START-END: scroll to the passage and select it (c codes it, as any selection) */
   function openAt(hash, doc, focusTurn, setSel) {
+    const head = document.querySelector(".doc-head");
+    if (doc.blind && head) head.append(h("a", { class: "blind-note", href: "/compare", title: "Other coders' codings are hidden until you choose to compare" }, "blind mode: only your codings"));
     const m = /^#at=(\d+)-(\d+)$/.exec(hash || "");
     if (!m) return;
     const s = +m[1], e = +m[2];
@@ -67,6 +69,17 @@ window.QCNewCode = (() => {
     if (node) { node.classList.add("flash-at"); setTimeout(() => node.classList.remove("flash-at"), 2500); }
     requestAnimationFrame(() => { try { setSel({ start: s, end: Math.max(e, s + 1) }); } catch (err) { /* turn not drawn yet */ } });
   }
+
+  /* keyboard: Enter in the picker's filter when no code matches makes the new code */
+  const filter = document.getElementById("picker-filter");
+  if (filter) filter.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" || document.querySelector("#picker-list .pick:not(.new-code)")) return;
+    const it = document.getElementById("picker-new-code");
+    if (!it) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    it.dispatchEvent(new MouseEvent("mousedown", { bubbles: true, cancelable: true }));
+  }, true);
 
   return { item, open, openAt };
 })();
