@@ -164,31 +164,65 @@ def qdpx_bytes(project) -> bytes:
     return writer.qdpx_bytes(corpus, codebook, df)
 
 
-def report_bytes(project, *, reference: str | None = None, n_boot: int = 1000) -> bytes:
-    """``qualcode report TRANSCRIPTS --codebook CODEBOOK --codings CODINGS.csv --no-classifier
-    --reference CODER`` over the project (the classifier is left out: it takes minutes)."""
-    from ..study import run_study
-
+def report_inputs(project, folder: Path, *, reference: str | None = None) -> dict:
+    """Write what ``qualcode report`` reads (the codebook as YAML, the human codings as CSV) into
+    ``folder``; the arguments of :func:`qualcode.study.run_study` for the project."""
     human = analysis.human(project)
     if not len(human):
         raise BadRequest("no human codings yet: code some passages before making a report")
     coders = sorted(human["coder"].unique())
     reference = reference or project.settings.reference_coder or coders[0]
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        cb_path = tmp / "codebook.yaml"
-        cb_path.write_text(project.codebook.to_yaml(), encoding="utf-8")
-        cod_path = tmp / "codings.csv"
-        project.export_codings(cod_path, include_machine=False)
-        out = tmp / "report.html"
-        listed = project.settings.transcripts or []
-        folder = project.path(listed[0]) if len(listed) == 1 else None
-        # one folder: given as the folder, as on the command line (its cases.csv is read too)
-        source = folder if folder is not None and folder.is_dir() else \
-            [str(f) for f in project.transcript_files()]
-        run_study(source, cb_path, cod_path,
-                  reference=reference, n_boot=n_boot, classifier=False, report_path=out)
-        return out.read_bytes()
+    cb_path = folder / "codebook.yaml"
+    cb_path.write_text(project.codebook.to_yaml(), encoding="utf-8")
+    cod_path = folder / "codings.csv"
+    project.export_codings(cod_path, include_machine=False)
+    listed = project.settings.transcripts or []
+    one = project.path(listed[0]) if len(listed) == 1 else None
+    # one folder: given as the folder, as on the command line (its cases.csv is read too)
+    source = one if one is not None and one.is_dir() else \
+        [str(f) for f in project.transcript_files()]
+    return {"transcripts": source, "codebook": cb_path, "codings": cod_path,
+            "reference": reference}
+
+
+def report_bytes(inputs: dict, folder: Path, *, n_boot: int = 1000) -> bytes:
+    """``qualcode report TRANSCRIPTS --codebook CODEBOOK --codings CODINGS.csv --no-classifier
+    --reference CODER --n-boot N`` (the classifier is left out: it takes minutes)."""
+    from ..study import run_study
+
+    out = folder / "report.html"
+    run_study(inputs["transcripts"], inputs["codebook"], inputs["codings"],
+              reference=inputs["reference"], n_boot=n_boot, classifier=False, report_path=out)
+    return out.read_bytes()
+
+
+async def report(request):
+    """``/api/export/report.html``: the inputs are read under the project lock, the report is
+    built outside it (seconds to minutes), so other requests are not held up meanwhile."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+
+    from .app import error_message, log, status_of
+
+    web = request.app.state.web
+    p = _params(request)
+    try:
+        n_boot = _int(p, "n_boot", required=False)
+        n_boot = 1000 if n_boot is None else min(n_boot, 5000)
+        with tempfile.TemporaryDirectory() as tmp:
+            def prepare():
+                with web.lock:
+                    return report_inputs(web.project, Path(tmp),
+                                         reference=p.get("reference") or None)
+
+            inputs = await run_in_threadpool(prepare)
+            content = await run_in_threadpool(report_bytes, inputs, Path(tmp), n_boot=n_boot)
+    except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
+        status = status_of(exc)
+        if status == 500:
+            log.exception("internal error in %s", request.url.path)
+        return JSONResponse({"error": error_message(exc), "status": status}, status_code=status)
+    return download(content, "report.html", TYPES["html"])
 
 
 @endpoint
@@ -200,10 +234,6 @@ def export(web, request, body):
         content = codings_bytes(web.project, fmt, machine=p.get("machine") in ("1", "true"))
     elif name == "project.qdpx":
         content = qdpx_bytes(web.project)
-    elif name == "report.html":
-        n_boot = _int(p, "n_boot", required=False)
-        content = report_bytes(web.project, reference=p.get("reference") or None,
-                               n_boot=1000 if n_boot is None else min(n_boot, 5000))
     else:
         raise BadRequest(f"no export {name!r}: codings.csv, codings.xlsx, project.qdpx, "
                          "report.html or codebook.yaml|qdc|md")
@@ -219,5 +249,6 @@ def routes() -> list[Route]:
         Route("/api/passage", passage, methods=["GET"]),
         Route("/api/blind", blind, methods=["GET", "PUT"]),
         Route("/api/crosscase", crosscase, methods=["GET"]),
+        Route("/api/export/report.html", report, methods=["GET"]),
         Route("/api/export/{name}", export, methods=["GET"]),
     ]

@@ -345,6 +345,12 @@ def test_crosscase_equals_qualcode_matrix(cclient, coded):
 
 # ---- exports -----------------------------------------------------------------------------------
 
+def test_report_needs_codings(client):
+    r = client.get("/api/export/report.html")
+    assert r.status_code == 400 and "no human codings" in r.json()["error"]
+    assert client.get("/api/export/report.html?n_boot=x").status_code == 400
+
+
 def test_exports_equal_the_cli(study, tmp_path):
     with client_for(study, coder="C1") as c:
         csv = c.get("/api/export/codings.csv")
