@@ -160,17 +160,24 @@ def _speakers(corpus, docs, starts) -> list[str]:
 
 
 def passages(project, rows: pd.DataFrame, *, context: int = 160) -> list[dict]:
-    """Coding rows as passages: the coded text, a little context either side, speaker, case."""
+    """Coding rows as passages: the coded text, up to ``context`` characters of its turn either
+    side (``before``, ``after``), speaker, case."""
     corpus, codebook = project.corpus, project.codebook
     case_of = _doc_case(corpus)
+    index = _turn_index(corpus)
     out = data.records(rows, ["id", "document", "start", "end", "code", "coder", "memo", "version"])
     speakers = _speakers(corpus, [r["document"] for r in out], [r["start"] for r in out])
     for r, sp in zip(out, speakers):
         text = corpus.text(r["document"])
         s, e = r["start"], r["end"]
+        t = index.get(r["document"])
+        k = int(np.searchsorted(t["start"], s, side="right")) - 1 if t is not None else -1
+        t0 = int(t["start"][k]) if k >= 0 else 0
+        k2 = int(np.searchsorted(t["start"], max(e - 1, s), side="right")) - 1 if t is not None else -1
+        t1 = int(t["end"][k2]) if k2 >= 0 else len(text)
         r["text"] = text[s:e]
-        r["before"] = text[max(0, s - context):s]
-        r["after"] = text[e:e + context]
+        r["before"] = text[max(t0, s - context):s]
+        r["after"] = text[e:min(t1, e + context)]
         r["speaker"] = sp
         r["case"] = case_of.get(r["document"], "")
         r["code_name"] = codebook[r["code"]].name if r["code"] in codebook else r["code"]

@@ -82,9 +82,9 @@
         h("span", { class: "muted small", text: `coded by ${p.coder}` }),
         h("span", { class: "spacer" }),
         h("a", { class: "open-link", href: openLink(p), title: "Open this passage in its document" }, "Open in document →")),
-      h("p", { class: "quote" }, h("span", { class: "ctx", text: (p.before.length >= 160 ? "…" : "") + p.before }),
+      h("p", { class: "quote" }, h("span", { class: "ctx", text: (p.before.length >= 160 ? "…" : "") + p.before.replace(/^\s+/, "") }),
         h("mark", { class: "coded", style: `--c:${c.color}`, text: p.text }),
-        h("span", { class: "ctx", text: p.after + (p.after.length >= 160 ? "…" : "") })),
+        h("span", { class: "ctx", text: p.after.replace(/\s+$/, "") + (p.after.length >= 160 ? "…" : "") })),
       p.memo ? h("p", { class: "memo small", text: "Memo: " + p.memo }) : null);
   }
 
