@@ -79,7 +79,9 @@ def _retrain(web) -> None:
 
 @endpoint
 def project_info(web, request, body):
-    return data.home(web.project, model=model_status(web))
+    from .views_analysis import apply_blind_home  # part 2: blind mode
+
+    return apply_blind_home(web, request, data.home(web.project, model=model_status(web)))
 
 
 @endpoint

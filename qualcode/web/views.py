@@ -19,7 +19,7 @@ from starlette.routing import Route
 from . import data
 from .api import model_status
 from .app import page
-from .views_analysis import apply_blind
+from .views_analysis import apply_blind, apply_blind_home
 
 
 def _who(web, request):
@@ -39,6 +39,7 @@ def home(web, request):
     if redirect:
         return redirect
     info = data.home(web.project, model=model_status(web))
+    info = apply_blind_home(web, request, info)  # part 2: blind mode
     names = {c["id"]: c for c in info["codebook"]}
     return web.render("home.html", request, project_name=_name(web), info=info, names=names)
 

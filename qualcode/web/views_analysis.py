@@ -24,6 +24,23 @@ def apply_blind(web, request, doc: dict) -> dict:
     return doc
 
 
+def apply_blind_home(web, request, info: dict) -> dict:
+    """The home page's data as the requesting coder may see it: in blind mode only their own
+    progress and their own counts in the code tree."""
+    me = web.coder(request)
+    if not analysis.is_blind(web.state, me):
+        return info
+    info = dict(info)
+    info["coders"] = [c for c in info["coders"] if c == me]
+    info["documents"] = [dict(d, progress={k: v for k, v in d["progress"].items() if k == me})
+                         for d in info["documents"]]
+    own = analysis.human(web.project, [me])
+    counts = own["code"].value_counts().to_dict() if len(own) else {}
+    info["codebook"] = data.codebook_list(web.project.codebook, counts)
+    info["blind"] = True
+    return info
+
+
 def _base(web, request, name: str, **extra):
     if not web.coder(request):
         return RedirectResponse("/me?next=" + request.url.path, status_code=303)

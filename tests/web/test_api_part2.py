@@ -301,6 +301,14 @@ def test_blind_mode(cclient, coded):
     doc = cclient.get("/api/documents/alpha").json()
     assert {c["coder"] for c in doc["codings"]} == {"C1"} and doc["blind"]
     assert "C2" not in cclient.get("/documents/alpha").text.split('id="page-data"')[1]
+    home = cclient.get("/api/project").json()
+    assert home["coders"] == ["C1"] and home["blind"]
+    assert all(set(d["progress"]) <= {"C1"} for d in home["documents"])
+    own = coded.codings(coder="C1")
+    branding = [c for c in home["codebook"] if c["id"] == "goal.branding"][0]
+    assert branding["count"] == int((own["code"] == "goal.branding").sum())
+    html = cclient.get("/").text
+    assert '<span class="bar-label">C1</span>' in html and '<span class="bar-label">C2</span>' not in html
     assert cclient.get("/api/compare?coders=C1,C2").status_code == 400
     assert cclient.get("/api/disagreements?coders=C1,C2").status_code == 400
     assert cclient.get("/api/retrieve?code=goal&coder=C2").status_code == 400
