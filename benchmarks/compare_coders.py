@@ -45,7 +45,7 @@ from qualcode.codings import read_codings  # noqa: E402
 from qualcode.coders import ClassifierCoder, KeywordCoder, evaluate  # noqa: E402
 from qualcode.coders.labels import human_codings  # noqa: E402
 from qualcode.coders.embeddings import SentenceEmbeddings, load_encoder, resolve_model  # noqa: E402
-from qualcode.coders.quotes import evaluate_on_quotes, extract_quotes  # noqa: E402
+from qualcode.studies.quotes import evaluate_on_quotes, extract_quotes  # noqa: E402
 from qualcode.coders.semantic import DEFAULT_THRESHOLD, SemanticCoder, without_examples_from  # noqa: E402
 
 SAMPLE = REPO / "transcripts_sample"

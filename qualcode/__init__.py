@@ -22,12 +22,13 @@ from .errors import (
     QualcodeError,
     StoreError,
 )
+from .io import read_codebook, read_codings  # also adds the REFI-QDA formats to the readers
 from .project import Project, ProjectSettings
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
-    "Code", "Codebook", "Corpus", "load_transcripts", "read_cases",
+    "Code", "Codebook", "Corpus", "load_transcripts", "read_cases", "read_codebook", "read_codings",
     "QualcodeError", "InputFormatError", "CodebookError", "CodingsError", "ModelError",
     "OutputExistsError", "ProjectError", "StoreError", "ConflictError", "NotFoundError",
     "Project", "ProjectSettings", "__version__",
@@ -38,7 +39,6 @@ def __getattr__(name):  # lazy: heavy optional parts import only when used
     lazy = {
         "KeywordCoder": ("qualcode.coders.keyword", "KeywordCoder"),
         "ClassifierCoder": ("qualcode.coders.classifier", "ClassifierCoder"),
-        "read_codings": ("qualcode.codings", "read_codings"),
         "read_qdpx": ("qualcode.refi", "read_qdpx"),
         "write_qdpx": ("qualcode.refi", "write_qdpx"),
     }

@@ -6,6 +6,8 @@ The YAML format (DESIGN.md, "Codebook YAML")::
     version: "1.0"
     description: ...
     references: {key: citation}
+    categories: [goal, process.planning, ...]   # optional: the level "category" evaluation and
+                                                # reports use (code ids; none under another)
     codes:
       - id: goal                     # dotted, lowercase; a child's id starts with its parent's id + "."
         name: Goals
@@ -112,27 +114,37 @@ class Codebook:
     """
 
     def __init__(self, codes: list[Code], *, name: str = "", version: str = "", description: str = "",
-                 references: dict | None = None, path: str | None = None):
+                 references: dict | None = None, path: str | None = None,
+                 categories: list[str] | None = None):
         self.name = name
         self.version = version
         self.description = description
         self.references = dict(references or {})
         self.path = path
         self._codes: dict[str, Code] = {c.id: c for c in codes}
+        #: the codes the codebook declares as its categories (``categories:``), in order; empty
+        #: when it declares none (then the top-level codes serve as categories)
+        self.categories: list[str] = list(categories or [])
 
     # -- loading ------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Codebook":
-        """Load a codebook from YAML (.yaml/.yml), a REFI-QDA codebook (.qdc) or project (.qdpx/.qde)."""
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix in (".qdc", ".qdpx", ".qde"):
-            from . import refi
+        """Load a codebook from YAML (.yaml/.yml), a REFI-QDA codebook (.qdc) or project (.qdpx/.qde).
 
-            return refi.read_codebook(path)
-        if suffix not in (".yaml", ".yml"):
+        The reader is chosen by suffix from :data:`READERS`; this module reads YAML, and
+        :mod:`qualcode.io` (loaded with the package) adds the exchange formats, so the codebook
+        layer never imports them."""
+        path = Path(path)
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
             raise CodebookError("unknown codebook format; use .yaml, .qdc or .qdpx", file=path)
+        return reader(path)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike) -> "Codebook":
+        """Load a codebook from a YAML file (errors name the line)."""
+        path = Path(path)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -174,9 +186,11 @@ class Codebook:
         refs = meta.get("references") or {}
         if isinstance(refs, dict):
             refs = {k: v for k, v in refs.items() if k != _LINE}
+        ids = {c.id for c in codes}
+        categories = _categories(meta.get("categories"), ids, data, file)
         return cls(codes, name=str(meta.get("name") or ""), version=str(meta.get("version") or ""),
                    description=str(meta.get("description") or ""), references=refs,
-                   path=None if file is None else os.fspath(file))
+                   path=None if file is None else os.fspath(file), categories=categories)
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -246,26 +260,28 @@ class Codebook:
         """Map every code id to its ancestor at ``depth`` (see :meth:`ancestor_at`)."""
         return {cid: self.ancestor_at(cid, depth) for cid in self._codes}
 
+    def category_mapping(self) -> dict[str, str]:
+        """Each code in one of :attr:`categories` (the category itself or a code below it) -> that
+        category; codes in none are left out. Without declared categories: every code -> its
+        top-level code."""
+        if not self.categories:
+            return self.rollup(0)
+        out = {}
+        for cid in self._codes:
+            for cat in self.categories:
+                if cid == cat or cid.startswith(cat + "."):
+                    out[cid] = cat
+                    break
+        return out
+
     def leaves(self) -> list[str]:
         return [c.id for c in self if not c.children]
-
-    def with_keywords(self) -> list[Code]:
-        return [c for c in self if c.keywords]
 
     def fingerprint(self) -> str:
         """A short hash of the codes' content: it changes when any definition or rule changes."""
         payload = json.dumps([c.to_dict() | {"parent": c.parent} for c in self], sort_keys=True,
                              ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-    def check_ids(self, ids, *, file=None, what: str = "codings") -> None:
-        """Raise :class:`CodebookError` naming the first id not in this codebook."""
-        for i, code_id in enumerate(ids):
-            if code_id not in self._codes:
-                close = [c for c in self._codes if c.endswith("." + str(code_id).split(".")[-1])]
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise CodebookError(f"unknown code id {code_id!r} in {what}{hint}", file=file,
-                                    place=f"row {i + 2}")
 
     # -- export -------------------------------------------------------------------------------
 
@@ -279,6 +295,8 @@ class Codebook:
         out = {"name": self.name, "version": self.version, "description": self.description}
         if self.references:
             out["references"] = dict(self.references)
+        if self.categories:
+            out["categories"] = list(self.categories)
         out["codes"] = [node(r) for r in self.roots()]
         return out
 
@@ -337,6 +355,25 @@ class Codebook:
 
 
 # -- validation helpers -------------------------------------------------------------------------
+
+def _categories(value, ids: set[str], data: dict, file) -> list[str]:
+    """The ``categories:`` list: known code ids, none twice, none below another."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CodebookError("'categories:' must be a list of code ids", file=file, place=_place(data))
+    for i, cid in enumerate(value):
+        if cid not in ids:
+            raise CodebookError(f"category {cid!r} is not a code id of this codebook", file=file,
+                                place=_place(data))
+        if cid in value[:i]:
+            raise CodebookError(f"category {cid!r} is listed twice", file=file, place=_place(data))
+        above = [c for c in value if cid.startswith(c + ".")]
+        if above:
+            raise CodebookError(f"category {cid!r} lies under category {above[0]!r}; a code belongs "
+                                "to one category", file=file, place=_place(data))
+    return list(value)
+
 
 def _place(d: dict) -> str | None:
     line = d.get(_LINE) if isinstance(d, dict) else None
@@ -483,3 +520,7 @@ def _link(codes: list[Code], file) -> None:
                                     place=f"code {c.id}")
             seen.add(cur)
             cur = by_id[cur].parent
+
+
+#: codebook readers by file suffix (:meth:`Codebook.load`); :mod:`qualcode.io` adds .qdc/.qdpx/.qde
+READERS = {".yaml": Codebook.from_yaml, ".yml": Codebook.from_yaml}

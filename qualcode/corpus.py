@@ -18,9 +18,9 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import InputFormatError, QualcodeError
-from .readers import Source, read_source, supported_suffixes
-from .readers.plain import DEFAULT_INTERVIEWER, declared_speakers, paragraph_turns, parse_turns
+from .errors import InputFormatError, QualcodeError, warn
+from .readers import (Source, interviewer_rule, paragraph_turns, read_source, supported_suffixes,
+                      with_turns)
 
 UNITS = ("turn", "paragraph", "sentence")
 SEGMENT_COLUMNS = [
@@ -59,7 +59,8 @@ class Corpus:
     unit : str
         ``turn``, ``paragraph`` or ``sentence``.
     warnings : list of str
-        Things worth telling the user (e.g. a file read as cp1252).
+        The notices sent while loading (e.g. a file read as cp1252), each also sent once as a
+        :class:`~qualcode.errors.QualcodeWarning`: kept here to read back, not a second channel.
     """
 
     def __init__(self, texts: Mapping[str, str], turns: pd.DataFrame, cases: pd.DataFrame,
@@ -239,6 +240,7 @@ def _build(sources: list[Source], cases_table: pd.DataFrame | None, *, unit: str
         texts[src.name] = src.text
         for w in src.warnings:
             warnings.append(f"{src.path or src.name}: {w}")
+            warn(warnings[-1])
         # case attributes from front matter
         ca = case_attrs.setdefault(case, {})
         for key, value in attrs.items():
@@ -250,14 +252,13 @@ def _build(sources: list[Source], cases_table: pd.DataFrame | None, *, unit: str
                     f"case {case!r} has {key}={ca[key]!r} in another document but {value!r} here",
                     file=src.path, place=f"front matter '{key}'")
             ca[key] = value
-        interviewer_labels = declared_interviewers(attrs)
-        turns = src.turns if src.turns is not None else parse_turns(
-            src.text, speakers=declared_speakers(attrs), interviewers=interviewer_labels)
+        asks = interviewer_rule(attrs)
+        turns = with_turns(src).turns
         for i, t in enumerate(turns, start=1):
             if not (0 <= t.start <= t.end <= len(src.text)):
                 raise InputFormatError(f"turn {i} has offsets {t.start}-{t.end} outside the text",
                                        file=src.path)
-            is_int = _is_interviewer(t.speaker, interviewer_labels)
+            is_int = asks(t.speaker)
             turn_rows.append((src.name, case, t.speaker, i, t.start, t.end,
                               src.text[t.start:t.end], is_int, i, t.timestamp,
                               np.nan if t.start_time is None else float(t.start_time),
@@ -281,22 +282,6 @@ def _attr_str(v) -> str:
     if isinstance(v, (list, tuple)):
         return ", ".join(str(x) for x in v)
     return "" if v is None else str(v)
-
-
-def declared_interviewers(attrs: Mapping) -> set[str] | None:
-    """Interviewer labels named in front matter, or None for the default rule."""
-    for key in ("interviewer", "interviewers"):
-        if key in attrs and attrs[key] is not None:
-            v = attrs[key]
-            names = [x.strip() for x in v.split(",")] if isinstance(v, str) else [str(x) for x in v]
-            return {n for n in names if n}
-    return None
-
-
-def _is_interviewer(speaker: str, labels: set[str] | None) -> bool:
-    if labels is not None:
-        return speaker in labels
-    return bool(speaker) and bool(DEFAULT_INTERVIEWER.match(speaker.strip()))
 
 
 def _merge_cases(case_attrs: dict[str, dict], table: pd.DataFrame | None, path) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 
 class QualcodeError(ValueError):
@@ -79,3 +80,15 @@ def _display_path(path: str) -> str:
     except ValueError:  # different drive on Windows
         return path
     return path if rel.startswith("..") else rel
+
+
+class QualcodeWarning(UserWarning):
+    """A notice from the library (a file read as cp1252, a codebook without keywords, ...).
+
+    Notices have one channel, :mod:`warnings`: Python users filter or record them as any
+    warning; the command line prints each as one ``warning: ...`` line on stderr."""
+
+
+def warn(message: str, *, stacklevel: int = 3) -> None:
+    """Send ``message`` as a :class:`QualcodeWarning` (pointing at the caller's caller)."""
+    warnings.warn(message, QualcodeWarning, stacklevel=stacklevel)

@@ -89,12 +89,10 @@ def dataframe_to_markdown(df) -> str:
     """A GitHub-flavoured Markdown table (no dependency on tabulate)."""
     cols = [str(c) for c in df.columns]
 
+    from .formatting import cell as _cell
+
     def cell(v) -> str:
-        if v is None or (isinstance(v, float) and v != v):
-            return ""
-        if isinstance(v, float):
-            return f"{v:.3f}"
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        return _cell(v).replace("|", "\\|")
 
     lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
     for row in df.itertuples(index=False):

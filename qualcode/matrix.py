@@ -3,8 +3,9 @@ code x attribute, co-occurrence within segments, and framework matrices with quo
 
 All functions take the corpus and a codings table (DESIGN.md contracts). Codings are mapped onto
 the corpus's *codable* segments (interviewer turns excluded) by overlap of at least one character
-(:func:`qualcode.codings.assign_segments`); a segment coded several times with one code (by
-several codings or coders) counts once. Pass ``coder=`` to use one coder's codings only.
+(:func:`qualcode.codings.map_to_segments`); a segment coded several times with one code (by
+several codings or coders) counts once. Pass ``coder=`` to use one coder's codings only, and
+``mapping=`` (``map_to_segments(codings, corpus.segments)``, computed once) to skip the mapping.
 """
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .codings import assign_segments
+from .codings import assign_segments, select_coder
 from .errors import CodingsError
 
 
 def coded_segments(corpus, codings: pd.DataFrame, *, coder: str | None = None, codebook=None,
-                   depth: int | None = None) -> pd.DataFrame:
+                   depth: int | None = None, mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (codable segment, code): ``document, segment, case, code, start, end, text,
     quote, coders``.
 
@@ -29,13 +30,11 @@ def coded_segments(corpus, codings: pd.DataFrame, *, coder: str | None = None, c
     """
     c = codings
     if coder is not None:
-        if coder not in set(c["coder"]):
-            raise CodingsError(f"no codings by coder {coder!r} (coders: {', '.join(sorted(set(c['coder'])))})")
-        c = c[c["coder"] == coder]
+        c = select_coder(c, coder)
     if codebook is not None and depth is not None:
         c = c.assign(code=c["code"].map(codebook.rollup(depth)).fillna(c["code"]))
     seg = corpus.codable_segments()
-    hits = assign_segments(c[["document", "start", "end", "code", "coder"]], seg)
+    hits = assign_segments(c[["document", "start", "end", "code", "coder"]], seg, mapping=mapping)
     cols = ["document", "segment", "case", "code", "start", "end", "text", "quote", "coders"]
     if hits.empty:
         return pd.DataFrame(columns=cols)
@@ -71,12 +70,14 @@ def _cases(corpus, cases=None, where: dict | None = None) -> list[str]:
 
 def case_by_code(corpus, codings: pd.DataFrame, *, codes: list[str] | None = None,
                  coder: str | None = None, value: str = "segments", codebook=None,
-                 depth: int | None = None, cases=None, where: dict | None = None) -> pd.DataFrame:
+                 depth: int | None = None, cases=None, where: dict | None = None,
+                 mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Cases x codes: the number of coded segments (``value="segments"``) or 0/1 presence
     (``value="presence"``). Every case of the corpus is a row, zero rows included."""
     if value not in ("segments", "presence"):
         raise ValueError("value must be 'segments' or 'presence'")
-    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth)
+    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth,
+                        mapping=mapping)
     if codes is None:
         codes = sorted(set(cs["code"]))
     names = _cases(corpus, cases, where)
@@ -150,7 +151,8 @@ def _name(entry: str) -> str:
 
 def strategy_by_case(corpus, codings: pd.DataFrame, codebook, *, coder: str | None = None,
                      strategies: list[str] | None = None, min_segments: int = 2,
-                     min_share: float = 0.0, cases=None, where: dict | None = None) -> StrategyMatrix:
+                     min_share: float = 0.0, cases=None, where: dict | None = None,
+                     mapping: pd.DataFrame | None = None) -> StrategyMatrix:
     """Which strategies each case shows, hybrids marked as in Table 4 of Mero et al. (2023).
 
     A case *shows* a strategy when at least ``min_segments`` of its codable segments are coded
@@ -171,7 +173,8 @@ def strategy_by_case(corpus, codings: pd.DataFrame, codebook, *, coder: str | No
             roll[cid] = s
     c = codings[codings["code"].isin(roll)]
     c = c.assign(code=c["code"].map(roll))
-    counts = case_by_code(corpus, c, codes=list(strategies), coder=coder, cases=cases, where=where)
+    counts = case_by_code(corpus, c, codes=list(strategies), coder=coder, cases=cases, where=where,
+                          mapping=mapping)
     total = counts.sum(axis=1).replace(0, np.nan)
     share = counts.div(total, axis=0).fillna(0.0)
     shows = (counts >= min_segments) & (share >= min_share)
@@ -190,7 +193,7 @@ def strategy_by_case(corpus, codings: pd.DataFrame, codebook, *, coder: str | No
 
 def code_by_attribute(corpus, codings: pd.DataFrame, attribute: str, *, codes=None,
                       coder: str | None = None, value: str = "cases", codebook=None,
-                      depth: int | None = None) -> pd.DataFrame:
+                      depth: int | None = None, mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Attribute values x codes: how many cases with that value show the code
     (``value="cases"``) or how many segments are coded (``value="segments"``).
     Column ``n_cases`` gives the number of cases per value."""
@@ -198,7 +201,7 @@ def code_by_attribute(corpus, codings: pd.DataFrame, attribute: str, *, codes=No
         raise CodingsError(f"no case attribute {attribute!r} (attributes: "
                            f"{', '.join(c for c in corpus.cases.columns if c != 'case')})")
     per_case = case_by_code(corpus, codings, codes=codes, coder=coder, codebook=codebook, depth=depth,
-                            value="presence" if value == "cases" else "segments")
+                            value="presence" if value == "cases" else "segments", mapping=mapping)
     lookup = dict(zip(corpus.cases["case"], corpus.cases[attribute]))
     attr = pd.Series([lookup.get(c, "") for c in per_case.index], index=per_case.index).fillna("")
     table = per_case.groupby(attr.values).sum()
@@ -208,9 +211,11 @@ def code_by_attribute(corpus, codings: pd.DataFrame, attribute: str, *, codes=No
 
 
 def cooccurrence(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None = None,
-                 codebook=None, depth: int | None = None) -> pd.DataFrame:
+                 codebook=None, depth: int | None = None,
+                 mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Codes x codes: the number of codable segments coded with both (diagonal: with the code)."""
-    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth)
+    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth,
+                        mapping=mapping)
     if codes is None:
         codes = sorted(set(cs["code"]))
     key = cs["document"].astype(str) + "\x00" + cs["segment"].astype(str)
@@ -221,10 +226,12 @@ def cooccurrence(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None
 
 def framework(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None = None,
               max_quotes: int = 3, max_chars: int = 300, codebook=None, depth: int | None = None,
-              cases=None, where: dict | None = None) -> pd.DataFrame:
+              cases=None, where: dict | None = None,
+              mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """A framework matrix: cases x codes, each cell the coded passages (up to ``max_quotes``,
     each cut at ``max_chars``) with their place as ``[document #segment]``; empty where uncoded."""
-    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth)
+    cs = coded_segments(corpus, codings, coder=coder, codebook=codebook, depth=depth,
+                        mapping=mapping)
     if codes is None:
         codes = sorted(set(cs["code"]))
     names = _cases(corpus, cases, where)
@@ -241,3 +248,28 @@ def framework(corpus, codings: pd.DataFrame, *, codes=None, coder: str | None = 
             quotes.append(f"(+{more} more)")
         table.loc[case, code] = "\n".join(quotes)
     return table
+
+
+def themes(corpus, codings: pd.DataFrame, codebook, root: str, *, coder: str | None = None,
+           mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Themes with their coded passages, as Table 2 of the UK study lays them out: the children
+    of ``root`` are groups (e.g. dimensions), their children the themes (a group without children
+    is its own theme).
+
+    One row per (group, theme), in codebook order, with columns ``group, theme, segments`` (coded
+    segments with the theme or a code below it), ``cases`` (distinct cases among them) and
+    ``quotes`` (a list of ``(quote, case, document, segment)``, in transcript order).
+    """
+    if root not in codebook:
+        raise CodingsError(f"no code {root!r} in the codebook to list themes under")
+    cs = coded_segments(corpus, codings, coder=coder, mapping=mapping)
+    rows = []
+    for group in codebook.children(root):
+        for theme in codebook.children(group) or [group]:
+            ids = set(codebook.descendants(theme, include_self=True))
+            hits = cs[cs["code"].isin(ids)]
+            rows.append({"group": group, "theme": theme, "segments": len(hits),
+                         "cases": int(hits["case"].nunique()),
+                         "quotes": list(zip(hits["quote"], hits["case"], hits["document"],
+                                            hits["segment"]))})
+    return pd.DataFrame(rows, columns=["group", "theme", "segments", "cases", "quotes"])

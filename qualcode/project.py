@@ -600,7 +600,7 @@ class Project:
     def import_codings(self, path, *, coder=None, actor=None) -> list[int]:
         """Add the codings of a .csv/.tsv/.xlsx/.qdpx file (``method``, ``status`` and ``memo``
         kept; ``suggestion_id`` links kept when the file has ``id`` columns)."""
-        from .codings import read_codings
+        from .io import read_codings
 
         df = read_codings(path, coder=coder, corpus=self.corpus, codebook=self.codebook)
         for col in ("memo", "status"):
@@ -644,12 +644,12 @@ def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None
     cases table, which names the interviewer of each case's interviews); ``speakers`` are labels
     that are speakers even when used once. Front matter naming interviewers wins for its document.
     """
-    from .corpus import Corpus, read_cases
-    from .readers import read_source
+    from .corpus import _build, read_cases
+    from .readers import read_source, with_turns
 
     sources = []
     for f in files:
-        sources.extend(read_source(f))
+        sources.extend(read_source(f, turns=False))
     table = read_cases(cases) if cases else None
     per_case = _case_interviewers(table)
     if per_case:
@@ -665,7 +665,8 @@ def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None
         own = src.attributes.pop("_case_interviewer", [])
         apply_speaker_settings([src], interviewer=list(interviewer or []) + own,
                                speakers=list(speakers or []))
-    return Corpus.from_sources(sources, cases=table, unit=unit, nlp=nlp)
+    sources = [with_turns(src) for src in sources]
+    return _build(sources, table, unit=unit, nlp=nlp, cases_path=cases)
 
 
 def _case_interviewers(table) -> dict[str, list[str]]:
@@ -685,7 +686,8 @@ def apply_speaker_settings(sources, *, interviewer: list[str], speakers: list[st
     A document whose front matter names interviewers keeps them. Otherwise its interviewers are
     the project's labels plus the labels the default rule marks (Interviewer, I, Q, Moderator).
     """
-    from .readers.plain import DEFAULT_INTERVIEWER, declared_speakers, parse_turns
+    from .readers.plain import parse_turns
+    from .readers.speakers import DEFAULT_INTERVIEWER, declared_speakers
 
     if not interviewer and not speakers:
         return

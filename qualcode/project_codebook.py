@@ -22,7 +22,9 @@ EDITABLE = ("name", "description", "inclusion", "exclusion", "keywords", "exampl
 def base_codebook(project) -> Codebook:
     """The project's codebook file, or an empty codebook when the settings name none."""
     if project.settings.codebook:
-        return Codebook.load(project.path(project.settings.codebook))
+        from .io import read_codebook
+
+        return read_codebook(project.path(project.settings.codebook))
     return Codebook([], name=project.settings.name)
 
 
@@ -75,6 +77,8 @@ def apply_changes(cb: Codebook, changes: list[dict], *, file=None) -> Codebook:
                 moved["parent"] = data["new_parent"]
             else:
                 moved.pop("parent", None)
+            codes.remove(moved)  # the last of its new siblings
+            codes.append(moved)
         elif action == "merge":
             target = data["target"]
             renames = _subtree_renames([c["id"] for c in codes], code, target)
@@ -95,9 +99,28 @@ def apply_changes(cb: Codebook, changes: list[dict], *, file=None) -> Codebook:
             raise CodebookError(f"unknown codebook change {action!r}", file=file, place=where)
     out = Codebook.from_dict({"name": cb.name, "version": cb.version,
                               "description": cb.description, "references": cb.references,
-                              "codes": codes}, file=file)
+                              "codes": _nest(codes)}, file=file)
     out.path = cb.path
     return out
+
+
+def _nest(codes: list[dict]) -> list[dict]:
+    """The flat list as a tree, so the codebook keeps its pre-order (parents before children).
+    A code whose parent is unknown stays flat with its ``parent`` key, for the validation to
+    name it."""
+    ids = {c["id"] for c in codes}
+    kids: dict[str, list[dict]] = {}
+    for c in codes:
+        if c.get("parent") in ids:
+            kids.setdefault(c["parent"], []).append(c)
+
+    def node(c: dict) -> dict:
+        d = {k: v for k, v in c.items() if k != "parent" or v not in ids}
+        if c["id"] in kids:
+            d["children"] = [node(k) for k in kids[c["id"]]]
+        return d
+
+    return [node(c) for c in codes if c.get("parent") not in ids]
 
 
 def _subtree_renames(ids: list[str], old_root: str, new_root: str) -> dict[str, str]:

@@ -1,21 +1,21 @@
 """One self-contained HTML report of a study: codebook, frequencies, strategies, themes,
 agreement, machine-versus-human evaluation and disagreements.
 
-The report only presents numbers computed elsewhere (matrices, agreement, evaluation); it computes
-no statistics of its own. Rendering goes through one jinja2 environment with autoescaping on; the
+The report only presents tables computed elsewhere (:mod:`qualcode.study` computes them: matrices,
+themes, agreement, evaluation); it calls no analysis function and computes no statistics of its
+own. Numbers and intervals are written by :mod:`qualcode.formatting`. Rendering goes through one jinja2 environment with autoescaping on; the
 page has its CSS inline and loads nothing from the network.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import matrix as matrix_mod
 from .fileio import write_text
+from .formatting import MISSING, interval, number, percent
 
 _ENV = None
 
@@ -34,16 +34,8 @@ def _env():
     return _ENV
 
 
-def _num(v, digits: int = 3) -> str:
-    if v is None or (not isinstance(v, (str, bytes, list, tuple, dict)) and pd.isna(v)):
-        return "–"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, (int,)) or (isinstance(v, float) and v.is_integer() and abs(v) > 1.5):
-        return f"{int(v):,}"
-    if isinstance(v, float):
-        return "–" if math.isnan(v) else f"{v:.{digits}f}"
-    return str(v)
+def _num(v) -> str:
+    return v if isinstance(v, str) else number(v, thousands=True)
 
 
 def _shade(value: float, vmax: float) -> str:
@@ -58,20 +50,31 @@ def _shade(value: float, vmax: float) -> str:
 
 @dataclass
 class ReportData:
-    """Everything a report shows; each part optional except the corpus and codebook.
+    """Everything a report shows, computed beforehand (:func:`qualcode.study.report_data`); each
+    part optional except the summary and the codebook.
 
-    ``agreement``: per-code rows (code, n_units, coders, percent_agreement, kappa/alpha, ci_low,
-    ci_high, ...) as :func:`qualcode.agreement.compare` returns; ``evaluation``: per-code rows
-    (code, support, precision, recall, f1, kappa) plus ``evaluation_summary`` (overall figures);
-    ``disagreements``: one row per disputed passage (document, text, code, coders' decisions).
+    ``summary``: :meth:`Corpus.summary`; ``coders``: the human coders; ``coder``: whose coding the
+    matrices show (None: all). ``frequencies``: cases x codes, coded segments (codebook order).
+    ``strategy``: a :class:`~qualcode.matrix.StrategyMatrix` and ``strategy_compare`` its
+    :meth:`~qualcode.matrix.StrategyMatrix.compare` table. ``themes``: :func:`qualcode.matrix.themes`
+    (``group, theme, segments, cases, quotes``) under ``themes_title``. ``agreement``: a display
+    table (:func:`agreement_view`); ``evaluation``: per-code rows (code, support, precision,
+    recall, f1, kappa) plus ``evaluation_summary`` (overall figures); ``disagreements``: one row
+    per disputed passage (document, text, code, coders' decisions).
     """
 
-    corpus: object
+    summary: dict
     codebook: object
-    codings: pd.DataFrame
+    coders: list = field(default_factory=list)
     title: str = "qualcode report"
-    coder: str | None = None  # whose coding the matrices show
-    strategy: matrix_mod.StrategyMatrix | None = None
+    coder: str | None = None
+    frequencies: pd.DataFrame | None = None
+    strategy: object = None
+    strategy_compare: pd.DataFrame | None = None
+    themes: pd.DataFrame | None = None
+    themes_title: str = "Themes, with quotes from the data"
+    themes_nav: str = "Themes"
+    themes_group: str = "group"
     agreement: pd.DataFrame | None = None
     agreement_note: str = ""
     machine_agreement: pd.DataFrame | None = None
@@ -89,26 +92,25 @@ def _table(df: pd.DataFrame | None, *, max_rows: int = 500) -> dict | None:
     empty = [c for c in df.columns if df[c].isna().all() or (df[c].astype(str) == "").all()]
     df = df.drop(columns=empty)
     return {"columns": [str(c) for c in df.columns],
-            "rows": [[_num(v) if not isinstance(v, str) else v for v in row]
+            "rows": [[_num(v) for v in row]
                      for row in df.itertuples(index=False)],
             "truncated": max_rows if len(df) == max_rows else None}
 
 
-def _heatmap(corpus, codings, codebook, coder, depth: int) -> dict:
-    t = matrix_mod.case_by_code(corpus, codings, coder=coder, codebook=codebook, depth=depth)
-    order = [c for c in codebook.ids() if c in t.columns]
-    t = t[order]
-    vmax = float(t.to_numpy().max()) if t.size else 0.0
+def _heatmap(table: pd.DataFrame | None, codebook) -> dict | None:
+    if table is None:
+        return None
+    vmax = float(table.to_numpy().max()) if table.size else 0.0
     rows = [{"case": case, "cells": [{"v": int(v), "style": _shade(float(v), vmax)} for v in vals]}
-            for case, vals in zip(t.index, t.to_numpy())]
-    return {"columns": [{"id": c, "name": codebook[c].name} for c in order], "rows": rows}
+            for case, vals in zip(table.index, table.to_numpy())]
+    return {"columns": [{"id": c, "name": codebook[c].name} for c in table.columns], "rows": rows}
 
 
-def _strategy_view(sm: matrix_mod.StrategyMatrix | None, codebook) -> dict | None:
+def _strategy_view(sm, cmp: pd.DataFrame | None, codebook) -> dict | None:
     if sm is None:
         return None
     strategies = list(sm.counts.columns)
-    cmp = sm.compare()
+    cmp = cmp if cmp is not None else pd.DataFrame(columns=["strategy", "case", "agrees"])
     differs = {(r.strategy, r.case) for r in cmp.itertuples() if not r.agrees}
     published = {s: {x.rstrip("*"): x.endswith("*") for x in sm.published.get(s, [])} for s in strategies}
     rows = []
@@ -125,9 +127,9 @@ def _strategy_view(sm: matrix_mod.StrategyMatrix | None, codebook) -> dict | Non
     return {
         "strategies": [{"id": s, "name": codebook[s].name if s in codebook else s} for s in strategies],
         "rows": rows,
-        "derived_row": [" ".join(sm.associated[s]) or "–" for s in strategies],
-        "published_row": [" ".join(sm.published.get(s, [])) or "–" for s in strategies],
-        "n_diff": int((~cmp["agrees"]).sum()) if len(cmp) else 0,
+        "derived_row": [" ".join(sm.associated[s]) or MISSING for s in strategies],
+        "published_row": [" ".join(sm.published.get(s, [])) or MISSING for s in strategies],
+        "n_diff": int((~cmp["agrees"].astype(bool)).sum()) if len(cmp) else 0,
         "n_compared": len(cmp),
         "rule": f"a case shows a strategy when at least {sm.min_segments} of its codable segments "
                 f"are coded with it" + (f" and they make up at least {sm.min_share:.0%} of its "
@@ -135,31 +137,20 @@ def _strategy_view(sm: matrix_mod.StrategyMatrix | None, codebook) -> dict | Non
     }
 
 
-def _themes(corpus, codings, codebook, coder, max_quotes: int = 2) -> list[dict] | None:
-    """Paper 2's Table 2 rebuilt: dimension, theme, quotes from the data."""
-    if "dimension" not in codebook:
+def _themes(table: pd.DataFrame | None, codebook, max_quotes: int = 2,
+            max_chars: int = 320) -> list[dict] | None:
+    if table is None or table.empty:
         return None
-    cs = matrix_mod.coded_segments(corpus, codings, coder=coder)
     out = []
-    for dim in codebook.children("dimension"):
+    for group, rows in table.groupby("group", sort=False):
         themes = []
-        for theme in codebook.children(dim) or [dim]:
-            ids = set(codebook.descendants(theme, include_self=True))
-            hits = cs[cs["code"].isin(ids)]
-            quotes = [{"text": q if len(q) <= 320 else q[:319].rstrip() + "…", "where": f"{c}, {d} #{s}"}
-                      for q, c, d, s in zip(hits["quote"], hits["case"], hits["document"], hits["segment"])]
-            themes.append({"name": codebook[theme].name, "id": theme, "n": len(hits),
-                           "cases": int(hits["case"].nunique()), "quotes": quotes[:max_quotes]})
-        out.append({"name": codebook[dim].name, "id": dim, "themes": themes})
+        for r in rows.itertuples(index=False):
+            quotes = [{"text": q if len(q) <= max_chars else q[: max_chars - 1].rstrip() + "…",
+                       "where": f"{case}, {doc} #{seg}"} for q, case, doc, seg in r.quotes[:max_quotes]]
+            themes.append({"name": codebook[r.theme].name, "id": r.theme, "n": int(r.segments),
+                           "cases": int(r.cases), "quotes": quotes})
+        out.append({"name": codebook[group].name, "id": group, "themes": themes})
     return out
-
-
-def _ci(v, lo, hi) -> str:
-    if v is None or pd.isna(v):
-        return "–"
-    if lo is None or pd.isna(lo):
-        return f"{v:.3f}"
-    return f"{v:.3f} [{lo:.2f}, {hi:.2f}]"
 
 
 def agreement_view(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -175,20 +166,21 @@ def agreement_view(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     rows = []
     for code, r in overall.iterrows():
         row = {"code": code, "coded segments": int(r["n_coded"]), "units": int(r["n_units"]),
-               "% agreement": "–" if pd.isna(r["percent_agreement"]) else f"{100 * r['percent_agreement']:.1f}",
-               "Krippendorff's α [95% CI]": _ci(r["alpha"], r["alpha_low"], r["alpha_high"]),
-               "Gwet's AC1": "–" if pd.isna(r["gwet_ac1"]) else f"{r['gwet_ac1']:.3f}"}
+               "% agreement": percent(r["percent_agreement"]),
+               "Krippendorff's α [95% CI]": interval(r["alpha"], r["alpha_low"], r["alpha_high"]),
+               "Gwet's AC1": number(r["gwet_ac1"])}
         if all_coders.count(",") == 1:  # two coders: kappa on the main row
-            row["Cohen's κ [95% CI]"] = _ci(r["cohen_kappa"], r["cohen_kappa_low"], r["cohen_kappa_high"])
+            row["Cohen's κ [95% CI]"] = interval(r["cohen_kappa"], r["cohen_kappa_low"],
+                                                 r["cohen_kappa_high"])
         for pair in pairs:
             pr = table[(table["coders"] == pair) & (table["code"] == code)]
             if len(pr):
                 p = pr.iloc[0]
-                row[f"κ {pair.replace(', ', '–')}"] = _ci(p["cohen_kappa"], p["cohen_kappa_low"],
-                                                         p["cohen_kappa_high"])
+                row[f"κ {pair.replace(', ', '–')}"] = interval(p["cohen_kappa"], p["cohen_kappa_low"],
+                                                              p["cohen_kappa_high"])
         rows.append(row)
     view = pd.DataFrame(rows)
-    view = view.loc[:, [c for c in view.columns if not (view[c] == "–").all()]]
+    view = view.loc[:, [c for c in view.columns if not (view[c] == MISSING).all()]]
     notes = sorted({n for n in table["note"].fillna("") if n})
     return view, notes
 
@@ -201,25 +193,25 @@ def _codebook_view(codebook) -> list[dict]:
 
 def render_report(data: ReportData) -> str:
     """The report as an HTML string."""
-    corpus, cb = data.corpus, data.codebook
-    summary = corpus.summary()
-    coders = sorted(set(data.codings["coder"])) if len(data.codings) else []
+    cb = data.codebook
     context = {
         "title": data.title,
         "generated": _dt.date.today().isoformat(),
-        "summary": summary,
-        "coders": coders,
+        "summary": data.summary,
+        "coders": list(data.coders),
         "coder": data.coder,
         "codebook": {"name": cb.name, "version": cb.version, "n": len(cb), "codes": _codebook_view(cb)},
-        "heatmap": _heatmap(corpus, data.codings, cb, data.coder, depth=1),
-        "strategy": _strategy_view(data.strategy, cb),
-        "themes": _themes(corpus, data.codings, cb, data.coder),
+        "heatmap": _heatmap(data.frequencies, cb),
+        "strategy": _strategy_view(data.strategy, data.strategy_compare, cb),
+        "themes": _themes(data.themes, cb),
+        "themes_title": data.themes_title,
+        "themes_nav": data.themes_nav,
+        "themes_group": data.themes_group,
         "agreement": _table(data.agreement),
         "agreement_note": data.agreement_note,
         "machine_agreement": _table(data.machine_agreement),
         "evaluation": _table(data.evaluation),
-        "evaluation_summary": {k: _num(v) if not isinstance(v, str) else v
-                               for k, v in data.evaluation_summary.items()},
+        "evaluation_summary": {k: _num(v) for k, v in data.evaluation_summary.items()},
         "evaluation_note": data.evaluation_note,
         "disagreements": _table(data.disagreements, max_rows=200),
         "notes": data.notes,

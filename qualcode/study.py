@@ -17,10 +17,13 @@ import pandas as pd
 
 from . import matrix as matrix_mod
 from .codebook import Codebook
-from .codings import read_codings, write_codings
-from .corpus import load_transcripts
+from .codings import (map_to_segments, refuse_human_file, select_coder, validate_codings,
+                      write_codings)
+from .io import read_codebook, read_codings
+from .corpus import Corpus, load_transcripts
 from .errors import QualcodeError
 from .fileio import check_writable, write_dataframe
+from .formatting import MISSING
 from .report import ReportData, write_report
 
 OUTPUTS = {
@@ -53,21 +56,29 @@ class StudyResult:
     classifier_evaluation: object | None
     strategy: matrix_mod.StrategyMatrix | None
     case_by_code: pd.DataFrame
+    themes: pd.DataFrame | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
 
-def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str = "C1",
+def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str = "any",
               folds: int = 5, n_boot: int = 1000, classifier: bool = True, min_segments: int = 2,
-              where: dict | None = None, force: bool = False, report_path=None,
+              where: dict | None = None, themes: str | None = None,
+              report_labels: dict | None = None, force: bool = False, report_path=None,
               title: str = "qualcode study report",
               progress: Callable[[str], None] | None = None) -> StudyResult:
-    """Run the study. ``output_dir``: where the CSV tables and ``report.html`` go (None: nothing
+    """Run the study on transcripts (a path, or a loaded :class:`~qualcode.corpus.Corpus`), a
+    codebook (path or object) and human codings (a file, or a codings DataFrame such as a
+    project's). ``output_dir``: where the CSV tables and ``report.html`` go (None: nothing
     but ``report_path`` is written). ``reference``: the human coder (or ``"any"``/``"majority"``)
     the machine is evaluated against and the matrices are built from. ``where``: which cases the
-    strategy matrix covers (default: ``group == "B2B firm"`` when the cases have a ``group``)."""
+    strategy matrix covers (e.g. ``{"group": "B2B firm"}``; default all). ``themes``: a code whose
+    children and grandchildren the report lists with quotes (:func:`qualcode.matrix.themes`);
+    ``report_labels``: headings for that section (:class:`~qualcode.report.ReportData`'s
+    ``themes_title``, ``themes_nav``, ``themes_group``). The bundled replication's settings are
+    :data:`qualcode.studies.b2b_influencer_marketing.STUDY`."""
     from .agreement import compare, disagreements
-    from .coders import ClassifierCoder, KeywordCoder
     from .coders.evaluate import evaluate
+    from .coders.factory import make_coder
 
     say = progress or (lambda msg: None)
     targets = {}
@@ -81,37 +92,51 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
         targets["report"] = Path(report_path)
     for path in targets.values():  # refuse before any work, so nothing is half-written
         check_writable(path, force=force)
+    for key in ("keyword_codings", "classifier_codings"):
+        if key in targets:
+            refuse_human_file(targets[key])
 
     say("loading transcripts")
-    corpus = load_transcripts(transcripts)
-    cb = codebook if isinstance(codebook, Codebook) else Codebook.load(codebook)
-    human = read_codings(codings, corpus=corpus, codebook=cb)
+    # a project passes its loaded corpus and stored codings; files are read here
+    corpus = transcripts if isinstance(transcripts, Corpus) else load_transcripts(transcripts)
+    cb = codebook if isinstance(codebook, Codebook) else read_codebook(codebook)
+    human = validate_codings(codings, corpus=corpus, codebook=cb) \
+        if isinstance(codings, pd.DataFrame) else read_codings(codings, corpus=corpus, codebook=cb)
     if "method" in human.columns:
-        human = human[human["method"].fillna("human") == "human"]
+        human = human[human["method"].fillna("human") == "human"].reset_index(drop=True)
+    # the human codings mapped onto the segments once; every step below reuses it
+    mapping = map_to_segments(human, corpus.segments)
     coders = sorted(human["coder"].unique())
     if len(coders) < 1:
-        raise QualcodeError("no human codings", file=codings)
+        raise QualcodeError("no human codings", file=None if isinstance(codings, pd.DataFrame)
+                            else codings)
     matrix_coder = reference if reference in coders else None
 
     say(f"keyword coding {len(corpus.codable_segments())} segments")
-    kw = KeywordCoder(cb)
+    kw = make_coder("keyword", cb)
     keyword = kw.code(corpus)
     say("evaluating the keyword coder against the human reference")
-    kw_eval = evaluate(kw, corpus, human, reference=reference, level="category", codebook=cb)
+    kw_eval = evaluate(kw, corpus, human, reference=reference, level="category", codebook=cb,
+                       mapping=mapping)
 
     clf_codings, clf_eval = None, None
+    if classifier and human["document"].nunique() < 2:
+        # cross-validation holds out whole interviews: one coded interview cannot be split
+        say("classifier skipped: cross-validation needs human codings in two or more documents")
+        classifier = False
     if classifier:
         say(f"cross-validating the classifier over documents ({folds} folds)")
-        clf_eval = evaluate(ClassifierCoder(cb), corpus, human, folds=folds, reference=reference,
-                            level="category", codebook=cb)
+        clf_eval = evaluate(make_coder("classifier", cb), corpus, human, folds=folds, reference=reference,
+                            level="category", codebook=cb, mapping=mapping)
         say("training the classifier on all human coding and coding the corpus")
-        model = ClassifierCoder(cb, label_rule="any").fit(corpus, human)
+        model = make_coder("classifier", cb, label_rule="any").fit(corpus, human)
         clf_codings = model.code(corpus)
 
     say(f"intercoder agreement between {', '.join(coders)} ({n_boot} bootstrap replicates)")
-    agreement = compare(corpus, human, unit="segment", n_boot=n_boot, by=("pair",)) \
+    agreement = compare(corpus, human, unit="segment", n_boot=n_boot, by=("pair",),
+                        mapping=mapping) if len(coders) >= 2 else pd.DataFrame()
+    disputed = disagreements(corpus, human, unit="segment", mapping=mapping) \
         if len(coders) >= 2 else pd.DataFrame()
-    disputed = disagreements(corpus, human, unit="segment") if len(coders) >= 2 else pd.DataFrame()
 
     say("agreement of the machine coders with each human coder")
     machine_rows = []
@@ -122,7 +147,7 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
             continue
         name = machine["coder"].iloc[0]
         for human_coder in coders:
-            h = human[human["coder"] == human_coder]
+            h = select_coder(human, human_coder)
             both = pd.concat([h, machine[machine["document"].isin(set(h["document"]))]],
                              ignore_index=True)
             table = compare(corpus, both[["document", "start", "end", "code", "coder"]],
@@ -136,18 +161,20 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
                                                "cohen_kappa", "alpha", "gwet_ac1", "note"]]
 
     say("cross-case matrices")
-    if where is None and "group" in corpus.cases.columns and (corpus.cases["group"] == "B2B firm").any():
-        where = {"group": "B2B firm"}
-    case_table = matrix_mod.case_by_code(corpus, human, coder=matrix_coder, codebook=cb, depth=1)
+    case_table = matrix_mod.case_by_code(corpus, human, coder=matrix_coder, codebook=cb, depth=1,
+                                         mapping=mapping)
     strategy = None
     if "strategy" in cb:
         strategy = matrix_mod.strategy_by_case(corpus, human, cb, coder=matrix_coder, where=where,
-                                               min_segments=min_segments)
+                                               min_segments=min_segments, mapping=mapping)
     framework = matrix_mod.framework(corpus, human, coder=matrix_coder,
-                                     codes=cb.children("strategy") if "strategy" in cb else None)
+                                     codes=cb.children("strategy") if "strategy" in cb else None,
+                                     mapping=mapping)
 
+    theme_table = matrix_mod.themes(corpus, human, cb, themes, coder=matrix_coder, mapping=mapping) \
+        if themes is not None else None
     result = StudyResult(corpus, cb, human, keyword, clf_codings, agreement, disputed,
-                         machine_agreement, kw_eval, clf_eval, strategy, case_table)
+                         machine_agreement, kw_eval, clf_eval, strategy, case_table, theme_table)
 
     say("writing outputs")
     out = result.outputs
@@ -169,8 +196,8 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     if clf_codings is not None and "classifier_codings" in targets:
         out["classifier_codings"] = write_codings(clf_codings, targets["classifier_codings"], force=force)
     if "report" in targets:
-        out["report"] = write_report(_report_data(result, title, reference, matrix_coder, folds),
-                                     targets["report"], force=force)
+        data = _report_data(result, title, reference, matrix_coder, folds, report_labels or {})
+        out["report"] = write_report(data, targets["report"], force=force)
     return result
 
 
@@ -179,7 +206,8 @@ def _eval_table(ev) -> pd.DataFrame:
     return t[["code", "support", "precision", "recall", "f1", "kappa"]]
 
 
-def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds: int) -> ReportData:
+def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds: int,
+                 labels: dict) -> ReportData:
     from .report import agreement_view
 
     agreement, agreement_notes = agreement_view(r.agreement)
@@ -190,24 +218,50 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
         summary["classifier: pooled kappa"] = r.classifier_evaluation.overall["kappa"]
         summary["classifier: micro F1"] = r.classifier_evaluation.overall["micro_f1"]
     what = "classifier" if r.classifier_evaluation is not None else "keyword coder"
-    note = (f"Per category of DESIGN.md (codes rolled up), the {what} against the human reference "
-            f"{reference!r}. "
+    note = (f"Per category of the codebook (codes rolled up), the {what} against the human "
+            f"reference {reference!r}. "
             + (f"The classifier is cross-validated over {folds} folds of whole interviews: it never "
                "codes an interview it was trained on. " if r.classifier_evaluation is not None else "")
             + "The keyword coder needs no training and is scored on all interviews.")
+    undefined = sorted(set(n for note in agreement_notes for n in note.split("; ")))
     return ReportData(
-        corpus=r.corpus, codebook=r.codebook, codings=r.human, title=title, coder=matrix_coder,
-        strategy=r.strategy, agreement=agreement,
+        summary=r.corpus.summary(), codebook=r.codebook, coders=sorted(set(r.human["coder"])),
+        title=title, coder=matrix_coder, frequencies=frequency_table(r.case_by_code, r.codebook),
+        strategy=r.strategy, strategy_compare=r.strategy.compare() if r.strategy else None,
+        themes=r.themes, agreement=agreement,
         agreement_note=("Segment level: each codable turn is coded / not coded with each code by each "
                         "coder who covered the interview (a coder who did not code an interview is "
                         "missing there, not 'not coded'); 95% bootstrap intervals over segments. "
                         "Cohen's kappa per coder pair, on the interviews both coded. "
-                        + (f"Undefined values ('–'): {' | '.join(sorted(set(n for note in agreement_notes for n in note.split('; '))))}"
+                        + (f"Undefined values ('{MISSING}'): {' | '.join(undefined)}"
                            if agreement_notes else "")),
         machine_agreement=r.machine_agreement, evaluation=evaluation,
         evaluation_summary=summary, evaluation_note=note,
-        disagreements=_disagreements_view(r.disagreements, r.codebook),
+        disagreements=_disagreements_view(r.disagreements, r.codebook), **labels,
     )
+
+
+def frequency_table(case_by_code: pd.DataFrame, codebook) -> pd.DataFrame:
+    """A :func:`~qualcode.matrix.case_by_code` table with its columns in codebook order."""
+    return case_by_code[[c for c in codebook.ids() if c in case_by_code.columns]]
+
+
+def report_data(corpus, codebook, codings: pd.DataFrame, *, coder: str | None = None,
+                strategy=None, themes: str | None = None, mapping: pd.DataFrame | None = None,
+                **parts) -> ReportData:
+    """A :class:`ReportData` for ``codings`` (the matrices computed here, for ``coder`` or all):
+    the frequencies (codes at depth 1), the strategy comparison of ``strategy`` (a
+    :class:`~qualcode.matrix.StrategyMatrix`) and the themes under ``themes``; ``parts`` fill the
+    other fields (agreement, evaluation, title, ...)."""
+    frequencies = matrix_mod.case_by_code(corpus, codings, coder=coder, codebook=codebook, depth=1,
+                                          mapping=mapping)
+    theme_table = matrix_mod.themes(corpus, codings, codebook, themes, coder=coder,
+                                    mapping=mapping) if themes is not None else None
+    return ReportData(summary=corpus.summary(), codebook=codebook,
+                      coders=sorted(set(codings["coder"])) if len(codings) else [], coder=coder,
+                      frequencies=frequency_table(frequencies, codebook), strategy=strategy,
+                      strategy_compare=strategy.compare() if strategy is not None else None,
+                      themes=theme_table, **parts)
 
 
 def _disagreements_view(table: pd.DataFrame, codebook) -> pd.DataFrame:

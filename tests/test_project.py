@@ -336,3 +336,47 @@ def test_interviewer_from_settings_or_cases_table(tmp_path, how):
         asked = seg[seg["speaker"] == "Dan"]
         assert len(asked) == 47 and asked["is_interviewer"].all()
         assert not seg[seg["speaker"] == "Participant"]["is_interviewer"].any()
+
+
+KILLED_CODE = """
+import sys, time
+from qualcode.store import Store
+def stall(self, con):  # every row of the run is written; the COMMIT never comes
+    print("written", flush=True)
+    time.sleep(600)
+Store._commit = stall
+from qualcode.cli import main
+main(["code", "-p", sys.argv[1]])
+"""
+
+
+def test_kill_9_during_qualcode_code_keeps_the_previous_state(project, folder):
+    """`qualcode code` killed while it writes its suggestions into the store."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    project.add_codings(human(project))
+    project.replace_suggestions(machine(project), coder="qualcode-keyword",
+                                run={"method": "keyword"})
+    project.accept(project.suggestions()["id"].tolist()[:2], coder="ME")
+    before = project.codings()
+    runs = project.machine_runs()
+    project.close()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    p = subprocess.Popen([sys.executable, "-c", KILLED_CODE, str(folder)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in p.stdout:  # the command's summary, then the stalled commit
+        lines.append(line.strip())
+        if line.strip() == "written":
+            break
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait(timeout=30)
+    assert lines[-1:] == ["written"], (lines, p.stderr.read())
+    assert "suggestions (keyword" in lines[0]
+    with qc.Project.open(folder) as again:
+        assert again.store.integrity_check() == "ok"
+        pd.testing.assert_frame_equal(again.codings(), before)
+        pd.testing.assert_frame_equal(again.machine_runs(), runs)

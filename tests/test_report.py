@@ -8,6 +8,7 @@ import pytest
 
 import qualcode as qc
 from qualcode import matrix, report
+from qualcode.study import report_data
 
 TEXTS = {"a": "Interviewer: q\nAnna: we do podcasts\nInterviewer: q2\n"
               "Anna: we trust our experts <script>alert(1)</script>",
@@ -33,8 +34,8 @@ def data():
     sm = matrix.strategy_by_case(c, cod, CB, min_segments=1)
     agreement = pd.DataFrame({"code": ["strategy.content_based"], "n_units": [4],
                               "percent_agreement": [0.75], "kappa": [0.5]})
-    return report.ReportData(c, CB, cod, title="Test <study>", strategy=sm, agreement=agreement,
-                             evaluation_summary={"overall kappa": 0.4213})
+    return report_data(c, CB, cod, strategy=sm, themes="dimension", title="Test <study>",
+                       agreement=agreement, evaluation_summary={"overall kappa": 0.4213})
 
 
 def test_report_is_self_contained_and_escaped(data):
@@ -74,6 +75,15 @@ def test_agreement_view_formats_pairs_and_intervals():
     view, notes = report.agreement_view(t)
     assert view.to_dict("records") == [{
         "code": "g", "coded segments": 4, "units": 10, "% agreement": "90.0",
-        "Krippendorff's α [95% CI]": "0.712 [0.50, 0.90]", "Gwet's AC1": "0.800",
-        "κ C1–C2": "1.000 [1.00, 1.00]"}]
+        "Krippendorff's α [95% CI]": "0.712 [0.500, 0.900]", "Gwet's AC1": "0.800",
+        "κ C1–C2": "1.000 [1.000, 1.000]"}]
     assert notes == ["fleiss_kappa: x"]
+
+
+def test_the_report_computes_nothing():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(report.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"matrix", "agreement", "coders", "study", "codings"}

@@ -51,6 +51,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..codings import ensure_validated, segment_pairs, select_coder, span_overlaps
 from ..errors import CodingsError
 from .bootstrap import percentile_interval, resample
 from .metrics import metric_spec
@@ -83,35 +84,21 @@ class _Setup:
     documents: list
     covered: np.ndarray         # coders x documents
     stride: int
+    coding_labels: pd.Index     # the caller's row labels of ``codings`` and ``segments``
+    segment_labels: pd.Index
 
 
 def _setup(corpus, codings: pd.DataFrame, codes, coders) -> _Setup:
-    missing = [c for c in ("document", "start", "end", "code", "coder") if c not in codings.columns]
-    if missing:
-        raise CodingsError(f"the codings lack column(s) {', '.join(missing)}")
+    # checked once where the codings came in (read_codings, the store, REFI import): only a table
+    # without that mark is validated here
+    codings = ensure_validated(codings, corpus=corpus)
     cod = codings[["document", "start", "end", "code", "coder"]].copy()
-    cod["code"] = cod["code"].astype(str)
-    cod["coder"] = cod["coder"].astype(str)
     documents = list(corpus.document_ids)
-    doc_index = {d: i for i, d in enumerate(documents)}
-    unknown = ~cod["document"].isin(doc_index)
-    if unknown.any():
-        raise CodingsError(f"document {cod['document'][unknown].iloc[0]!r} is not among the "
-                           f"{len(documents)} loaded transcripts",
-                           place=f"coder {cod['coder'][unknown].iloc[0]!r}")
     cod["doc_idx"] = _positions(documents, cod["document"])
     lengths = np.array([len(corpus.text(d)) for d in documents], dtype=np.int64)
-    bad = (cod["start"] < 0) | (cod["end"] <= cod["start"]) | \
-        (cod["end"].to_numpy() > lengths[cod["doc_idx"].to_numpy()])
-    if bad.any():
-        r = cod[bad].iloc[0]
-        raise CodingsError(f"span {r['start']}-{r['end']} is outside document {r['document']!r} "
-                           f"(length {lengths[r['doc_idx']]})", place=f"coder {r['coder']!r}")
     all_coders = sorted(cod["coder"].unique())
     coders = list(coders) if coders is not None else all_coders
-    absent = [c for c in coders if c not in all_coders]
-    if absent:
-        raise CodingsError(f"coder {absent[0]!r} has no codings (coders: {', '.join(all_coders)})")
+    select_coder(cod, coders)  # each named coder has codings
     if len(coders) < 2:
         raise CodingsError("agreement needs codings from at least two coders; found only "
                            + (repr(coders[0]) if coders else "none"))
@@ -137,8 +124,9 @@ def _setup(corpus, codings: pd.DataFrame, codes, coders) -> _Setup:
     seg["doc_idx"] = _positions(documents, seg["document"])
     seg["g_start"] = seg["doc_idx"] * stride + seg["start"].astype(np.int64)
     seg["g_end"] = seg["doc_idx"] * stride + seg["end"].astype(np.int64)
-    seg = seg[seg["end"] > seg["start"]].sort_values("g_start", kind="stable").reset_index(drop=True)
-    return _Setup(seg, cod.reset_index(drop=True), coders, codes, documents, covered, stride)
+    seg = seg[seg["end"] > seg["start"]].sort_values("g_start", kind="stable")
+    return _Setup(seg.reset_index(drop=True), cod.reset_index(drop=True), coders, codes, documents,
+                  covered, stride, cod.index, seg.index)
 
 
 def _positions(labels: list, values: pd.Series) -> np.ndarray:
@@ -146,24 +134,16 @@ def _positions(labels: list, values: pd.Series) -> np.ndarray:
     return pd.Index(labels, dtype=object).get_indexer(values.astype(object)).astype(np.int64)
 
 
-def _expand_ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ranges [first, last): (row index of each element, the element)."""
-    n = np.maximum(last - first, 0)
-    rows = np.repeat(np.arange(len(first)), n)
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return rows, np.repeat(first, n) + offsets
-
-
-def _segment_values(st: _Setup) -> np.ndarray:
+def _segment_values(st: _Setup, mapping: pd.DataFrame | None = None) -> np.ndarray:
     """coders x codes x segments int8: 1 coded, 0 not, -1 document not covered by the coder."""
     seg, cod = st.segments, st.codings
-    s_start, s_end = seg["g_start"].to_numpy(), seg["g_end"].to_numpy()
-    first = np.searchsorted(s_end, cod["g_start"].to_numpy(), side="right")
-    last = np.searchsorted(s_start, cod["g_end"].to_numpy(), side="left")
-    rows, seg_idx = _expand_ranges(first, last)
+    if mapping is not None:  # the mapping speaks of the caller's row labels
+        seg, cod = seg.set_axis(st.segment_labels), cod.set_axis(st.coding_labels)
+    rows, seg_idx = segment_pairs(cod, seg, mapping)
     values = np.zeros((len(st.coders), len(st.codes), len(seg)), dtype=np.int8)
-    values[cod["coder_idx"].to_numpy()[rows], cod["code_idx"].to_numpy()[rows], seg_idx] = 1
-    _mark_uncovered(values, st, seg["doc_idx"].to_numpy())
+    values[st.codings["coder_idx"].to_numpy()[rows], st.codings["code_idx"].to_numpy()[rows],
+           seg_idx] = 1
+    _mark_uncovered(values, st, st.segments["doc_idx"].to_numpy())
     return values
 
 
@@ -186,7 +166,7 @@ def _character_pieces(st: _Setup):
     kept_pos = np.full(len(starts), -1, dtype=np.int64)
     kept_pos[keep] = np.arange(len(keep))
     # each coding covers the stretches [its start's boundary, its end's boundary)
-    rows, piece = _expand_ranges(np.searchsorted(bounds, c_start), np.searchsorted(bounds, c_end))
+    rows, piece = span_overlaps(c_start, c_end, starts, ends)
     piece = kept_pos[piece]
     ok = piece >= 0
     values = np.zeros((len(st.coders), len(st.codes), len(keep)), dtype=np.int8)
@@ -211,7 +191,7 @@ def _group_values(values: np.ndarray, st: _Setup, unit_label) -> np.ndarray:
     return nominal[:, None, :]
 
 
-def _build(corpus, codings, unit, codes, coders, group):
+def _build(corpus, codings, unit, codes, coders, group, mapping=None):
     if unit not in ("segment", "character"):
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}.")
     if group is not None and codes is None:
@@ -227,7 +207,7 @@ def _build(corpus, codings, unit, codes, coders, group):
         offset = seg["doc_idx"].to_numpy()[seg_idx] * st.stride
         bounds = (pieces["g_start"].to_numpy() - offset, pieces["g_end"].to_numpy() - offset)
     else:
-        values = _segment_values(st)
+        values = _segment_values(st, mapping)
         seg_idx = np.arange(len(seg))
         bounds = (seg["start"].to_numpy(), seg["end"].to_numpy())
     labels = st.codes
@@ -300,7 +280,8 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
             codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
             group: str | None = None, by: Iterable[str] = (), threshold: float = 0.9,
             level: str = "nominal", metrics: Iterable[str] | None = None, n_boot: int = 1000,
-            ci_level: float = 0.95, seed: int = 0, overlap_base: str = "pairs") -> pd.DataFrame:
+            ci_level: float = 0.95, seed: int = 0, overlap_base: str = "pairs",
+            mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Intercoder agreement per code (and pooled), from a codings table.
 
     Parameters
@@ -334,6 +315,9 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
         Fleiss' kappa (Gwet's generalisation to missing ratings) for three or more.
     n_boot, ci_level, seed
         Bootstrap replicates (0 = no intervals), interval level and seed.
+    mapping
+        Segment level: :func:`qualcode.codings.map_to_segments` of these codings (or a table they
+        are rows of) onto ``corpus.segments``, computed once and reused (it is checked to fit).
 
     Returns
     -------
@@ -376,7 +360,7 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
 
         return unitizing_table(corpus, codings, codes=codes, coders=coders, by=by)
     st, values, seg_idx, bounds, labels, categories = _build(corpus, codings, unit, codes,
-                                                             coders, group)
+                                                             coders, group, mapping)
     weights = (bounds[1] - bounds[0]).astype(float) if unit == "character" else \
         np.ones(len(seg_idx))
     unit_doc = st.segments["doc_idx"].to_numpy()[seg_idx]
@@ -516,7 +500,8 @@ def _overlap_table(corpus, codings, codes, coders, threshold, by, base="pairs") 
 
 def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
                   codes: Sequence[str] | None = None, coders: Sequence[str] | None = None,
-                  group: str | None = None, threshold: float = 0.9) -> pd.DataFrame:
+                  group: str | None = None, threshold: float = 0.9,
+                  mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """The disputed passages: one row per unit (or character stretch, or unmatched span) on which
     coders who covered it decided differently.
 
@@ -525,14 +510,15 @@ def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
     empty where the coder did not cover the document. At character level adjacent characters with
     the same decisions form one passage; at overlap level each unmatched span is a row (``1`` for
     the coder whose span it is and for coders with a matching span, ``0`` for the others).
-    ``unit="nvivo"`` and ``"unitizing"`` list the character-level passages.
+    ``unit="nvivo"`` and ``"unitizing"`` list the character-level passages. ``mapping`` as in
+    :func:`compare`.
     """
     if unit in ("nvivo", "unitizing"):
         unit = "character"
     if unit == "overlap":
         return _overlap_disagreements(corpus, codings, codes, coders, threshold)
     st, values, seg_idx, (p_start, p_end), labels, categories = _build(
-        corpus, codings, unit, codes, coders, group)
+        corpus, codings, unit, codes, coders, group, mapping)
     seg_docs = st.segments["document"].to_numpy()  # one array, not a pandas lookup per row
     out = []
     for k, label in enumerate(labels):

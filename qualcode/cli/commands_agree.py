@@ -8,11 +8,13 @@ import pandas as pd
 
 from .. import corpus as corpus_mod
 from ..agreement import units as agreement_units
-from ..codings import read_codings
 from ..errors import CodingsError
 from ..fileio import check_writable, write_dataframe
-from . import main
+from ..formatting import interval, number
+from ..io import read_codings
+from .app import main
 from .common import echo_table, is_project, load_project_inputs
+from .projectopts import corpus_for, project_context, project_option, split_names
 
 _METRIC_COLUMNS = {
     "percent_agreement": ("agreement", "percent_agreement", None),
@@ -25,7 +27,7 @@ _METRIC_COLUMNS = {
 
 
 @main.command("agree")
-@click.argument("codings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("codings", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--transcripts", "-t", default=None, type=click.Path(path_type=Path),
               help="Folder (or file) of the transcripts the codings' offsets count into. "
                    "Not needed when CODINGS is one REFI-QDA project (.qdpx), whose sources are used.")
@@ -39,9 +41,16 @@ _METRIC_COLUMNS = {
                    "character; overlap: span matching with --threshold; nvivo: NVivo's coding "
                    "comparison (every character, per document, size-weighted averages); "
                    "unitizing: Krippendorff's u-alpha on the coded spans.")
-@click.option("--segment-unit", type=click.Choice(corpus_mod.UNITS), default="turn",
-              show_default=True, help="What a segment is when --unit segment: turn, paragraph "
-                                      "or sentence.")
+@click.option("--segment-unit", type=click.Choice(corpus_mod.UNITS), default=None,
+              help="What a segment is when --unit segment: turn, paragraph or sentence (default: "
+                   "the project's unit, else turn).")
+@click.option("--coders", "only_coders", multiple=True,
+              help="In a project: compare only these coders (repeatable or comma-separated; "
+                   "default: every human coder; a machine coder such as qualcode-keyword may be "
+                   "named too).")
+@click.option("--interviewer", multiple=True,
+              help="Speaker labels never coded (added to the default rule); default: the "
+                   "project's.")
 @click.option("--metric", "metrics", multiple=True, type=click.Choice(agreement_units.METRICS),
               help="Coefficient to report (repeatable). Default: all that apply.")
 @click.option("--code", "codes", multiple=True,
@@ -68,10 +77,14 @@ _METRIC_COLUMNS = {
               default=None, help="Write the disputed passages (text and each coder's decision) "
                                  "to this .csv/.xlsx/.md file.")
 @click.option("--force", is_flag=True, help="Replace output files that already exist.")
-def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics, codes, group,
-              by, threshold, overlap_base, n_boot, seed, output, disagreements_path, force):
+@project_option
+def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_coders, interviewer,
+              metrics, codes, group, by, threshold, overlap_base, n_boot, seed, output,
+              disagreements_path, force, project_dir):
     """Measure intercoder agreement between the coders in CODINGS files (csv/tsv/xlsx/qdpx;
     one or more files, each with a coder column or named after its coder).
+
+    In a project, without CODINGS, the project's human coders are compared (--coders to choose).
 
     Prints per code: units compared, coders, percent agreement, Cohen's kappa (two coders) or
     Fleiss' kappa (three or more), Krippendorff's alpha with bootstrap intervals, Gwet's AC1 and
@@ -82,11 +95,32 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
             check_writable(path, force=force)
     cb = None
     if codebook is not None:
-        from ..codebook import Codebook
+        from ..io import read_codebook
 
-        cb = Codebook.load(codebook)
+        cb = read_codebook(codebook)
     frames, coder_files = [], {}
-    if transcripts is None:
+    with project_context(project_dir) as project:
+        in_project = project is not None and transcripts is None and not (
+            len(codings) == 1 and is_project(codings[0]))
+        if in_project:
+            segment_unit = segment_unit or project.settings.unit
+            corpus = corpus_for(project, None, cases=cases, unit=segment_unit,
+                                interviewer=interviewer)
+            if not codings:
+                table_in = _project_codings(project, split_names(only_coders))
+                coder_files = {c: project.store.path for c in table_in["coder"].unique()}
+                frames.append(table_in)
+            for path in codings:
+                df = read_codings(path, corpus=corpus, codebook=cb, coder=path.stem)
+                for c in df["coder"].unique():
+                    coder_files.setdefault(c, path)
+                frames.append(df)
+    segment_unit = segment_unit or "turn"
+    if not codings and not frames:
+        raise click.UsageError("give CODINGS files, or run inside a project (see 'qualcode init')")
+    if frames:
+        pass  # the project's corpus and codings
+    elif transcripts is None:
         if len(codings) != 1 or not is_project(codings[0]):
             raise click.UsageError("give --transcripts, or one .qdpx project whose text sources "
                                    "are the transcripts")
@@ -94,7 +128,8 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
         coder_files = {c: codings[0] for c in table_in["coder"].unique()}
         frames.append(table_in)
     else:
-        corpus = corpus_mod.load_transcripts(transcripts, cases=cases, unit=segment_unit)
+        corpus = corpus_for(None, transcripts, cases=cases, unit=segment_unit,
+                            interviewer=interviewer)
         for path in codings:
             df = read_codings(path, corpus=corpus, codebook=cb, coder=path.stem)
             for c in df["coder"].unique():
@@ -117,6 +152,23 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, metrics
     if disputed is not None:
         write_dataframe(disputed, disagreements_path, force=force)
         click.echo(f"{len(disputed)} disputed passages written to {disagreements_path}")
+
+
+def _project_codings(project, coders: list[str]) -> pd.DataFrame:
+    """The project's human codings (or the named coders', machine coders included)."""
+    df = project.codings(coders or None, include_machine=bool(coders))
+    if coders:
+        missing = [c for c in coders if c not in set(df["coder"])]
+        if missing:
+            known = ", ".join(sorted(project.codings()["coder"].unique())) or "none"
+            raise CodingsError(f"no codings by coder {missing[0]!r} (coders: {known})",
+                               file=project.store.path)
+    if df["coder"].nunique() < 2:
+        raise CodingsError(f"agreement needs two or more coders; the project has "
+                           f"{', '.join(sorted(df['coder'].unique())) or 'none'} (import another "
+                           "coder's codings with 'qualcode import FILE')", file=project.store.path)
+    cols = ["document", "start", "end", "code", "coder", "segment", "method", "score", "memo"]
+    return df[cols].reset_index(drop=True)
 
 
 def _with_file(exc: CodingsError, coder_files: dict, paths) -> CodingsError:
@@ -148,10 +200,10 @@ def _print(table: pd.DataFrame, unit: str, metrics, n_boot: int, overlap_base: s
             continue
         shown.add(column)
         if ci is not None and n_boot and f"{ci}_low" in table:
-            show[header] = [_with_ci(v, lo, hi) for v, lo, hi in
+            show[header] = [interval(v, lo, hi) for v, lo, hi in
                             zip(table[column], table[f"{ci}_low"], table[f"{ci}_high"])]
         else:
-            show[header] = [_num(v) for v in table[column]]
+            show[header] = [number(v) for v in table[column]]
     echo_table(show)
     legend = {"segment": "n_units: segments covered by two or more coders",
               "character": "n_units: characters covered by two or more coders",
@@ -187,13 +239,3 @@ def _print_undefined(table: pd.DataFrame, shown: set) -> None:
         click.echo(f"undefined {metric} ({len(rows)} row{'s' if len(rows) > 1 else ''}: {names}): {reason}")
 
 
-def _num(v) -> str:
-    return "–" if pd.isna(v) else f"{v:.3f}"
-
-
-def _with_ci(v, lo, hi) -> str:
-    if pd.isna(v):
-        return "–"
-    if pd.isna(lo):
-        return f"{v:.3f}"
-    return f"{v:.3f} [{lo:.3f}, {hi:.3f}]"

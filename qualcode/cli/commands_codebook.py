@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ..codebook import Codebook
+from ..io import read_codebook
 from ..fileio import write_dataframe, write_text
-from . import main
+from .app import main
 from .projectopts import open_project, project_option
 
 
@@ -20,7 +20,7 @@ def codebook_group():
 @click.argument("codebook", type=click.Path(path_type=Path))
 def validate_cmd(codebook):
     """Check a codebook and print a one-line summary (exit 1 with the error otherwise)."""
-    cb = Codebook.load(codebook)
+    cb = read_codebook(codebook)
     n_kw = sum(len(c.keywords) for c in cb)
     click.echo(f"{codebook}: valid — {len(cb)} codes ({len(cb.roots())} top level, "
                f"{len(cb.leaves())} leaves), {n_kw} keyword phrases, version {cb.version or '-'}")
@@ -31,7 +31,7 @@ def validate_cmd(codebook):
 @click.option("--code", "code_id", default=None, help="Show one code (and its children) in full.")
 def show_cmd(codebook, code_id):
     """Print the code tree, or one code's definition, rules, examples and properties."""
-    cb = Codebook.load(codebook)
+    cb = read_codebook(codebook)
     if code_id is None:
         for c in cb:
             click.echo(f"{'  ' * c.depth}{c.id}  {c.name}")
@@ -69,7 +69,7 @@ def export_cmd(codebook, output, force, project_dir):
         with open_project(project_dir, required=True) as project:
             cb = project.codebook
     else:
-        cb = Codebook.load(codebook)
+        cb = read_codebook(codebook)
     suffix = output.suffix.lower()
     if suffix in (".md", ".markdown"):
         write_text(output, cb.to_markdown(), force=force)

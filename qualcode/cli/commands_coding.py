@@ -5,30 +5,35 @@ import warnings
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from ..codebook import Codebook
-from ..codings import read_codings, write_codings
-from ..corpus import UNITS, load_transcripts
-from ..errors import CodingsError, ModelError, QualcodeError
-from ..fileio import read_string_table, write_dataframe
-from . import main
+from ..codings import human_codings, refuse_human_file, select_coder, write_codings
+from ..corpus import UNITS
+from ..errors import ModelError, QualcodeError
+from ..fileio import write_dataframe
+from ..io import read_codings
+from .app import main
 from .common import echo_table, is_project, load_project_inputs
+from .projectopts import (codebook_for, codings_for, corpus_for, interviewer_option,
+                          project_context, project_option, reference_coder_for)
 
 METHODS = ("keyword", "classifier", "both")
 #: need the semantic extra: zero-shot (calibrated when human codings are given), and the
 #: classifier on sentence embeddings ("few-shot"; it cannot be saved as a .qcm model yet)
 SEMANTIC = ("semantic", "semantic-fewshot")
 
-_transcripts = click.argument("transcripts", type=click.Path(path_type=Path))
-_codebook = click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), required=True,
-                         help="Codebook (.yaml, .qdc or .qdpx) whose code ids the codings use.")
+_transcripts = click.argument("transcripts", type=click.Path(path_type=Path), required=False)
+_codebook = click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), default=None,
+                         help="Codebook (.yaml, .qdc or .qdpx) whose code ids the codings use "
+                              "(default: the project's).")
 _cases = click.option("--cases", type=click.Path(path_type=Path), default=None,
-                      help="Cases file; default: cases.csv in the transcripts folder.")
-_unit = click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
-                     help="Coding unit the transcripts are cut into.")
-_codings = click.option("--codings", "codings_path", type=click.Path(path_type=Path), required=True,
-                        help="Human codings (csv/xlsx/qdpx): document, start, end, code, coder.")
+                      help="Cases file; default: cases.csv in the transcripts folder, or the "
+                           "project's.")
+_unit = click.option("--unit", type=click.Choice(UNITS), default=None,
+                     help="Coding unit the transcripts are cut into (default: the project's, "
+                          "else turn).")
+_codings = click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
+                        help="Human codings (csv/xlsx/qdpx): document, start, end, code, coder "
+                             "(default: the project's human codings).")
 _coder = click.option("--coder", default=None,
                       help="Use this human coder's codings only (default: all human coders; a "
                            "segment is coded when any of them coded it).")
@@ -36,9 +41,15 @@ _min_examples = click.option("--min-examples", type=int, default=3, show_default
                              help="Coded segments a code needs to get a classifier.")
 
 
-def _load(transcripts, codebook_path, cases, unit):
-    corpus = load_transcripts(transcripts, cases=cases, unit=unit)
-    return corpus, Codebook.load(codebook_path)
+def _load(project, transcripts, codebook_path, cases, unit, interviewer=()):
+    """Corpus and codebook: the explicit files, else the project's."""
+    corpus = corpus_for(project, transcripts, cases=cases, unit=unit, interviewer=interviewer)
+    return corpus, codebook_for(project, codebook_path)
+
+
+def _human(project, codings_path, corpus, codebook):
+    """Human codings: the --codings file, else the project's store."""
+    return codings_for(project, codings_path, corpus=corpus, codebook=codebook)
 
 
 def _echo_warnings(caught) -> None:
@@ -62,13 +73,18 @@ def _reference(coder: str | None) -> str:
 @click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
               help="For --method semantic: human codings to choose each code's cut-off on "
                    "(default: zero-shot, one cut-off for all codes).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Machine codings file to write (.csv or .xlsx); never a file with human codings.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Machine codings file to write (.csv or .xlsx); never a file with human codings. "
+                   "In a project the suggestions go into its store, and to this file when given.")
 @click.option("--force", is_flag=True, help="Replace the output file if it holds machine codings.")
 @_cases
 @_unit
-def code_cmd(transcripts, codebook_path, model_path, method, codings_path, output, force, cases, unit):
-    """Suggest codes for TRANSCRIPTS with keyword rules, a trained classifier or sentence embeddings."""
+@interviewer_option
+@project_option
+def code_cmd(transcripts, codebook_path, model_path, method, codings_path, output, force, cases, unit,
+             interviewer, project_dir):
+    """Suggest codes for TRANSCRIPTS (default: the project's) with keyword rules, a trained
+    classifier or sentence embeddings; in a project they are stored as suggestions to review."""
     method = method or ("both" if model_path else "keyword")
     if method == "semantic" and model_path is not None:
         raise click.UsageError("--method semantic uses no --model (give --codings to calibrate it)")
@@ -76,40 +92,51 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
         raise click.UsageError("--codings is only used with --method semantic")
     if method not in ("keyword", "semantic") and model_path is None:
         raise click.UsageError(f"--method {method} needs --model (train one with 'qualcode train')")
-    refuse_human_file(output)
-    corpus, codebook = _load(transcripts, codebook_path, cases, unit)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if method == "keyword":
-            from ..coders.keyword import KeywordCoder
+    if output is not None:
+        refuse_human_file(output)
+    with project_context(project_dir) as project:
+        # suggestions are stored when the project's own transcripts were coded
+        into_store = project is not None and transcripts is None and cases is None \
+            and unit in (None, project.settings.unit)
+        if output is None and not into_store:
+            raise click.UsageError("give -o FILE for the suggestions (or run in a project on its "
+                                   "own transcripts to store them there)")
+        if output is not None:
+            from ..fileio import check_writable
 
-            coder = KeywordCoder(codebook)
-            for w in coder.warnings:
-                click.echo(f"warning: {w}", err=True)
-        elif method == "semantic":
-            coder = _semantic_coder(codebook, corpus, codings_path)
-        else:
-            from ..coders.classifier import ClassifierCoder
-
-            coder = ClassifierCoder.load(model_path, codebook=codebook)
-            coder.combine_keywords = method == "both"
-        machine = coder.code(corpus)
-    _echo_warnings(caught)
-    n_codable = len(corpus.codable_segments())
-    n_seg = machine[["document", "segment"]].drop_duplicates().shape[0]
-    by_method = ", ".join(f"{m} {n}" for m, n in machine["method"].value_counts().sort_index().items())
-    click.echo(f"{len(machine)} suggestions ({by_method or 'none'}) on {n_seg} of {n_codable} "
-               f"codable segments, {machine['code'].nunique()} codes")
-    write_codings(machine, output, force=force)
-    click.echo(f"written to {output}")
+            check_writable(output, force=force)
+        corpus, codebook = _load(project, transcripts, codebook_path, cases, unit, interviewer)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if method == "semantic":
+                coder = _semantic_coder(codebook, corpus, codings_path)
+            else:
+                coder = _make_coder(method, codebook, model=model_path)
+            machine = coder.code(corpus)
+        _echo_warnings(caught)
+        n_codable = len(corpus.codable_segments())
+        n_seg = machine[["document", "segment"]].drop_duplicates().shape[0]
+        by_method = ", ".join(f"{m} {n}" for m, n in
+                              machine["method"].value_counts().sort_index().items())
+        click.echo(f"{len(machine)} suggestions ({by_method or 'none'}) on {n_seg} of {n_codable} "
+                   f"codable segments, {machine['code'].nunique()} codes")
+        if output is not None:
+            write_codings(machine, output, force=force)
+            click.echo(f"written to {output}")
+        if into_store:
+            runs = project.store_machine_codings(
+                machine, method=method, model=model_path,
+                parameters={"unit": corpus.unit, "codings": None if codings_path is None
+                            else str(codings_path)})
+            n = len(project.suggestions())
+            click.echo(f"stored in {project.store.path.name} (run {', '.join(map(str, runs))}): "
+                       f"{n} suggestions await review ('qualcode suggestions')")
 
 
 def _semantic_coder(codebook, corpus, codings_path):
     """A zero-shot semantic coder, calibrated on human codings when a file is given."""
-    from ..coders.labels import human_codings
-    from ..coders.semantic import SemanticCoder
 
-    coder = SemanticCoder(codebook)
+    coder = _make_coder("semantic", codebook)
     if codings_path is None:
         return coder
     human = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
@@ -119,40 +146,17 @@ def _semantic_coder(codebook, corpus, codings_path):
     return coder
 
 
+def _make_coder(method: str, codebook, **options):
+    """:func:`qualcode.coders.factory.make_coder`, imported only when a coder is built: the coders
+    package is not loaded when the command line starts."""
+    from ..coders.factory import make_coder
+
+    return make_coder(method, codebook, **options)
+
+
 def _learner(method: str, codebook, min_examples: int):
     """A fresh coder to train (or calibrate) for --method (not keyword)."""
-    from ..coders.classifier import ClassifierCoder
-
-    if method == "semantic":
-        from ..coders.semantic import SemanticCoder
-
-        return SemanticCoder(codebook)
-    if method == "semantic-fewshot":
-        from ..coders.embeddings import SentenceEmbeddings
-
-        return ClassifierCoder(codebook, min_examples=min_examples, features=SentenceEmbeddings())
-    return ClassifierCoder(codebook, min_examples=min_examples, combine_keywords=method == "both")
-
-
-def refuse_human_file(path: Path) -> None:
-    """Refuse (even with --force) to write machine codings over a file that holds human codings."""
-    path = Path(path)
-    if not path.exists():
-        return
-    why = None
-    try:
-        df = read_string_table(path)
-    except Exception:  # noqa: BLE001 (any unreadable file: we cannot tell, so we keep it)
-        why = "cannot be read as a codings table, so it may hold someone's work"
-    else:
-        cols = {str(c).strip().lower(): c for c in df.columns}
-        if "code" in cols:
-            methods = df[cols["method"]].fillna("").str.strip() if "method" in cols else None
-            if methods is None or methods.isin(["", "human"]).any():
-                why = "holds human codings"
-    if why:
-        raise CodingsError(f"{why}; machine suggestions are never written over it (choose another "
-                           "-o file)", file=path)
+    return _make_coder(method, codebook, min_examples=min_examples)
 
 
 @main.command("train")
@@ -173,26 +177,27 @@ def refuse_human_file(path: Path) -> None:
                    "probability such as 0.5 for all codes.")
 @_cases
 @_unit
+@interviewer_option
+@project_option
 def train_cmd(transcripts, codebook_path, codings_path, output, force, coder, label_rule, min_examples,
-              C, threshold, cases, unit):
-    """Train a classifier on human codings of TRANSCRIPTS and save it as a model file."""
-    from ..coders.classifier import ClassifierCoder
-    from ..coders.labels import human_codings
-
-    corpus, codebook = _load(transcripts, codebook_path, cases, unit)
-    codings = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
+              C, threshold, cases, unit, interviewer, project_dir):
+    """Train a classifier on human codings of TRANSCRIPTS and save it as a model file (in a
+    project: its transcripts and human codings, accepted suggestions included)."""
+    with project_context(project_dir) as project:
+        corpus, codebook = _load(project, transcripts, codebook_path, cases, unit, interviewer)
+        codings = human_codings(_human(project, codings_path, corpus, codebook))
+    where = codings_path or (project.store.path if project is not None else None)
     if coder:
-        _check_coder(codings, coder, codings_path)
-        codings = codings[codings["coder"] == coder]
+        codings = select_coder(codings, coder, file=where)
     thr = threshold if threshold == "auto" else _probability(threshold)
-    clf = ClassifierCoder(codebook, min_examples=min_examples, C=C, threshold=thr,
-                          label_rule=label_rule)
+    clf = _make_coder("classifier", codebook, min_examples=min_examples, C=C, threshold=thr,
+                     label_rule=label_rule)
     with warnings.catch_warnings(record=True):  # the skipped codes are listed below instead
         warnings.simplefilter("always")
         clf.fit(corpus, codings)
     if len(clf.classes_) == 0:
         raise ModelError(f"no code has {min_examples} or more coded segments; code more or lower "
-                         "--min-examples", file=codings_path)
+                         "--min-examples", file=where)
     click.echo(f"trained on {clf.n_segments_} segments of {clf.n_documents_} documents: "
                f"{len(clf.classes_)} codes modelled")
     few = {c: n for c, n in clf.skipped_.items() if n > 0}
@@ -215,12 +220,6 @@ def _probability(value: str) -> float:
         raise click.BadParameter(f"{value!r} is neither 'auto' nor a probability between 0 and 1",
                                  param_hint="--threshold")
     return v
-
-
-def _check_coder(codings: pd.DataFrame, coder: str, path) -> None:
-    if not (codings["coder"] == coder).any():
-        known = ", ".join(sorted(codings["coder"].unique())) or "none"
-        raise CodingsError(f"no human codings by coder {coder!r} (coders: {known})", file=path)
 
 
 def _level(value: str | None):
@@ -261,34 +260,43 @@ def _level(value: str | None):
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @_cases
 @_unit
+@interviewer_option
+@project_option
 def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds, seed, level,
-                 min_examples, quotes, seeds, output, force, cases, unit):
+                 min_examples, quotes, seeds, output, force, cases, unit, interviewer, project_dir):
     """Measure a coder against human codings: per code support, precision, recall, F1, kappa."""
+    with project_context(project_dir) as project:
+        _evaluate(project, transcripts, codebook_path, codings_path, coder, method, folds, seed,
+                  level, min_examples, quotes, seeds, output, force, cases, unit, interviewer)
+
+
+def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, folds, seed, level,
+              min_examples, quotes, seeds, output, force, cases, unit, interviewer):
     from ..coders.evaluate import evaluate
-    from ..coders.keyword import KeywordCoder
 
     lvl = _level(level)
-    codebook = Codebook.load(codebook_path)
+    codebook = codebook_for(project, codebook_path)
     if quotes:
-        report = _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples,
-                                  seeds, cases, unit)
+        report = _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method,
+                                  min_examples, seeds, cases, unit, interviewer)
     else:
         if transcripts is not None and codings_path is None and is_project(transcripts):
             # a REFI-QDA project carries the transcripts and the human codings together
-            corpus, _, codings = load_project_inputs(transcripts, codebook=codebook, unit=unit)
+            corpus, _, codings = load_project_inputs(transcripts, codebook=codebook,
+                                                     unit=unit or "turn")
             codings_path = transcripts
-        elif transcripts is None or codings_path is None:
+        elif project is None and (transcripts is None or codings_path is None):
             raise click.UsageError("evaluate needs TRANSCRIPTS and --codings, a .qdpx project as "
-                                   "TRANSCRIPTS, or --quotes")
+                                   "TRANSCRIPTS, --quotes, or a project (see 'qualcode init')")
         else:
-            corpus = load_transcripts(transcripts, cases=cases, unit=unit)
-            codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
+            corpus = corpus_for(project, transcripts, cases=cases, unit=unit,
+                                interviewer=interviewer)
+            codings = _human(project, codings_path, corpus, codebook)
+            coder = reference_coder_for(project, coder) if codings_path is None else coder
         if coder:
-            _check_coder(codings, coder, codings_path)
-        if method == "keyword":
-            subject = KeywordCoder(codebook)
-        else:
-            subject = _learner(method, codebook, min_examples)
+            select_coder(human_codings(codings), coder, file=codings_path)
+        subject = _make_coder(method, codebook,
+                             min_examples=None if method == "keyword" else min_examples)
         report = evaluate(subject, corpus, codings, folds=folds, seed=seed, level=lvl,
                           reference=_reference(coder))
         n_docs = len(set(d for f in report.folds for d in f["test"])) if report.folds else None
@@ -305,12 +313,11 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
         click.echo(f"written to {output}")
 
 
-def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_examples, seeds, cases,
-                     unit):
-    from ..coders.keyword import KeywordCoder
-    from ..coders.labels import human_codings
-    from ..coders.quotes import evaluate_on_quotes, extract_quotes
+def _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method, min_examples, seeds,
+                     cases, unit, interviewer):
+    from ..studies.quotes import check_codebook, evaluate_on_quotes, extract_quotes
 
+    check_codebook(codebook)  # before any training: the quotes must belong to this codebook
     if method in SEMANTIC:
         from ..coders.semantic import without_examples_from
 
@@ -319,17 +326,16 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
             click.echo(f"note: {removed} codebook examples that are the papers' quotes are left out "
                        "(a coder is not scored on its own examples)")
     if method == "keyword" or (method == "semantic" and codings_path is None):
-        subject = KeywordCoder(codebook) if method == "keyword" else _learner(method, codebook, 0)
+        subject = _make_coder(method, codebook)
         click.echo(f"{method} coder vs the papers' authors on their visible quotes (category level)")
     else:
-        if transcripts is None or codings_path is None:
+        if project is None and (transcripts is None or codings_path is None):
             raise click.UsageError(f"--quotes with --method {method} needs TRANSCRIPTS and --codings "
                                    "to train the classifier on")
-        corpus = load_transcripts(transcripts, cases=cases, unit=unit)
-        codings = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
+        corpus = corpus_for(project, transcripts, cases=cases, unit=unit, interviewer=interviewer)
+        codings = human_codings(_human(project, codings_path, corpus, codebook))
         if coder:
-            _check_coder(codings, coder, codings_path)
-            codings = codings[codings["coder"] == coder]
+            codings = select_coder(codings, coder, file=codings_path)
         subject = _learner(method, codebook, min_examples)
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
@@ -358,15 +364,21 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @_cases
 @_unit
+@interviewer_option
+@project_option
 def next_cmd(transcripts, codebook_path, codings_path, n, method, coder, min_examples, output, force,
-             cases, unit):
-    """List uncoded segments to code next, most informative first (smallest classifier margin)."""
+             cases, unit, interviewer, project_dir):
+    """List uncoded segments to code next, most informative first (smallest classifier margin);
+    interviewer turns are never listed."""
     from ..coders.active import next_segments
 
-    corpus, codebook = _load(transcripts, codebook_path, cases, unit)
-    codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
+    with project_context(project_dir) as project:
+        corpus, codebook = _load(project, transcripts, codebook_path, cases, unit, interviewer)
+        codings = _human(project, codings_path, corpus, codebook)
+    if codings_path is None:
+        coder = reference_coder_for(project, coder)
     if coder:
-        _check_coder(codings, coder, codings_path)
+        select_coder(human_codings(codings), coder, file=codings_path)
     table = next_segments(corpus, codings, codebook, n=n, reference=_reference(coder),
                           coder=_learner(method, codebook, min_examples))
     if table.empty:

@@ -7,41 +7,63 @@ import click
 
 from .. import corpus as corpus_mod
 from ..fileio import check_writable, write_dataframe
-from . import main
+from .app import main
 from .common import bundled, echo_table
+from .projectopts import corpus_for, project_context, project_option
 
 
 @main.command("load")
-@click.argument("transcripts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("transcripts", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--cases", type=click.Path(path_type=Path), default=None,
-              help="Cases file (csv/xlsx): column 'case' plus attributes. Default: cases.csv in the folder.")
-@click.option("--unit", type=click.Choice(corpus_mod.UNITS), default="turn", show_default=True,
-              help="Coding unit the segments table is cut into.")
+              help="Cases file (csv/xlsx): column 'case' plus attributes. Default: cases.csv in the "
+                   "folder, or the project's.")
+@click.option("--unit", type=click.Choice(corpus_mod.UNITS), default=None,
+              help="Coding unit the segments table is cut into (default: the project's, else turn).")
 @click.option("--interviewer", multiple=True,
-              help="Speaker label to treat as interviewer (repeatable). Default: Interviewer, I, Q.")
+              help="Speaker label to treat as interviewer (repeatable or comma-separated), added to "
+                   "the default rule (Interviewer, I, Q, Moderator) and to an 'interviewer' column "
+                   "of the cases table.")
+@click.option("--speakers", multiple=True,
+              help="Labels that are speakers even when used only once (repeatable).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the segments table to this .csv/.xlsx/.md file.")
 @click.option("--cases-output", type=click.Path(path_type=Path), default=None,
               help="Write the merged cases table to this .csv/.xlsx/.md file.")
 @click.option("--force", is_flag=True, help="Replace output files that already exist.")
-def load_cmd(transcripts, cases, unit, interviewer, output, cases_output, force):
-    """Load transcripts (a folder or files: txt, md, docx, odt, pdf, vtt, srt, csv, tsv, xlsx)
-    and print a summary of documents, speakers and segments."""
+@project_option
+def load_cmd(transcripts, cases, unit, interviewer, speakers, output, cases_output, force,
+             project_dir):
+    """Load transcripts (a folder or files: txt, md, docx, odt, pdf, vtt, srt, csv, tsv, xlsx;
+    default: the project's) and print a summary of documents, the speakers found with their turn
+    counts, and the segments."""
     for out in (output, cases_output):
         if out is not None:
             check_writable(out, force=force)  # refuse before the work, so the error is one line
-    path = transcripts[0] if len(transcripts) == 1 else list(transcripts)
-    corpus = corpus_mod.load_transcripts(path, cases=cases, unit=unit,
-                                         interviewer=list(interviewer) or None)
-    for w in corpus.warnings:
-        click.echo(f"warning: {w}", err=True)
+    with project_context(project_dir) as project:
+        corpus = corpus_for(project, list(transcripts), cases=cases, unit=unit,
+                            interviewer=interviewer, speakers=speakers)
     _print_corpus(corpus)
+    _print_speakers(corpus)
     if output:
         write_dataframe(corpus.segments, output, force=force)
         click.echo(f"segments written to {output}")
     if cases_output:
         write_dataframe(corpus.cases, cases_output, force=force)
         click.echo(f"cases written to {cases_output}")
+
+
+def _print_speakers(corpus) -> None:
+    """The speakers found, with their turn counts: a wrong split shows at once."""
+    turns = corpus.turns
+    if not len(turns):
+        return
+    table = turns.assign(speaker=turns["speaker"].replace("", "(no label)")).groupby(
+        "speaker", sort=False).agg(turns=("turn", "size"),
+                                   role=("is_interviewer", lambda x: "interviewer" if x.all()
+                                         else "participant" if not x.any() else "mixed"),
+                                   documents=("document", "nunique"))
+    click.echo("\nSpeakers (interviewer turns are not coded):")
+    echo_table(table.reset_index().sort_values("turns", ascending=False, kind="stable"))
 
 
 def _print_corpus(corpus) -> None:
@@ -69,12 +91,13 @@ def demo_cmd(output_dir, n_boot, force):
     """Run the bundled sample study end to end: load the 22 interviews, keyword and classifier
     coding, agreement between the human coders and between machine and humans, the cross-case
     matrices (Table 4 layout) and the HTML report; print where the report is."""
+    from ..studies import b2b_influencer_marketing as replication
     from ..study import run_study
 
-    sample = bundled("transcripts_sample")
-    cb_path = bundled("codebooks/b2b_influencer_marketing.yaml")
+    sample = bundled(replication.SAMPLE)
+    cb_path = bundled(replication.CODEBOOK)
     result = run_study(sample, cb_path, sample / "codings_human.csv", output_dir, n_boot=n_boot,
-                       force=force, title="qualcode demo: B2B influencer marketing (sample study)",
+                       force=force, title=replication.TITLE, **replication.STUDY,
                        progress=lambda msg: click.echo(f"… {msg}", err=True))
     _print_study(result)
     click.echo(f"\nReport: {result.outputs['report']}")
@@ -92,7 +115,7 @@ def _print_study(result) -> None:
                                                   "cohen_kappa", "alpha", "alpha_low", "alpha_high"]]
         click.echo("\nIntercoder agreement, all codes pooled (segment level):")
         echo_table(pooled)
-    click.echo("\nMachine versus human reference (per DESIGN.md category):")
+    click.echo("\nMachine versus human reference (per category of the codebook):")
     click.echo(f"  keyword coder: {result.keyword_evaluation.summary()}")
     if result.classifier_evaluation is not None:
         click.echo(f"  classifier (cross-validated over interviews): "

@@ -6,12 +6,12 @@ from pathlib import Path
 import click
 
 from .. import matrix as matrix_mod
-from ..codebook import Codebook
-from ..codings import read_codings
-from ..corpus import load_transcripts
 from ..fileio import write_dataframe
-from . import main
+from ..io import read_codebook
+from .app import main
 from .common import echo_table
+from .projectopts import (codings_for, corpus_for, project_context, project_option,
+                          reference_coder_for)
 
 KINDS = ("case-by-code", "strategy", "code-by-attribute", "cooccurrence", "framework")
 
@@ -28,14 +28,17 @@ def _where(values: tuple[str, ...]) -> dict | None:
 
 @main.command("matrix")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.argument("transcripts", type=click.Path(path_type=Path))
-@click.option("--codings", "codings_path", type=click.Path(path_type=Path), required=True,
-              help="Codings file (csv/xlsx/qdpx) with document, start, end, code, coder.")
+@click.argument("transcripts", type=click.Path(path_type=Path), required=False)
+@click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
+              help="Codings file (csv/xlsx/qdpx) with document, start, end, code, coder "
+                   "(default: the project's human codings).")
 @click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), default=None,
-              help="Codebook (needed for 'strategy' and for --depth).")
+              help="Codebook (needed for 'strategy' and for --depth; default: the project's).")
 @click.option("--cases", type=click.Path(path_type=Path), default=None,
               help="Cases file; default: cases.csv in the transcripts folder.")
-@click.option("--coder", default=None, help="Use only this coder's codings (default: all, a segment counts once).")
+@click.option("--coder", default=None,
+              help="Use only this coder's codings (default: the project's reference coder, else "
+                   "all, a segment counts once).")
 @click.option("--depth", type=int, default=None,
               help="Roll codes up to their ancestor at this depth (0 = top-level categories).")
 @click.option("--value", type=click.Choice(["segments", "presence", "cases"]), default=None,
@@ -49,13 +52,22 @@ def _where(values: tuple[str, ...]) -> dict | None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the table to .csv, .xlsx or .md.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@project_option
 def matrix_cmd(kind, transcripts, codings_path, codebook_path, cases, coder, depth, value, attribute,
-               where, min_segments, min_share, output, force):
+               where, min_segments, min_share, output, force, project_dir):
     """Build a cross-case table: case-by-code, strategy (Table 4 layout, hybrids marked *),
-    code-by-attribute, cooccurrence (codes in the same segment) or framework (quotes in cells)."""
-    corpus = load_transcripts(transcripts, cases=cases)
-    codebook = Codebook.load(codebook_path) if codebook_path else None
-    codings = read_codings(codings_path, corpus=corpus, codebook=codebook)
+    code-by-attribute, cooccurrence (codes in the same segment) or framework (quotes in cells).
+    In a project, its transcripts, codebook and human codings are used unless given."""
+    with project_context(project_dir) as project:
+        if project is None and (transcripts is None or codings_path is None):
+            raise click.UsageError("give TRANSCRIPTS and --codings, or run inside a project "
+                                   "(see 'qualcode init')")
+        corpus = corpus_for(project, transcripts, cases=cases)
+        codebook = read_codebook(codebook_path) if codebook_path else \
+            (project.codebook if project is not None else None)
+        codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
+        if codings_path is None:
+            coder = reference_coder_for(project, coder)
     if (kind == "strategy" or depth is not None) and codebook is None:
         raise click.UsageError(f"'{kind}'{' with --depth' if depth is not None else ''} needs --codebook")
     where_d = _where(where)

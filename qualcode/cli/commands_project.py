@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..corpus import UNITS
 from ..fileio import write_text
-from . import main
+from .app import main
 from .commands_codebook import codebook_group
 from .common import echo_table
 from .projectopts import open_project, project_option, split_names

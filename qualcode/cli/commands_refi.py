@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 import pandas as pd
-import yaml
 
 from ..errors import OutputExistsError, QualcodeError
 from ..fileio import write_bytes, write_dataframe, write_text
-from . import main
+from .app import main
+from .projectopts import open_project, project_option
 
 
 def _refi():
@@ -19,19 +19,30 @@ def _refi():
 
 
 @main.command("import")
-@click.argument("project", type=click.Path(path_type=Path))
-@click.option("-o", "--output-dir", type=click.Path(path_type=Path), required=True,
-              help="Folder to write into: transcripts/ (one .txt per document with 'case:' front "
-                   "matter, plus cases.csv), codings.csv, codebook.yaml and notes.csv.")
+@click.argument("project", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None,
+              help="Folder to write a .qdpx into: transcripts/ (one .txt per document with 'case:' "
+                   "and 'speakers:' front matter, plus cases.csv), codings.csv, codebook.yaml and "
+                   "notes.csv. Without it, FILE's codings go into the current project.")
+@click.option("--coder", default=None,
+              help="Into a project: the coder of a codings file that has no coder column.")
+@project_option
 @click.option("--offsets", type=click.Choice(["auto", "codepoint", "codepoint-lf", "utf16", "utf16-lf"]),
               default="auto", show_default=True,
               help="How the producing tool counted positions: auto (detect from the tool and check "
                    "every selection), codepoint (the spec), utf16 (NVivo), or -lf for a CRLF counted "
                    "as one character.")
 @click.option("--force", is_flag=True, help="Replace files that already exist in the output folder.")
-def import_cmd(project, output_dir, offsets, force):
+def import_cmd(project, output_dir, coder, offsets, force, project_dir):
     """Import a REFI-QDA project (.qdpx, or a loose .qde) from NVivo, ATLAS.ti, MAXQDA, QualCoder
-    or Taguette: documents, codebook, codings, cases; print what was imported and what was skipped."""
+    or Taguette into files with -o (documents, codebook, codings, cases; what was skipped is
+    printed), or a codings file (csv/tsv/xlsx/qdpx) into the current project's store, keeping
+    each row's method, status and memo."""
+    if output_dir is None:
+        _import_into_project(project, coder, project_dir)
+        return
+    from ..project_io import transcript_file_text
+
     refi = _refi()
     p = refi.read_qdpx(project, offsets=offsets)
     docs = [] if p.corpus is None else p.corpus.document_ids
@@ -42,9 +53,8 @@ def import_cmd(project, output_dir, offsets, force):
         target = tdir / f"{d}.txt"
         if target.parent != tdir:  # document ids are file-name safe; this is a second guard
             raise QualcodeError(f"document id {d!r} is not a safe file name", file=project)
-        case = str(p.corpus.documents.set_index("document").loc[d, "case"])
-        front = yaml.safe_dump({"case": case}, allow_unicode=True, sort_keys=False)
-        planned.append((target, f"---\n{front}---\n{p.corpus.text(d)}"))
+        # the speaker list goes with the text, so the turns read back are the ones found here
+        planned.append((target, transcript_file_text(p.corpus, d)))
     if docs:
         planned.append((tdir / "cases.csv", p.cases.fillna("")))
     planned.append((out / "codings.csv", p.codings))
@@ -77,18 +87,33 @@ def import_cmd(project, output_dir, offsets, force):
         click.echo(f"  and {len(docs)} transcript(s) in {tdir}; load them with: qualcode load {tdir}")
 
 
+def _import_into_project(path: Path, coder, project_dir) -> None:
+    from .commands_project import _set_only_human_coder
+
+    with open_project(project_dir, required=True) as project:
+        ids = project.import_codings(path, coder=coder)
+        rows = project.store.codings(ids=ids)
+        kinds = ", ".join(f"{c} ({m}) {n}" for (c, m), n in
+                          rows.groupby(["coder", "method"]).size().items())
+        click.echo(f"imported {len(ids)} codings from {path} into {project.store.path.name}: "
+                   f"{kinds or 'none'}")
+        _set_only_human_coder(project)
+
+
 @main.command("export")
-@click.option("--format", "fmt", type=click.Choice(["qdpx", "qdc"]), default=None,
-              help="What to write: a REFI-QDA project (qdpx) or codebook (qdc). Default: the "
-                   "output file's suffix.")
+@click.option("--format", "fmt", type=click.Choice(["qdpx", "qdc", "csv", "xlsx"]), default=None,
+              help="What to write: a REFI-QDA project (qdpx) or codebook (qdc), or (in a project) "
+                   "its codings as csv/xlsx. Default: the output file's suffix.")
 @click.option("--transcripts", type=click.Path(path_type=Path), default=None,
-              help="Transcripts folder or file (required for qdpx); a cases.csv in the folder is used.")
+              help="Transcripts folder or file (required for qdpx outside a project); a cases.csv "
+                   "in the folder is used.")
 @click.option("--cases", type=click.Path(path_type=Path), default=None,
               help="Cases file (csv/xlsx): column 'case' plus attributes, exported as Cases and Variables.")
-@click.option("--codebook", type=click.Path(path_type=Path), required=True,
-              help="Codebook (.yaml, .qdc or .qdpx).")
+@click.option("--codebook", type=click.Path(path_type=Path), default=None,
+              help="Codebook (.yaml, .qdc or .qdpx); default: the project's.")
 @click.option("--codings", type=click.Path(path_type=Path), multiple=True,
-              help="Codings file (csv/xlsx/qdpx); repeat for several coders.")
+              help="Codings file (csv/xlsx/qdpx); repeat for several coders. Default: every coding "
+                   "in the project (machine rows keep their method, score, status and memo).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The .qdpx or .qdc file to write.")
 @click.option("--name", default=None, help="Project name written into the .qdpx (default: the codebook's).")
@@ -97,27 +122,42 @@ def import_cmd(project, output_dir, offsets, force):
               help="How .qdpx positions are counted: codepoint (the REFI-QDA spec, the default) or "
                    "utf16 (UTF-16 code units, what NVivo counts).")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets, force):
+@project_option
+def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets, force,
+               project_dir):
     """Export transcripts, codebook and codings as a REFI-QDA .qdpx project, or the codebook as a
-    .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    from ..codebook import Codebook
-    from ..codings import read_codings
-    from ..corpus import load_transcripts
+    .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder (in a project: its own, by default)."""
+    from ..io import read_codings
+    from .projectopts import codebook_for, corpus_for, project_context
 
     refi = _refi()
     fmt = fmt or output.suffix.lower().lstrip(".")
-    if fmt not in ("qdpx", "qdc"):
+    if fmt not in ("qdpx", "qdc", "csv", "xlsx"):
         raise click.ClickException(f"{output}: cannot tell the format from the suffix; pass "
                                    "--format qdpx or --format qdc")
-    cb = Codebook.load(codebook)
-    if fmt == "qdc":
-        refi.write_qdc(cb, output, force=force)
-        click.echo(f"{len(cb)} codes written to {output}")
-        return
-    if transcripts is None:
-        raise click.ClickException("--transcripts is required for a .qdpx export")
-    corpus = load_transcripts(transcripts, cases=cases)
-    frames = [read_codings(f, corpus=corpus, codebook=cb) for f in codings]
+    with project_context(project_dir) as project:
+        if fmt in ("csv", "xlsx"):
+            if project is None:
+                raise click.UsageError("a csv/xlsx export writes a project's codings; run it "
+                                       "inside a project (or use the codings files you have)")
+            project.export_codings(output, force=force)
+            click.echo(f"{output}: {len(project.codings())} codings (method, status and memo "
+                       "kept)")
+            return
+        if codebook is None and project is None:
+            raise click.UsageError("give --codebook, or run inside a project")
+        cb = codebook_for(project, codebook)
+        if fmt == "qdc":
+            refi.write_qdc(cb, output, force=force)
+            click.echo(f"{len(cb)} codes written to {output}")
+            return
+        if transcripts is None and project is None:
+            raise click.ClickException("--transcripts is required for a .qdpx export")
+        corpus = corpus_for(project, transcripts, cases=cases)
+        frames = [read_codings(f, corpus=corpus, codebook=cb) for f in codings]
+        if not codings and project is not None and transcripts is None:
+            frames = [project.codings()]
+        name = name or (project.settings.name if project is not None else None)
     df = pd.concat(frames, ignore_index=True) if frames else None
     data = refi.qdpx_bytes(corpus, cb, df, name=name, offsets=offsets)
     write_bytes(output, data, force=force)

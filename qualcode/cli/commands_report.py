@@ -5,38 +5,73 @@ from pathlib import Path
 
 import click
 
-from . import main
+from .app import main
+from .projectopts import (codebook_for, codings_for, corpus_for, project_context, project_option,
+                          reference_coder_for)
 
 
 @main.command("report")
-@click.argument("transcripts", type=click.Path(path_type=Path))
-@click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), required=True,
-              help="Codebook (.yaml, .qdc or .qdpx).")
-@click.option("--codings", "codings_path", type=click.Path(path_type=Path), required=True,
-              help="Human codings (csv/xlsx/qdpx) of one or more coders.")
+@click.argument("transcripts", type=click.Path(path_type=Path), required=False)
+@click.option("--codebook", "codebook_path", type=click.Path(path_type=Path), default=None,
+              help="Codebook (.yaml, .qdc or .qdpx); default: the project's.")
+@click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
+              help="Human codings (csv/xlsx/qdpx) of one or more coders; default: the project's.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The HTML file to write.")
 @click.option("--tables", type=click.Path(path_type=Path), default=None,
               help="Also write the CSV tables (agreement, evaluation, matrices) into this folder.")
-@click.option("--reference", default="C1", show_default=True,
+@click.option("--reference", default=None,
               help="Human coder the machine is evaluated against and the matrices are built from "
-                   "(or 'any' / 'majority').")
+                   "(e.g. C1), or 'any' / 'majority' of the coders. Default: the project's "
+                   "reference_coder, else the only human coder, else 'any'.")
+@click.option("--where", "where", multiple=True, metavar="ATTRIBUTE=VALUE",
+              help="Cases the strategy matrix covers, by case attribute (repeatable), e.g. "
+                   "--where 'group=B2B firm'.")
+@click.option("--themes", default=None, metavar="CODE",
+              help="A code whose children and their children the report lists with quotes "
+                   "(e.g. dimension).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Folds of whole interviews for the classifier's cross-validation.")
 @click.option("--no-classifier", is_flag=True, help="Skip the classifier (keyword coder only).")
 @click.option("--n-boot", type=int, default=1000, show_default=True,
               help="Bootstrap replicates for the confidence intervals.")
 @click.option("--title", default="qualcode study report", show_default=True, help="The report's title.")
+@click.option("--interviewer", multiple=True,
+              help="Speaker labels never coded (added to the default rule); default: the "
+                   "project's.")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
-def report_cmd(transcripts, codebook_path, codings_path, output, tables, reference, folds,
-               no_classifier, n_boot, title, force):
+@project_option
+def report_cmd(transcripts, codebook_path, codings_path, output, tables, reference, where, themes,
+               folds, no_classifier, n_boot, title, interviewer, force, project_dir):
     """Build one self-contained HTML report: codebook, code frequencies by case, strategy by
     case next to the codebook's published assignments, themes with quotes, agreement with
     confidence intervals, machine-versus-human evaluation and the disagreements."""
     from ..study import run_study
 
-    result = run_study(transcripts, codebook_path, codings_path, tables, reference=reference,
+    with project_context(project_dir) as project:
+        if project is None and (transcripts is None or codebook_path is None
+                                or codings_path is None):
+            raise click.UsageError("give TRANSCRIPTS, --codebook and --codings, or run inside a "
+                                   "project (see 'qualcode init')")
+        corpus = corpus_for(project, transcripts, interviewer=interviewer)
+        codebook = codebook_for(project, codebook_path)
+        codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
+        reference = reference_coder_for(project, reference, codings) or "any"
+        if project is not None and title == "qualcode study report" and project.settings.name:
+            title = f"{project.settings.name}: qualcode study report"
+    result = run_study(corpus, codebook, codings, tables, reference=reference,
+                       where=_where(where), themes=themes,
                        folds=folds, n_boot=n_boot, classifier=not no_classifier, force=force,
                        report_path=output, title=title,
                        progress=lambda msg: click.echo(f"… {msg}", err=True))
     click.echo(f"Report: {result.outputs['report']}")
+
+
+def _where(pairs) -> dict | None:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not ATTRIBUTE=VALUE", param_hint="--where")
+        out.setdefault(key.strip(), []).append(value.strip())
+    return out or None

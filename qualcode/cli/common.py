@@ -6,6 +6,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from ..formatting import cell
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -21,22 +23,14 @@ def bundled(name: str) -> Path:
         "or pass the path explicitly")
 
 
-def echo_table(df: pd.DataFrame, *, floatfmt: str = "{:.3f}", max_width: int = 60) -> None:
-    """Print a DataFrame as an aligned plain-text table."""
+def echo_table(df: pd.DataFrame, *, max_width: int = 60) -> None:
+    """Print a DataFrame as an aligned plain-text table (cells as :func:`qualcode.formatting.cell`
+    writes them)."""
     if df.empty:
         click.echo("(no rows)")
         return
-
-    def fmt(v) -> str:
-        if v is None or (isinstance(v, float) and v != v):
-            return "–"
-        if isinstance(v, float):
-            return floatfmt.format(v)
-        s = str(v).replace("\n", " ")
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
-
     cols = [str(c) for c in df.columns]
-    cells = [[fmt(v) for v in row] for row in df.itertuples(index=False)]
+    cells = [[cell(v, max_width=max_width) for v in row] for row in df.itertuples(index=False)]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
     numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
 
@@ -57,12 +51,12 @@ def is_project(path) -> bool:
 def load_project_inputs(path, *, codebook=None, unit: str = "turn"):
     """Corpus and codings from one REFI-QDA project (its text sources are the transcripts);
     with ``codebook`` the codings are checked against it, else against the project's own."""
-    from ..codings import validate_codings
+    from ..codings import ensure_validated
     from ..refi import read_qdpx
 
     project = read_qdpx(path, unit=unit)
     for w in project.warnings:
         click.echo(f"warning: {path}: {w}", err=True)
     cb = codebook if codebook is not None else project.codebook
-    codings = validate_codings(project.codings, corpus=project.corpus, codebook=cb, file=path)
+    codings = ensure_validated(project.codings, corpus=project.corpus, codebook=cb, file=path)
     return project.corpus, cb, codings

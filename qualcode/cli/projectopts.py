@@ -86,10 +86,10 @@ def corpus_for(project, transcripts=None, *, cases=None, unit=None, interviewer=
 
 def codebook_for(project, codebook_path=None):
     """``--codebook`` when given, else the project's codebook (file plus stored changes)."""
-    from ..codebook import Codebook
+    from ..io import read_codebook
 
     if codebook_path is not None:
-        return Codebook.load(codebook_path)
+        return read_codebook(codebook_path)
     if project is None:
         raise click.UsageError("give --codebook, or run inside a project (see 'qualcode init')")
     return project.codebook
@@ -100,7 +100,7 @@ def codings_for(project, paths=(), *, corpus=None, codebook=None, human_only: bo
     only unless ``human_only`` is False). Columns: the codings contract (DESIGN.md)."""
     import pandas as pd
 
-    from ..codings import read_codings
+    from ..io import read_codings
 
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -128,3 +128,17 @@ def reference_coder_for(project, explicit=None, codings=None) -> str | None:
         if len(coders) == 1:
             return str(coders[0])
     return None
+
+
+def project_context(project_dir=None, *, required: bool = False):
+    """A context manager giving the project (closed at the end) or None without one."""
+    import contextlib
+
+    project = open_project(project_dir, required=required)
+    return project if project is not None else contextlib.nullcontext(None)
+
+
+interviewer_option = click.option(
+    "--interviewer", multiple=True,
+    help="Speaker labels never coded (repeatable or comma-separated), added to the default rule "
+         "(Interviewer, I, Q, Moderator). Default: the project's 'interviewer:' setting.")

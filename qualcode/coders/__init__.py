@@ -16,15 +16,14 @@ from .evaluate import EvaluationReport, evaluate  # eager: the function shadows 
 from .keyword import KeywordCoder
 
 __all__ = ["KeywordCoder", "ClassifierCoder", "evaluate", "EvaluationReport", "next_segments",
-           "evaluate_on_quotes", "extract_quotes", "SemanticCoder", "SentenceEmbeddings"]
+           "make_coder", "SemanticCoder", "SentenceEmbeddings"]
 
 
 def __getattr__(name):  # the other modules load when first used
     lazy = {
         "ClassifierCoder": ("classifier", "ClassifierCoder"),
+        "make_coder": ("factory", "make_coder"),
         "next_segments": ("active", "next_segments"),
-        "evaluate_on_quotes": ("quotes", "evaluate_on_quotes"),
-        "extract_quotes": ("quotes", "extract_quotes"),
         "SemanticCoder": ("semantic", "SemanticCoder"),  # torch loads only when a text is embedded
         "SentenceEmbeddings": ("embeddings", "SentenceEmbeddings"),
     }

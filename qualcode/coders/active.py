@@ -15,10 +15,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..codings import validate_codings
+from ..codings import ensure_validated, human_codings
 from ..errors import ModelError
 from .classifier import ClassifierCoder
-from .labels import human_codings
 
 COLUMNS = ["rank", "document", "segment", "start", "end", "speaker", "code", "probability",
            "threshold", "margin", "preview"]
@@ -49,7 +48,7 @@ def next_segments(corpus, codings, codebook=None, *, n: int = 20, coder=None, pr
     if coder is None:
         coder = ClassifierCoder(codebook)
     codebook = codebook if codebook is not None else coder.codebook
-    human = human_codings(validate_codings(codings, corpus=corpus, codebook=codebook))
+    human = human_codings(ensure_validated(codings, corpus=corpus, codebook=codebook))
     if reference not in ("any", "union", "majority"):
         human = human[human["coder"] == reference]
     if not hasattr(coder, "classes_"):

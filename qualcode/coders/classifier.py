@@ -36,7 +36,6 @@ scores 0.5. ``method`` says which evidence fired: ``classifier``, ``keyword`` or
 from __future__ import annotations
 
 import hashlib
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -46,12 +45,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted
 
-from ..codings import empty_codings
-from ..errors import QualcodeError
+from ..codings import empty_codings, machine_codings
+from ..errors import QualcodeError, warn
 from ..parallel import check_n_jobs, fork_map, processes
 from .features import make_featurizer
-from .keyword import KeywordCoder, _finish
-from .labels import LABEL_RULES, best_f1_threshold, document_folds, training_data
+from .keyword import KeywordCoder
+from .labels import (LABEL_RULES, LearnsFromCodings, best_f1_threshold, check_threshold,
+                     document_folds)
 
 CODER_NAME = "qualcode-classifier"
 KEYWORD_WEIGHT = 0.5
@@ -59,7 +59,7 @@ PARALLEL_MIN_WORK = 20_000_000  # feature nonzeros x codes below which one proce
 PREDICT_BATCH = 5000  # texts featurized at a time: bounds predict_proba's memory
 
 
-class ClassifierCoder(BaseEstimator):
+class ClassifierCoder(LearnsFromCodings, BaseEstimator):
     """Suggest codes with a multi-label classifier trained on human codings.
 
     Parameters
@@ -121,15 +121,9 @@ class ClassifierCoder(BaseEstimator):
         self.max_negatives = max_negatives
         self.n_jobs = n_jobs
 
-    # -- fitting ----------------------------------------------------------------------------------
+    # -- fitting (fit: :class:`LearnsFromCodings`) --------------------------------------------------
 
-    def fit(self, corpus, codings, y=None):
-        """Learn from human ``codings`` (a codings table) of ``corpus``; returns ``self``."""
-        self._check_params()
-        segments, labels, codes = training_data(
-            corpus, codings, self.codebook, rule=self.label_rule,
-            nothing="nothing to learn from (code some interviewee turns first)")
-        return self.fit_segments(segments, labels, codes)
+    _nothing = "nothing to learn from (code some interviewee turns first)"
 
     def fit_segments(self, segments: pd.DataFrame, labels: np.ndarray, codes: list[str]):
         """Learn from a segments table (``document``, ``text``) and its segments x codes 0/1 matrix."""
@@ -166,14 +160,7 @@ class ClassifierCoder(BaseEstimator):
             raise QualcodeError("ClassifierCoder needs a codebook")
         if self.label_rule not in LABEL_RULES:
             raise QualcodeError(f"label_rule must be 'any' or 'majority', not {self.label_rule!r}")
-        if self.threshold != "auto":
-            try:
-                t = float(self.threshold)
-            except (TypeError, ValueError):
-                t = -1.0
-            if not 0 < t < 1:
-                raise QualcodeError(f"threshold must be 'auto' or a number between 0 and 1, "
-                                    f"not {self.threshold!r}")
+        check_threshold(self.threshold)
         if int(self.min_examples) < 1:
             raise QualcodeError("min_examples must be at least 1")
         check_n_jobs(self.n_jobs)
@@ -304,7 +291,7 @@ class ClassifierCoder(BaseEstimator):
             "segment": seg["segment"].to_numpy(), "method": method, "score": score,
             "memo": [memo.get((i, j), "") for i, j in zip(rows_i, cols_j)],
         })
-        return _finish(out, coder=CODER_NAME)
+        return machine_codings(out, coder=CODER_NAME)
 
     def keyword_coder(self) -> KeywordCoder:
         """The keyword coder used when ``combine_keywords`` is on (built once)."""
@@ -326,7 +313,7 @@ class ClassifierCoder(BaseEstimator):
         """Load a model saved with :meth:`save`; ``codebook`` is checked against the model's."""
         from .persist import load_model
 
-        return load_model(path, codebook=codebook)
+        return load_model(path, cls, codebook=codebook)
 
 
 def training_hash(texts: list[str], labels: np.ndarray, codes: list[str]) -> str:
@@ -359,4 +346,4 @@ def _warn_skipped(skipped: dict[str, int], min_examples: int) -> None:
                      f"negative one) and get no model: {listed}{more}")
     if never:
         parts.append(f"{never} code(s) were never coded")
-    warnings.warn("; ".join(parts) + " (see skipped_)", UserWarning, stacklevel=3)
+    warn("; ".join(parts) + " (see skipped_)", stacklevel=4)

@@ -33,14 +33,13 @@ import importlib.util
 import os
 import sys
 import uuid
-import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..errors import QualcodeError
+from ..errors import QualcodeError, warn
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -189,8 +188,7 @@ class EmbeddingCache:
                 with np.load(path, allow_pickle=False) as z:
                     keys, vectors = z["keys"], z["vectors"]
             except Exception:  # noqa: BLE001 (a broken shard only costs a recomputation)
-                warnings.warn(f"skipping unreadable embedding cache file {path}", UserWarning,
-                              stacklevel=4)
+                warn(f"skipping unreadable embedding cache file {path}", stacklevel=4)
                 continue
             self._vectors.update(zip(keys.tolist(), vectors))
 
@@ -206,8 +204,8 @@ class EmbeddingCache:
         try:
             self._write(np.array(keys, dtype="U64"), vectors)
         except OSError as exc:
-            warnings.warn(f"embedding cache not written ({exc}); set QUALCODE_CACHE to a writable "
-                          "folder", UserWarning, stacklevel=4)
+            warn(f"embedding cache not written ({exc}); set QUALCODE_CACHE to a writable folder",
+                 stacklevel=4)
         self._vectors.update(zip(keys, vectors))
         if len(self._seen) > MAX_SHARDS:
             self.compact()

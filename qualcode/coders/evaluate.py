@@ -30,20 +30,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_code_matrix, validate_codings
+from ..codings import ensure_validated, human_codings, segment_code_matrix, select_coder
 from ..errors import QualcodeError
-from .labels import LABEL_RULES, document_folds, human_codings, human_labels
+from ..formatting import number
+from .factory import make_coder
+from .labels import LABEL_RULES, document_folds, human_labels
 
-#: the categories of DESIGN.md that the papers' authors coded at (``level="category"``)
-DESIGN_CATEGORIES = (
-    "process.planning", "process.selection", "process.preparation", "process.content_delivery",
-    "process.evaluation", "challenge",
-    "strategy.reference_based", "strategy.content_based", "strategy.interaction_based",
-    "strategy.purpose_based",
-    "dimension.attributes", "dimension.reach", "dimension.content_types",
-    "dimension.communication_focus", "dimension.existing_relationships",
-    "dimension.collaborative_relationships",
-)
 COLUMNS = ["code", "support", "predicted", "tp", "fp", "fn", "precision", "recall", "f1", "kappa"]
 
 
@@ -90,21 +82,26 @@ class EvaluationReport:
         o = self.overall
         unit = "segments" if self.reference != "authors" else "quotes"
         what = "categories" if self.level == "category" else f"{self.level}s"
-        return (f"overall ({o['units']} {unit} x {o['labels']} {what}): "
-                f"micro P/R/F1 {_f(o['micro_precision'])}/{_f(o['micro_recall'])}/{_f(o['micro_f1'])}"
-                f", macro P/R/F1 {_f(o['macro_precision'])}/{_f(o['macro_recall'])}/"
-                f"{_f(o['macro_f1'])}, pooled kappa {_f(o['kappa'])}")
+
+        def prf(kind: str) -> str:
+            return "/".join(number(o[f"{kind}_{k}"]) for k in ("precision", "recall", "f1"))
+
+        return (f"overall ({o['units']} {unit} x {o['labels']} {what}): micro P/R/F1 "
+                f"{prf('micro')}, macro P/R/F1 {prf('macro')}, pooled kappa {number(o['kappa'])}")
 
 
 def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int = 5, seed: int = 0,
-             level=None, reference: str = "any", codebook=None) -> EvaluationReport:
+             level=None, reference: str = "any", codebook=None,
+             mapping: pd.DataFrame | None = None) -> EvaluationReport:
     """Evaluate a coder against human codings (see the module docstring).
 
     Parameters
     ----------
     coder_factory_or_coder
         A :class:`KeywordCoder` (coded as is), a :class:`ClassifierCoder` (or any estimator with
-        ``fit(corpus, codings)``; cloned per fold), or a callable returning a fresh coder.
+        ``fit(corpus, codings)``; cloned per fold), a callable returning a fresh coder, or a method
+        name (``"keyword"``, ``"classifier"``, ...: :func:`~qualcode.coders.factory.make_coder`
+        over ``codebook``).
     corpus : Corpus
     human_codings_table : DataFrame
         Codings table; rows with ``method`` other than ``human`` are ignored.
@@ -112,13 +109,21 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
         Number of document folds (at most the number of coded documents) and the shuffle seed.
     level
         ``None`` (codes), an int depth (each code rolled up to its ancestor at that depth, 0 = top
-        level), ``"category"`` (:data:`DESIGN_CATEGORIES` when the codebook has them, else depth 0),
+        level), ``"category"`` (the codebook's declared ``categories``, else its top-level codes),
         or a mapping ``{code id: label}`` (codes not in it are left out).
     reference
         ``"any"``, ``"majority"`` or a coder name (see the module docstring).
     codebook
         Default: the coder's ``codebook``.
+    mapping
+        :func:`qualcode.codings.map_to_segments` of ``human_codings_table`` onto
+        ``corpus.segments``, when the caller has it already.
     """
+    if isinstance(coder_factory_or_coder, str):
+        if codebook is None:
+            raise QualcodeError("evaluate needs the codebook to build a coder by method name "
+                                "(pass codebook=...)")
+        coder_factory_or_coder = make_coder(coder_factory_or_coder, codebook)
     if codebook is None:
         probe = coder_factory_or_coder
         if not hasattr(probe, "codebook") and callable(probe):  # a factory: ask one of its coders
@@ -126,16 +131,13 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
         codebook = getattr(probe, "codebook", None)
     if codebook is None:
         raise QualcodeError("evaluate needs the codebook (pass codebook=...)")
-    human = human_codings(validate_codings(human_codings_table, corpus=corpus, codebook=codebook))
+    human = human_codings(ensure_validated(human_codings_table, corpus=corpus,
+                                           codebook=codebook))
     if reference not in LABEL_RULES:
-        known = sorted(human["coder"].unique())
-        if reference not in known:
-            raise QualcodeError(f"no human codings by coder {reference!r} (coders: "
-                                f"{', '.join(known) or 'none'})")
-        human = human[human["coder"] == reference]
+        human = select_coder(human, reference)
     codes = codebook.ids()
     segments = corpus.codable_segments()
-    ref, covered = human_labels(human, segments, codes, rule=reference)
+    ref, covered = human_labels(human, segments, codes, rule=reference, mapping=mapping)
     segments, ref = segments[covered].reset_index(drop=True), ref[covered]
     if segments.empty:
         raise QualcodeError("the human codings touch no codable segment: nothing to evaluate against")
@@ -207,30 +209,19 @@ def level_mapping(codebook, level, *, notes: list | None = None) -> tuple[dict |
     if isinstance(level, int):
         return codebook.rollup(level), f"depth-{level} code"
     if level == "category":
-        mapping = category_mapping(codebook)
-        if mapping:
-            left = len(codebook) - len(mapping)
-            if left and notes is not None:
-                notes.append(f"{left} codes outside the DESIGN.md categories are left out "
-                             "(e.g. goal.*, tactic.*)")
-            return mapping, "category"
-        if notes is not None:
-            notes.append("the codebook has none of the DESIGN.md categories; using top-level codes")
-        return codebook.rollup(0), "category"
+        mapping = codebook.category_mapping()
+        if notes is not None and not codebook.categories:
+            notes.append("the codebook declares no categories ('categories:'); using its top-level "
+                         "codes")
+        left = [cid for cid in codebook.ids() if cid not in mapping]
+        if left and notes is not None:
+            roots = list(dict.fromkeys(cid.split(".")[0] for cid in left))
+            notes.append(f"{len(left)} codes outside the codebook's categories are left out "
+                         f"(e.g. {', '.join(r + '.*' for r in roots[:2])})")
+        return mapping, "category"
     if isinstance(level, dict):
         return dict(level), "category"
     raise QualcodeError(f"unknown level {level!r}; use 'category', a depth such as 0, or a mapping")
-
-
-def category_mapping(codebook) -> dict[str, str]:
-    """Each code under one of :data:`DESIGN_CATEGORIES` (or the category itself) -> that category."""
-    out = {}
-    for cid in codebook.ids():
-        for cat in DESIGN_CATEGORIES:
-            if cid == cat or cid.startswith(cat + "."):
-                out[cid] = cat
-                break
-    return out
 
 
 def rollup(ref: np.ndarray, pred: np.ndarray, codes: list[str], mapping: dict | None):
@@ -303,7 +294,3 @@ def _div(a: float, b: float) -> float:
 
 def _mean0(s: pd.Series) -> float:
     return float(s.fillna(0).mean()) if len(s) else np.nan
-
-
-def _f(v) -> str:
-    return "–" if v is None or v != v else f"{v:.3f}"

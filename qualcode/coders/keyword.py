@@ -31,8 +31,8 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..codings import empty_codings
-from ..errors import QualcodeError
+from ..codings import empty_codings, machine_codings
+from ..errors import QualcodeError, warn
 from ..parallel import check_n_jobs, fork_map, processes
 
 CODER_NAME = "qualcode-keyword"
@@ -85,7 +85,6 @@ class KeywordCoder:
         self.wildcards = wildcards
         check_n_jobs(n_jobs)
         self.n_jobs = n_jobs
-        self.warnings: list[str] = []
         self._setup_pipeline(nlp)
         self._build_matchers()
 
@@ -99,7 +98,7 @@ class KeywordCoder:
             try:
                 table = lemma_lookup_table()
             except QualcodeError as exc:  # no spacy-lookups-data: still useful on lowercase
-                self.warnings.append(f"{exc}; matching keywords on lowercase words instead of lemmas")
+                warn(f"{exc}; matching keywords on lowercase words instead of lemmas")
                 from ..nlp import blank_pipeline
 
                 nlp = blank_pipeline()
@@ -178,8 +177,8 @@ class KeywordCoder:
         self._token_value = operator.attrgetter("norm" if self._attr == "NORM" else "lower")
         self.n_keywords = sum(len(c.keywords) for c in self.codebook)
         if self.n_keywords == 0:
-            self.warnings.append("the codebook has no keywords: the keyword coder suggests nothing "
-                                 "(add 'keywords:' phrases to codes)")
+            warn("the codebook has no keywords: the keyword coder suggests nothing (add "
+                 "'keywords:' phrases to codes)")
 
     def _phrase(self, key: str, doc) -> None:
         if key not in self._in_phrase_matcher:
@@ -282,7 +281,7 @@ class KeywordCoder:
         if not rows:
             return empty_codings()
         out = pd.DataFrame(rows, columns=["document", "start", "end", "code", "segment", "memo"])
-        return _finish(out, coder=self.coder_name, method=self.method, score=1.0)
+        return machine_codings(out, coder=self.coder_name, method=self.method, score=1.0)
 
     def __repr__(self) -> str:
         return f"<KeywordCoder {self.n_keywords} keywords, matching on {self.mode}>"
@@ -315,19 +314,3 @@ def _lookup_table(nlp):
         return None
     return lem.lookups.get_table("lemma_lookup")
 
-
-def _finish(df: pd.DataFrame, *, coder: str, method=None, score=None) -> pd.DataFrame:
-    """Give machine codings the documented column order and dtypes (``method``/``score`` given
-    here fill the whole column; otherwise ``df`` already has them)."""
-    df = df.copy()
-    df["coder"] = coder
-    if method is not None:
-        df["method"] = method
-    if score is not None:
-        df["score"] = score
-    if "memo" not in df:
-        df["memo"] = ""
-    df = df[["document", "start", "end", "code", "coder", "segment", "method", "score", "memo"]]
-    return df.astype({"start": "int64", "end": "int64", "segment": "Int64", "score": float,
-                      "document": object, "code": object, "coder": object, "method": object,
-                      "memo": object}).reset_index(drop=True)

@@ -8,24 +8,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_code_matrix, validate_codings
-from ..errors import CodingsError
+from ..codings import ensure_validated, human_codings, segment_code_matrix, select_coder
+from ..errors import CodingsError, QualcodeError
 
 LABEL_RULES = ("any", "union", "majority")
+__all__ = ["LABEL_RULES", "LearnsFromCodings", "human_codings", "training_data", "human_labels", "document_folds",
+           "best_f1_threshold", "check_threshold"]
 
 
-def human_codings(codings: pd.DataFrame) -> pd.DataFrame:
-    """The human rows of a codings table (``method`` missing, empty or ``human``)."""
-    if "method" not in codings.columns:
-        return codings
-    m = codings["method"].fillna("human").astype(str).replace("", "human")
-    return codings[m.eq("human")]
+class LearnsFromCodings:
+    """``fit(corpus, codings)`` for a coder whose ``fit_segments(segments, labels, codes)`` does the
+    learning: the human codings become the covered segments and their labels
+    (:func:`training_data`, by the coder's ``label_rule``). ``_nothing`` ends the error when no
+    human coding touches a codable segment."""
+
+    _nothing = "nothing to learn from"
+
+    def fit(self, corpus, codings, y=None):
+        """Learn from human ``codings`` (a codings table) of ``corpus``; returns ``self``."""
+        self._check_params()
+        segments, labels, codes = training_data(corpus, codings, self.codebook,
+                                                rule=self.label_rule, nothing=self._nothing)
+        return self.fit_segments(segments, labels, codes)
 
 
 def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
     """The codable segments the human ``codings`` cover, their segments x codes 0/1 labels (by
     ``rule``) and the code ids; a :class:`CodingsError` ending in ``nothing`` when there are none."""
-    codings = validate_codings(codings, corpus=corpus, codebook=codebook)
+    codings = ensure_validated(codings, corpus=corpus, codebook=codebook)
     segments = corpus.codable_segments()
     codes = codebook.ids()
     labels, covered = human_labels(codings, segments, codes, rule=rule)
@@ -36,26 +46,25 @@ def training_data(corpus, codings, codebook, *, rule: str, nothing: str):
 
 
 def human_labels(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str], *,
-                 rule: str = "any") -> tuple[np.ndarray, np.ndarray]:
+                 rule: str = "any", mapping: pd.DataFrame | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Segments x codes 0/1 labels from human codings, and which segments were coded at all.
 
     ``rule``: ``"any"``/``"union"`` (a segment is positive when any coder coded it), ``"majority"``
     (when more than half of the coders who coded its document did), or a coder name (that coder
     only). A segment counts as coded when its document has at least one coding by a selected coder.
+    Rows follow ``segments``. ``mapping``: :func:`qualcode.codings.map_to_segments` of the codings
+    (or a table they are rows of) onto the segments (or a table they are rows of), to reuse.
     """
     codings = human_codings(codings)
-    segments = segments.reset_index(drop=True)
     if rule not in LABEL_RULES:
-        if not (codings["coder"] == rule).any():
-            known = ", ".join(sorted(codings["coder"].unique())) or "none"
-            raise CodingsError(f"no human codings by coder {rule!r} (coders: {known})")
-        codings = codings[codings["coder"] == rule]
+        codings = select_coder(codings, rule)
     coders = list(dict.fromkeys(codings["coder"]))
     votes = np.zeros((len(segments), len(codes)), dtype=np.int32)
     voters = np.zeros(len(segments), dtype=np.int32)
     for c in coders:
         cc = codings[codings["coder"] == c]
-        votes += segment_code_matrix(cc, segments, codes)
+        votes += segment_code_matrix(cc, segments, codes, mapping=mapping)
         voters += segments["document"].isin(set(cc["document"])).to_numpy()
     if rule == "majority":
         y = (votes * 2 > voters[:, None]).astype(np.int8)
@@ -69,6 +78,18 @@ def document_folds(documents, k: int, *, seed=0) -> list[list]:
     docs = list(documents)
     order = np.random.default_rng(seed if isinstance(seed, (int, np.integer)) else 0).permutation(len(docs))
     return [[docs[i] for i in order[f::k]] for f in range(k)]
+
+
+def check_threshold(threshold) -> None:
+    """A coder's ``threshold``: ``"auto"`` or a probability strictly between 0 and 1."""
+    if threshold == "auto":
+        return
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        t = -1.0
+    if not 0 < t < 1:
+        raise QualcodeError(f"threshold must be 'auto' or a number between 0 and 1, not {threshold!r}")
 
 
 def best_f1_threshold(proba: np.ndarray, y: np.ndarray) -> float:

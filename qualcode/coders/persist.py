@@ -39,7 +39,7 @@ def save_model(coder, path, *, force: bool = False) -> Path:
     """Write a fitted coder to ``path`` atomically (refuses to replace a file unless ``force``)."""
     from sklearn.utils.validation import check_is_fitted
 
-    from .. import __version__
+    from ..version import __version__
     from .features import TfidfFeatures, features_state
 
     check_is_fitted(coder, "classes_")
@@ -112,10 +112,10 @@ def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def load_model(path, *, codebook=None):
-    """Rebuild a fitted :class:`ClassifierCoder` from a model file."""
+def load_model(path, coder_class, *, codebook=None):
+    """Rebuild a fitted coder of ``coder_class`` (:class:`ClassifierCoder`, which passes itself:
+    this module does not import it) from a model file."""
     from ..codebook import Codebook
-    from .classifier import ClassifierCoder
     from .features import features_from_state
 
     meta, arrays = read_model_file(path)
@@ -136,7 +136,7 @@ def load_model(path, *, codebook=None):
                               f"(fingerprint {codebook.fingerprint()} vs "
                               f"{meta['codebook_fingerprint']}); its suggestions follow the old "
                               "definitions", UserWarning, stacklevel=3)
-        coder = ClassifierCoder(codebook, features="tfidf", **meta["params"])
+        coder = coder_class(codebook, features="tfidf", **meta["params"])
         coder.classes_ = np.array(classes, dtype=object)
         coder.thresholds_ = np.asarray(arrays["thresholds"], dtype=np.float64)
         coder.coef_ = np.asarray(arrays["coef"], dtype=np.float64)

@@ -50,11 +50,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from ..codings import empty_codings
+from ..codings import empty_codings, machine_codings
 from ..errors import QualcodeError
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
-from .keyword import _finish
-from .labels import best_f1_threshold, training_data
+from .labels import LearnsFromCodings, best_f1_threshold, check_threshold
 
 CODER_NAME = "qualcode-semantic"
 #: the cosine cut-off of an uncalibrated zero-shot coder (see the module docstring)
@@ -62,7 +61,7 @@ DEFAULT_THRESHOLD = 0.5
 AGGREGATES = ("max", "mean", "centroid")
 
 
-class SemanticCoder(BaseEstimator):
+class SemanticCoder(LearnsFromCodings, BaseEstimator):
     """Suggest codes whose definition, inclusion rule or examples a segment resembles.
 
     Parameters
@@ -97,15 +96,9 @@ class SemanticCoder(BaseEstimator):
         self.batch_size = batch_size
         self.device = device
 
-    # -- calibrating ------------------------------------------------------------------------------
+    # -- calibrating (fit: :class:`LearnsFromCodings` chooses per-code thresholds on human codings) --
 
-    def fit(self, corpus, codings, y=None):
-        """Choose per-code thresholds on human ``codings`` of ``corpus`` (see the module doc)."""
-        self._check_params()
-        segments, labels, codes = training_data(
-            corpus, codings, self.codebook, rule=self.label_rule,
-            nothing="nothing to calibrate on (or use the coder unfitted: zero-shot)")
-        return self.fit_segments(segments, labels, codes)
+    _nothing = "nothing to calibrate on (or use the coder unfitted: zero-shot)"
 
     def fit_segments(self, segments: pd.DataFrame, labels: np.ndarray, codes: list[str]):
         """Calibrate on a segments table (``document``, ``text``) and its segments x codes 0/1 labels."""
@@ -142,14 +135,7 @@ class SemanticCoder(BaseEstimator):
         if not isinstance(self.label_rule, str):
             raise QualcodeError(f"label_rule must be 'any', 'majority' or a coder name, "
                                 f"not {self.label_rule!r}")
-        if self.threshold != "auto":
-            try:
-                t = float(self.threshold)
-            except (TypeError, ValueError):
-                t = -1.0
-            if not 0 < t < 1:
-                raise QualcodeError(f"threshold must be 'auto' or a number between 0 and 1, "
-                                    f"not {self.threshold!r}")
+        check_threshold(self.threshold)
 
     # -- scoring ----------------------------------------------------------------------------------
 
@@ -258,7 +244,7 @@ class SemanticCoder(BaseEstimator):
             "end": seg["end"].to_numpy(), "code": [codes[j] for j in cols_j],
             "segment": seg["segment"].to_numpy(), "score": scores[rows_i, cols_j], "memo": memo,
         })
-        return _finish(out, coder=CODER_NAME, method=self.method)
+        return machine_codings(out, coder=CODER_NAME, method=self.method)
 
     def _check_fingerprint(self) -> None:
         fp = getattr(self, "codebook_fingerprint_", None)

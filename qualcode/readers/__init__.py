@@ -1,7 +1,8 @@
 """Readers turn one transcript file into :class:`Source` objects (text + speaker turns).
 
 A reader knows one file format and nothing about units, cases or codings: :mod:`qualcode.corpus`
-turns sources into the segments table. Each reader returns a list, because a table file (csv/xlsx)
+turns sources into the segments table. :func:`read_source` always returns sources with speaker
+turns (:func:`with_turns`); who counts as interviewer is decided once, in :mod:`.speakers`. Each reader returns a list, because a table file (csv/xlsx)
 may hold several documents.
 
 Offsets in :class:`Turn` index ``Source.text`` in Python ``str`` characters (code points), 0-based,
@@ -10,44 +11,20 @@ or timestamp.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..errors import InputFormatError
+from .base import Source, Turn
+from .plain import paragraph_turns, parse_turns
+from .speakers import (DEFAULT_INTERVIEWER, declared_interviewers, declared_speakers,
+                       interviewer_rule)
 
-
-@dataclass
-class Turn:
-    """A stretch of one speaker's talk: ``text[start:end]`` is what they said."""
-
-    speaker: str
-    start: int
-    end: int
-    timestamp: str = ""  # as written in the transcript, e.g. "00:12:31"
-    start_time: float | None = None  # seconds from the start of the recording
-    end_time: float | None = None
-
-
-@dataclass
-class Source:
-    """One document as read from a file.
-
-    ``turns`` is None when the format has no structure of its own (plain text, docx, odt, pdf):
-    the corpus then finds speaker turns in ``text`` by the plain-text rules of
-    :func:`qualcode.readers.plain.parse_turns`. ``attributes`` holds front matter or metadata
-    (``case``, ``interviewer``, ``participant``, ...).
-    """
-
-    name: str
-    text: str
-    path: str
-    format: str
-    turns: list[Turn] | None = None
-    attributes: dict = field(default_factory=dict)
-    encoding: str | None = None
-    warnings: list[str] = field(default_factory=list)
+__all__ = ["Source", "Turn", "read_source", "supported_suffixes", "with_turns", "parse_turns",
+           "paragraph_turns", "DEFAULT_INTERVIEWER", "declared_interviewers", "declared_speakers",
+           "interviewer_rule"]
 
 
 Reader = Callable[[Path], "list[Source]"]
@@ -73,8 +50,12 @@ def supported_suffixes() -> list[str]:
     return sorted(_READERS)
 
 
-def read_source(path: str | os.PathLike) -> list[Source]:
-    """Read one transcript file with the reader its suffix names."""
+def read_source(path: str | os.PathLike, *, turns: bool = True) -> list[Source]:
+    """Read one transcript file with the reader its suffix names.
+
+    ``turns=False`` leaves ``turns`` None where the format has no structure of its own, so a
+    caller can add ``speakers``/``interviewer`` attributes (a project's settings) before
+    :func:`with_turns` finds the turns."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in _READERS:
@@ -89,4 +70,16 @@ def read_source(path: str | os.PathLike) -> list[Source]:
     import importlib
 
     module = importlib.import_module(f"{__name__}.{module_name}")
-    return getattr(module, func_name)(path)
+    sources = getattr(module, func_name)(path)
+    return [with_turns(src) for src in sources] if turns else sources
+
+
+def with_turns(source: Source) -> Source:
+    """``source`` with its speaker turns: its own, or (when the format gave none) the turns the
+    plain-text rules find in its text, with the front matter's ``speakers``/``interviewer``."""
+    if source.turns is not None:
+        return source
+    attrs = source.attributes
+    turns = parse_turns(source.text, speakers=declared_speakers(attrs),
+                        interviewers=declared_interviewers(attrs))
+    return dataclasses.replace(source, turns=turns)

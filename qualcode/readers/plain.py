@@ -28,7 +28,8 @@ import yaml
 
 from ..errors import InputFormatError
 from ..fileio import read_text
-from . import Source, Turn
+from .base import Source, Turn
+from .speakers import is_interviewer
 
 _TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _LINE_RE = re.compile(
@@ -38,9 +39,6 @@ _LINE_RE = re.compile(
     r"(?=[ \t]|$)"
 )
 _MAX_LABEL_WORDS = 5
-#: speaker labels marked as interviewer when the front matter names none.
-DEFAULT_INTERVIEWER = re.compile(
-    r"^(?:interviewer\b.*|interviewer\d*|int|i|q|moderator\b.*)$", re.IGNORECASE)
 _PARA_SPLIT = re.compile(r"\n[ \t]*\n")
 #: labels that begin a line with a colon but are not speakers (times and URLs never match a label)
 NON_SPEAKER = re.compile(
@@ -129,14 +127,9 @@ def parse_turns(text: str, *, speakers: set[str] | None = None,
     """Find speaker turns in ``text`` (see the module docstring for the rules).
 
     ``speakers`` are labels known to be speakers; ``interviewers`` the interviewer labels (default:
-    :data:`DEFAULT_INTERVIEWER`).
+    :data:`~qualcode.readers.speakers.DEFAULT_INTERVIEWER`).
     """
     speakers = set(speakers or ())
-
-    def is_interviewer(label: str) -> bool:
-        if interviewers is not None:
-            return label in interviewers
-        return bool(DEFAULT_INTERVIEWER.match(label))
 
     candidates = []  # (line start, match, label)
     for pos, line in _lines(text):
@@ -147,7 +140,7 @@ def parse_turns(text: str, *, speakers: set[str] | None = None,
 
     def by_rule(m, label, after_interviewer) -> bool:
         return bool(counts[label] >= 2 or label in speakers or m.group("ts")
-                    or is_interviewer(label) or after_interviewer)
+                    or is_interviewer(label, interviewers) or after_interviewer)
 
     structured = any(by_rule(m, label, False) and not NON_SPEAKER.match(label)
                      for _, m, label in candidates)
@@ -156,9 +149,10 @@ def parse_turns(text: str, *, speakers: set[str] | None = None,
     for pos, m, label in candidates:
         if label not in speakers and NON_SPEAKER.match(label):
             continue
+        asks = is_interviewer(label, interviewers)
         if by_rule(m, label, after_interviewer) or (structured and looks_like_name(label)):
             accepted.append((pos, m, label))
-            after_interviewer = is_interviewer(label)
+            after_interviewer = asks
     if not accepted:
         return paragraph_turns(text)
 
@@ -196,18 +190,6 @@ def paragraph_turns(text: str, *, speaker: str = "", offset: int = 0) -> list[Tu
         if m is not None:
             pos = m.end()
     return turns
-
-
-def declared_speakers(meta: dict) -> set[str]:
-    """Speaker labels named in front matter (``interviewer:`` and ``speakers:``)."""
-    names: set[str] = set()
-    for key in ("interviewer", "interviewers", "speakers"):
-        value = meta.get(key)
-        if isinstance(value, str):
-            names.update(v.strip() for v in value.split(",") if v.strip())
-        elif isinstance(value, (list, tuple)):
-            names.update(str(v).strip() for v in value)
-    return names
 
 
 def read_plain(path: Path) -> list[Source]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings as _pywarnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ import pandas as pd
 from ..codebook import Codebook
 from ..codings import empty_codings, validate_codings
 from ..corpus import UNITS, Corpus
-from ..errors import InputFormatError
+from ..errors import InputFormatError, warn
 from ..fileio import decode_bytes
 from ..readers import Source
 from . import positions as pos_mod
@@ -124,8 +123,8 @@ def read_codebook(path) -> Codebook:
         sets = kid(root, "Sets")
         groups = [] if sets is None else kids(sets, "Set")
         if groups:  # an empty <Sets/> (Taguette) is tolerated: nothing is lost
-            _pywarnings.warn(f"{path}: {len(groups)} code set(s) not imported: "
-                             + ", ".join(repr(g.get("name")) for g in groups), stacklevel=2)
+            warn(f"{path}: {len(groups)} code set(s) not imported: "
+                 + ", ".join(repr(g.get("name")) for g in groups))
     else:
         root, archive, _ = _open_project(path)
         if archive is not None:

@@ -34,8 +34,9 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..errors import CodebookError, CodingsError, QualcodeError
+from ..version import __version__
+from ..codings import ensure_validated
+from ..errors import CodebookError, QualcodeError
 from ..fileio import atomic_path
 from .codes import GUID_RE, derived_guid, parse_color
 from .positions import EXPORT_MODES, codepoints_to_utf16
@@ -127,20 +128,7 @@ def _metadata_note(codebook, guids, coding_meta=None) -> str:
 def _check_codings(codings: pd.DataFrame, corpus, codebook) -> pd.DataFrame:
     if codings is None or len(codings) == 0:
         return pd.DataFrame(columns=["document", "start", "end", "code", "coder", "memo"])
-    df = codings.copy()
-    missing = [c for c in ("document", "start", "end", "code", "coder") if c not in df.columns]
-    if missing:
-        raise CodingsError(f"codings lack column(s) {', '.join(missing)}")
-    docs = set(corpus.document_ids)
-    for i, r in enumerate(df.itertuples(index=False)):
-        if r.document not in docs:
-            raise CodingsError(f"coding of unknown document {r.document!r}", place=f"row {i + 2}")
-        n = len(corpus.text(r.document))
-        if not (0 <= int(r.start) < int(r.end) <= n):
-            raise CodingsError(f"offsets {r.start}-{r.end} are outside document {r.document!r} "
-                               f"(length {n})", place=f"row {i + 2}")
-        if r.code not in codebook:
-            raise CodingsError(f"unknown code id {r.code!r} (not in the codebook)", place=f"row {i + 2}")
+    df = ensure_validated(codings, corpus=corpus, codebook=codebook).copy()
     if "memo" not in df.columns:
         df["memo"] = ""
     df["memo"] = df["memo"].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))

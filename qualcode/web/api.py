@@ -342,7 +342,7 @@ def accept_all(web, request, body):
 def retrain(web, request, body):
     if web.trainer is None:
         raise BadRequest("retraining is off for this server (started with --no-train)")
-    web.trainer.request()
+    web.trainer.request(force=True)
     return model_status(web)
 
 

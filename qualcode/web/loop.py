@@ -13,7 +13,9 @@ the code's keyword when one occurs in it). The uncertainty order is that of ``qu
 project under the web lock, runs :func:`retrain` in a separate process (``mode="process"``, the
 default: the server's event loop never waits on training) or in the thread (``mode="thread"``,
 for tests), then writes the suggestions as one machine run (``Project.replace_suggestions``).
-Requests that arrive during a run make one more run after it.
+Requests that arrive during a run make one more run after it. While the human coding is
+unchanged (a rejection, a new kappa floor) the last measurement is reused and only :func:`gate`
+runs again.
 """
 from __future__ import annotations
 
@@ -36,15 +38,25 @@ HUMAN_COLUMNS = ["document", "start", "end", "code", "coder", "method"]
 def retrain(corpus, codebook, human: pd.DataFrame, decisions: pd.DataFrame | None = None, *,
             kappa_floor: float = KAPPA_FLOOR, min_examples: int = MIN_EXAMPLES,
             folds: int = 5) -> dict:
-    """Evaluate, train and suggest (see the module docstring).
+    """Evaluate, train and suggest (see the module docstring): :func:`measure`, then :func:`gate`.
 
     ``human``: codings with ``document, start, end, code, coder`` (machine rows are ignored);
     ``decisions``: reviewed suggestions (``document, start, end, code, status``) never suggested
     again. Returns ``{"codes": [per-code dict: code, n, precision, recall, kappa, state],
     "suggestions": DataFrame (codings columns, method classifier, memo = why),
     "uncertainty": {(document, segment): rank}, "documents": coded documents, "codings": n,
-    "seconds": float}``.
+    "seconds": float, "note": str}``.
     """
+    measured = measure(corpus, codebook, human, min_examples=min_examples, folds=folds)
+    return gate(measured, codebook, decisions, kappa_floor=kappa_floor, min_examples=min_examples)
+
+
+def measure(corpus, codebook, human: pd.DataFrame, *, min_examples: int = MIN_EXAMPLES,
+            folds: int = 5) -> dict:
+    """The expensive part, a function of the human coding only: per code the cross-validated
+    figures and the number of coded segments, and the trained model's predictions (with why) for
+    every code that has enough examples. Rejections and the kappa floor are applied by
+    :func:`gate`, so a rejection or a new floor needs no retraining."""
     from ..coders.active import next_segments
     from ..coders.classifier import ClassifierCoder
     from ..coders.evaluate import evaluate
@@ -53,46 +65,30 @@ def retrain(corpus, codebook, human: pd.DataFrame, decisions: pd.DataFrame | Non
     human = human[human["method"].fillna("human") == "human"][HUMAN_COLUMNS] if len(human) else \
         pd.DataFrame(columns=HUMAN_COLUMNS)
     docs = sorted(set(human["document"]))
-    out = {"codes": [], "suggestions": _empty(), "uncertainty": {}, "documents": len(docs),
-           "codings": int(len(human)), "seconds": 0.0, "note": ""}
-    metrics = {}
-    if len(docs) >= 2:
+    out = {"metrics": {}, "support": _support(corpus, human, codebook), "predictions": _empty(),
+           "uncertainty": {}, "documents": len(docs), "codings": int(len(human)), "note": "",
+           "seconds": 0.0}
+    if len(docs) < 2:
+        out["note"] = ("code passages in at least two documents: the model is checked on "
+                       "documents it did not learn from")
+    else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             report = evaluate(lambda: ClassifierCoder(codebook, min_examples=min_examples), corpus,
                               human, folds=min(folds, len(docs)), codebook=codebook)
-        metrics = {r.code: r for r in report.per_code.itertuples()}
-    else:
-        out["note"] = "code passages in at least two documents: the model is checked on documents it did not learn from"
-    support = _support(corpus, human, codebook)
-    good = []
-    for code in codebook.ids():
-        m = metrics.get(code)
-        n = int(support.get(code, 0))
-        kappa = None if m is None or pd.isna(m.kappa) else float(m.kappa)
-        if n == 0:
-            state = "not coded yet"
-        elif n < min_examples or m is None:
-            state = "needs more examples"
-        elif kappa is None or kappa < kappa_floor:
-            state = "needs more examples"
-        else:
-            state = "suggesting"
-            good.append(code)
-        out["codes"].append({
-            "code": code, "n": n, "state": state, "kappa": kappa,
-            "precision": None if m is None or pd.isna(m.precision) else float(m.precision),
-            "recall": None if m is None or pd.isna(m.recall) else float(m.recall),
-        })
-    if good:
+        out["metrics"] = {r.code: {k: (None if pd.isna(getattr(r, k)) else float(getattr(r, k)))
+                                   for k in ("precision", "recall", "kappa")}
+                          for r in report.per_code.itertuples()}
+    able = [c for c, m in out["metrics"].items()
+            if m["kappa"] is not None and out["support"].get(c, 0) >= min_examples]
+    if able:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             clf = ClassifierCoder(codebook, min_examples=min_examples).fit(corpus, human)
         pred = clf.code(corpus)
-        pred = pred[pred["code"].isin(good)]
-        pred = _drop_known(pred, human, decisions)
-        pred = pred.assign(memo=_why(corpus, codebook, human, pred))
-        out["suggestions"] = pred.reset_index(drop=True)
+        pred = pred[pred["code"].isin(able)]
+        pred = _drop_known(pred, human, None)
+        out["predictions"] = pred.assign(memo=_why(corpus, codebook, human, pred)).reset_index(drop=True)
         try:
             ranked = next_segments(corpus, human, codebook, coder=clf,
                                    n=len(corpus.codable_segments()), preview=0)
@@ -101,6 +97,31 @@ def retrain(corpus, codebook, human: pd.DataFrame, decisions: pd.DataFrame | Non
         except Exception as exc:  # noqa: BLE001 - the score order still works
             log.info("no uncertainty order: %s", exc)
     out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def gate(measured: dict, codebook, decisions: pd.DataFrame | None = None, *,
+         kappa_floor: float = KAPPA_FLOOR, min_examples: int = MIN_EXAMPLES) -> dict:
+    """Which codes suggest (enough examples and a cross-validated kappa at the floor or above),
+    and their suggestions minus the spans a person already accepted or rejected (cheap)."""
+    out = {k: measured[k] for k in ("uncertainty", "documents", "codings", "note", "seconds")}
+    out["codes"], good = [], []
+    for code in codebook.ids():
+        m = measured["metrics"].get(code) or {"precision": None, "recall": None, "kappa": None}
+        n = int(measured["support"].get(code, 0))
+        if n == 0:
+            state = "not coded yet"
+        elif n < min_examples or m["kappa"] is None or m["kappa"] < kappa_floor:
+            state = "needs more examples"
+        else:
+            state = "suggesting"
+            good.append(code)
+        out["codes"].append({"code": code, "n": n, "state": state, **m})
+    pred = measured["predictions"]
+    pred = pred[pred["code"].isin(good)]
+    if decisions is not None and len(decisions) and len(pred):
+        pred = pred[~_overlaps(pred, decisions)]
+    out["suggestions"] = pred.reset_index(drop=True)
     return out
 
 
@@ -136,7 +157,7 @@ def _overlaps(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
 
 
 def _drop_known(pred: pd.DataFrame, human: pd.DataFrame, decisions) -> pd.DataFrame:
-    """No suggestion where a person already coded that code, accepted or rejected it."""
+    """No suggestion where a person already coded that code (or accepted or rejected it)."""
     keep = ~_overlaps(pred, human)
     if decisions is not None and len(decisions):
         keep &= ~_overlaps(pred, decisions)
@@ -178,6 +199,15 @@ def _why(corpus, codebook, human: pd.DataFrame, pred: pd.DataFrame) -> list[str]
     return why
 
 
+def _fingerprint(human: pd.DataFrame, min_examples: int, folds: int) -> str:
+    """What :func:`measure` depends on besides the corpus and codebook: the human codings."""
+    import hashlib
+
+    cols = [c for c in HUMAN_COLUMNS if c in human.columns]
+    rows = human[cols].astype(str).sort_values(cols).to_csv(index=False) if len(human) else ""
+    return hashlib.sha256(f"{min_examples}|{folds}|{rows}".encode()).hexdigest()
+
+
 class Trainer:
     """Background retraining for one workbench (see the module docstring)."""
 
@@ -193,8 +223,10 @@ class Trainer:
         self._pool = None
         self._thread = None
         self.result: dict | None = None
+        self._measured: dict | None = None  # the last measure(), reused while the coding is unchanged
+        self._key: str | None = None
         self.state = {"status": "waiting", "error": None, "trained_at": None, "seconds": None,
-                      "runs": 0}
+                      "runs": 0, "trainings": 0}
 
     def attach(self, web) -> None:
         self.web = web
@@ -207,8 +239,11 @@ class Trainer:
         return {"kappa_floor": float(data.get("kappa_floor", KAPPA_FLOOR)),
                 "min_examples": int(data.get("min_examples", MIN_EXAMPLES))}
 
-    def request(self) -> None:
-        """Ask for a retraining (after new decisions); returns at once."""
+    def request(self, *, force: bool = False) -> None:
+        """Ask for a retraining (after new decisions; ``force``: even when the human coding is
+        unchanged); returns at once."""
+        if force:
+            self._key = None
         self._idle.clear()
         self._wake.set()
 
@@ -261,25 +296,30 @@ class Trainer:
             human = project.codings(include_machine=False)
             decisions = project.training_decisions()
             changed = set(project.changed_documents()["document"])
-        self.state.update(status="training", error=None)
         opts = self.settings()
-        args = (corpus, codebook, human, decisions)
-        kwargs = dict(kappa_floor=opts["kappa_floor"], min_examples=opts["min_examples"],
-                      folds=self.folds)
-        if self.mode == "process":
-            if self._pool is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+        key = _fingerprint(human, opts["min_examples"], self.folds) + codebook.fingerprint()
+        fresh = key != self._key or self._measured is None
+        if fresh:
+            self.state.update(status="training", error=None)
+            args = (corpus, codebook, human)
+            kwargs = dict(min_examples=opts["min_examples"], folds=self.folds)
+            if self.mode == "process":
+                if self._pool is None:
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
 
-                self._pool = ProcessPoolExecutor(max_workers=1,
-                                                 mp_context=multiprocessing.get_context("spawn"))
-            try:
-                result = self._pool.submit(retrain, *args, **kwargs).result()
-            except BrokenProcessPool:  # the worker died (e.g. out of memory): a fresh one next time
-                self._pool = None
-                raise
-        else:
-            result = retrain(*args, **kwargs)
+                    self._pool = ProcessPoolExecutor(max_workers=1,
+                                                     mp_context=multiprocessing.get_context("spawn"))
+                try:
+                    self._measured = self._pool.submit(measure, *args, **kwargs).result()
+                except BrokenProcessPool:  # the worker died (e.g. out of memory): a fresh one next time
+                    self._pool = None
+                    raise
+            else:
+                self._measured = measure(*args, **kwargs)
+            self._key = key
+        result = gate(self._measured, codebook, decisions, kappa_floor=opts["kappa_floor"],
+                      min_examples=opts["min_examples"])
         sugg = result["suggestions"]
         if changed:  # transcripts edited since they were coded: no new codings there (see rehash)
             sugg = sugg[~sugg["document"].isin(changed)]
@@ -290,5 +330,8 @@ class Trainer:
                 "codes": [c["code"] for c in result["codes"] if c["state"] == "suggesting"],
             })
         self.result = result
-        self.state.update(status="idle", trained_at=time.strftime("%Y-%m-%d %H:%M:%S"),
-                          seconds=round(result["seconds"], 2), runs=self.state["runs"] + 1)
+        self.state.update(status="idle", runs=self.state["runs"] + 1)
+        if fresh:
+            self.state.update(trained_at=time.strftime("%Y-%m-%d %H:%M:%S"),
+                              seconds=round(result["seconds"], 2),
+                              trainings=self.state["trainings"] + 1)

@@ -201,7 +201,7 @@ def test_reliability_data_feeds_the_metrics(corpus):
 @pytest.mark.parametrize("rows,message", [
     ([("d1", 51, 73, "x", "alice")], "at least two coders; found only 'alice'"),
     ([("d1", 51, 73, "x", "alice"), ("d2", 24, 43, "x", "bob")], "no document in common with the other coders"),
-    ([("d1", 51, 73, "x", "alice"), ("d9", 1, 2, "x", "bob")], "document 'd9' is not among"),
+    ([("d1", 51, 73, "x", "alice"), ("d9", 1, 2, "x", "bob")], "unknown document 'd9' \\(not among"),
     ([("d1", 51, 73, "x", "alice"), ("d1", 170, 999, "x", "bob")], "outside document 'd1'"),
 ])
 def test_errors(corpus, rows, message):

@@ -148,8 +148,8 @@ def test_evaluate_keyword_and_classifier(study):
 
 def test_evaluate_usage_errors(study):
     res = run(study, "evaluate", "--codebook", "cb.yaml")
-    assert res.exit_code == 2 and "evaluate needs TRANSCRIPTS and --codings, a .qdpx project as TRANSCRIPTS, or --quotes" \
-        in res.output
+    assert res.exit_code == 2 and ("evaluate needs TRANSCRIPTS and --codings, a .qdpx project as "
+                                   "TRANSCRIPTS, --quotes, or a project") in res.output
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--level", "x")
     assert res.exit_code == 2 and "'x': use 'code', 'category' or a depth" in res.output
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "--coder", "C9")
@@ -157,14 +157,21 @@ def test_evaluate_usage_errors(study):
     assert res.output.strip() == "Error: human.csv: no human codings by coder 'C9' (coders: C1)"
 
 
-def test_evaluate_on_the_papers_quotes(study, shared):
+def test_evaluate_on_the_papers_quotes(study, shared, repo):
     res = run(study, "evaluate", "--quotes", "--codebook", "cb.yaml", "--seeds", str(shared / "seeds"))
+    assert res.exit_code == 1
+    assert res.output.strip() == (
+        "Error: the papers' quotes are labelled with the categories of "
+        "codebooks/b2b_influencer_marketing.yaml; codebook cb.yaml does not declare "
+        "'process.planning' and 15 more among its 'categories:', so the quotes do not belong to it")
+    shipped = str(repo / "codebooks" / "b2b_influencer_marketing.yaml")
+    res = run(study, "evaluate", "--quotes", "--codebook", shipped, "--seeds", str(shared / "seeds"))
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "keyword coder vs the papers' authors on their visible quotes (category level)"
     assert any(line.startswith("overall (42 quotes x 16 categories)") for line in lines)
     assert "note: 42 visible quotes (mero2023: 14, uk_influential: 28); withheld quotes are not used" in lines
-    res = run(study, "evaluate", "--quotes", "--codebook", "cb.yaml", "--seeds", "nowhere")
+    res = run(study, "evaluate", "--quotes", "--codebook", shipped, "--seeds", "nowhere")
     assert res.exit_code == 1 and "paper not found" in res.output
 
 

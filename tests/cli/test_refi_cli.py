@@ -45,12 +45,17 @@ def test_import_demo_writes_loadable_files(tmp_path):
                                           "out/transcripts/cases.csv",
                                           "out/transcripts/admin-1.txt",
                                           "out/transcripts/board_2017.txt"}
-        assert (out / "transcripts" / "board_2017.txt").read_text(encoding="utf-8").startswith(
-            "---\ncase: board_2017\n---\nSpeaker 1:")
+        board = (out / "transcripts" / "board_2017.txt").read_text(encoding="utf-8")
+        assert board.startswith("---\ncase: board_2017\nspeakers: [Speaker 1, Speaker 2, ")
+        assert "\n---\nSpeaker 1:" in board  # the speaker list keeps the turns (issue 13)
         # the written files load back into the same documents, codes and codings
         project = refi.read_qdpx(DEMO)
         corpus = load_transcripts(out / "transcripts")
         assert corpus.texts == project.corpus.texts
+        cols = ["document", "speaker", "start", "end", "is_interviewer"]
+        key = ["document", "start"]
+        assert corpus.segments[cols].sort_values(key).values.tolist() == \
+            project.corpus.segments[cols].sort_values(key).values.tolist()
         cb = Codebook.load(out / "codebook.yaml")
         assert cb.ids() == project.codebook.ids()
         codings = read_codings(out / "codings.csv", corpus=corpus, codebook=cb)

@@ -6,7 +6,7 @@ import pytest
 
 from qualcode import Codebook, Corpus, QualcodeError
 from qualcode.coders import ClassifierCoder, KeywordCoder, evaluate
-from qualcode.coders.evaluate import category_mapping, level_mapping
+from qualcode.coders.evaluate import level_mapping
 
 
 def five_turns():
@@ -67,18 +67,22 @@ def test_reference_coder_and_unknown_coder(codebook, study):
 
 
 def test_levels():
-    book = Codebook.from_dict({"codes": [
+    book = Codebook.from_dict({"categories": ["process.planning", "challenge"], "codes": [
         {"id": "process", "name": "P", "children": [
             {"id": "process.planning", "name": "Pl", "children": [{"id": "process.planning.tasks", "name": "T"}]}]},
         {"id": "challenge", "name": "C", "children": [{"id": "challenge.measurement", "name": "M"}]},
         {"id": "goal", "name": "G", "children": [{"id": "goal.sales", "name": "S"}]}]})
-    assert category_mapping(book) == {"process.planning": "process.planning",
+    assert book.category_mapping() == {"process.planning": "process.planning",
                                       "process.planning.tasks": "process.planning",
                                       "challenge": "challenge", "challenge.measurement": "challenge"}
     notes = []
     mapping, name = level_mapping(book, "category", notes=notes)
-    assert name == "category" and notes == ["3 codes outside the DESIGN.md categories are left out "
-                                            "(e.g. goal.*, tactic.*)"]
+    assert name == "category" and notes == ["3 codes outside the codebook's categories are left "
+                                            "out (e.g. process.*, goal.*)"]
+    undeclared = Codebook.from_dict({"codes": book.to_dict()["codes"]})
+    notes = []
+    assert level_mapping(undeclared, "category", notes=notes)[0] == undeclared.rollup(0)
+    assert notes == ["the codebook declares no categories ('categories:'); using its top-level codes"]
     assert level_mapping(book, 0)[0]["process.planning.tasks"] == "process"
     assert level_mapping(book, "1")[0]["process.planning.tasks"] == "process.planning"
     with pytest.raises(QualcodeError, match="unknown level"):

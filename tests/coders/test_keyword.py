@@ -73,13 +73,17 @@ def test_exclude_keywords_suppress_the_code(codebook):
 
 
 def test_codebook_without_keywords_gives_empty_codings():
-    kc = KeywordCoder(cb({"id": "a", "name": "A"}, {"id": "a.b", "name": "B"}))
+    from qualcode.errors import QualcodeWarning
+
+    with pytest.warns(QualcodeWarning) as caught:
+        kc = KeywordCoder(cb({"id": "a", "name": "A"}, {"id": "a.b", "name": "B"}))
     out = kc.code(corpus_of("We measured ROI."))
     assert out.empty
     assert list(out.columns) == ["document", "start", "end", "code", "coder", "segment", "method",
                                  "score", "memo"]
-    assert kc.warnings == ["the codebook has no keywords: the keyword coder suggests nothing "
-                           "(add 'keywords:' phrases to codes)"]
+    assert [str(w.message) for w in caught] == [
+        "the codebook has no keywords: the keyword coder suggests nothing (add 'keywords:' "
+        "phrases to codes)"]
 
 
 def test_interviewer_turns_are_not_coded_unless_asked(codebook):

@@ -85,9 +85,12 @@ def test_overlapping_codings_and_keyboard_selection(page, served, project):
     # keyboard: j to the first participant turn, Enter selects it, shrink the end by two words, c
     page.click(".doc-head h1")
     page.keyboard.press("j")
+    page.wait_for_selector(".turn.focus")
     page.keyboard.press("Enter")
+    page.wait_for_function("String(getSelection()).endsWith('(laughs)')")
     page.keyboard.press("Shift+ArrowLeft")
     page.keyboard.press("Shift+ArrowLeft")
+    page.wait_for_function("String(getSelection()).endsWith('leaf')")
     page.keyboard.press("c")
     pick(page, "sales")
     page.wait_for_function("document.querySelectorAll('.stripe').length === 2")

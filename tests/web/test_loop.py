@@ -95,6 +95,12 @@ def test_the_trainer_retrains_in_the_background_after_a_decision(tmp_path):
             assert time.perf_counter() - t0 < 2
             assert trainer.wait(120) and trainer.state["runs"] > first
             assert sid not in set(project.suggestions()["id"])
+            # the human coding did not change: the last measurement was reused, not retrained
+            assert trainer.state["trainings"] == model["trainings"] == 1
+            rejected = project.suggestions(status="rejected").iloc[0]
+            again = project.suggestions()
+            assert not ((again["document"] == rejected["document"]) & (again["code"] == rejected["code"])
+                        & (again["start"] == rejected["start"])).any()
             home = c.get("/api/project").json()
             assert home["model"]["codes"] and home["suggestions"] == len(project.suggestions())
     finally:
@@ -119,9 +125,10 @@ def test_no_suggestions_written_into_a_transcript_changed_since_coding(tmp_path,
     fake = pd.DataFrame({"document": ["one", "two"], "start": [24, 24], "end": [45, 45],
                          "code": ["roi", "roi"], "segment": [2, 2], "score": [0.9, 0.9],
                          "memo": ["", ""]})
-    monkeypatch.setattr(loop, "retrain", lambda *a, **k: {
-        "codes": [], "suggestions": fake, "uncertainty": {}, "documents": 2, "codings": 1,
-        "seconds": 0.1, "note": ""})
+    monkeypatch.setattr(loop, "measure", lambda *a, **k: {
+        "metrics": {"roi": {"precision": 1.0, "recall": 1.0, "kappa": 1.0}}, "support": {"roi": 9},
+        "predictions": fake, "uncertainty": {}, "documents": 2, "codings": 1, "seconds": 0.1,
+        "note": ""})
     trainer = Trainer(mode="thread", delay=0)
     try:
         with client_for(project, trainer=trainer) as c:

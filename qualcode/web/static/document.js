@@ -201,11 +201,17 @@
       return +piece.dataset.a + Array.from(before).length;
     }
     if (piece) return off === 0 ? +piece.dataset.a : +piece.dataset.b;
-    // an element boundary (between turns, in a speaker label): the nearest codable text
-    const child = node.childNodes && node.childNodes[off];
-    const turn = (child && child.closest ? child : el).closest ? (child && child.nodeType === 1 ? child : el).closest(".turn") : null;
-    if (turn) return isEnd ? +turn.dataset.start : +turn.dataset.start;
-    return null;
+    // a boundary between elements (beside a speaker label, in an interviewer turn): the nearest
+    // codable text after it (a start) or before it (an end), found by document position
+    const point = document.createRange();
+    point.setStart(node, off);
+    const whole = document.createRange();
+    const after = (p) => { whole.selectNodeContents(p.el); return point.compareBoundaryPoints(Range.START_TO_START, whole) <= 0; };
+    const p = state.pieces;
+    let lo = 0, hi = p.length;                 // first piece starting at or after the point
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (after(p[mid])) hi = mid; else lo = mid + 1; }
+    if (isEnd) return lo > 0 ? p[lo - 1].b : null;
+    return lo < p.length ? p[lo].a : null;
   }
 
   function selectionOffsets() {
@@ -536,13 +542,22 @@
     }
   }
 
-  async function reload() {
+  function signature(d) {
+    return d.codings.map((c) => `${c.id}:${c.version}:${c.status}`).sort().join(",") + "|" + d.memo;
+  }
+
+  async function reload(onlyIfChanged) {
     const fresh = await api("GET", `/api/documents/${encodeURIComponent(doc.id)}`);
+    if (onlyIfChanged && (signature(fresh) === signature(doc) || mouseDown || state.sel || state.picker)) return;
     doc = fresh;
     conv = offsets(doc.text);
     render();
     if (document.activeElement !== docMemo) docMemo.value = doc.memo || "";
   }
+
+  let mouseDown = false;
+  document.addEventListener("mousedown", () => { mouseDown = true; }, true);
+  document.addEventListener("mouseup", () => { mouseDown = false; }, true);
 
   /* ---- document memo ------------------------------------------------------------------------ */
 
@@ -642,14 +657,14 @@
     Array.from(transcript.children).forEach(watch);   // redrawn as they come into view
   }, 150); });
   window.addEventListener("focus", () => {   // another tab or coder may have changed this document
-    if (!state.picker && !state.editSpan && !state.sel && !state.open.length) reload().catch(() => {});
+    if (!state.picker && !state.editSpan && !state.sel && !state.open.length) reload(true).catch(() => {});
   });
 
   let runs = null;   // a retraining replaced the suggestions: show the new ones when idle
   document.addEventListener("qc-model", (ev) => {
     const m = ev.detail;
     if (runs !== null && m.runs !== runs && !state.picker && !state.editSpan && !state.sel &&
-        !state.open.length) reload().catch(() => {});
+        !state.open.length) reload(true).catch(() => {});
     runs = m.runs;
   });
 

@@ -1,7 +1,7 @@
 """The papers' own quotes as a test corpus: does a coder agree with the papers' authors?
 
 Each visible participant quote in the two papers of ``../shared/seeds/`` becomes one turn; its
-label is the DESIGN.md category (:data:`~qualcode.coders.evaluate.DESIGN_CATEGORIES`) of the section
+label is the category (:data:`~qualcode.studies.b2b_influencer_marketing.CATEGORIES`) of the section
 it stands in, by the explicit section map below. A quote is a passage in double quotes followed
 by a participant attribution in parentheses: a role and firm pseudonym with no digits in paper 1
 ("(Chief Marketing Officer, Kappa)"), "(Interview N ...)" in paper 2; literature citations
@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..codings import segment_code_matrix
+from ..coders.evaluate import EvaluationReport, rollup, score_labels
 from ..errors import QualcodeError
-from .evaluate import DESIGN_CATEGORIES, EvaluationReport, category_mapping, rollup, score_labels
+from .b2b_influencer_marketing import CATEGORIES, CODEBOOK, default_seeds_dir
 
 AUTHORS = "authors"
 
@@ -86,11 +87,6 @@ _PARTICIPANT = re.compile(r"^Interview \d+\b|^[^\d]+$")
 _PAGE_HEADER = re.compile(r"\n[ \t]*J\. Mero et al\.[ \t]*\n")
 COLUMNS = ["paper", "quote", "section", "section_title", "category", "attribution", "text",
            "start", "end"]
-
-
-def default_seeds_dir() -> Path:
-    """``../shared/seeds`` beside the repository."""
-    return Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
 def extract_quotes(seeds_dir=None) -> pd.DataFrame:
@@ -223,21 +219,24 @@ def evaluate_on_quotes(coder, codebook=None, *, seeds_dir=None, quotes=None) -> 
     """Agreement of ``coder`` with the papers' authors on the visible quotes, per category.
 
     Each quote is a unit; the authors' label is its section's category; the machine's codes are
-    rolled up to the DESIGN.md categories (:func:`category_mapping`). Per category: support
+    rolled up to the codebook's categories (:meth:`Codebook.category_mapping`). A codebook that
+    does not declare the quotes' categories (:data:`CATEGORIES`) is refused: the quotes do not
+    belong to it. Per category: support
     (quotes the authors put there), precision, recall, F1 and Cohen's kappa, counted on the
     quotes of the papers that use the category (see the module docstring).
     """
     codebook = codebook if codebook is not None else coder.codebook
+    check_codebook(codebook)
     quotes = extract_quotes(seeds_dir) if quotes is None else quotes
     corpus, authors = quotes_corpus(quotes)
     segments = corpus.codable_segments().reset_index(drop=True)
-    labels = list(DESIGN_CATEGORIES)
+    labels = list(CATEGORIES)
     ref = segment_code_matrix(authors, segments, labels)
     codes = codebook.ids()
     machine = coder.code(corpus)
     pred_codes = segment_code_matrix(machine, segments, codes) if len(machine) else \
         np.zeros((len(segments), len(codes)), dtype=np.int8)
-    mapping = category_mapping(codebook)
+    mapping = codebook.category_mapping()
     cats, _, pred_c = rollup(pred_codes, pred_codes, codes, mapping)
     pred = np.zeros_like(ref)
     for j, cat in enumerate(cats):
@@ -247,9 +246,19 @@ def evaluate_on_quotes(coder, codebook=None, *, seeds_dir=None, quotes=None) -> 
                      for doc in segments["document"]])
     notes = [f"{len(quotes)} visible quotes ({', '.join(f'{p}: {n}' for p, n in quotes['paper'].value_counts(sort=False).items())}); "
              "withheld quotes are not used"]
-    if not mapping:
-        notes.append("the codebook has none of the DESIGN.md categories: every quote is a miss")
     per, overall = score_labels(ref, pred, labels, mask=mask, keep_unused=True, notes=notes)
     method = getattr(coder, "method", None) or "classifier"
     return EvaluationReport(per, overall, [], notes, method=method, reference=AUTHORS,
                             level="category")
+
+
+def check_codebook(codebook) -> None:
+    """Raise :class:`QualcodeError` unless ``codebook`` declares every category the papers' quotes
+    are labelled with: scored against another codebook, every quote would be a miss."""
+    missing = [c for c in CATEGORIES if c not in codebook.categories]
+    if missing:
+        where = codebook.path or repr(codebook.name)
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise QualcodeError(f"the papers' quotes are labelled with the categories of {CODEBOOK}; "
+                            f"codebook {where} does not declare {missing[0]!r}{more} among its "
+                            "'categories:', so the quotes do not belong to it")

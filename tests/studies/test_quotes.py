@@ -7,8 +7,9 @@ import pytest
 
 from qualcode import Codebook
 from qualcode.coders import KeywordCoder
-from qualcode.coders.evaluate import DESIGN_CATEGORIES
-from qualcode.coders.quotes import PAPERS, evaluate_on_quotes, extract_quotes, quotes_corpus
+from qualcode.errors import QualcodeError
+from qualcode.studies.b2b_influencer_marketing import CATEGORIES
+from qualcode.studies.quotes import PAPERS, evaluate_on_quotes, extract_quotes, quotes_corpus
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_counts_per_paper_and_section(quotes):
         "challenge": 5, "dimension.attributes": 2, "dimension.collaborative_relationships": 4,
         "dimension.communication_focus": 4, "dimension.content_types": 5,
         "dimension.existing_relationships": 4, "dimension.reach": 4}
-    assert set(quotes["category"]) <= set(DESIGN_CATEGORIES)
+    assert set(quotes["category"]) <= set(CATEGORIES)
     assert quotes["quote"].is_unique
 
 
@@ -64,15 +65,24 @@ def test_quotes_corpus_has_one_turn_per_quote(quotes):
     assert set(codings["coder"]) == {"authors"}
 
 
+def _categories_book(keywords: dict) -> Codebook:
+    """A codebook declaring the papers' categories, with keywords for some of them."""
+    roots = {}
+    for cat in CATEGORIES:
+        root = cat.split(".")[0]
+        roots.setdefault(root, {"id": root, "name": root, "children": []})
+        if cat != root:
+            roots[root]["children"].append({"id": cat, "name": cat,
+                                            "keywords": keywords.get(cat, [])})
+    return Codebook.from_dict({"categories": list(CATEGORIES), "codes": list(roots.values())})
+
+
 def test_evaluate_on_quotes_counts_each_category_on_its_papers(quotes):
-    book = Codebook.from_dict({"codes": [
-        {"id": "process", "name": "P", "children": [
-            {"id": "process.selection", "name": "S", "keywords": ["brand match"]}]},
-        {"id": "dimension", "name": "D", "children": [
-            {"id": "dimension.reach", "name": "R", "keywords": ["brand match", "audience"]}]}]})
+    book = _categories_book({"process.selection": ["brand match"],
+                             "dimension.reach": ["brand match", "audience"]})
     report = evaluate_on_quotes(KeywordCoder(book), book, quotes=quotes)
     per = report.per_code.set_index("code")
-    assert list(per.index) == list(DESIGN_CATEGORIES)
+    assert list(per.index) == list(CATEGORIES)
     assert per.loc["process.selection", ["support", "tp", "fp"]].tolist() == [2, 1, 0]
     # "brand match" in a Mero et al. quote is not a dimension.reach false positive: paper 1 has no
     # dimensions; the support counts the UK study's quotes only
@@ -90,3 +100,11 @@ def test_shipped_codebook_on_quotes_structure(quotes, repo):
     assert len(report.per_code) == 16
     assert 0 <= report.overall["micro_f1"] <= 1
     assert re.match(r"overall \(42 quotes x 16 categories\): micro P/R/F1 ", report.summary())
+
+
+def test_a_codebook_the_quotes_do_not_belong_to_is_refused(quotes):
+    book = Codebook.from_dict({"codes": [{"id": "process", "name": "P", "children": [
+        {"id": "process.selection", "name": "S", "keywords": ["brand match"]}]}]})
+    with pytest.raises(QualcodeError, match="codebook 'Study'|does not declare 'process.planning' "
+                                            "and 15 more among its 'categories:'"):
+        evaluate_on_quotes(KeywordCoder(book), book, quotes=quotes)

@@ -1,0 +1,52 @@
+"""One place that turns a method name into a coder: the CLI, the study and evaluation all build
+their coders here, so ``--method classifier`` means the same thing everywhere.
+
+Methods (:data:`METHODS`): ``keyword`` (the codebook's keyword rules), ``classifier`` (TF-IDF
+logistic regressions trained on human coding), ``both`` (the classifier with the keyword hits
+added), ``semantic`` (sentence embeddings against the codebook's definitions; the semantic extra)
+and ``semantic-fewshot`` (the classifier on sentence embeddings; the semantic extra).
+"""
+from __future__ import annotations
+
+from ..errors import QualcodeError
+
+METHODS = ("keyword", "classifier", "both", "semantic", "semantic-fewshot")
+#: methods that learn from human coding (``fit``) before they code
+LEARNERS = ("classifier", "both", "semantic-fewshot")
+
+
+def make_coder(method: str, codebook, *, model=None, min_examples: int | None = None, **params):
+    """A fresh coder for ``method`` over ``codebook``.
+
+    ``model``: a ``.qcm`` file from ``qualcode train`` for ``classifier``/``both`` (the coder is
+    loaded fitted). ``min_examples`` and other keyword ``params`` go to the coder's constructor
+    (e.g. ``label_rule="any"``, ``threshold=0.5``). Unknown methods raise :class:`QualcodeError`.
+    """
+    if method not in METHODS:
+        raise QualcodeError(f"unknown coding method {method!r}; use {', '.join(METHODS)}")
+    if min_examples is not None:
+        params["min_examples"] = min_examples
+    if model is not None:
+        if method not in ("classifier", "both"):
+            raise QualcodeError(f"a trained model is for the classifier, not method {method!r}")
+        from .classifier import ClassifierCoder
+
+        coder = ClassifierCoder.load(model, codebook=codebook)
+        coder.combine_keywords = method == "both"
+        return coder
+    if method == "keyword":
+        from .keyword import KeywordCoder
+
+        return KeywordCoder(codebook, **params)
+    if method == "semantic":
+        from .semantic import SemanticCoder
+
+        params.pop("min_examples", None)  # zero-shot: no per-code minimum
+        return SemanticCoder(codebook, **params)
+    from .classifier import ClassifierCoder
+
+    if method == "semantic-fewshot":
+        from .embeddings import SentenceEmbeddings
+
+        return ClassifierCoder(codebook, features=SentenceEmbeddings(), **params)
+    return ClassifierCoder(codebook, combine_keywords=method == "both", **params)
