@@ -390,3 +390,31 @@ def test_report_export_equals_the_cli(study, tmp_path):
         page = c.get("/api/export/report.html?reference=C1&n_boot=50")
     assert page.status_code == 200, page.text[:300]
     assert page.content == out.read_bytes()
+
+
+def test_cached_views_follow_every_write(cclient, coded):
+    """The analysis views are cached per state of the store: a write by this server or by
+    another process is seen by the next request, however quickly it comes."""
+    def total():
+        return cclient.get("/api/retrieve?code=goal.branding&limit=1").json()["total"]
+
+    before = total()
+    for k in range(5):  # writes through the API, each read back at once
+        r = cclient.post("/api/codings", json={"document": "alpha", "start": ALPHA[0] + k,
+                                               "end": ALPHA[0] + 30 + k, "code": "goal.branding"})
+        assert r.status_code == 200
+        assert total() == before + k + 1
+    other = qc.Project.open(coded.root)  # another connection, as another process would write
+    try:
+        other.add_coding("beta", *_codable_span(other, "beta"), "goal.branding", coder="Zed")
+    finally:
+        other.close()
+    assert total() == before + 6
+    compare = cclient.get("/api/compare?coders=C1,Zed&n_boot=0")
+    assert compare.status_code == 200 and "Zed" in compare.json()["coders"]
+
+
+def _codable_span(project, doc):
+    t = project.corpus.turns
+    row = t[(t["document"] == doc) & ~t["is_interviewer"]].iloc[0]
+    return int(row["start"]), int(row["start"]) + 25
