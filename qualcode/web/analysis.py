@@ -320,24 +320,46 @@ def compare(project, coders, *, unit: str = "segment", n_boot: int = 1000, seed:
     :func:`qualcode.agreement.compare` with the same arguments ``qualcode agree`` passes (all
     metrics, ``n_boot`` resamples, ``seed``); each row gains ``low_n`` (fewer than
     :data:`LOW_N` coded passages by these coders) and ``n_passages``."""
-    from ..agreement import ALL_CODES, compare as ag_compare
+    return compare_finish(compare_inputs(project, coders, unit=unit, n_boot=n_boot, seed=seed))
 
+
+def compare_inputs(project, coders, *, unit: str = "segment", n_boot: int = 1000,
+                   seed: int = 0) -> dict:
+    """What :func:`compare_finish` needs, read from the project (quick; the web layer reads it
+    under the project lock and computes the bootstrap outside it)."""
     coders = _check_coders(project, coders)
     if unit not in ("segment", "character"):
         raise AnalysisError(f"unit must be 'segment' or 'character', not {unit!r}")
-    cod = human(project, coders)
-    table = cached(project, ("compare", tuple(coders), unit, n_boot, seed),
-                   lambda: ag_compare(project.corpus, cod, unit, n_boot=n_boot, seed=seed))
+    key = ("compare", tuple(coders), unit, n_boot, seed)
+    entry = _CACHE.get(project)
+    done = entry[1].get(key) if entry is not None and entry[0] == store_signature(project) else None
+    return {"project": project, "coders": coders, "unit": unit, "n_boot": n_boot, "seed": seed,
+            "key": key, "signature": store_signature(project), "table": done,
+            "corpus": project.corpus, "codings": human(project, coders),
+            "names": {c.id: c.name for c in project.codebook}}
+
+
+def compare_finish(inputs: dict) -> dict:
+    """The agreement table of :func:`compare_inputs`' data (the slow part: the bootstrap)."""
+    from ..agreement import ALL_CODES, compare as ag_compare
+
+    cod, table = inputs["codings"], inputs["table"]
+    if table is None:
+        table = ag_compare(inputs["corpus"], cod, inputs["unit"], n_boot=inputs["n_boot"],
+                           seed=inputs["seed"])
+        entry = _CACHE.get(inputs["project"])
+        if entry is not None and entry[0] == inputs["signature"]:
+            entry[1][inputs["key"]] = table  # still the state it was computed from
     per_code = cod["code"].value_counts()
-    names = {c.id: c.name for c in project.codebook}
     rows = data.records(table)
     for r in rows:
         n = int(len(cod)) if r["code"] == ALL_CODES else int(per_code.get(r["code"], 0))
         r["n_passages"] = n
         r["low_n"] = n < LOW_N
-        r["name"] = names.get(r["code"], r["code"])
-    return {"coders": coders, "unit": unit, "n_boot": n_boot, "seed": seed, "rows": rows,
-            "low_n": LOW_N, "two": len(coders) == 2}
+        r["name"] = inputs["names"].get(r["code"], r["code"])
+    return {"coders": inputs["coders"], "unit": inputs["unit"], "n_boot": inputs["n_boot"],
+            "seed": inputs["seed"], "rows": rows, "low_n": LOW_N,
+            "two": len(inputs["coders"]) == 2}
 
 
 def _check_coders(project, coders) -> list[str]:

@@ -80,15 +80,41 @@ def _unit(p) -> str:
     return unit
 
 
-@endpoint
-def compare(web, request, body):
-    p = _params(request)
-    coders = _coders(p)
-    _blind_check(web, request, coders)
-    n_boot = _int(p, "n_boot", required=False)
-    n_boot = 1000 if n_boot is None else min(n_boot, 5000)
-    return analysis.compare(web.project, coders, unit=_unit(p), n_boot=n_boot,
-                            seed=_int(p, "seed", required=False, minimum=None) or 0)
+async def compare(request):
+    """``/api/compare``: the codings are read under the project lock, the bootstrap runs outside
+    it (seconds at character level on a big project), so coding goes on meanwhile."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+
+    web = request.app.state.web
+
+    def prepare():
+        p = _params(request)
+        coders = _coders(p)
+        with web.lock:
+            _blind_check(web, request, coders)
+            n_boot = _int(p, "n_boot", required=False)
+            n_boot = 1000 if n_boot is None else min(n_boot, 5000)
+            return analysis.compare_inputs(
+                web.project, coders, unit=_unit(p), n_boot=n_boot,
+                seed=_int(p, "seed", required=False, minimum=None) or 0)
+
+    try:
+        inputs = await run_in_threadpool(prepare)
+        return JSONResponse(await run_in_threadpool(analysis.compare_finish, inputs))
+    except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
+        return _error(request, exc)
+
+
+def _error(request, exc):
+    from starlette.responses import JSONResponse
+
+    from .app import error_message, log, status_of
+
+    status = status_of(exc)
+    if status == 500:
+        log.exception("internal error in %s", request.url.path)
+    return JSONResponse({"error": error_message(exc), "status": status}, status_code=status)
 
 
 @endpoint
@@ -200,9 +226,6 @@ async def report(request):
     """``/api/export/report.html``: the inputs are read under the project lock, the report is
     built outside it (seconds to minutes), so other requests are not held up meanwhile."""
     from starlette.concurrency import run_in_threadpool
-    from starlette.responses import JSONResponse
-
-    from .app import error_message, log, status_of
 
     web = request.app.state.web
     p = _params(request)
@@ -218,10 +241,7 @@ async def report(request):
             inputs = await run_in_threadpool(prepare)
             content = await run_in_threadpool(report_bytes, inputs, Path(tmp), n_boot=n_boot)
     except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
-        status = status_of(exc)
-        if status == 500:
-            log.exception("internal error in %s", request.url.path)
-        return JSONResponse({"error": error_message(exc), "status": status}, status_code=status)
+        return _error(request, exc)
     return download(content, "report.html", TYPES["html"])
 
 
