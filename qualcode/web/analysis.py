@@ -490,10 +490,22 @@ def _top_codes(codebook, depth: int | None):
     return codebook.rollup(depth) if depth is not None else None
 
 
+def strategy_root(codebook) -> str | None:
+    """The codebook's strategy-like code: ``strategy``, else the first top-level code whose id or
+    name speaks of strategies, when it has children (the strategies a case may show)."""
+    if "strategy" in codebook and codebook.children("strategy"):
+        return "strategy"
+    for r in codebook.roots():
+        if "strateg" in f"{r} {codebook[r].name}".lower() and codebook.children(r):
+            return r
+    return None
+
+
 def crosscase(project, *, coder: str | None = None, depth: int | None = None,
               attribute: str | None = None) -> dict:
     """The case x code matrix (coded turns), the code x attribute table (cases showing the code)
-    and, when the codebook has a ``strategy`` code with children, the strategy-by-case matrix
+    and, when the codebook has a strategy-like code with children (:func:`strategy_root`), the
+    strategy-by-case matrix
     with hybrids marked, each from :mod:`qualcode.matrix` over the human codings (``coder``: one
     coder's; default every human coder's, a turn coded by several counting once)."""
     from .. import matrix
@@ -535,8 +547,10 @@ def crosscase(project, *, coder: str | None = None, depth: int | None = None,
             "codes": [c for c in cols if c in cba.columns],
             "table": cba.drop(columns="n_cases").to_numpy().astype(int).tolist()}
     out["strategy"] = None
-    if "strategy" in codebook and codebook.children("strategy") and len(cod):
-        sm = matrix.strategy_by_case(corpus, cod, codebook, coder=coder or None)
+    root = strategy_root(codebook)
+    if root is not None and len(cod):
+        sm = matrix.strategy_by_case(corpus, cod, codebook, coder=coder or None,
+                                     strategies=codebook.children(root))
         keep = [c in with_text for c in sm.counts.index.astype(str)]
         sm.counts, sm.shows, sm.hybrid = sm.counts[keep], sm.shows[keep], sm.hybrid[keep]
         strategies = list(sm.counts.columns)

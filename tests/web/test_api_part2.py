@@ -418,3 +418,14 @@ def _codable_span(project, doc):
     t = project.corpus.turns
     row = t[(t["document"] == doc) & ~t["is_interviewer"]].iloc[0]
     return int(row["start"]), int(row["start"]) + 25
+
+
+def test_strategy_like_codes_are_found():
+    from qualcode.web.analysis import strategy_root
+
+    cb = qc.Codebook.from_dict({"codes": [
+        {"id": "goals", "name": "Goals", "children": [{"id": "goals.a", "name": "A"}]},
+        {"id": "approaches", "name": "Marketing strategies",
+         "children": [{"id": "approaches.x", "name": "X"}, {"id": "approaches.y", "name": "Y"}]}]})
+    assert strategy_root(cb) == "approaches"
+    assert strategy_root(qc.Codebook.from_dict({"codes": [{"id": "goals", "name": "Goals"}]})) is None
