@@ -429,3 +429,28 @@ def test_strategy_like_codes_are_found():
          "children": [{"id": "approaches.x", "name": "X"}, {"id": "approaches.y", "name": "Y"}]}]})
     assert strategy_root(cb) == "approaches"
     assert strategy_root(qc.Codebook.from_dict({"codes": [{"id": "goals", "name": "Goals"}]})) is None
+
+
+@pytest.mark.parametrize("method,url,body", [
+    ("GET", "/api/passage?document=alpha&coders=C1,C2", None),
+    ("GET", "/api/passage?document=nope&start=1&end=2&coders=C1,C2", None),
+    ("GET", "/api/passage?document=alpha&start=1&end=2&coders=C1", None),
+    ("GET", "/api/disagreements?coders=C1,C2&unit=words", None),
+    ("GET", "/api/disagreements?coders=C1,C2&offset=-1", None),
+    ("GET", "/api/crosscase?depth=-1", None),
+    ("GET", "/api/crosscase?depth=x", None),
+    ("GET", "/api/search?q=" + "w%20" * 13, None),
+    ("GET", "/api/codes/nope", None),
+    ("POST", "/api/codes/goal/merge", {"into": "nope"}),
+    ("POST", "/api/codes/goal/merge", {"into": 5}),
+    ("POST", "/api/codes/goal/move", {"parent": 5}),
+    ("DELETE", "/api/codes/goal.sales", {"recode_to": 5}),
+    ("DELETE", "/api/codes/goal.sales", {"recode_to": "nope"}),
+    ("PATCH", "/api/codes/goal", {"keywords": 5}),
+    ("PATCH", "/api/codes/goal", {"examples": "x"}),
+    ("PUT", "/api/blind", {}),
+])
+def test_bad_requests_get_a_message_never_a_500(cclient, method, url, body):
+    r = cclient.request(method, url, json=body) if body is not None else cclient.request(method, url)
+    assert r.status_code in (400, 404), (url, r.status_code, r.text)
+    assert r.json()["error"]
