@@ -74,6 +74,7 @@ def served(project):
 @pytest.fixture
 def page(browser, served):
     context = browser.new_context(viewport={"width": 1300, "height": 900})
+    context.set_default_timeout(60_000)  # a CI machine shared with other jobs can be slow
     pg = context.new_page()
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))

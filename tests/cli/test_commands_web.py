@@ -7,16 +7,25 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
 import qualcode as qc
-from workbench import REPO, make_project
-
 from qualcode.cli import main
 from qualcode.web.auth import WebState
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "transcripts_sample"
+
+
+def make_project(folder: Path):
+    """A project over three of the sample's interviews (read by path, never copied)."""
+    return qc.Project.init(folder, transcripts=[str(SAMPLE / f"{d}.txt") for d in ("alpha", "beta", "gamma")],
+                           cases=str(SAMPLE / "cases.csv"),
+                           codebook=str(REPO / "codebooks" / "b2b_influencer_marketing.yaml"))
 
 
 def test_add_coder_prints_a_private_link(tmp_path):
