@@ -131,6 +131,14 @@
       const title = tab === "code" ? `Passages of ${(codes.get(r.code) || { name: r.code }).name}` + (r.codes && r.codes.length > 1 ? " and its sub-codes" : "") : `“${r.query}”`;
       document.getElementById("result-title").textContent = title;
       document.getElementById("result-count").textContent = `${r.total} ${tab === "code" ? "passage" : "hit"}${r.total === 1 ? "" : "s"}`;
+      if (!append && tab === "code" && r.codes && r.codes.length > 1) {
+        // how the passages split over the code and its sub-codes; a chip narrows to one
+        const parts = Object.entries(r.by_code).sort((a, b) => b[1] - a[1]);
+        results.append(h("li", { class: "by-code" }, ...parts.map(([id, n]) => {
+          const c = codes.get(id) || { color: "#888", name: id };
+          return h("a", { class: "code-chip small", style: `--c:${c.color}`, href: "/retrieve?" + new URLSearchParams({ code: id, descendants: "0" }).toString(), title: "only this code" }, `${c.name} ${n}`);
+        })));
+      }
       results.append(...r.items.map((p) => tab === "code" ? passageItem(p) : hitItem(p)));
       if (!r.total) results.append(h("li", { class: "muted", text: tab === "code" ? "No coded passages match." : "No turn contains every word." }));
       offset += r.items.length;
