@@ -444,7 +444,7 @@ def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
         return _overlap_disagreements(corpus, codings, codes, coders, threshold)
     st, values, seg_idx, (p_start, p_end), labels, categories = _build(
         corpus, codings, unit, codes, coders, group, mapping)
-    seg = st.segments
+    seg_docs = st.segments["document"].to_numpy()  # one array, not a pandas lookup per row
     out = []
     for k, label in enumerate(labels):
         v = values[:, k, :]
@@ -462,7 +462,7 @@ def disagreements(corpus, codings: pd.DataFrame, unit: str = "segment", *,
         else:
             spans = [(u, p_start[u], p_end[u]) for u in disputed]
         for u, s, e in spans:
-            doc = seg["document"].iat[seg_idx[u]]
+            doc = seg_docs[seg_idx[u]]
             row = {"document": doc, "start": int(s), "end": int(e),
                    "text": corpus.text(doc)[s:e], "code": label}
             for c, name in enumerate(st.coders):

@@ -79,12 +79,16 @@ def _retrain(web) -> None:
 
 @endpoint
 def project_info(web, request, body):
-    return data.home(web.project, model=model_status(web))
+    from .views_analysis import apply_blind_home  # part 2: blind mode
+
+    return apply_blind_home(web, request, data.home(web.project, model=model_status(web)))
 
 
 @endpoint
 def document(web, request, body):
-    return data.document(web.project, request.path_params["doc"])
+    from .views_analysis import apply_blind  # part 2: blind mode
+
+    return apply_blind(web, request, data.document(web.project, request.path_params["doc"]))
 
 
 @endpoint

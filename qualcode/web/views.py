@@ -19,6 +19,7 @@ from starlette.routing import Route
 from . import data
 from .api import model_status
 from .http import page
+from .views_analysis import apply_blind, apply_blind_home
 
 
 def _who(web, request):
@@ -38,6 +39,7 @@ def home(web, request):
     if redirect:
         return redirect
     info = data.home(web.project, model=model_status(web))
+    info = apply_blind_home(web, request, info)  # part 2: blind mode
     names = {c["id"]: c for c in info["codebook"]}
     return web.render("home.html", request, project_name=_name(web), info=info, names=names)
 
@@ -48,6 +50,7 @@ def document(web, request):
     if redirect:
         return redirect
     doc = data.document(web.project, request.path_params["doc"])
+    doc = apply_blind(web, request, doc)  # part 2: blind mode
     return web.render("document.html", request, project_name=_name(web), doc=doc,
                       page_data={"document": doc, "coder": web.coder(request)})
 

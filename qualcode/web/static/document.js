@@ -329,6 +329,10 @@
       return li;
     }));
     if (!matches.length) list.append(h("li", { class: "muted", text: "no code matches" }));
+    if (window.QCNewCode) list.append(QCNewCode.item(filter.value.trim(), (code, codebook) => {  // part 2
+      doc.codebook = codebook; codebook.forEach((x) => codes.set(x.id, x));
+      matches = [code]; active = 0; applyPick();
+    }));
     const c = matches[active];
     const cur = list.children[active];
     if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
@@ -667,5 +671,6 @@
   const t0 = performance.now();
   render();
   window.qcRendered = performance.now() - t0;  // read by benchmarks/web.py
+  if (window.QCNewCode) QCNewCode.openAt(location.hash, doc, focusTurn, setSel);  // part 2: #at=START-END
   document.body.dataset.ready = "1";
 })();

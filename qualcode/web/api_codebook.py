@@ -1,0 +1,251 @@
+"""The workbench's codebook API: grow the codebook while coding (open coding) and reorganise it
+(axial coding). Every change is one store transaction through the Project API
+(``create_code``, ``update_code``, ``move_code``, ``merge_codes``, ``delete_code``), logged as an
+event and validated by the same rules as a codebook file.
+
+``GET /api/codes/{id}`` a code with its counts, a few coded passages (to take an example from) and
+its history; ``POST /api/codes`` ``{name, parent?, color?, description?, id?}`` creates;
+``PATCH /api/codes/{id}`` edits ``name, description, inclusion, exclusion, keywords, examples,
+color``; ``POST /api/codes/{id}/move`` ``{parent}`` (null: top level; the code gets a new id and
+its codings follow); ``POST /api/codes/{id}/merge`` ``{into}``; ``DELETE /api/codes/{id}``
+(``{recode_to}`` when it has codings). ``GET /api/export/codebook.{yaml,qdc,md}`` the codebook as
+``qualcode codebook export`` writes it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..codebook import COLOR_RE, ID_RE
+from . import analysis, data
+from .api import _str
+from .http import BadRequest, endpoint
+
+
+def slug(name: str) -> str:
+    """A code-id part from a name: ``"Trust in experts!"`` -> ``trust_in_experts``."""
+    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+    return s[:40] or "code"
+
+
+def _code(web, code_id: str) -> str:
+    if code_id not in web.project.codebook:
+        raise data.NotFoundError(f"no code {code_id!r} in the codebook (renamed or merged "
+                                 "meanwhile? reload the page)")
+    return code_id
+
+
+def _color(value):
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not COLOR_RE.match(value):
+        raise BadRequest(f"colour {value!r} is not a #rrggbb colour")
+    return value.lower()
+
+
+def _parent(web, body, key="parent"):
+    parent = body.get(key)
+    if parent in (None, ""):
+        return None
+    if not isinstance(parent, str):
+        raise BadRequest(f"field {key!r} must be a code id or null")
+    return _code(web, parent)
+
+
+def tree(project) -> list[dict]:
+    """The code tree with each code's count of human codings (own and with its sub-codes)."""
+    cod = analysis.human(project)
+    counts = cod["code"].value_counts().to_dict() if len(cod) else {}
+    return data.codebook_list(project.codebook, counts)
+
+
+def code_detail(project, code_id: str) -> dict:
+    cb = project.codebook
+    c = cb[code_id]
+    entry = next(x for x in tree(project) if x["id"] == code_id)
+    cod = analysis.human(project)
+    own = cod[cod["code"] == code_id]
+    sub = cod[cod["code"].isin(cb.descendants(code_id, include_self=True))]
+    entry.update({
+        "examples": [dict(e) for e in c.examples], "source": c.source or "",
+        "properties": data.clean(dict(c.properties or {})),
+        "children": list(cb.children(code_id)), "count": int(len(own)), "total": int(len(sub)),
+        "coders": sorted(own["coder"].unique().tolist()) if len(own) else [],
+        "passages": analysis.passages(project, own.head(20), context=0),
+        "history": data.records(project.history(code=code_id).tail(30)),
+        "memo": data.memo_text(project, "code", code_id),
+    })
+    return entry
+
+
+@endpoint
+def get_code(web, request, body):
+    return code_detail(web.project, _code(web, request.path_params["id"]))
+
+
+@endpoint
+def create_code(web, request, body):
+    coder = web.require_coder(request)
+    name = (_str(body, "name", limit=200) or "").strip()
+    if not name:
+        raise BadRequest("give the new code a name")
+    parent = _parent(web, body)
+    code_id = _str(body, "id", required=False, limit=200)
+    if code_id:
+        code_id = code_id.strip()
+        if not ID_RE.match(code_id):
+            raise BadRequest(f"id {code_id!r} is not usable: lowercase letters, digits and _ in "
+                             "dotted parts, e.g. goal.trust")
+        if parent and not code_id.startswith(parent + "."):
+            code_id = f"{parent}.{code_id.split('.')[-1]}"
+    else:
+        base = f"{parent}.{slug(name)}" if parent else slug(name)
+        code_id, n = base, 2
+        while code_id in web.project.codebook:
+            code_id, n = f"{base}_{n}", n + 1
+    if code_id in web.project.codebook:
+        raise BadRequest(f"code {code_id!r} exists already; choose another name or id")
+    web.project.create_code(code_id, name, parent=parent, color=_color(body.get("color")),
+                            description=_str(body, "description", required=False) or "",
+                            coder=coder)
+    return {"created": code_id, "code": code_detail(web.project, code_id),
+            "codebook": tree(web.project)}
+
+
+def _examples(value):
+    if not isinstance(value, list):
+        raise BadRequest("examples must be a list of {quote, source}")
+    out = []
+    for ex in value:
+        if isinstance(ex, str):
+            ex = {"quote": ex}
+        if not isinstance(ex, dict) or not isinstance(ex.get("quote"), str) or not ex["quote"].strip():
+            raise BadRequest("each example needs a quote (text)")
+        clean = {"quote": ex["quote"].strip()[:2000]}
+        if isinstance(ex.get("source"), str) and ex["source"].strip():
+            clean["source"] = ex["source"].strip()[:300]
+        out.append(clean)
+    return out
+
+
+def _keywords(value):
+    if isinstance(value, str):
+        value = [k for k in re.split(r"[,\n]", value)]
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise BadRequest("keywords must be a list of phrases (or one comma-separated string)")
+    return [k.strip() for k in value if k.strip()]
+
+
+@endpoint
+def update_code(web, request, body):
+    coder = web.require_coder(request)
+    code_id = _code(web, request.path_params["id"])
+    fields = {}
+    for key in ("name", "description", "inclusion", "exclusion"):
+        if key in body:
+            fields[key] = (_str(body, key, limit=20_000) or "").strip()
+    if "name" in fields and not fields["name"]:
+        raise BadRequest("a code's name cannot be empty")
+    if "keywords" in body:
+        fields["keywords"] = _keywords(body["keywords"])
+    if "examples" in body:
+        fields["examples"] = _examples(body["examples"])
+    if "color" in body:
+        fields["color"] = _color(body["color"]) or ""
+    if not fields and "memo" not in body:
+        raise BadRequest("nothing to change: send name, description, inclusion, exclusion, "
+                         "keywords, examples, color or memo")
+    if fields:
+        web.project.update_code(code_id, coder=coder, **fields)
+    if "memo" in body:
+        web.project.set_memo("code", code_id, _str(body, "memo") or "", coder=coder)
+    return {"updated": code_id, "code": code_detail(web.project, code_id),
+            "codebook": tree(web.project)}
+
+
+@endpoint
+def move_code(web, request, body):
+    coder = web.require_coder(request)
+    code_id = _code(web, request.path_params["id"])
+    if "parent" not in body:
+        raise BadRequest("send parent: the code to move it under, or null for the top level")
+    new_id = web.project.move_code(code_id, _parent(web, body), coder=coder)
+    return {"moved": code_id, "id": new_id, "code": code_detail(web.project, new_id),
+            "codebook": tree(web.project)}
+
+
+@endpoint
+def merge_code(web, request, body):
+    coder = web.require_coder(request)
+    code_id = _code(web, request.path_params["id"])
+    into = _str(body, "into", limit=200)
+    _code(web, into)
+    n = int((analysis.human(web.project)["code"] == code_id).sum())
+    web.project.merge_codes(code_id, into, coder=coder)
+    return {"merged": code_id, "into": into, "codings_moved": n,
+            "code": code_detail(web.project, into),
+            "codebook": tree(web.project)}
+
+
+@endpoint
+def delete_code(web, request, body):
+    coder = web.require_coder(request)
+    code_id = _code(web, request.path_params["id"])
+    recode = body.get("recode_to") if body else None
+    if recode is None:
+        recode = request.query_params.get("recode_to") or None
+    if recode is not None:
+        if not isinstance(recode, str):
+            raise BadRequest("recode_to must be a code id")
+        _code(web, recode)
+    web.project.delete_code(code_id, coder=coder, recode_to=recode)
+    return {"deleted": code_id, "recoded_to": recode,
+            "codebook": tree(web.project)}
+
+
+# ---- the codebook as a file --------------------------------------------------------------------
+
+CODEBOOK_TYPES = {"yaml": "application/x-yaml; charset=utf-8", "md": "text/markdown; charset=utf-8",
+                  "qdc": "application/xml"}
+
+
+def codebook_bytes(codebook, fmt: str) -> bytes:
+    """The bytes ``qualcode codebook export -o codebook.FMT`` writes."""
+    if fmt == "yaml":
+        return codebook.to_yaml().encode("utf-8")
+    if fmt == "md":
+        return codebook.to_markdown().encode("utf-8")
+    if fmt == "qdc":
+        from ..refi import writer
+
+        return writer.qdc_bytes(codebook)
+    raise BadRequest(f"codebook format {fmt!r}: use yaml, qdc or md")
+
+
+def download(content: bytes, filename: str, media_type: str) -> Response:
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
+
+
+@endpoint
+def export_codebook(web, request, body):
+    fmt = request.path_params["fmt"]
+    content = codebook_bytes(web.project.codebook, fmt)
+    return download(content, f"codebook.{fmt}", CODEBOOK_TYPES[fmt])
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/codes", create_code, methods=["POST"]),
+        Route("/api/codes/{id}", get_code, methods=["GET"]),
+        Route("/api/codes/{id}", update_code, methods=["PATCH"]),
+        Route("/api/codes/{id}", delete_code, methods=["DELETE"]),
+        Route("/api/codes/{id}/move", move_code, methods=["POST"]),
+        Route("/api/codes/{id}/merge", merge_code, methods=["POST"]),
+        Route("/api/export/codebook.{fmt}", export_codebook, methods=["GET"]),
+    ]
