@@ -563,7 +563,7 @@ class Store:
             for eid, action, coding, document, code, before, after in events:
                 before = json.loads(before) if before else None
                 after = json.loads(after) if after else None
-                self._revert(con, action, coding, before, after)
+                self._revert(con, action, coding, before, after, eid)
                 t = now()
                 con.execute("INSERT INTO events (time, actor, action, coding, document, code, "
                             "before, after, batch, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?, ?)",
@@ -574,13 +574,23 @@ class Store:
                     "coding": touched[0] if touched else None,
                     "codings": [c for c in touched if c is not None], "events": len(events)}
 
-    def _revert(self, con, action, coding, before, after) -> None:
+    def _revert(self, con, action, coding, before, after, eid) -> None:
         t = now()
 
-        def check(expected):
-            cur = con.execute("SELECT version FROM codings WHERE id = ?", (coding,)).fetchone()
-            if cur is None or expected is None or cur[0] != expected:
-                raise ConflictError(f"cannot undo: coding {coding} was changed since; "
+        def unchanged_since(cid) -> bool:
+            # the coding is as the event left it when every later action on it was undone (an
+            # undo bumps the version, so the version alone cannot tell)
+            if con.execute("SELECT 1 FROM codings WHERE id = ?", (cid,)).fetchone() is None:
+                return False
+            later = con.execute(
+                "SELECT COUNT(*) FROM events WHERE coding = ? AND id > ? AND action != 'undo' "
+                "AND id NOT IN (SELECT undoes FROM events WHERE undoes IS NOT NULL)",
+                (cid, eid)).fetchone()[0]
+            return later == 0
+
+        def check(expected, cid=coding):
+            if expected is None or not unchanged_since(cid):
+                raise ConflictError(f"cannot undo: coding {cid} was changed since; "
                                     "edit it directly instead", file=self.path)
 
         if action == "create":
@@ -597,11 +607,7 @@ class Store:
             check(after["version"])
             if action == "accept":
                 human = after["human_id"]
-                cur = con.execute("SELECT version FROM codings WHERE id = ? AND deleted = 0",
-                                  (human,)).fetchone()
-                if cur is None or cur[0] != after["human"]["version"]:
-                    raise ConflictError(f"cannot undo: coding {human} was changed since; "
-                                        "edit it directly instead", file=self.path)
+                check(after["human"]["version"], human)
                 con.execute("UPDATE codings SET deleted = 1, version = version + 1, updated_at = ? "
                             "WHERE id = ?", (t, human))
             con.execute("UPDATE codings SET status = 'suggested', reviewer = NULL, "
