@@ -54,26 +54,42 @@ def _reference(coder: str | None) -> str:
 @_codebook
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Trained model (.qcm from 'qualcode train') for --method classifier or both.")
-@click.option("--method", type=click.Choice(METHODS + ("semantic",)), default=None,
-              help="keyword rules, the trained classifier, both combined, or semantic (sentence "
-                   "embeddings vs the codebook's definitions and examples; needs the semantic extra) "
+@click.option("--method", type=click.Choice(METHODS + ("semantic", "codebook", "llm")), default=None,
+              help="keyword rules, the trained classifier, both combined, semantic (sentence "
+                   "embeddings vs the codebook's definitions and examples), codebook (classifiers "
+                   "trained on the codebook's own texts, with your hand coding if --codings; both "
+                   "need the semantic extra) or llm (a chat model on --llm-url) "
                    "(default: keyword, or both when --model is given).")
 @click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
-              help="For --method semantic: human codings to choose each code's cut-off on "
-                   "(default: zero-shot, one cut-off for all codes).")
+              help="For --method semantic or codebook: human codings to learn cut-offs (and, for "
+                   "codebook, codes) from; codes whose cross-validated kappa is below the floor "
+                   "are withheld.")
+@click.option("--kappa-floor", type=float, default=0.2, show_default=True,
+              help="For --method codebook with --codings: withhold codes below this cross-validated kappa.")
+@click.option("--llm-url", default=None,
+              help="For --method llm: an OpenAI-compatible API (default http://127.0.0.1:8080/v1, "
+                   "a server on this machine).")
+@click.option("--llm-model", default="local", show_default=True, help="For --method llm: the model name sent.")
+@click.option("--allow-remote", is_flag=True,
+              help="For --method llm: allow a server that is not on this machine (the passages and the "
+                   "codebook are sent to it).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Machine codings file to write (.csv or .xlsx); never a file with human codings.")
 @click.option("--force", is_flag=True, help="Replace the output file if it holds machine codings.")
 @_cases
 @_unit
-def code_cmd(transcripts, codebook_path, model_path, method, codings_path, output, force, cases, unit):
-    """Suggest codes for TRANSCRIPTS with keyword rules, a trained classifier or sentence embeddings."""
+def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa_floor, llm_url,
+             llm_model, allow_remote, output, force, cases, unit):
+    """Suggest codes for TRANSCRIPTS with keyword rules, a trained classifier, sentence embeddings
+    or a local chat model."""
     method = method or ("both" if model_path else "keyword")
-    if method == "semantic" and model_path is not None:
-        raise click.UsageError("--method semantic uses no --model (give --codings to calibrate it)")
-    if codings_path is not None and method != "semantic":
-        raise click.UsageError("--codings is only used with --method semantic")
-    if method not in ("keyword", "semantic") and model_path is None:
+    if method in ("semantic", "codebook", "llm") and model_path is not None:
+        raise click.UsageError(f"--method {method} uses no --model")
+    if codings_path is not None and method not in ("semantic", "codebook"):
+        raise click.UsageError("--codings is only used with --method semantic or codebook")
+    if (llm_url is not None or allow_remote) and method != "llm":
+        raise click.UsageError("--llm-url and --allow-remote are only used with --method llm")
+    if method not in ("keyword", "semantic", "codebook", "llm") and model_path is None:
         raise click.UsageError(f"--method {method} needs --model (train one with 'qualcode train')")
     refuse_human_file(output)
     corpus, codebook = _load(transcripts, codebook_path, cases, unit)
@@ -81,6 +97,10 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
         warnings.simplefilter("always")
         if method == "semantic":
             coder = _semantic_coder(codebook, corpus, codings_path)
+        elif method == "codebook":
+            coder = _codebook_coder(codebook, corpus, codings_path, kappa_floor)
+        elif method == "llm":
+            coder = _llm_coder(codebook, llm_url, llm_model, allow_remote)
         else:
             coder = _make_coder(method, codebook, model=model_path)
         machine = coder.code(corpus)
@@ -90,6 +110,11 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
     by_method = ", ".join(f"{m} {n}" for m, n in machine["method"].value_counts().sort_index().items())
     click.echo(f"{len(machine)} suggestions ({by_method or 'none'}) on {n_seg} of {n_codable} "
                f"codable segments, {machine['code'].nunique()} codes")
+    if method == "llm":
+        st = coder.stats_
+        click.echo(f"model answers: {st['answers']} ({st['cached']} from the cache); not suggested: "
+                   f"{st['invalid_json']} not valid JSON, {st['unknown_code']} unknown code ids, "
+                   f"{st['evidence_not_found']} evidence not in the passage")
     write_codings(machine, output, force=force)
     click.echo(f"written to {output}")
 
@@ -105,6 +130,34 @@ def _semantic_coder(codebook, corpus, codings_path):
     click.echo(f"cut-offs chosen on {coder.n_segments_} human-coded segments of "
                f"{coder.n_documents_} documents ({int(coder.calibrated_.sum())} codes used there)")
     return coder
+
+
+def _codebook_coder(codebook, corpus, codings_path, kappa_floor):
+    """The codebook-trained coder, fitted on human codings when a file is given; says which codes
+    it withholds and why."""
+    coder = _make_coder("codebook", codebook, kappa_floor=kappa_floor)
+    if codings_path is None:
+        click.echo("learning from the codebook alone (no --codings): no code's kappa is measured, "
+                   "so none is withheld")
+        return coder
+    human = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
+    coder.fit(corpus, human)
+    w = coder.withheld_
+    click.echo(f"trained on the codebook and {coder.n_segments_} human-coded segments of "
+               f"{coder.n_documents_} documents; {len(w)} of {len(codebook)} codes withheld")
+    for row in w.itertuples(index=False):
+        kappa = "–" if row.cv_kappa != row.cv_kappa else f"{row.cv_kappa:.3f}"
+        click.echo(f"  withheld {row.code}: {row.reason} (kappa {kappa}, {row.support} coded segments)")
+    return coder
+
+
+def _llm_coder(codebook, url, model, allow_remote):
+    from ..coders.llm import DEFAULT_URL, is_local, what_is_sent
+
+    url = url or DEFAULT_URL
+    if allow_remote and not is_local(url):
+        click.echo(f"note: {what_is_sent(url)}", err=True)
+    return _make_coder("llm", codebook, url=url, model_name=model, allow_remote=allow_remote)
 
 
 def _make_coder(method: str, codebook, **options):

@@ -77,7 +77,7 @@ class LLMCoder:
     codebook : Codebook
     url : str
         Base URL of an OpenAI-compatible API (``.../v1``).
-    model : str
+    model_name : str
         The ``model`` field of the request (local servers mostly ignore it).
     allow_remote : bool
         Allow a server that is not on this machine.
@@ -97,7 +97,7 @@ class LLMCoder:
 
     method = "llm"
 
-    def __init__(self, codebook, *, url: str = DEFAULT_URL, model: str = "local",
+    def __init__(self, codebook, *, url: str = DEFAULT_URL, model_name: str = "local",
                  allow_remote: bool = False, codes=None, max_codes: int = 2, n_examples: int = 2,
                  response_format: str = "json_schema", temperature: float = 0.0,
                  max_tokens: int = 300, timeout: float = 120.0, api_key: str | None = None,
@@ -112,7 +112,7 @@ class LLMCoder:
                                 f"not {response_format!r}")
         self.codebook = codebook
         self.url = str(url).rstrip("/")
-        self.model = model
+        self.model_name = model_name
         self.allow_remote = allow_remote
         cands = list(codes) if codes is not None else (list(codebook.categories) or codebook.ids())
         unknown = [c for c in cands if c not in codebook]
@@ -161,7 +161,7 @@ class LLMCoder:
             fmt = {"type": "json_schema", "json_schema": {"name": "codes", "schema": self.schema()}}
         else:
             fmt = {"type": "json_object", "schema": self.schema()}
-        return {"model": self.model, "temperature": self.temperature, "max_tokens": self.max_tokens,
+        return {"model": self.model_name, "temperature": self.temperature, "max_tokens": self.max_tokens,
                 "response_format": fmt,
                 "messages": [{"role": "system", "content": self.system_prompt()},
                              {"role": "user", "content": f"Passage:\n{passage}"}]}
@@ -277,7 +277,7 @@ class LLMCoder:
         return machine_codings(df, coder=CODER_NAME, method=self.method)
 
     def __repr__(self) -> str:
-        return f"LLMCoder(url={self.url!r}, model={self.model!r}, {len(self.codes)} codes)"
+        return f"LLMCoder(url={self.url!r}, model={self.model_name!r}, {len(self.codes)} codes)"
 
 
 def _fresh_stats() -> dict:
