@@ -59,7 +59,8 @@ def _reference(coder: str | None) -> str:
                    "embeddings vs the codebook's definitions and examples), codebook (classifiers "
                    "trained on the codebook's own texts, with your hand coding if --codings; both "
                    "need the semantic extra) or llm (a chat model on --llm-url) "
-                   "(default: keyword, or both when --model is given).")
+                   "(default: codebook when the semantic extra is installed, else keyword; both "
+                   "when --model is given).")
 @click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
               help="For --method semantic or codebook: human codings to learn cut-offs (and, for "
                    "codebook, codes) from; codes whose cross-validated kappa is below the floor "
@@ -82,7 +83,10 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
              llm_model, allow_remote, output, force, cases, unit):
     """Suggest codes for TRANSCRIPTS with keyword rules, a trained classifier, sentence embeddings
     or a local chat model."""
-    method = method or ("both" if model_path else "keyword")
+    if method is None:
+        from ..coders.factory import default_method
+
+        method = "both" if model_path else default_method()
     if method in ("semantic", "codebook", "llm") and model_path is not None:
         raise click.UsageError(f"--method {method} uses no --model")
     if codings_path is not None and method not in ("semantic", "codebook"):

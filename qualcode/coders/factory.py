@@ -20,6 +20,19 @@ LEARNERS = ("classifier", "both", "semantic-fewshot")
 ZERO_SHOT = ("keyword", "semantic", "codebook", "llm")
 
 
+def default_method() -> str:
+    """The method ``qualcode code`` uses when none is named: ``codebook`` (best on held-out data,
+    README "Which coder") when the semantic extra and its bundled model are installed, else
+    ``keyword``."""
+    import importlib.util
+
+    if importlib.util.find_spec("sentence_transformers") is None:
+        return "keyword"
+    from .embeddings import bundled_model_path
+
+    return "codebook" if bundled_model_path() is not None else "keyword"
+
+
 def make_coder(method: str, codebook, *, model=None, min_examples: int | None = None, **params):
     """A fresh coder for ``method`` over ``codebook``.
 
