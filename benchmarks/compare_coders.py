@@ -169,7 +169,7 @@ def main() -> None:
         rows.append([name, o["micro_f1"], o["macro_f1"], o["kappa"], q["micro_f1"], q["macro_f1"],
                      q["kappa"], per_1000])
         per_code[name] = rep.per_code.set_index("code")["f1"]
-        print(f"  {name}: done in {secs:.1f} s", file=sys.stderr)
+        print(f"  {name}: done in {secs:.1f} s; row {rows[-1]}", file=sys.stderr, flush=True)
 
     if args.llm_url:
         print(f"llm: {args.llm_name or 'the model'} served at {args.llm_url}\n")

@@ -111,7 +111,7 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
     _nothing = "nothing to learn from (or use the coder unfitted: it learns from the codebook)"
 
     def __init__(self, codebook=None, *, model=DEFAULT_MODEL, C: float = 1.0, human_weight: float = 3.0,
-                 exclusion_weight: float = 2.0, keyword_weight: float = 1.0, threshold="auto",
+                 exclusion_weight: float = 2.0, keyword_weight: float = 2.0, threshold="auto",
                  max_codes: int | None = 3, kappa_floor: float | None = KAPPA_FLOOR, cv_folds: int = 3,
                  label_rule: str = "any", cache_dir=None, batch_size: int = 64, device=None):
         self.codebook = codebook
