@@ -254,10 +254,12 @@ def _level(value: str | None):
               help="Human codings to compare with (and, for the classifier, to train on).")
 @click.option("--coder", default=None,
               help="Reference coder, e.g. C1 (default: the union of all human coders).")
-@click.option("--method", type=click.Choice(METHODS + SEMANTIC), default="keyword", show_default=True,
+@click.option("--method", type=click.Choice(METHODS + SEMANTIC + ("codebook", "llm")), default="keyword",
+              show_default=True,
               help="Coder to evaluate: keyword rules, a classifier (cross-validated), both combined, "
-                   "semantic (zero-shot, cut-offs chosen on the training folds) or semantic-fewshot "
-                   "(a classifier on sentence embeddings).")
+                   "semantic (zero-shot, cut-offs chosen on the training folds), semantic-fewshot "
+                   "(a classifier on sentence embeddings), codebook (trained on the codebook's texts "
+                   "and the training folds) or llm (a chat model on the local server).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Cross-validation folds over documents (no interview in both parts).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the document shuffle.")
@@ -320,14 +322,14 @@ def _evaluate_quotes(transcripts, codebook, codings_path, coder, method, min_exa
     from ..studies.quotes import check_codebook, evaluate_on_quotes, extract_quotes
 
     check_codebook(codebook)  # before any training: the quotes must belong to this codebook
-    if method in SEMANTIC:
+    if method in SEMANTIC + ("codebook", "llm"):
         from ..coders.semantic import without_examples_from
 
         codebook, removed = without_examples_from(codebook, extract_quotes(seeds)["text"])
         if removed:
             click.echo(f"note: {removed} codebook examples that are the papers' quotes are left out "
                        "(a coder is not scored on its own examples)")
-    if method == "keyword" or (method == "semantic" and codings_path is None):
+    if method in ("keyword", "llm") or (method in ("semantic", "codebook") and codings_path is None):
         subject = _make_coder(method, codebook)
         click.echo(f"{method} coder vs the papers' authors on their visible quotes (category level)")
     else:
