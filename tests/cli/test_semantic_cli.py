@@ -47,7 +47,8 @@ def test_code_semantic_zero_shot_and_calibrated(study):
     assert cal["score"].between(0, 1).all()
     roi = cal[cal["code"] == "roi"]
     assert len(roi) >= 8  # 12 ROI turns; the name "Return on investment" finds most of them
-    res = run(study, "code", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-o", "x.csv")
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "keyword", "--codings", "human.csv",
+              "-o", "x.csv")
     assert res.exit_code == 2 and "--codings is only used with --method semantic" in res.output
 
 
