@@ -202,10 +202,11 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         return self._train(X, y, w)
 
     def fit_segments(self, segments: pd.DataFrame, labels: np.ndarray, codes: list[str], *,
-                     rejected: np.ndarray | None = None):
+                     rejected: pd.DataFrame | None = None):
         """Learn from the codebook plus hand-coded ``segments`` (``document``, ``text``) and their
-        segments x ``codes`` 0/1 ``labels``; ``rejected``: segments x codes 1 where a suggestion
-        was rejected (a negative row for that code even where ``labels`` are unknown)."""
+        segments x ``codes`` 0/1 ``labels``. ``rejected``: rows ``text``, ``code`` of rejected
+        suggestions on passages nobody coded, each a negative row for its code only (weight
+        ``human_weight``; in the final model, not in the held-out measurement)."""
         self._check_params()
         ids = self.codebook.ids()
         y = np.zeros((len(segments), len(ids)), dtype=np.int8)
@@ -213,8 +214,6 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         for j, c in enumerate(ids):
             if c in col:
                 y[:, j] = np.asarray(labels)[:, col[c]]
-        if rejected is not None:
-            y[np.asarray(rejected, dtype=bool) & (y == 0)] = 0
         self.classes_ = np.array(ids, dtype=object)
         self.support_ = y.sum(axis=0).astype(int)
         self.n_segments_ = int(len(segments))
@@ -235,7 +234,16 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
                 test = np.isin(doc, test_docs)
                 models = self._fit_models(X[~test], y[~test], w[~test])
                 oof[test] = self._scores(models, X[test], kw[test])
-        self.models_ = self._fit_models(X, y, w)
+        if rejected is not None and len(rejected):
+            rx = self.embedder().transform(rejected["text"].tolist())
+            ry = np.full((len(rejected), len(ids)), -1, dtype=np.int8)  # says nothing of other codes
+            ry[np.arange(len(rejected)), [ids.index(c) for c in rejected["code"]]] = 0
+            self.n_rejected_ = int(len(rejected))
+            self.models_ = self._fit_models(np.vstack([X, rx]), np.vstack([y, ry]),
+                                            np.concatenate([w, np.full(len(rx), float(self.human_weight))]))
+        else:
+            self.n_rejected_ = 0
+            self.models_ = self._fit_models(X, y, w)
         self._set_cutoffs(oof, y)
         return self
 
@@ -271,16 +279,23 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
 
     def fit(self, corpus, codings, y=None, *, rejected=None):
         """Learn from the codebook and the human ``codings`` of ``corpus`` (a codings table);
-        ``rejected``: a codings table of rejected suggestions (negative evidence). Returns ``self``."""
+        ``rejected``: a codings table of rejected suggestions (negative evidence for their code on
+        segments the human coding does not cover; where it does, the human coding decides).
+        Returns ``self``."""
         from .labels import training_data
 
         self._check_params()
         segments, labels, codes = training_data(corpus, codings, self.codebook,
                                                 rule=self.label_rule, nothing=self._nothing)
-        rej = None
+        extra = None
         if rejected is not None and len(rejected):
-            rej = segment_code_matrix(rejected, segments, codes)
-        return self.fit_segments(segments, labels, codes, rejected=rej)
+            rest = corpus.codable_segments()
+            covered = set(zip(segments["document"], segments["segment"]))
+            rest = rest[[k not in covered for k in zip(rest["document"], rest["segment"])]]
+            m = segment_code_matrix(rejected, rest, codes)
+            i, j = np.nonzero(m)
+            extra = pd.DataFrame({"text": rest["text"].to_numpy()[i], "code": [codes[k] for k in j]})
+        return self.fit_segments(segments, labels, codes, rejected=extra)
 
     # -- scoring ----------------------------------------------------------------------------------
 

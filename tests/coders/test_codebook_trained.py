@@ -111,3 +111,19 @@ def test_bad_parameters_are_one_error(book):
         CodebookCoder(book, human_weight=0).predict_proba(["x"])
     with pytest.raises(QualcodeError, match="threshold"):
         CodebookCoder(book, threshold=2).predict_proba(["x"])
+
+
+def test_rejected_suggestions_are_evidence_against(book, tiny, fake):
+    corpus, human = tiny
+    seg = corpus.codable_segments()
+    # only some documents hand-coded; a "rel" suggestion on an uncoded ROI turn was rejected
+    part = human[human["document"].isin(sorted(set(human["document"]))[:3])]
+    roi_turn = seg[seg["document"] == sorted(set(seg["document"]))[-1]].iloc[0]
+    rejected = roi_turn.to_frame().T.assign(code="rel", coder="ME")[
+        ["document", "start", "end", "code", "coder"]]
+    base = CodebookCoder(book, model=fake, kappa_floor=None).fit(corpus, part)
+    with_rej = CodebookCoder(book, model=fake, kappa_floor=None).fit(corpus, part, rejected=rejected)
+    assert base.n_rejected_ == 0 and with_rej.n_rejected_ == 1
+    p0 = base.predict_proba([roi_turn["text"]])[0, 1]
+    p1 = with_rej.predict_proba([roi_turn["text"]])[0, 1]
+    assert p1 < p0
