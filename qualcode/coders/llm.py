@@ -18,8 +18,9 @@ declared ``categories``, else all its codes) with their name, definition, inclus
 rules and up to ``n_examples`` example quotes; the user message is one passage. The answer must be
 JSON of the schema :meth:`LLMCoder.schema` (``{"codes": [{"code": <one of the ids>, "evidence":
 <a span copied from the passage>}]}``, at most ``max_codes``), asked for through
-``response_format`` (``"json_schema"``, the OpenAI form, or ``"json_object"`` with a ``schema``,
-llama-cpp-python's form).
+``response_format`` (default ``"json_object"`` with a ``schema``, the form llama-cpp-python's
+server accepts (it refuses ``json_schema`` with HTTP 500, measured); ``"json_schema"`` is the
+OpenAI form other servers take).
 
 Validation. An answer that is not JSON of that shape, a code id the codebook does not have, or an
 evidence span that does not occur in the passage (compared case- and whitespace-insensitively)
@@ -99,7 +100,7 @@ class LLMCoder:
 
     def __init__(self, codebook, *, url: str = DEFAULT_URL, model_name: str = "local",
                  allow_remote: bool = False, codes=None, max_codes: int = 2, n_examples: int = 2,
-                 response_format: str = "json_schema", temperature: float = 0.0,
+                 response_format: str = "json_object", temperature: float = 0.0,
                  max_tokens: int = 300, timeout: float = 120.0, api_key: str | None = None,
                  cache_dir=None):
         if not str(url).startswith(("http://", "https://")):
