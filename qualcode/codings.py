@@ -21,7 +21,7 @@ REQUIRED = ["document", "start", "end", "code", "coder"]
 #: readers of codings files by suffix beyond the tables read here (:mod:`qualcode.io` adds .qdpx)
 READERS: dict = {}
 OPTIONAL = ["segment", "method", "score", "memo", "text"]
-METHODS = {"human", "keyword", "classifier", "semantic", "keyword+classifier"}
+METHODS = {"human", "keyword", "classifier", "semantic", "keyword+classifier", "codebook", "llm"}
 
 
 def empty_codings() -> pd.DataFrame:

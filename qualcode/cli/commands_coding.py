@@ -66,13 +66,29 @@ def _reference(coder: str | None) -> str:
 @_codebook
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Trained model (.qcm from 'qualcode train') for --method classifier or both.")
-@click.option("--method", type=click.Choice(METHODS + ("semantic",)), default=None,
-              help="keyword rules, the trained classifier, both combined, or semantic (sentence "
-                   "embeddings vs the codebook's definitions and examples; needs the semantic extra) "
-                   "(default: keyword, or both when --model is given).")
+@click.option("--method", type=click.Choice(METHODS + ("semantic", "codebook", "llm")), default=None,
+              help="keyword rules, the trained classifier, both combined, semantic (sentence "
+                   "embeddings vs the codebook's definitions and examples), codebook (classifiers "
+                   "trained on the codebook's own texts, with your hand coding if --codings; both "
+                   "need the semantic extra) or llm (a chat model on --llm-url) "
+                   "(default: codebook when the semantic extra is installed, else keyword; both "
+                   "when --model is given).")
 @click.option("--codings", "codings_path", type=click.Path(path_type=Path), default=None,
-              help="For --method semantic: human codings to choose each code's cut-off on "
-                   "(default: zero-shot, one cut-off for all codes).")
+              help="For --method semantic or codebook: human codings to learn cut-offs (and, for "
+                   "codebook, codes) from; codes whose cross-validated kappa is below the floor "
+                   "are withheld. In a project, --method codebook learns from its stored human "
+                   "codings and rejected suggestions when this is not given.")
+@click.option("--kappa-floor", type=float, default=0.2, show_default=True,
+              help="For --method codebook with human codings: withhold codes below this "
+                   "cross-validated kappa.")
+@click.option("--llm-url", default=None,
+              help="For --method llm: an OpenAI-compatible API (default http://127.0.0.1:8080/v1, "
+                   "a server on this machine).")
+@click.option("--llm-model", default="local", show_default=True,
+              help="For --method llm: the model name sent.")
+@click.option("--allow-remote", is_flag=True,
+              help="For --method llm: allow a server that is not on this machine (the passages and "
+                   "the codebook are sent to it).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Machine codings file to write (.csv or .xlsx); never a file with human codings. "
                    "In a project the suggestions go into its store, and to this file when given.")
@@ -81,16 +97,22 @@ def _reference(coder: str | None) -> str:
 @_unit
 @interviewer_option
 @project_option
-def code_cmd(transcripts, codebook_path, model_path, method, codings_path, output, force, cases, unit,
-             interviewer, project_dir):
+def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa_floor, llm_url,
+             llm_model, allow_remote, output, force, cases, unit, interviewer, project_dir):
     """Suggest codes for TRANSCRIPTS (default: the project's) with keyword rules, a trained
-    classifier or sentence embeddings; in a project they are stored as suggestions to review."""
-    method = method or ("both" if model_path else "keyword")
-    if method == "semantic" and model_path is not None:
-        raise click.UsageError("--method semantic uses no --model (give --codings to calibrate it)")
-    if codings_path is not None and method != "semantic":
-        raise click.UsageError("--codings is only used with --method semantic")
-    if method not in ("keyword", "semantic") and model_path is None:
+    classifier, sentence embeddings or a local chat model; in a project they are stored as
+    suggestions to review."""
+    if method is None:
+        from ..coders.factory import default_method
+
+        method = "both" if model_path else default_method()
+    if method in ("semantic", "codebook", "llm") and model_path is not None:
+        raise click.UsageError(f"--method {method} uses no --model")
+    if codings_path is not None and method not in ("semantic", "codebook"):
+        raise click.UsageError("--codings is only used with --method semantic or codebook")
+    if (llm_url is not None or allow_remote) and method != "llm":
+        raise click.UsageError("--llm-url and --allow-remote are only used with --method llm")
+    if method not in ("keyword", "semantic", "codebook", "llm") and model_path is None:
         raise click.UsageError(f"--method {method} needs --model (train one with 'qualcode train')")
     with project_context(project_dir) as project:
         # suggestions are stored when the project's own transcripts were coded
@@ -107,6 +129,11 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
             warnings.simplefilter("always")
             if method == "semantic":
                 coder = _semantic_coder(codebook, corpus, codings_path)
+            elif method == "codebook":
+                coder = _codebook_coder(codebook, corpus, codings_path, kappa_floor,
+                                        project=project if into_store else None)
+            elif method == "llm":
+                coder = _llm_coder(codebook, llm_url, llm_model, allow_remote)
             else:
                 coder = _make_coder(method, codebook, model=model_path)
             machine = coder.code(corpus)
@@ -117,6 +144,11 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, outpu
                               machine["method"].value_counts().sort_index().items())
         click.echo(f"{len(machine)} suggestions ({by_method or 'none'}) on {n_seg} of {n_codable} "
                    f"codable segments, {machine['code'].nunique()} codes")
+        if method == "llm":
+            st = coder.stats_
+            click.echo(f"model answers: {st['answers']} ({st['cached']} from the cache); not "
+                       f"suggested: {st['invalid_json']} not valid JSON, {st['unknown_code']} "
+                       f"unknown code ids, {st['evidence_not_found']} evidence not in the passage")
         if output is not None:
             write_codings(machine, output, force=force)
             click.echo(f"written to {output}")
@@ -141,6 +173,41 @@ def _semantic_coder(codebook, corpus, codings_path):
     click.echo(f"cut-offs chosen on {coder.n_segments_} human-coded segments of "
                f"{coder.n_documents_} documents ({int(coder.calibrated_.sum())} codes used there)")
     return coder
+
+
+def _codebook_coder(codebook, corpus, codings_path, kappa_floor, *, project=None):
+    """The codebook-trained coder, fitted on human codings (the --codings file, else a project's
+    stored hand coding with its rejected suggestions); says which codes it withholds and why."""
+    coder = _make_coder("codebook", codebook, kappa_floor=kappa_floor)
+    rejected = None
+    if codings_path is not None:
+        human = human_codings(read_codings(codings_path, corpus=corpus, codebook=codebook))
+    elif project is not None:
+        human = human_codings(project.codings())
+        rejected = project.suggestions(status="rejected")
+    else:
+        human = None
+    if human is None or human.empty:
+        click.echo("learning from the codebook alone (no hand coding): no code's kappa is "
+                   "measured, so none is withheld")
+        return coder
+    coder.fit(corpus, human, rejected=rejected)
+    w = coder.withheld_
+    click.echo(f"trained on the codebook and {coder.n_segments_} human-coded segments of "
+               f"{coder.n_documents_} documents; {len(w)} of {len(codebook)} codes withheld")
+    for row in w.itertuples(index=False):
+        kappa = "–" if row.cv_kappa != row.cv_kappa else f"{row.cv_kappa:.3f}"
+        click.echo(f"  withheld {row.code}: {row.reason} (kappa {kappa}, {row.support} coded segments)")
+    return coder
+
+
+def _llm_coder(codebook, url, model, allow_remote):
+    from ..coders.llm import DEFAULT_URL, is_local, what_is_sent
+
+    url = url or DEFAULT_URL
+    if allow_remote and not is_local(url):
+        click.echo(f"note: {what_is_sent(url)}", err=True)
+    return _make_coder("llm", codebook, url=url, model_name=model, allow_remote=allow_remote)
 
 
 def _make_coder(method: str, codebook, **options):
@@ -301,10 +368,12 @@ def _level(value: str | None):
               help="Human codings to compare with (and, for the classifier, to train on).")
 @click.option("--coder", default=None,
               help="Reference coder, e.g. C1 (default: the union of all human coders).")
-@click.option("--method", type=click.Choice(METHODS + SEMANTIC), default="keyword", show_default=True,
+@click.option("--method", type=click.Choice(METHODS + SEMANTIC + ("codebook", "llm")), default="keyword",
+              show_default=True,
               help="Coder to evaluate: keyword rules, a classifier (cross-validated), both combined, "
-                   "semantic (zero-shot, cut-offs chosen on the training folds) or semantic-fewshot "
-                   "(a classifier on sentence embeddings).")
+                   "semantic (zero-shot, cut-offs chosen on the training folds), semantic-fewshot "
+                   "(a classifier on sentence embeddings), codebook (trained on the codebook's texts "
+                   "and the training folds) or llm (a chat model on the local server).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Cross-validation folds over documents (no interview in both parts).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the document shuffle.")
@@ -379,14 +448,14 @@ def _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method
     from ..studies.quotes import check_codebook, evaluate_on_quotes, extract_quotes
 
     check_codebook(codebook)  # before any training: the quotes must belong to this codebook
-    if method in SEMANTIC:
+    if method in SEMANTIC + ("codebook", "llm"):
         from ..coders.semantic import without_examples_from
 
         codebook, removed = without_examples_from(codebook, extract_quotes(seeds)["text"])
         if removed:
             click.echo(f"note: {removed} codebook examples that are the papers' quotes are left out "
                        "(a coder is not scored on its own examples)")
-    if method == "keyword" or (method == "semantic" and codings_path is None):
+    if method in ("keyword", "llm") or (method in ("semantic", "codebook") and codings_path is None):
         subject = _make_coder(method, codebook)
         click.echo(f"{method} coder vs the papers' authors on their visible quotes (category level)")
     else:

@@ -4,15 +4,33 @@ their coders here, so ``--method classifier`` means the same thing everywhere.
 Methods (:data:`METHODS`): ``keyword`` (the codebook's keyword rules), ``classifier`` (TF-IDF
 logistic regressions trained on human coding), ``both`` (the classifier with the keyword hits
 added), ``semantic`` (sentence embeddings against the codebook's definitions; the semantic extra)
-and ``semantic-fewshot`` (the classifier on sentence embeddings; the semantic extra).
+``semantic-fewshot`` (the classifier on sentence embeddings; the semantic extra), ``codebook``
+(classifiers on embeddings of the codebook's own texts, joined by hand coding when fitted, keyword
+hits as evidence, codes with a low cross-validated kappa withheld; the semantic extra) and ``llm``
+(a chat model on an OpenAI-compatible server, local by default; ``url=``, ``allow_remote=``).
 """
 from __future__ import annotations
 
 from ..errors import QualcodeError
 
-METHODS = ("keyword", "classifier", "both", "semantic", "semantic-fewshot")
+METHODS = ("keyword", "classifier", "both", "semantic", "semantic-fewshot", "codebook", "llm")
 #: methods that learn from human coding (``fit``) before they code
 LEARNERS = ("classifier", "both", "semantic-fewshot")
+#: methods that code with no hand coding at all
+ZERO_SHOT = ("keyword", "semantic", "codebook", "llm")
+
+
+def default_method() -> str:
+    """The method ``qualcode code`` uses when none is named: ``codebook`` (best on held-out data,
+    README "Which coder") when the semantic extra and its bundled model are installed, else
+    ``keyword``."""
+    import importlib.util
+
+    if importlib.util.find_spec("sentence_transformers") is None:
+        return "keyword"
+    from .embeddings import bundled_model_path
+
+    return "codebook" if bundled_model_path() is not None else "keyword"
 
 
 def make_coder(method: str, codebook, *, model=None, min_examples: int | None = None, **params):
@@ -38,6 +56,16 @@ def make_coder(method: str, codebook, *, model=None, min_examples: int | None = 
         from .keyword import KeywordCoder
 
         return KeywordCoder(codebook, **params)
+    if method == "codebook":
+        from .codebook_trained import CodebookCoder
+
+        params.pop("min_examples", None)  # the codebook gives every code its rows
+        return CodebookCoder(codebook, **params)
+    if method == "llm":
+        from .llm import LLMCoder
+
+        params.pop("min_examples", None)
+        return LLMCoder(codebook, **params)
     if method == "semantic":
         from .semantic import SemanticCoder
 

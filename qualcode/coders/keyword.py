@@ -8,6 +8,11 @@ and the keywords themselves go through the same lemmatizer when the patterns are
 segment suppresses that code in that segment. There is no negation rule: "we never measure ROI"
 still hits "measure roi" (a person reviews every suggestion).
 
+Idioms. Lemma matching folds "it paid off" into "pay off", which is not about payment. A one-word
+keyword whose token starts one of :data:`IDIOMS` (matched on lemmas: the keyword's word followed by
+the idiom's other words) does not count there; the same word elsewhere in the segment still does.
+A keyword phrase that spells the idiom itself ("pay off") is matched as usual.
+
 Score: 1.0 for every hit (DESIGN.md: keyword hits are unweighted). ``memo`` lists the codebook
 phrases that matched, ``"; "``-joined, in codebook order.
 
@@ -38,6 +43,10 @@ from ..parallel import check_n_jobs, fork_map, processes
 CODER_NAME = "qualcode-keyword"
 WILDCARD = "*"
 PARALLEL_MIN_TEXTS = 2000  # below this, forking costs more than it saves
+#: lemma phrases whose first word, matched as a one-word keyword, would be a false hit
+#: ("pay" in "it paid off": the project worked, nobody was paid)
+IDIOMS = ("pay off", "pay attention", "pay tribute", "pay lip service", "pay a visit",
+          "pay the price", "measure up", "reach out", "reach a conclusion", "fake it", "back fire")
 
 
 class KeywordCoder:
@@ -175,6 +184,14 @@ class KeywordCoder:
         self._ranked_rules = {k: [(c, self._order[(c, ph)], ph, ex) for c, ph, ex in rules]
                               for k, rules in self._rules.items()}
         self._token_value = operator.attrgetter("norm" if self._attr == "NORM" else "lower")
+        # one-word keyword key -> [the idiom's following words], as the matcher sees them
+        self._idioms: dict[str, list[list[str]]] = {}
+        for idiom in IDIOMS:
+            words = self.normalize(idiom).split()
+            if words[0] in self._rules and len(words) > 1:
+                # the matcher compares hashes (``token.norm``/``token.lower``), so the tail is hashed
+                tail = [self._nlp.vocab.strings.add(w) for w in words[1:]]
+                self._idioms.setdefault(words[0], []).append(tail)
         self.n_keywords = sum(len(c.keywords) for c in self.codebook)
         if self.n_keywords == 0:
             warn("the codebook has no keywords: the keyword coder suggests nothing (add "
@@ -224,9 +241,10 @@ class KeywordCoder:
         keys: set[str] = set()
         value = self._token_value
         n = len(doc)
+        idioms = self._idioms
         for match_id, start, _end in self._phrase_matcher(doc):
             key = self._full_by_id.get(match_id)
-            if key is not None:
+            if key is not None and not (key in idioms and _starts_idiom(doc, start + 1, idioms[key], value)):
                 keys.add(key)
             for full, pattern in self._anchored_by_id.get(match_id, ()):
                 if full in keys or start + len(pattern) > n:
@@ -301,6 +319,12 @@ def _shares(lengths: list[int], parts: int) -> list[tuple[int, int]]:
     cuts = np.searchsorted(cum, cum[-1] * np.arange(1, parts) / parts, side="left") + 1
     edges = [0, *sorted(set(np.clip(cuts, 1, len(lengths)).tolist())), len(lengths)]
     return [(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+
+
+def _starts_idiom(doc, i: int, tails: list[list[str]], value) -> bool:
+    """Whether the tokens from ``i`` on spell one of ``tails`` (the rest of an idiom)."""
+    return any(i + len(t) <= len(doc) and all(value(doc[i + k]) == w for k, w in enumerate(t))
+               for t in tails)
 
 
 def _attr_value(token, attr: str) -> str:

@@ -262,3 +262,47 @@ def check_codebook(codebook) -> None:
         raise QualcodeError(f"the papers' quotes are labelled with the categories of {CODEBOOK}; "
                             f"codebook {where} does not declare {missing[0]!r}{more} among its "
                             "'categories:', so the quotes do not belong to it")
+
+
+def evaluate_leave_one_quote_out(factory, codebook, *, seeds_dir=None, quotes=None,
+                                 n: int = 6) -> EvaluationReport:
+    """:func:`evaluate_on_quotes` with each quote scored by a coder whose codebook lacks that
+    quote's own example: ``factory(codebook_without)`` builds the coder (fitted or not) for each
+    distinct set of removed examples (an example is the quote's when they share a run of ``n``
+    words, :func:`qualcode.coders.semantic.without_examples_from`'s rule), and it codes only the
+    quotes that set belongs to. Keywords stay as they are (they were written with the visible
+    quotes in view: the keyword evidence is still optimistic here)."""
+    from ..codings import empty_codings
+    from ..coders.semantic import without_examples_from
+
+    class _LeaveOneOut:
+        method = ""
+
+        def __init__(self):
+            self.codebook = codebook
+
+        def code(self, corpus):
+            segments = corpus.codable_segments()
+            groups: dict[tuple, tuple] = {}
+            for i, text in enumerate(segments["text"]):
+                cb_i, _ = without_examples_from(codebook, [text], n=n)
+                key = tuple(len(c.examples) for c in cb_i) + tuple(
+                    str(e) for c in cb_i for e in c.examples)
+                groups.setdefault(key, (cb_i, []))[1].append(i)
+            parts = []
+            for cb_g, rows in groups.values():
+                coder = factory(cb_g)
+                self.method = getattr(coder, "method", "") or self.method
+                sub = segments.iloc[rows]
+                parts.append(coder.code_segments(sub) if hasattr(coder, "code_segments") else
+                             _only(coder.code(corpus), sub))
+            parts = [p for p in parts if len(p)]
+            return pd.concat(parts, ignore_index=True) if parts else empty_codings()
+
+    return evaluate_on_quotes(_LeaveOneOut(), codebook, seeds_dir=seeds_dir, quotes=quotes)
+
+
+def _only(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    keys = set(zip(segments["document"], segments["start"]))
+    keep = [(d, s) in keys for d, s in zip(codings["document"], codings["start"])]
+    return codings[keep]

@@ -58,7 +58,7 @@ def run(runner, *args):
 
 
 def test_code_with_keywords(study):
-    res = run(study, "code", "t", "--codebook", "cb.yaml", "-o", "machine.csv")
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "keyword", "-o", "machine.csv")
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     # per document: 2 roi turns hit "measure roi"/"conversion"; "build * relationship" hits
@@ -71,9 +71,10 @@ def test_code_with_keywords(study):
     assert list(out.columns) == ["document", "start", "end", "code", "coder", "segment", "method",
                                  "score", "memo"]
     assert set(out["coder"]) == {"qualcode-keyword"} and set(out["code"]) == {"roi", "rel"}
-    again = run(study, "code", "t", "--codebook", "cb.yaml", "-o", "machine.csv")
+    again = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "keyword", "-o", "machine.csv")
     assert again.exit_code == 1 and "already exists; pass --force" in again.output
-    assert run(study, "code", "t", "--codebook", "cb.yaml", "-o", "machine.csv", "--force").exit_code == 0
+    assert run(study, "code", "t", "--codebook", "cb.yaml", "--method", "keyword", "-o", "machine.csv",
+               "--force").exit_code == 0
 
 
 def test_code_never_writes_over_human_codings(study):

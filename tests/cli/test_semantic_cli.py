@@ -47,7 +47,8 @@ def test_code_semantic_zero_shot_and_calibrated(study):
     assert cal["score"].between(0, 1).all()
     roi = cal[cal["code"] == "roi"]
     assert len(roi) >= 8  # 12 ROI turns; the name "Return on investment" finds most of them
-    res = run(study, "code", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-o", "x.csv")
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "keyword", "--codings", "human.csv",
+              "-o", "x.csv")
     assert res.exit_code == 2 and "--codings is only used with --method semantic" in res.output
 
 
@@ -75,3 +76,24 @@ def test_evaluate_semantic_on_quotes_leaves_out_quoted_examples(study, shared):
     lines = res.output.splitlines()
     assert lines[0].startswith("note: ") and "codebook examples that are the papers' quotes" in lines[0]
     assert lines[1] == "semantic coder vs the papers' authors on their visible quotes (category level)"
+
+
+def test_code_codebook_says_what_it_withholds(study):
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "codebook", "-o", "cb0.csv")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == ("learning from the codebook alone (no --codings): no "
+                                          "code's kappa is measured, so none is withheld")
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "codebook",
+              "--codings", "human.csv", "-o", "cb1.csv")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith("trained on the codebook and 24 human-coded segments of 4 documents; ")
+    n = int(lines[0].split("; ")[1].split()[0])
+    withheld = [ln for ln in lines[1:] if ln.startswith("  withheld ")]
+    assert len(withheld) == n
+    out = pd.read_csv("cb1.csv")
+    assert set(out["method"]) <= {"codebook"}
+    assert not set(out["code"]) & {ln.split()[1].rstrip(":") for ln in withheld}
+    res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "llm",
+              "--llm-url", "http://example.org/v1", "-o", "l.csv")
+    assert res.exit_code == 1 and "sent to example.org" in res.output

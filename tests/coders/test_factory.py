@@ -42,3 +42,20 @@ def test_evaluate_takes_a_method_name(book, repo):
     by_name = evaluate("keyword", corpus, human, reference="C1", codebook=book)
     by_coder = evaluate(make_coder("keyword", book), corpus, human, reference="C1", codebook=book)
     assert by_name.overall == by_coder.overall
+
+
+def test_default_method_is_codebook_with_the_semantic_extra(monkeypatch):
+    import importlib.util
+
+    from qualcode.coders import embeddings
+    from qualcode.coders.factory import default_method
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sentence_transformers" else real(name, *a))
+    assert default_method() == "keyword"
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())
+    monkeypatch.setattr(embeddings, "bundled_model_path", lambda: "/model")
+    assert default_method() == "codebook"
+    monkeypatch.setattr(embeddings, "bundled_model_path", lambda: None)
+    assert default_method() == "keyword"

@@ -143,3 +143,17 @@ def test_shares_are_contiguous_cover_everything_and_balance_length():
     assert _shares([5] * 10, 3) == [(0, 4), (4, 7), (7, 10)]
     assert _shares([1, 1], 4) == [(0, 1), (1, 2)]  # fewer texts than parts
     assert _shares([7], 2) == [(0, 1)]
+
+
+def test_idiom_is_not_a_keyword_hit():
+    """'it paid off' is not payment: the lemma 'pay' starting the idiom 'pay off' is no hit,
+    while 'pay' elsewhere in the same segment still is (issue 18)."""
+    from qualcode.codebook import Codebook
+
+    cb = Codebook.from_dict({"name": "t", "codes": [
+        {"id": "money", "name": "Money", "keywords": ["pay"]},
+        {"id": "payoff", "name": "Payoff", "keywords": ["pay off"]}]})
+    hits = KeywordCoder(cb).match_texts(["It really paid off.", "We paid them and it paid off.",
+                                         "We paid attention.", "We pay them."])
+    assert hits == [{"payoff": ["pay off"]}, {"money": ["pay"], "payoff": ["pay off"]}, {},
+                    {"money": ["pay"]}]
