@@ -346,7 +346,7 @@ def stall(self, con):  # every row of the run is written; the COMMIT never comes
     time.sleep(600)
 Store._commit = stall
 from qualcode.cli import main
-main(["code", "-p", sys.argv[1]])
+main(["code", "--method", "keyword", "-p", sys.argv[1]])
 """
 
 

@@ -188,8 +188,9 @@ def _codebook_coder(codebook, corpus, codings_path, kappa_floor, *, project=None
     else:
         human = None
     if human is None or human.empty:
-        click.echo("learning from the codebook alone (no hand coding): no code's kappa is "
-                   "measured, so none is withheld")
+        why = "no --codings" if project is None else "no hand coding in the project yet"
+        click.echo(f"learning from the codebook alone ({why}): no code's kappa is measured, "
+                   "so none is withheld")
         return coder
     coder.fit(corpus, human, rejected=rejected)
     w = coder.withheld_
