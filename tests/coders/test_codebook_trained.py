@@ -11,8 +11,7 @@ from qualcode.codings import validate_codings
 from qualcode.coders import evaluate
 from qualcode.coders.codebook_trained import CodebookCoder, codebook_texts
 
-from .conftest import study_codings, study_texts
-from .test_semantic import FakeEncoder, fake  # noqa: F401 (fixture)
+from .test_semantic import FakeEncoder, fake, tiny  # noqa: F401 (fixtures)
 
 BOOK = {"codes": [
     {"id": "roi", "name": "Return on investment",
@@ -29,13 +28,6 @@ BOOK = {"codes": [
 @pytest.fixture
 def book():
     return Codebook.from_dict(BOOK)
-
-
-@pytest.fixture
-def tiny():
-    texts, labels = study_texts()
-    corpus = Corpus.from_texts(texts)
-    return corpus, study_codings(corpus, labels)
 
 
 def test_codebook_texts_lists_every_kind(book):
