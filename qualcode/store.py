@@ -496,10 +496,7 @@ class Store:
         with self.transaction() as con:
             batch = self._new_batch(con)
             for sid in _id_list(ids):
-                s = self._suggestion(con, sid)
-                t = now()
-                con.execute("UPDATE codings SET status = 'accepted', reviewer = ?, "
-                            "version = version + 1, updated_at = ? WHERE id = ?", (coder, t, sid))
+                s, t = self._review(con, sid, coder, "accepted")
                 row = {"document": s["document"], "start": s["start"] if start is None else start,
                        "end": s["end"] if end is None else end, "code": code or s["code"],
                        "coder": coder, "segment": s["segment"], "method": "human",
@@ -518,13 +515,18 @@ class Store:
         with self.transaction() as con:
             batch = self._new_batch(con)
             for sid in _id_list(ids):
-                s = self._suggestion(con, sid)
-                t = now()
-                con.execute("UPDATE codings SET status = 'rejected', reviewer = ?, "
-                            "version = version + 1, updated_at = ? WHERE id = ?", (coder, t, sid))
+                s, t = self._review(con, sid, coder, "rejected")
                 self._event(con, t, coder, "reject", coding=sid, document=s["document"],
                             code=s["code"], before=_state(s),
                             after=_state(self.coding(sid, con=con)), batch=batch)
+
+    def _review(self, con, sid: int, coder: str, status: str) -> tuple[dict, str]:
+        """Mark suggestion ``sid`` ``status`` by ``coder``; its state before, and the time."""
+        s = self._suggestion(con, sid)
+        t = now()
+        con.execute("UPDATE codings SET status = ?, reviewer = ?, version = version + 1, "
+                    "updated_at = ? WHERE id = ?", (status, coder, t, sid))
+        return s, t
 
     def _suggestion(self, con, sid: int) -> dict:
         s = self.coding(sid, con=con)
