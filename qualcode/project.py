@@ -33,6 +33,7 @@ import yaml
 
 from .errors import CodingsError, ProjectError, StoreError
 from .store import CODING_COLUMNS, Store
+from .yamlsafe import load_yaml
 
 SETTINGS_FILE = "qualcode.yaml"
 STORE_FILE = "qualcode.sqlite"
@@ -93,7 +94,7 @@ class ProjectSettings:
         except UnicodeDecodeError:
             raise ProjectError("not UTF-8 text; save it as UTF-8", file=path) from None
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text, file=path, error=ProjectError)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -251,7 +252,9 @@ class Project:
             text = pattern.sub(lambda m: line, text, count=1)
         else:
             text = text.rstrip("\n") + "\n" + line + "\n"
-        settings = ProjectSettings.from_dict(yaml.safe_load(text), file=self.settings_path)
+        settings = ProjectSettings.from_dict(load_yaml(text, file=self.settings_path,
+                                                       error=ProjectError),
+                                             file=self.settings_path)
         write_text(self.settings_path, text, force=True)
         self.settings = settings
 

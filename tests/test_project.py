@@ -84,6 +84,11 @@ def test_find_and_open_from_a_subfolder(folder, project, tmp_path):
     ("transcript: [a]\n", "unknown setting 'transcript'"),
     ("speakers: {a: 1}\n", "'speakers' must be a list"),
     ("name: [unclosed\n", "not valid YAML"),
+    # a 'billion laughs' settings file is refused before it is expanded
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+               for p, n in zip("abcdefgh", "bcdefghi"))
+     + "name: *i\n", "expands to more than"),
 ])
 def test_bad_settings_name_the_file_and_key(tmp_path, yaml_text, message):
     (tmp_path / "qualcode.yaml").write_text(yaml_text)
