@@ -97,3 +97,21 @@ def test_code_codebook_says_what_it_withholds(study):
     res = run(study, "code", "t", "--codebook", "cb.yaml", "--method", "llm",
               "--llm-url", "http://example.org/v1", "-o", "l.csv")
     assert res.exit_code == 1 and "sent to example.org" in res.output
+
+
+def test_code_codebook_in_a_project_learns_from_its_stored_hand_coding(study):
+    res = run(study, "init", "proj", "--transcripts", "t", "--codebook", "cb.yaml")
+    assert res.exit_code == 0, res.output
+    res = run(study, "code", "-p", "proj", "--method", "codebook")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0] == ("learning from the codebook alone (no hand coding in the "
+                                          "project yet): no code's kappa is measured, so none is "
+                                          "withheld")
+    res = run(study, "import", "-p", "proj", "human.csv")
+    assert res.exit_code == 0, res.output
+    res = run(study, "code", "-p", "proj", "--method", "codebook")
+    assert res.exit_code == 0, res.output
+    # the same 24 hand-coded segments as with --codings human.csv outside a project
+    assert res.output.splitlines()[0].startswith(
+        "trained on the codebook and 24 human-coded segments of 4 documents; ")
+    assert "suggestions await review" in res.output.splitlines()[-1]
