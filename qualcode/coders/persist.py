@@ -176,9 +176,3 @@ def load_model(path, coder_class, *, codebook=None):
             or coder.thresholds_.shape != (len(classes),):
         raise ModelError("the model's arrays do not fit its classes and vocabulary", file=path)
     return coder
-
-
-def model_info(path) -> dict:
-    """The metadata of a model file without the vocabularies (for printing)."""
-    meta, _ = read_model_file(path)
-    return {k: v for k, v in meta.items() if k not in ("features", "codebook")}
