@@ -573,10 +573,14 @@
 
   /* ---- mouse and keyboard ------------------------------------------------------------------- */
 
+  let keysPressed = 0;   // a key pressed after a mouseup owns the selection from then on
+  document.addEventListener("keydown", () => { keysPressed++; }, true);
   document.addEventListener("mouseup", (ev) => {   // a drag may end outside the transcript
     if (ev.target.closest && ev.target.closest("#side")) return;
-    setTimeout(() => {
-      const sel = selectionOffsets();
+    const keysBefore = keysPressed;
+    setTimeout(() => {   // read once the browser has settled the selection; a late timer must
+      if (keysPressed !== keysBefore) return;   // not take a keyboard selection (j, Enter) for
+      const sel = selectionOffsets();           // a mouse one and open the picker over it
       if (sel) setSel(sel, "mouse");
     }, 0);
   });
