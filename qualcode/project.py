@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,11 +33,11 @@ import pandas as pd
 import yaml
 
 from .errors import CodingsError, ProjectError, StoreError
+from .project_files import (SETTINGS_FILE, STORE_FILE, ImportedIds, _relative,  # noqa: F401
+                            load_corpus_files, place_new_project)
 from .store import CODING_COLUMNS, Store
 from .yamlsafe import load_yaml
 
-SETTINGS_FILE = "qualcode.yaml"
-STORE_FILE = "qualcode.sqlite"
 UNITS = ("turn", "paragraph", "sentence")
 #: columns a codings file written by :meth:`Project.export_codings` carries
 EXPORT_COLUMNS = ["document", "start", "end", "code", "coder", "segment", "method", "score", "memo",
@@ -162,6 +163,21 @@ class Project:
         self._codebook = None
         self._changed: pd.DataFrame | None = None
         self._lock = threading.RLock()
+        self._corpus_key = None  # the transcript files' names, sizes and times the corpus is of
+        self._corpus_checked = 0.0
+        self._codebook_key = None  # (data version, codebook changes, codebook file) it is of
+
+    #: how often (seconds) a cached corpus is checked against the transcript files
+    SOURCES_CHECK_SECONDS = 1.0
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the user may only read this project (its store is open read-only)."""
+        return self.store.read_only
+
+    def data_version(self) -> int:
+        """Changes with every write committed to the store by any process (for caches)."""
+        return self.store.data_version()
 
     # -- discovery and creation ---------------------------------------------------------------
 
@@ -177,27 +193,37 @@ class Project:
         return None
 
     @classmethod
-    def open(cls, path=".") -> "Project":
-        """Open the project at ``path`` or above (:class:`ProjectError` when there is none)."""
+    def open(cls, path=".", *, read_only: bool | None = None) -> "Project":
+        """Open the project at ``path`` or above (:class:`ProjectError` when there is none).
+
+        A project whose folder or store the user may only read is opened read-only
+        (:attr:`read_only`): reading commands work, writes are refused with one line.
+        ``read_only=True`` asks for that mode anyway."""
         root = cls.find(path)
         if root is None:
             raise ProjectError(f"no {SETTINGS_FILE} here or in a parent folder; run 'qualcode "
                                "init' to make a project, or name one with -p/--project",
                                file=Path(path))
         settings = ProjectSettings.load(root / SETTINGS_FILE)
-        return cls(root, settings, Store(root / STORE_FILE))
+        store_path = root / STORE_FILE
+        if read_only is None:
+            read_only = not os.access(root, os.W_OK) or (
+                store_path.exists() and not os.access(store_path, os.W_OK))
+        return cls(root, settings, Store(store_path, read_only=read_only))
 
     @classmethod
     def init(cls, directory=".", *, name=None, transcripts=None, cases=None, codebook=None,
-             unit="turn", interviewer=None, speakers=None, reference_coder=None) -> "Project":
+             unit="turn", interviewer=None, speakers=None, reference_coder=None,
+             build=None) -> "Project":
         """Write a commented ``qualcode.yaml`` in ``directory`` and create ``qualcode.sqlite``.
+
+        Both are made in a temporary folder and moved into place (``qualcode.yaml`` last), with
+        whatever ``build(folder)`` writes there first: a failure leaves nothing behind.
 
         Paths may be relative to ``directory`` or to the current folder (they are written relative
         to ``directory`` when inside it). Refuses to overwrite an existing ``qualcode.yaml``.
         """
-        root = Path(directory)
-        root.mkdir(parents=True, exist_ok=True)
-        root = root.resolve()
+        root = Path(directory).resolve()
         settings_path = root / SETTINGS_FILE
         if settings_path.exists():
             raise ProjectError(f"a project already exists here; edit {SETTINGS_FILE} or choose "
@@ -212,11 +238,8 @@ class Project:
             "unit": unit, "interviewer": list(interviewer or []),
             "speakers": list(speakers or []), "reference_coder": reference_coder,
         }, file=settings_path)
-        from .fileio import write_text
-
-        store = Store(root / STORE_FILE)
-        write_text(settings_path, settings.to_yaml())
-        return cls(root, settings, store)
+        place_new_project(root, settings.to_yaml(), build)
+        return cls(root, settings, Store(root / STORE_FILE))
 
     def close(self) -> None:
         self.store.close()
@@ -312,10 +335,27 @@ class Project:
         Loading records each document's hash in the store; see :meth:`changed_documents`.
         """
         with self._lock:
+            now = time.monotonic()
+            if self._corpus is not None and now - self._corpus_checked >= \
+                    self.SOURCES_CHECK_SECONDS:  # a transcript added, edited or removed
+                self._corpus_checked = now
+                if self._sources_key() != self._corpus_key:
+                    self._corpus = None
             if self._corpus is None:
+                key = self._sources_key()
                 self._corpus = self.load_corpus()
+                self._corpus_key, self._corpus_checked = key, now
                 self._changed = self.store.sync_documents(self._corpus.texts)
             return self._corpus
+
+    def _sources_key(self) -> tuple:
+        """Names, sizes and modification times of the transcript and cases files: a folder
+        listing and a ``stat`` per file, cheap enough to ask on every use of the corpus."""
+        files = list(self.transcript_files())
+        cases = self.cases_path()
+        if cases is not None:
+            files.append(cases)
+        return tuple((str(f), *_stat(f)) for f in files)
 
     def load_corpus(self, *, unit: str | None = None, interviewer=None, speakers=None, nlp=None):
         """Build the corpus from the settings (``unit``/``interviewer``/``speakers`` override)."""
@@ -333,6 +373,7 @@ class Project:
 
     def accept_document_change(self, document: str, *, coder: str | None = None) -> None:
         """Take the document's current text as the one its codings refer to (offsets kept)."""
+        self.store.snapshot(f"rehash-{document}")
         self.store.accept_document_text(document, self.corpus.text(document), actor=coder)
         self._changed = self.store.sync_documents(self.corpus.texts)
 
@@ -340,18 +381,33 @@ class Project:
     def codebook(self):
         """The codebook file with the project's stored codebook changes applied."""
         with self._lock:
+            version = self.store.data_version()
+            if self._codebook is not None and version != self._codebook_key[0]:
+                # someone wrote: rebuild only when the stored codebook or its file changed
+                key = self._codebook_state(version)
+                if key[1:] != self._codebook_key[1:]:
+                    self._codebook = None
+                self._codebook_key = key
             if self._codebook is None:
                 from .project_codebook import apply_changes, base_codebook
 
+                key = self._codebook_state(version)
                 self._codebook = apply_changes(base_codebook(self), self.store.codebook_changes(),
                                                file=self.settings_path)
+                self._codebook_key = key
             return self._codebook
+
+    def _codebook_state(self, version: int) -> tuple:
+        path = self.path(self.settings.codebook)
+        return (version, self.store.codebook_version(),
+                _stat(path) if path is not None else None)
 
     def reload(self) -> None:
         """Drop the cached corpus and codebook (and re-read the settings)."""
         with self._lock:
             self.settings = ProjectSettings.load(self.settings_path)
             self._corpus = self._codebook = self._changed = None
+            self._corpus_key = self._codebook_key = None
 
     # -- codings ------------------------------------------------------------------------------
 
@@ -382,10 +438,7 @@ class Project:
         """A coder name is either human or machine, in the file and in the store together."""
         human = df["method"].eq("human")
         for coder, kinds in df.assign(_h=human).groupby("coder")["_h"]:
-            stored = self.store.query(
-                "SELECT DISTINCT method = 'human' FROM codings WHERE coder = ? AND deleted = 0",
-                (coder,))
-            both = set(kinds) | {bool(v) for (v,) in stored}
+            both = set(kinds) | self.store.coder_kinds(coder)
             if len(both) > 1:
                 raise CodingsError(f"coder {coder!r} would have both human and machine codings; "
                                    "give machine codings their own coder name (e.g. "
@@ -397,6 +450,12 @@ class Project:
         Keeps ``method``/``score``/``memo``/``status``; machine rows default to ``suggested``.
         Returns the new ids in row order.
         """
+        df, actor = self.prepare_codings(df, actor=actor, file=file)
+        return self.store.insert_codings(df, actor=actor)
+
+    def prepare_codings(self, df: pd.DataFrame, *, actor=None, file=None):
+        """``df`` validated for the store (corpus, codebook, coder kinds) and the actor to log
+        (the only coder, else ``import``)."""
         df = self._validate(df, file=file)
         if "method" not in df.columns:
             df["method"] = "human"
@@ -404,7 +463,7 @@ class Project:
         if actor is None:
             coders = df["coder"].unique()
             actor = coders[0] if len(coders) == 1 else "import"
-        return self.store.insert_codings(df, actor=actor)
+        return df, actor
 
     def _check_span(self, document, start, end, code) -> None:
         from .codings import assign_segments
@@ -533,27 +592,35 @@ class Project:
 
     # -- codebook changes ---------------------------------------------------------------------
 
-    def _codebook_change(self, action, code, data, *, coder, recode=None) -> None:
-        from .project_codebook import apply_changes
+    def _codebook_change(self, action, code, make, *, coder, snapshot=False) -> dict:
+        """Store one codebook change planned by ``make(codebook, count) -> (data, recode)`` on the
+        codebook as stored at write time (inside the store's write transaction, so no other
+        process changes it meanwhile): a change that cannot be applied to it is refused, never
+        stored. Returns the change's data."""
+        from .project_codebook import apply_changes, base_codebook
 
         with self._lock:
-            trial = apply_changes(self.codebook, [{"action": action, "code": code, "data": data}],
-                                  file=self.settings_path)
-            with self.store.transaction() as con:
-                batch = self.store._new_batch(con)
-                self.store.add_codebook_change(action, code, data, actor=coder, con=con,
-                                               batch=batch)
-                for old, new in (recode or {}).items():
-                    rows = con.execute("SELECT id, version FROM codings WHERE code = ? AND "
-                                       "deleted = 0", (old,)).fetchall()
-                    for cid, version in rows:
-                        self.store.update_coding(cid, actor=coder, expected_version=version,
-                                                 action="recode", con=con, batch=batch, code=new)
-            self._codebook = trial
+            base = base_codebook(self)
+            built = {}
+
+            def plan(changes, count):
+                current = apply_changes(base, changes, file=self.settings_path)
+                data, recode = make(current, count)
+                built["codebook"] = apply_changes(
+                    current, [{"action": action, "code": code, "data": data}],
+                    file=self.settings_path)
+                return data, recode
+
+            if snapshot:
+                self.store.snapshot(f"{action}-{code}")
+            data = self.store.change_codebook(action, code, plan, actor=coder)
+            self._codebook = built["codebook"]
+            self._codebook_key = self._codebook_state(self.store.data_version())
+            return data
 
     def create_code(self, id, name, *, parent=None, color=None, description="", coder) -> None:
-        self._codebook_change("create", id, {"name": name, "parent": parent, "color": color,
-                                             "description": description}, coder=coder)
+        data = {"name": name, "parent": parent, "color": color, "description": description}
+        self._codebook_change("create", id, lambda cb, count: (data, None), coder=coder)
 
     def update_code(self, id, *, coder, **fields) -> None:
         from .project_codebook import EDITABLE
@@ -562,68 +629,54 @@ class Project:
         if bad:
             raise StoreError(f"cannot edit {bad[0]!r} of a code (editable: "
                              f"{', '.join(EDITABLE)})", file=self.store.path)
-        self._codebook_change("update", id, fields, coder=coder)
+        self._codebook_change("update", id, lambda cb, count: (fields, None), coder=coder)
 
     def move_code(self, id, new_parent, *, coder) -> str:
         """Move a code (and its children) under ``new_parent`` (None: top level). Ids carry their
         parent's id, so the code gets a new id; codings follow. Returns the new id."""
         from .project_codebook import moved_ids
 
-        renames = moved_ids(self.codebook, id, new_parent)
-        self._codebook_change("move", id, {"new_parent": new_parent, "renames": renames},
-                              coder=coder, recode=renames)
-        return renames[id]
+        def make(cb, count):
+            renames = moved_ids(cb, id, new_parent)
+            return {"new_parent": new_parent, "renames": renames}, renames
+
+        data = self._codebook_change("move", id, make, coder=coder, snapshot=True)
+        return data["renames"][id]
 
     def merge_codes(self, source, target, *, coder) -> None:
         """Merge ``source`` into ``target``: its codings (and its children's) follow to target."""
         from .project_codebook import merged_ids
 
-        recode = merged_ids(self.codebook, source, target)
-        self._codebook_change("merge", source, {"target": target}, coder=coder, recode=recode)
+        self._codebook_change("merge", source, lambda cb, count: (
+            {"target": target}, merged_ids(cb, source, target)), coder=coder, snapshot=True)
 
     def delete_code(self, id, *, coder, recode_to=None) -> None:
-        """Delete a code without children; refused when it has codings unless ``recode_to``."""
-        if id not in self.codebook:
-            raise StoreError(f"no code {id!r} in the codebook", file=self.store.path)
-        n = self.store.query("SELECT COUNT(*) FROM codings WHERE code = ? AND deleted = 0 AND "
-                             "(status IS NULL OR status != 'suggested')", (id,))[0][0]
-        if n and recode_to is None:
-            raise StoreError(f"code {id!r} has {n} codings; give recode_to= (--recode-to) to move "
-                             "them to another code first", file=self.store.path)
-        if recode_to is not None and recode_to not in self.codebook:
-            raise StoreError(f"no code {recode_to!r} to recode to", file=self.store.path)
-        self._codebook_change("delete", id, {"recode_to": recode_to}, coder=coder,
-                              recode={id: recode_to} if recode_to else None)
-        if recode_to is None:  # suggestions of the deleted code have nothing to point at
-            with self.store.transaction() as con:
-                con.execute("DELETE FROM codings WHERE code = ? AND status = 'suggested'", (id,))
+        """Delete a code without children; refused when it has codings unless ``recode_to``.
+        Its pending suggestions are recoded too, or (without ``recode_to``) discarded, logged."""
+        def make(cb, count):
+            if id not in cb:
+                raise StoreError(f"no code {id!r} in the codebook", file=self.store.path)
+            n = count(id)
+            if n and recode_to is None:
+                raise StoreError(f"code {id!r} has {n} codings; give recode_to= (--recode-to) to "
+                                 "move them to another code first", file=self.store.path)
+            if recode_to is not None and recode_to not in cb:
+                raise StoreError(f"no code {recode_to!r} to recode to", file=self.store.path)
+            return {"recode_to": recode_to}, {id: recode_to}
+
+        self._codebook_change("delete", id, make, coder=coder, snapshot=recode_to is not None)
 
     # -- import and export --------------------------------------------------------------------
 
-    def import_codings(self, path, *, coder=None, actor=None) -> list[int]:
+    def import_codings(self, path, *, coder=None, actor=None) -> ImportedIds:
         """Add the codings of a .csv/.tsv/.xlsx/.qdpx file (``method``, ``status`` and ``memo``
-        kept; ``suggestion_id`` links kept when the file has ``id`` columns)."""
-        from .io import read_codings
+        kept; ``suggestion_id`` links kept when the file has ``id`` columns), in one transaction
+        after a snapshot of the store. Rows identical to stored ones (document, start, end, code,
+        coder) are skipped, so importing a file twice adds nothing: the returned list of new ids
+        carries their number as ``.skipped``."""
+        from .project_files import import_codings
 
-        df = read_codings(path, coder=coder, corpus=self.corpus, codebook=self.codebook)
-        for col in ("memo", "status"):
-            if col in df.columns:
-                df[col] = df[col].where(df[col].notna() & (df[col].astype(str) != ""), None)
-        links = None
-        if "id" in df.columns and "suggestion_id" in df.columns:
-            old_id = pd.to_numeric(df["id"], errors="coerce")
-            link = pd.to_numeric(df["suggestion_id"], errors="coerce")
-            links = (old_id, link)
-        df = df.drop(columns=[c for c in ("id", "suggestion_id", "text") if c in df.columns])
-        ids = self.add_codings(df, actor=actor, file=path)
-        if links is not None:
-            old_to_new = {int(o): n for o, n in zip(links[0], ids) if pd.notna(o)}
-            pairs = [(old_to_new[int(s)], n) for s, n in zip(links[1], ids)
-                     if pd.notna(s) and int(s) in old_to_new]
-            if pairs:
-                with self.store.transaction() as con:
-                    con.executemany("UPDATE codings SET suggestion_id = ? WHERE id = ?", pairs)
-        return ids
+        return import_codings(self, path, coder=coder, actor=actor)
 
     def export_codings(self, path, *, coder=None, include_machine=True, force=False,
                        text=False) -> Path:
@@ -639,49 +692,12 @@ class Project:
         return write_codings(df, path, force=force)
 
 
-def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None, speakers=None,
-                      nlp=None):
-    """A corpus from transcript files with the project rules for speakers and interviewers.
-
-    ``interviewer`` labels are added to the default rule (and to an ``interviewer`` column of the
-    cases table, which names the interviewer of each case's interviews); ``speakers`` are labels
-    that are speakers even when used once. Front matter naming interviewers wins for its document.
-    """
-    from .corpus import _build, apply_speaker_settings, case_interviewer_labels, read_cases
-    from .readers import read_source, with_turns
-
-    sources = []
-    for f in files:
-        sources.extend(read_source(f, turns=False))
-    table = read_cases(cases) if cases else None
-    per_doc = case_interviewer_labels(sources, table)
-    for src in sources:
-        apply_speaker_settings([src], interviewer=list(interviewer or []) + per_doc.get(src.name, []),
-                               speakers=list(speakers or []))
-    sources = [with_turns(src) for src in sources]
-    return _build(sources, table, unit=unit, nlp=nlp, cases_path=cases)
-
-
-def _relative(path, root: Path) -> str:
-    """Write a path given for a new project relative to its folder when possible."""
-    p = Path(path).expanduser()
-    text = os.fspath(path)
-    if p.is_absolute():
-        target = p
-    elif glob.has_magic(text) or (root / p).exists() or not p.exists():
-        return text
-    else:
-        target = p.resolve()
+def _stat(path) -> tuple:
     try:
-        rel = os.path.relpath(target, root)
-    except ValueError:
-        return str(target)
-    if rel.startswith(".."):  # outside the project: an absolute path survives moving the folder
-        return str(target) + ("/" if text.endswith(("/", os.sep)) else "")
-    rel = rel.replace(os.sep, "/")
-    if text.endswith(("/", os.sep)) and not rel.endswith("/"):
-        rel += "/"
-    return rel
+        st = os.stat(path)
+    except OSError:
+        return (None, None)
+    return (st.st_size, st.st_mtime_ns)
 
 
 __all__ = ["Project", "ProjectSettings", "SETTINGS_FILE", "STORE_FILE", "CODING_COLUMNS",

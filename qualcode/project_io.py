@@ -14,6 +14,8 @@ import yaml
 
 from .errors import OutputExistsError, QualcodeError
 from .fileio import write_dataframe, write_text
+from .project_files import SETTINGS_FILE, STORE_FILE, check_writable, store_ready
+from .store import Store
 
 def speaker_front_matter(corpus, document: str) -> dict:
     """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values."""
@@ -35,12 +37,15 @@ def transcript_file_text(corpus, document: str) -> str:
     return f"---\n{front}---\n{corpus.text(document)}"
 
 
-def planned_transcripts(corpus, folder: Path, *, file=None) -> list[tuple[Path, object]]:
-    """(path, content) for every document's ``.txt`` and the ``cases.csv`` beside them."""
+def planned_transcripts(corpus, folder: Path, *, file=None,
+                        names: dict | None = None) -> list[tuple[Path, object]]:
+    """(path, content) for every document's ``.txt`` (``names``: documents written under another
+    name) and the ``cases.csv`` beside them."""
     folder = Path(folder)
+    names = names or {}
     out: list[tuple[Path, object]] = []
     for d in corpus.document_ids:
-        target = folder / f"{d}.txt"
+        target = folder / f"{names.get(d, d)}.txt"
         if target.parent != folder:  # document ids are file-name safe; this is a second guard
             raise QualcodeError(f"document id {d!r} is not a safe file name", file=file)
         out.append((target, transcript_file_text(corpus, d)))
@@ -63,40 +68,81 @@ def write_planned(planned: list[tuple[Path, object]], *, force: bool = False) ->
             write_text(target, content, force=force)
 
 
+def safe_document_names(docs, folder: Path) -> dict[str, str]:
+    """Documents whose file name ``load`` would skip (README, cases.csv ...) or that is too long
+    for a file system (a 300-character source name) -> a name that works (old id -> new id)."""
+    import hashlib
+
+    from .corpus import _is_side_file as is_side_file  # the rule 'load' skips files by
+
+    taken = {d.lower() for d in docs}
+    renamed = {}
+    for d in docs:
+        base = d
+        if len(f"{d}.txt".encode("utf-8")) > MAX_NAME_BYTES:  # most file systems allow 255
+            digest = hashlib.sha1(d.encode("utf-8")).hexdigest()[:8]
+            cut = d.encode("utf-8")[:MAX_NAME_BYTES - 20].decode("utf-8", "ignore")
+            base = f"{cut}-{digest}"
+        if is_side_file(Path(folder) / f"{base}.txt"):
+            base = f"doc-{base.lstrip('.')}"
+        if base == d:
+            continue
+        new, k = base, 2
+        while new.lower() in taken:
+            new, k = f"{base}-{k}", k + 1
+        taken.add(new.lower())
+        renamed[d] = new
+    return renamed
+
+
+MAX_NAME_BYTES = 200
+
+
 def init_from_qdpx(directory, qdpx, *, name=None, unit: str = "turn", offsets: str = "auto",
                    reference_coder=None):
     """A new project in ``directory`` from a REFI-QDA export: ``transcripts/`` (with speaker lists)
     and ``cases.csv``, ``codebook.yaml``, and every coder's codings in the store (``method``,
-    ``status`` and ``memo`` kept). Returns ``(project, qdpx project)``; the reference coder is
-    the only human coder when there is one."""
+    ``status`` and ``memo`` kept). Returns ``(project, qdpx project)``; the reference coder is the
+    only human coder when there is one. A document whose name cannot be a file name (README, too
+    long) is renamed, said in the qdpx project's ``warnings``. The project is built in a
+    temporary folder and moved into place: a failure leaves nothing behind."""
     from . import refi
-    from .project import SETTINGS_FILE, Project
+    from .project import Project
 
     directory = Path(directory)
     if (directory / SETTINGS_FILE).exists():
         raise QualcodeError(f"a project already exists here; edit {SETTINGS_FILE} or choose "
                             "another folder", file=directory / SETTINGS_FILE)
+    check_writable(directory)
     p = refi.read_qdpx(qdpx, offsets=offsets, unit=unit)
     if p.corpus is None:
         raise QualcodeError("the project has no text sources to code", file=qdpx)
-    tdir = directory / "transcripts"
-    planned = planned_transcripts(p.corpus, tdir, file=qdpx)
-    planned.append((directory / "codebook.yaml", p.codebook.to_yaml()))
-    write_planned(planned)
-    if reference_coder is None and len(p.codings):
-        human = sorted(p.codings.loc[p.codings["method"].eq("human"), "coder"].unique()) \
-            if "method" in p.codings.columns else sorted(p.codings["coder"].unique())
+    renamed = safe_document_names(p.corpus.document_ids, directory / "transcripts")
+    codings = p.codings
+    if renamed:
+        codings = codings.assign(document=codings["document"].replace(renamed))
+        p.warnings.extend(f"document {old[:60]!r} is {new!r} in the project (its name cannot be "
+                          "a transcript's file name)" for old, new in renamed.items())
+    if reference_coder is None and len(codings):
+        human = sorted(codings.loc[codings["method"].eq("human"), "coder"].unique()) \
+            if "method" in codings.columns else sorted(codings["coder"].unique())
         reference_coder = human[0] if len(human) == 1 else None
-    project = Project.init(directory, name=name or p.name, transcripts=["transcripts/"],
-                           codebook="codebook.yaml", unit=unit, reference_coder=reference_coder)
-    if len(p.codings):
-        project.add_codings(_store_ready(p.codings), actor="import", file=qdpx)
+
+    def build(stage: Path) -> None:
+        planned = planned_transcripts(p.corpus, stage / "transcripts", file=qdpx, names=renamed)
+        planned.append((stage / "codebook.yaml", p.codebook.to_yaml()))
+        (stage / "transcripts").mkdir()
+        write_planned(planned)
+        if len(codings):  # checked against the files as written, before anything is in place
+            with Project(stage, settings, Store(stage / STORE_FILE)) as staged:
+                staged.add_codings(store_ready(codings), actor="import", file=qdpx)
+
+    from .project import ProjectSettings
+
+    settings = ProjectSettings.from_dict({
+        "name": name or p.name or directory.resolve().name, "transcripts": ["transcripts/"],
+        "codebook": "codebook.yaml", "unit": unit, "reference_coder": reference_coder})
+    project = Project.init(directory, name=settings.name, transcripts=["transcripts/"],
+                           codebook="codebook.yaml", unit=unit, reference_coder=reference_coder,
+                           build=build)
     return project, p
-
-
-def _store_ready(codings: pd.DataFrame) -> pd.DataFrame:
-    df = codings.copy()
-    for col in ("memo", "status"):
-        if col in df.columns:
-            df[col] = df[col].where(df[col].notna() & (df[col].astype(str) != ""), None)
-    return df

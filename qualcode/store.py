@@ -26,8 +26,6 @@ writes. One connection per thread (and per process after a fork).
 from __future__ import annotations
 
 import contextlib
-import datetime
-import hashlib
 import json
 import os
 import sqlite3
@@ -38,17 +36,13 @@ from typing import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
+from . import store_file
 from .errors import ConflictError, NotFoundError, StoreError
+from .store_file import FileMixin
+from .store_rows import (CODING_COLUMNS, EVENT_COLUMNS, STATUSES, _codings_frame,  # noqa: F401
+                         _id_list, _json, _none, _row_state, _state, _statements, now, sha256)
 
 BUSY_TIMEOUT_MS = 60_000
-CODING_COLUMNS = ["id", "document", "start", "end", "code", "coder", "segment", "method", "score",
-                  "memo", "status", "version", "suggestion_id", "created_at", "updated_at"]
-EVENT_COLUMNS = ["id", "time", "actor", "action", "coding", "document", "code", "before", "after"]
-STATUSES = ("suggested", "accepted", "rejected")
-#: the fields of a coding an event's before/after records
-_STATE = ("document", "start", "end", "code", "coder", "method", "memo", "status", "deleted",
-          "version", "suggestion_id")
-
 MIGRATIONS: list[str] = [
     # version 1: the first store (documents with their hash, codings, events)
     """
@@ -104,47 +98,34 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def now() -> str:
-    """The current time as ISO-8601 UTC with microseconds."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _none(v):
-    """NaN/NA/numpy scalars -> plain Python values sqlite accepts."""
-    if v is None:
-        return None
-    if isinstance(v, float) and v != v:
-        return None
-    if v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return None if np.isnan(v) else float(v)
-    if isinstance(v, str) and v == "":
-        return None
-    return v
-
-
-class Store:
+class Store(FileMixin):
     """The sqlite store of a project (see the module docstring).
 
-    ``Store(path)`` creates the file when missing and upgrades an older schema. Use as a context
-    manager or call :meth:`close`.
+    ``Store(path)`` creates the file when missing and upgrades an older schema; a file that is not
+    a qualcode store (another application's SQLite, an empty or damaged file) is refused with a
+    :class:`StoreError`, never made anew. ``read_only=True`` opens it with SQLite's ``mode=ro``
+    (for a project the user may only read): reads work, every write is refused with one line. Use
+    as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True, migrate: bool = True):
+    _migrations = MIGRATIONS
+    _statements = staticmethod(_statements)
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, migrate: bool = True,
+                 read_only: bool = False):
         self.path = Path(path)
-        if not create and not self.path.exists():
-            raise StoreError("no store file; run 'qualcode init' in the project folder",
-                             file=self.path)
+        self.read_only = read_only
+        if not self.path.exists():
+            newest = store_file.newest_backup(self.path)
+            if not create or read_only or newest is not None:
+                raise StoreError("the store is missing; " + (store_file.restore_hint(self.path)
+                                 if newest is not None else "run 'qualcode init' in the project "
+                                 "folder"), file=self.path)
+        store_file.check_header(self.path)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        self._counter = False  # whether the store has its data_version row
         if migrate:
             self.migrate()
 
@@ -161,21 +142,44 @@ class Store:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                  check_same_thread=False)
+            if self.read_only:
+                con = self._connect_read_only()
+            else:
+                con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                      isolation_level=None, check_same_thread=False)
             con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            con.execute("PRAGMA synchronous = FULL")
+            mode = con.execute("PRAGMA journal_mode" if self.read_only else
+                               "PRAGMA journal_mode = WAL").fetchone()[0]
+            if not self.read_only:
+                con.execute("PRAGMA synchronous = FULL")
             con.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the store ({exc}); restore it from a backup",
-                             file=self.path) from None
-        if str(mode).lower() != "wal":
+        except sqlite3.Error as exc:
+            raise (store_file.translate(exc, self.path, writing=False) or StoreError(
+                f"cannot open the store ({exc}); {store_file.restore_hint(self.path)}",
+                file=self.path)) from None
+        if str(mode).lower() != "wal" and not self.read_only:
             raise StoreError(f"the store could not switch to WAL mode (got {mode!r}); keep the "
                              "project on a local disk", file=self.path)
         with self._lock:
             self._connections.append(con)
         return con
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """SQLite's ``mode=ro``; in a folder the user cannot write and with no write-ahead log
+        beside the file (nobody is writing), ``immutable=1``: a WAL database otherwise needs to
+        create its ``-shm`` file to be read."""
+        uri = self.path.resolve().as_uri()
+        kw = {"uri": True, "timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None,
+              "check_same_thread": False}
+        con = sqlite3.connect(f"{uri}?mode=ro", **kw)
+        try:
+            con.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.Error:
+            con.close()
+            if Path(f"{self.path}-wal").exists():
+                raise
+        return sqlite3.connect(f"{uri}?immutable=1", **kw)
 
     def close(self) -> None:
         with self._lock:
@@ -193,59 +197,56 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back when the body raises)."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back when the body raises); the data
+        version moves with every committed write. SQLite's errors become one-line
+        :class:`StoreError` s (a full disk, a read-only folder, a damaged file)."""
         con = self.connection
         if con.in_transaction:  # nested: part of the outer transaction
             yield con
             return
+        if self.read_only:
+            raise store_file.read_only_error(self.path)
         try:
             con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"the store is busy or locked ({exc}); try again", file=self.path) \
-                from None
+        except sqlite3.Error as exc:
+            raise (store_file.translate(exc, self.path) or StoreError(
+                f"the store is busy or locked ({exc}); try again", file=self.path)) from None
         try:
             yield con
+            if self._counter:
+                con.execute("UPDATE data_version SET version = version + 1")
             self._commit(con)
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+            clear = store_file.translate(exc, self.path)
+            if clear is None:
+                raise
+            raise clear from None
         except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
             raise
 
     def _commit(self, con: sqlite3.Connection) -> None:
         con.execute("COMMIT")
 
-    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        return self.connection.execute(sql, tuple(params)).fetchall()
-
-    # -- schema ------------------------------------------------------------------------------
-
-    @property
-    def schema_version(self) -> int:
-        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
-
-    def migrate(self, target: int = SCHEMA_VERSION) -> int:
-        """Upgrade the schema to ``target`` (default: the current version); return the version."""
-        if self.schema_version == target:  # the usual case: no write lock taken
-            return target
-        with self.transaction() as con:
-            version = int(con.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"the store has schema version {version}, newer than this "
-                                 f"qualcode's {SCHEMA_VERSION}; upgrade qualcode", file=self.path)
-            for v in range(version, target):
-                for statement in _statements(MIGRATIONS[v]):
-                    con.execute(statement)
-                con.execute(f"PRAGMA user_version = {v + 1}")
-            return max(version, target)
-
-    def integrity_check(self) -> str:
-        return self.connection.execute("PRAGMA integrity_check").fetchone()[0]
+    def _query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        try:
+            return self.connection.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as exc:
+            clear = store_file.translate(exc, self.path, writing=False)
+            if clear is None:
+                raise
+            raise clear from None
 
     # -- documents ---------------------------------------------------------------------------
 
     def documents(self) -> pd.DataFrame:
         """``id, sha256, length, first_seen, updated_at, n_codings`` (live codings)."""
-        rows = self.query(
+        rows = self._query(
             "SELECT d.id, d.sha256, d.length, d.first_seen, d.updated_at, "
             "(SELECT COUNT(*) FROM codings c WHERE c.document = d.id AND c.deleted = 0) "
             "FROM documents d ORDER BY d.id")
@@ -253,7 +254,7 @@ class Store:
                                            "n_codings"])
 
     def document_text(self, document: str) -> str | None:
-        row = self.query("SELECT text FROM documents WHERE id = ?", (document,))
+        row = self._query("SELECT text FROM documents WHERE id = ?", (document,))
         return row[0][0] if row else None
 
     def sync_documents(self, texts: dict[str, str]) -> pd.DataFrame:
@@ -262,13 +263,13 @@ class Store:
         Returns the changed documents that have codings:
         ``document, stored_sha256, current_sha256, n_codings`` (their codings are never moved).
         """
-        stored = {r[0]: r[1] for r in self.query("SELECT id, sha256 FROM documents")}
-        counts = dict(self.query("SELECT document, COUNT(*) FROM codings WHERE deleted = 0 "
+        stored = {r[0]: r[1] for r in self._query("SELECT id, sha256 FROM documents")}
+        counts = dict(self._query("SELECT document, COUNT(*) FROM codings WHERE deleted = 0 "
                                  "GROUP BY document"))
         hashes = {d: sha256(t) for d, t in texts.items()}
         new = [d for d in texts if d not in stored]
         stale = [d for d in texts if d in stored and stored[d] != hashes[d] and not counts.get(d)]
-        if new or stale:
+        if (new or stale) and not self.read_only:  # a read-only project reports, records nothing
             with self.transaction() as con:
                 t = now()
                 con.executemany("INSERT OR IGNORE INTO documents (id, sha256, length, text, "
@@ -316,7 +317,7 @@ class Store:
             where.append("method = 'human'")
         cols = ", ".join(f'"{c}"' for c in CODING_COLUMNS)
         sql = f"SELECT {cols} FROM codings WHERE {' AND '.join(where)} ORDER BY {order}"
-        return _codings_frame(self.query(sql, params))
+        return _codings_frame(self._query(sql, params))
 
     def coding(self, coding_id: int, *, con=None) -> dict:
         """One live coding as a dict (:class:`NotFoundError` when there is none)."""
@@ -370,6 +371,43 @@ class Store:
                     [(t, actor, action, i, r[0], r[3], _json(_row_state(r)), batch)
                      for i, r in zip(ids, rows)])
         return ids
+
+    def import_codings(self, df: pd.DataFrame, *, actor: str | None, source_ids=None,
+                       source_links=None) -> tuple[list[int], int]:
+        """Add a file's codings in ONE transaction, one ``create`` event each; a row identical to
+        a live one (document, start, end, code, coder) is skipped. ``source_ids`` and
+        ``source_links`` (the file's ``id`` and ``suggestion_id`` columns, per row) relink
+        accepted codings to their suggestions among the new rows. Returns (new ids, skipped)."""
+        df = df.reset_index(drop=True)
+        with self.transaction() as con:
+            live = set(con.execute('SELECT document, start, "end", code, coder FROM codings '
+                                   "WHERE deleted = 0"))
+            keys = list(zip(df["document"], df["start"].astype(int), df["end"].astype(int),
+                            df["code"], df["coder"]))
+            keep = [k not in live for k in keys]
+            skipped = len(keep) - sum(keep)
+            part = df[keep]
+            ids = self.insert_codings(part, actor=actor, action="", con=con)
+            if source_ids is not None and source_links is not None:
+                olds = [o for o, k in zip(source_ids, keep) if k]
+                links = [s for s, k in zip(source_links, keep) if k]
+                old_to_new = {int(o): n for o, n in zip(olds, ids) if pd.notna(o)}
+                pairs = [(old_to_new[int(s)], n) for s, n in zip(links, ids)
+                         if pd.notna(s) and int(s) in old_to_new]
+                con.executemany("UPDATE codings SET suggestion_id = ? WHERE id = ?", pairs)
+            if ids:
+                t, batch = now(), self._new_batch(con)
+                for i in ids:
+                    row = self.coding(i, con=con)
+                    self._event(con, t, actor, "create", coding=i, document=row["document"],
+                                code=row["code"], after=_state(row), batch=batch)
+        return ids, skipped
+
+    def coder_kinds(self, coder: str) -> set[bool]:
+        """Whether ``coder``'s live codings are human (True), machine (False), or both."""
+        return {bool(v) for (v,) in self._query(
+            "SELECT DISTINCT method = 'human' FROM codings WHERE coder = ? AND deleted = 0",
+            (coder,))}
 
     def update_coding(self, coding_id: int, *, actor: str, expected_version: int,
                       action: str = "edit", con=None, batch=None, **fields) -> dict:
@@ -439,7 +477,7 @@ class Store:
         sql = "SELECT kind, target, text, coder, updated_at FROM memos"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = self.query(sql + " ORDER BY kind, target", params)
+        rows = self._query(sql + " ORDER BY kind, target", params)
         return pd.DataFrame(rows, columns=["kind", "target", "text", "coder", "updated_at"])
 
     # -- machine runs ------------------------------------------------------------------------
@@ -483,7 +521,7 @@ class Store:
 
     def machine_runs(self) -> pd.DataFrame:
         """``id, coder, method, model, codebook, parameters, started_at, n_suggestions``."""
-        rows = self.query("SELECT id, coder, method, model, codebook, parameters, started_at, "
+        rows = self._query("SELECT id, coder, method, model, codebook, parameters, started_at, "
                           "n_suggestions FROM machine_runs ORDER BY id")
         return pd.DataFrame(rows, columns=["id", "coder", "method", "model", "codebook",
                                            "parameters", "started_at", "n_suggestions"])
@@ -538,7 +576,7 @@ class Store:
 
     def training_decisions(self) -> pd.DataFrame:
         """Reviewed suggestions: ``id, document, start, end, code, status, reviewer``."""
-        rows = self.query('SELECT id, document, start, "end", code, status, reviewer FROM codings '
+        rows = self._query('SELECT id, document, start, "end", code, status, reviewer FROM codings '
                           "WHERE status IN ('accepted', 'rejected') AND deleted = 0 ORDER BY id")
         return pd.DataFrame(rows, columns=["id", "document", "start", "end", "code", "status",
                                            "reviewer"])
@@ -629,6 +667,43 @@ class Store:
 
     # -- codebook changes --------------------------------------------------------------------
 
+    def change_codebook(self, action: str, code: str, plan, *, actor: str) -> dict:
+        """One codebook change, the recoding it implies and its events, in ONE transaction.
+
+        ``plan(changes, count)`` runs inside the write transaction (no other process writes
+        meanwhile) with every stored change so far and ``count(code)``, the number of live
+        codings of a code that are not pending suggestions. It returns ``(data, recode)``, the
+        change's data and ``{old code: new code}`` for the codings to move (a new code of None
+        discards the code's pending suggestions), or raises to refuse the change: so a change
+        that cannot be replayed on the current codebook is never stored. Returns ``data``."""
+        with self.transaction() as con:
+            def count(c: str) -> int:
+                return int(con.execute(
+                    "SELECT COUNT(*) FROM codings WHERE code = ? AND deleted = 0 AND "
+                    "(status IS NULL OR status != 'suggested')", (c,)).fetchone()[0])
+
+            data, recode = plan(self.codebook_changes(con=con), count)
+            batch = self._new_batch(con)
+            self.add_codebook_change(action, code, data, actor=actor, con=con, batch=batch)
+            for old, new in (recode or {}).items():
+                if new is None:  # nothing to point at: the code's pending suggestions go
+                    rows = con.execute("SELECT id, version FROM codings WHERE code = ? AND "
+                                       "deleted = 0 AND status = 'suggested'", (old,)).fetchall()
+                    for cid, version in rows:
+                        self.update_coding(cid, actor=actor, expected_version=version,
+                                           action="discard", con=con, batch=batch, deleted=1)
+                    continue
+                rows = con.execute("SELECT id, version FROM codings WHERE code = ? AND "
+                                   "deleted = 0", (old,)).fetchall()
+                for cid, version in rows:
+                    self.update_coding(cid, actor=actor, expected_version=version,
+                                       action="recode", con=con, batch=batch, code=new)
+        return data
+
+    def codebook_version(self) -> tuple:
+        """Changes with each stored codebook change (also across a restore)."""
+        return tuple(self._query("SELECT COUNT(*), MAX(id), MAX(time) FROM codebook_changes")[0])
+
     def add_codebook_change(self, action: str, code: str, data: dict, *, actor: str,
                             con=None, batch=None) -> None:
         with self.transaction() if con is None else contextlib.nullcontext(con) as con:
@@ -638,9 +713,9 @@ class Store:
             self._event(con, t, actor, f"code_{action}", code=code, after=data,
                         batch=batch or self._new_batch(con))
 
-    def codebook_changes(self) -> list[dict]:
-        rows = self.query("SELECT id, time, actor, action, code, data FROM codebook_changes "
-                          "ORDER BY id")
+    def codebook_changes(self, *, con=None) -> list[dict]:
+        sql = "SELECT id, time, actor, action, code, data FROM codebook_changes ORDER BY id"
+        rows = con.execute(sql).fetchall() if con is not None else self._query(sql)
         return [{"id": i, "time": t, "actor": a, "action": act, "code": c, "data": json.loads(d)}
                 for i, t, a, act, c, d in rows]
 
@@ -658,7 +733,7 @@ class Store:
         sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        df = pd.DataFrame(self.query(sql + " ORDER BY id", params), columns=EVENT_COLUMNS)
+        df = pd.DataFrame(self._query(sql + " ORDER BY id", params), columns=EVENT_COLUMNS)
         df["coding"] = df["coding"].astype("Int64")
         return df
 
@@ -672,62 +747,3 @@ class Store:
                     (t, actor, action, coding, document, code,
                      None if before is None else _json(before),
                      None if after is None else _json(after), batch))
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (triggers keep their inner ';')."""
-    out, buf = [], ""
-    for line in script.splitlines():
-        if not line.strip():
-            continue
-        buf += line + "\n"
-        if sqlite3.complete_statement(buf):
-            out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return out
-
-
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_jsonable)
-
-
-def _jsonable(v):
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return float(v)
-    return str(v)
-
-
-def _id_list(ids) -> list[int]:
-    if isinstance(ids, (int, np.integer)):
-        return [int(ids)]
-    return [int(i) for i in ids]
-
-
-def _state(row: dict) -> dict:
-    return {k: row.get(k) for k in _STATE if k in row}
-
-
-def _row_state(r: tuple) -> dict:
-    return {"document": r[0], "start": r[1], "end": r[2], "code": r[3], "coder": r[4],
-            "method": r[6], "memo": r[8], "status": r[9], "version": 1, "suggestion_id": r[10]}
-
-
-def _codings_frame(rows: list[tuple]) -> pd.DataFrame:
-    cols = list(zip(*rows)) if rows else [()] * len(CODING_COLUMNS)
-    ints = {"id", "start", "end", "version"}
-    nullable = {"segment", "suggestion_id"}
-    data = {}
-    for name, values in zip(CODING_COLUMNS, cols):
-        if name in ints:
-            data[name] = pd.Series(values, dtype="int64")
-        elif name in nullable:
-            data[name] = pd.Series(values, dtype="Int64")
-        elif name == "score":
-            data[name] = pd.Series([np.nan if v is None else v for v in values], dtype="float64")
-        else:  # text: None stays None (not NaN)
-            data[name] = pd.Series(values, dtype=object)
-    return pd.DataFrame(data, columns=CODING_COLUMNS)

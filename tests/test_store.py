@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from qualcode.errors import ConflictError, NotFoundError, StoreError
+from qualcode.store_file import APPLICATION_ID
 from qualcode.store import CODING_COLUMNS, MIGRATIONS, SCHEMA_VERSION, Store, sha256
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,6 +88,7 @@ def test_migration_from_version_1_keeps_rows(tmp_path):
 def test_a_newer_store_is_refused(tmp_path):
     path = tmp_path / "new.sqlite"
     con = sqlite3.connect(path)
+    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # a newer qualcode's store
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.close()
     with pytest.raises(StoreError, match="newer than this qualcode"):

@@ -64,10 +64,16 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
                 write_text(template, TEMPLATE)
                 wrote_template = template
             codebook = "codebook.yaml"
-        project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
-                               cases=cases, codebook=codebook, unit=unit,
-                               interviewer=split_names(interviewer),
-                               speakers=split_names(speakers), reference_coder=reference_coder)
+        try:
+            project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
+                                   cases=cases, codebook=codebook, unit=unit,
+                                   interviewer=split_names(interviewer),
+                                   speakers=split_names(speakers),
+                                   reference_coder=reference_coder)
+        except BaseException:  # nothing left behind: the user fixes the cause and runs it again
+            if wrote_template is not None:
+                wrote_template.unlink(missing_ok=True)
+            raise
     with project:
         try:
             for f in codings:
