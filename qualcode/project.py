@@ -179,6 +179,11 @@ class Project:
         """Changes with every write committed to the store by any process (for caches)."""
         return self.store.data_version()
 
+    def backup(self, target=None, *, force: bool = False) -> Path:
+        """A consistent copy of the store (safe while a server writes); default in
+        ``.qualcode/backups/``. Returns its path."""
+        return self.store.backup(target, force=force)
+
     # -- discovery and creation ---------------------------------------------------------------
 
     @staticmethod

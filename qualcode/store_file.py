@@ -38,6 +38,8 @@ BACKUP_FOLDER = Path(".qualcode") / "backups"
 #: automatic snapshots kept (older ones are removed); backups made by hand are never removed
 KEEP_SNAPSHOTS = 10
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: pages copied per step of a backup (other processes write between steps)
+BACKUP_PAGES = 1024
 _NAME = re.compile(r"^(auto|backup|before-restore)-(\d{8}T\d{6}\d{6})(?:-([a-z0-9-]+))?\.sqlite$")
 
 
@@ -152,7 +154,7 @@ def translate(exc: sqlite3.Error, path, *, writing: bool = True) -> StoreError |
     return None
 
 
-def backup_to(con: sqlite3.Connection, target, *, path=None) -> Path:
+def backup_to(con: sqlite3.Connection, target, *, path=None, progress=None) -> Path:
     """Copy ``con``'s database to ``target`` with SQLite's online backup API: written to a
     temporary file in the target's folder, synced, then renamed, so ``target`` is either absent
     or a complete, consistent copy (also when the process is killed in the middle)."""
@@ -167,7 +169,7 @@ def backup_to(con: sqlite3.Connection, target, *, path=None) -> Path:
     try:
         dst = sqlite3.connect(tmp)
         try:
-            con.backup(dst, pages=4096)
+            con.backup(dst, pages=BACKUP_PAGES, progress=progress)
             dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
         finally:
             dst.close()
@@ -267,6 +269,9 @@ class FileMixin:
 
     # -- backups -----------------------------------------------------------------------------
 
+    def _backup_step(self, status: int, remaining: int, total: int) -> None:
+        """Called after each step of a backup or restore (tests stop a process here)."""
+
     def backup(self, target=None, *, force: bool = False) -> Path:
         """A consistent copy of the store (SQLite's online backup API, safe while other processes
         write) at ``target``, default ``.qualcode/backups/backup-<time>.sqlite``; the file appears
@@ -276,7 +281,7 @@ class FileMixin:
         target = Path(target)
         if target.exists() and not force:
             raise OutputExistsError("already exists; pass --force to replace it", file=target)
-        return backup_to(self.connection, target, path=self.path)
+        return backup_to(self.connection, target, path=self.path, progress=self._backup_step)
 
     def snapshot(self, reason: str) -> Path | None:
         """An automatic backup before an operation that rewrites many rows (import, recoding,
@@ -285,9 +290,48 @@ class FileMixin:
         if self.read_only or not self._query("SELECT 1 FROM events LIMIT 1"):
             return None
         target = backup_folder(self.path) / backup_name("auto", reason)
-        out = backup_to(self.connection, target, path=self.path)
+        out = backup_to(self.connection, target, path=self.path, progress=self._backup_step)
         prune(self.path)
         return out
+
+    @classmethod
+    def restore_file(cls, path, source, *, actor: str | None = None) -> Path:
+        """Restore the store at ``path`` from the backup ``source`` whether or not it can be
+        opened: a working store through :meth:`restore`; a missing, empty or damaged one is
+        kept as ``damaged-<time>.sqlite`` in the backups folder and replaced by a checked copy
+        of the backup (renamed into place). Returns the copy of what was there before."""
+        import shutil
+
+        path, source = Path(path), Path(source)
+        try:
+            store = cls(path, create=False)
+        except StoreError:
+            store = None
+        if store is not None:
+            with store:
+                return store.restore(source, actor=actor)
+        if not source.is_file():
+            raise StoreError("no such backup file", file=source)
+        check_header(source)
+        staged = path.parent / f".{path.name}.restore.partial"
+        try:
+            shutil.copyfile(source, staged)
+            with cls(staged) as copy:
+                if copy.integrity_check() != "ok":
+                    raise StoreError("the backup is damaged (integrity check failed); choose "
+                                     "another", file=source)
+                with copy.transaction() as con:
+                    copy._event(con, _now(), actor, "restore", after={"from": source.name},
+                                batch=copy._new_batch(con))
+                    con.execute("UPDATE data_version SET version = version + 1000000")
+            keep = _set_aside(path)
+            os.replace(staged, path)
+            _fsync_folder(path.parent)
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(OSError):
+                    os.unlink(f"{staged}{suffix}")
+        return keep
 
     def backups(self) -> list[Path]:
         """This store's backups in ``.qualcode/backups``, oldest first."""
@@ -327,7 +371,9 @@ class FileMixin:
                                 batch=copy._new_batch(con))
                 copy.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 try:
-                    copy.connection.backup(self.connection)
+                    # one transaction on the live store across every step: all or nothing
+                    copy.connection.backup(self.connection, pages=BACKUP_PAGES,
+                                           progress=self._backup_step)
                 except sqlite3.Error as exc:
                     raise (translate(exc, self.path) or StoreError(
                         f"restore failed ({exc}); the store is as it was", file=self.path)) \
@@ -336,6 +382,23 @@ class FileMixin:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return safety
+
+
+def _set_aside(path: Path) -> Path:
+    """Keep a copy of a store that cannot be opened (and move its WAL files away, which must not
+    be applied to what replaces it) in the backups folder as ``damaged-<time>.sqlite``."""
+    import shutil
+
+    folder = backup_folder(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    keep = folder / backup_name("damaged")
+    if path.exists():
+        shutil.copyfile(path, keep)
+    for suffix in ("-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        if side.exists():
+            os.replace(side, Path(f"{keep}{suffix}"))
+    return keep
 
 
 def _mtime(path: Path) -> float:

@@ -181,7 +181,8 @@ def _import_into_project(path: Path, coder, project_dir) -> None:
         kinds = ", ".join(f"{c} ({m}) {n}" for (c, m), n in
                           rows.groupby(["coder", "method"]).size().items())
         click.echo(f"imported {len(ids)} codings from {path} into {project.store.path.name}: "
-                   f"{kinds or 'none'}")
+                   f"{kinds or 'none'}" + (f"; {ids.skipped} already in the store, skipped"
+                                           if getattr(ids, "skipped", 0) else ""))
         _set_only_human_coder(project)
 
 
