@@ -126,6 +126,17 @@ class Store(FileMixin):
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._counter = False  # whether the store has its data_version row
+        if self.path.exists():  # whose file it is, asked before anything is written to it
+            try:
+                con = self._connect_read_only()
+                try:
+                    store_file.check_identity(con, self.path)
+                finally:
+                    con.close()
+            except sqlite3.Error as exc:
+                raise (store_file.translate(exc, self.path, writing=False) or StoreError(
+                    f"cannot read the store ({exc}); {store_file.restore_hint(self.path)}",
+                    file=self.path)) from None
         if migrate:
             self.migrate()
 
