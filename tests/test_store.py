@@ -3,6 +3,7 @@ two real processes and a ``kill -9`` in the middle of a write do to it."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -15,8 +16,8 @@ import pandas as pd
 import pytest
 
 from qualcode.errors import ConflictError, NotFoundError, StoreError
-from qualcode.store_file import APPLICATION_ID
 from qualcode.store import CODING_COLUMNS, MIGRATIONS, SCHEMA_VERSION, Store, sha256
+from qualcode.store_file import APPLICATION_ID
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -354,3 +355,34 @@ def test_threads_share_a_store_safely(store):
     df = store.codings()
     assert df.groupby("coder").size().to_dict() == {"A": 40, "B": 40, "C": 40, "D": 40}
     assert (df["version"] == 2).all()
+
+
+# -- the store owns every SQL statement ----------------------------------------------------------
+
+SQL = re.compile(r"""\.execute(?:many|script)?\(|\.executescript|["'](?:SELECT|INSERT|UPDATE|"""
+                 r"""DELETE FROM|CREATE TABLE|ALTER TABLE|DROP TABLE|PRAGMA|BEGIN|COMMIT)\b|"""
+                 r"""\bimport sqlite3\b|\bsqlite3\.connect\(""")
+
+
+def test_no_sql_outside_the_store_modules():
+    """Every SQL statement (and every sqlite3 connection) is in store.py or store_*.py: the rest of
+    the package calls Store methods, so every write is one transaction with its events."""
+    found = []
+    for path in sorted((REPO / "qualcode").rglob("*.py")):
+        if path.parent == REPO / "qualcode" and (path.name == "store.py"
+                                                 or path.name.startswith("store_")):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if SQL.search(line):
+                found.append(f"{path.relative_to(REPO)}:{n}: {line.strip()}")
+    assert not found, "SQL outside the store:\n" + "\n".join(found)
+
+
+def test_the_sql_check_finds_sql(tmp_path):
+    """The pattern above catches the forms the project used before the store owned them."""
+    for line in ('rows = con.execute("SELECT id FROM codings")',
+                 'self.store.query("SELECT COUNT(*) FROM codings WHERE code = ?")',
+                 'con.executemany("UPDATE codings SET suggestion_id = ? WHERE id = ?", pairs)',
+                 "import sqlite3"):
+        assert SQL.search(line), line
+    assert not SQL.search("df.query('document == \"alpha\"')")
