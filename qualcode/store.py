@@ -332,10 +332,11 @@ class Store(FileMixin):
 
     def coding(self, coding_id: int, *, con=None) -> dict:
         """One live coding as a dict (:class:`NotFoundError` when there is none)."""
-        con = con or self.connection
         cols = ", ".join(f'"{c}"' for c in CODING_COLUMNS)
-        row = con.execute(f"SELECT {cols} FROM codings WHERE id = ? AND deleted = 0",
-                          (int(coding_id),)).fetchone()
+        sql = f"SELECT {cols} FROM codings WHERE id = ? AND deleted = 0"
+        rows = con.execute(sql, (int(coding_id),)).fetchall() if con is not None else \
+            self._query(sql, (int(coding_id),))
+        row = rows[0] if rows else None
         if row is None:
             raise NotFoundError(f"no coding with id {coding_id} (deleted, or never made); "
                                 "reload to see the current codings", file=self.path)

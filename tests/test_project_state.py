@@ -158,3 +158,16 @@ def test_deleting_a_code_with_codings_is_refused_inside_the_transaction(folder):
         assert json.loads(recode[recode["action"] == "code_delete"]["after"].iloc[0]) == \
             {"recode_to": "goal.sales"}
         assert any(b.name.startswith("auto-") for b in p.store.backups())  # a snapshot first
+
+
+def test_rehash_is_preceded_by_a_snapshot(folder):
+    with qc.Project.open(folder) as p:
+        p.add_codings(branding(p))
+        path = folder / "transcripts" / "alpha.txt"
+        path.write_text(path.read_text() + "\nP: one more line\n")
+        p.reload()
+        assert p.changed_documents()["document"].tolist() == ["alpha"]
+        p.accept_document_change("alpha", coder="ME")
+        assert [b.name.split("-")[0] for b in p.store.backups()] == ["auto"]
+        assert p.store.backups()[0].name.endswith("-rehash-alpha.sqlite")
+        assert p.changed_documents().empty

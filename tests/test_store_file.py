@@ -294,3 +294,22 @@ def test_kill_9_during_a_restore_leaves_the_store_as_it_was(tmp_path):
         assert len(s.codings()) == 40_000
     with Store(kept) as copy:
         pd.testing.assert_frame_equal(copy.codings(), before)
+
+
+def test_an_upgrade_of_a_store_with_events_is_preceded_by_a_snapshot(tmp_path):
+    path = tmp_path / "qualcode.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(MIGRATIONS[0])
+    con.execute("PRAGMA user_version = 1")
+    con.execute("INSERT INTO events (time, actor, action, coding) VALUES ('2025-01-01', 'ME', "
+                "'create', 1)")
+    con.commit()
+    con.close()
+    with Store(path) as s:
+        assert s.schema_version == SCHEMA_VERSION
+    [snap] = backups(path)
+    assert snap.name.startswith("auto-")
+    assert snap.name.endswith(f"-migration-1-to-{SCHEMA_VERSION}.sqlite")
+    con = sqlite3.connect(snap)  # the snapshot is the store as it was, before the upgrade
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 1
+    con.close()
