@@ -619,8 +619,9 @@ class Project:
             if snapshot:
                 self.store.snapshot(f"{action}-{code}")
             data = self.store.change_codebook(action, code, plan, actor=coder)
-            self._codebook = built["codebook"]
-            self._codebook_key = self._codebook_state(self.store.data_version())
+            # the change is in; whether another process wrote right after it is checked on the
+            # next use (a key that matches nothing)
+            self._codebook, self._codebook_key = built["codebook"], (-1, None, None)
             return data
 
     def create_code(self, id, name, *, parent=None, color=None, description="", coder) -> None:
