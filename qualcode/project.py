@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .errors import CodingsError, ProjectError, StoreError
+from .errors import CodingsError, ProjectError, StoreError, warn
 from .project_files import (SETTINGS_FILE, STORE_FILE, ImportedIds, _relative,  # noqa: F401
                             load_corpus_files, place_new_project)
 from .store import CODING_COLUMNS, Store
@@ -214,7 +214,12 @@ class Project:
         if read_only is None:
             read_only = not os.access(root, os.W_OK) or (
                 store_path.exists() and not os.access(store_path, os.W_OK))
-        return cls(root, settings, Store(store_path, read_only=read_only))
+        missing = not store_path.exists()
+        project = cls(root, settings, Store(store_path, read_only=read_only))
+        if missing:  # no store and no backup of one (else Store refused): never in silence
+            warn(f"{store_path}: there was no store; started a new, empty one (codings, memos "
+                 "and reviews are kept there)")
+        return project
 
     @classmethod
     def init(cls, directory=".", *, name=None, transcripts=None, cases=None, codebook=None,

@@ -286,7 +286,7 @@ class FileMixin:
     def snapshot(self, reason: str) -> Path | None:
         """An automatic backup before an operation that rewrites many rows (import, recoding,
         rehash, migration, restore): ``.qualcode/backups/auto-<time>-<reason>.sqlite``, the newest
-        :data:`~qualcode.KEEP_SNAPSHOTS` kept. None for a read-only or empty store."""
+        :data:`KEEP_SNAPSHOTS` kept. None for a read-only or empty store."""
         if self.read_only or not self._query("SELECT 1 FROM events LIMIT 1"):
             return None
         target = backup_folder(self.path) / backup_name("auto", reason)
@@ -295,11 +295,12 @@ class FileMixin:
         return out
 
     @classmethod
-    def restore_file(cls, path, source, *, actor: str | None = None) -> Path:
+    def restore_file(cls, path, source, *, actor: str | None = None) -> Path | None:
         """Restore the store at ``path`` from the backup ``source`` whether or not it can be
         opened: a working store through :meth:`restore`; a missing, empty or damaged one is
         kept as ``damaged-<time>.sqlite`` in the backups folder and replaced by a checked copy
-        of the backup (renamed into place). Returns the copy of what was there before."""
+        of the backup (renamed into place). Returns the copy of what was there before (None when
+        there was no store)."""
         import shutil
 
         path, source = Path(path), Path(source)
@@ -324,7 +325,7 @@ class FileMixin:
                     copy._event(con, _now(), actor, "restore", after={"from": source.name},
                                 batch=copy._new_batch(con))
                     con.execute("UPDATE data_version SET version = version + 1000000")
-            keep = _set_aside(path)
+            keep = _set_aside(path) if path.exists() else None
             os.replace(staged, path)
             _fsync_folder(path.parent)
         finally:
@@ -359,7 +360,8 @@ class FileMixin:
         try:
             staged = work / "qualcode.sqlite"
             shutil.copyfile(source, staged)
-            with type(self)(staged) as copy:  # refuses another application's file; upgrades an old one
+            # opening it refuses another application's file and upgrades an older store
+            with type(self)(staged) as copy:
                 if copy.integrity_check() != "ok":
                     raise StoreError("the backup is damaged (integrity check failed); choose "
                                      "another", file=source)

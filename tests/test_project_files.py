@@ -92,7 +92,7 @@ def test_init_from_a_qdpx_with_a_readme_and_a_300_character_source(tmp_path, mon
     300-character name cannot be a file name; the half-made project then refuses a rerun."""
     long = "interview with the marketing director " * 8
     assert len(long) > 300
-    path = qdpx(tmp_path / "p.qdpx", {S1: "README", S2: long})
+    qdpx(tmp_path / "p.qdpx", {S1: "README", S2: long})
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(main, ["init", "proj", "--from", "p.qdpx"])
     assert res.exit_code == 0, res.output
@@ -231,3 +231,13 @@ def test_check_writable_refuses_before_anything_is_written(tmp_path):
             check_writable(ro / "x")
     finally:
         ro.chmod(0o755)
+
+
+def test_opening_a_project_without_its_store_says_a_new_one_was_started(folder):
+    with qc.Project.init(folder, transcripts=["transcripts/"], codebook="codebook.yaml"):
+        pass
+    (folder / "qualcode.sqlite").unlink()
+    with pytest.warns(UserWarning, match="there was no store; started a new, empty one"):
+        qc.Project.open(folder).close()
+    with qc.Project.open(folder) as p:  # no backup of it existed: the new store is used
+        assert p.codings().empty

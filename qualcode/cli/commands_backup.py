@@ -44,5 +44,5 @@ def restore_cmd(backup, coder, project_dir):
     kept = Store.restore_file(root / STORE_FILE, backup, actor=coder)
     with open_project(root, required=True) as project:
         n = len(project.codings())
-    click.echo(f"restored {STORE_FILE} from {backup} ({n} codings); the store as it was is "
-               f"in {kept}")
+    click.echo(f"restored {STORE_FILE} from {backup} ({n} codings); " +
+               (f"the store as it was is in {kept}" if kept else "there was no store before"))
