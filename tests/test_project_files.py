@@ -178,6 +178,8 @@ def test_a_read_only_project_reads_and_refuses_writes_in_one_line():
             seg = p.corpus.codable_segments().head(3)
             p.add_codings(pd.DataFrame({"document": seg["document"], "start": seg["start"],
                                         "end": seg["end"], "code": "goal.sales", "coder": "ME"}))
+            p.add_codings(pd.DataFrame({"document": seg["document"], "start": seg["start"],
+                                        "end": seg["end"], "code": "goal.sales", "coder": "KIM"}))
         home = top / "home"
         home.mkdir(mode=0o777)
         home.chmod(0o777)
@@ -188,7 +190,14 @@ def test_a_read_only_project_reads_and_refuses_writes_in_one_line():
         assert "ME" in status.stdout and "2 documents" in status.stdout
         export = _run_as_reader(["export", "-o", str(home / "c.csv")], root, home)
         assert export.returncode == 0, export.stderr
-        assert len(pd.read_csv(home / "c.csv")) == 3
+        assert len(pd.read_csv(home / "c.csv")) == 6
+        agree = _run_as_reader(["agree"], root, home)
+        assert agree.returncode == 0, agree.stderr
+        assert "KIM" in agree.stdout and "ME" in agree.stdout
+        report = _run_as_reader(["report", "-o", str(home / "r.html")], root,
+                                home)
+        assert report.returncode == 0, report.stderr
+        assert (home / "r.html").stat().st_size > 1000
         write = _run_as_reader(["accept", "1", "--coder", "X"], root, home)
         assert write.returncode == 1
         assert write.stderr.count("\n") == 1 and "read-only for you" in write.stderr, write.stderr
