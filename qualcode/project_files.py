@@ -61,7 +61,9 @@ def place_new_project(root, settings_text: str, build=None) -> None:
     if (root / SETTINGS_FILE).exists():
         raise ProjectError(f"a project already exists here; edit {SETTINGS_FILE} or choose "
                            "another folder", file=root / SETTINGS_FILE)
-    fresh = not root.exists() or not any(root.iterdir())
+    # a new folder appears whole; into an existing one (perhaps someone's working folder, never
+    # replaced) the files move one by one
+    fresh = not root.exists()
     stage = staging_folder(root.parent if fresh else root, root.name if fresh else "qualcode-init")
     moved: list[Path] = []
     try:
@@ -73,11 +75,7 @@ def place_new_project(root, settings_text: str, build=None) -> None:
             f.write(settings_text)
             f.flush()
             os.fsync(f.fileno())
-        for name in (f"{STORE_FILE}-wal", f"{STORE_FILE}-shm"):
-            (stage / name).unlink(missing_ok=True)
         if fresh:  # the whole folder appears at once
-            if root.exists():
-                root.rmdir()
             os.chmod(stage, 0o777 & ~_umask())  # mkdtemp made it private
             os.rename(stage, root)
             return

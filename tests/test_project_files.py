@@ -250,3 +250,16 @@ def test_opening_a_project_without_its_store_says_a_new_one_was_started(folder):
         qc.Project.open(folder).close()
     with qc.Project.open(folder) as p:  # no backup of it existed: the new store is used
         assert p.codings().empty
+
+
+def test_init_in_an_empty_working_folder_keeps_the_folder_itself(tmp_path, monkeypatch):
+    """The folder one is standing in is never replaced (a shell's working folder would vanish)."""
+    root = tmp_path / "here"
+    root.mkdir()
+    inode = root.stat().st_ino
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["init"])
+    assert res.exit_code == 0, res.output
+    assert root.stat().st_ino == inode and Path.cwd().samefile(root)
+    assert sorted(p.name for p in root.iterdir()) == ["codebook.yaml", "qualcode.sqlite",
+                                                     "qualcode.yaml"]
