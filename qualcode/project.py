@@ -34,7 +34,7 @@ import yaml
 
 from .errors import CodingsError, ProjectError, StoreError, warn
 from .project_files import (SETTINGS_FILE, STORE_FILE, ImportedIds, _relative,  # noqa: F401
-                            load_corpus_files, place_new_project)
+                            _stat, load_corpus_files, place_new_project)
 from .store import CODING_COLUMNS, Store
 from .yamlsafe import load_yaml
 
@@ -183,6 +183,11 @@ class Project:
         """A consistent copy of the store (safe while a server writes); default in
         ``.qualcode/backups/``. Returns its path."""
         return self.store.backup(target, force=force)
+
+    def restore(self, source, *, actor=None) -> Path:
+        """Put the backup ``source`` back as the store (the current one is backed up first and
+        its path returned); caches follow the store's new data version."""
+        return self.store.restore(source, actor=actor)
 
     # -- discovery and creation ---------------------------------------------------------------
 
@@ -701,14 +706,6 @@ class Project:
             df["text"] = [texts.get(d, "")[s:e] for d, s, e in
                           zip(df["document"], df["start"], df["end"])]
         return write_codings(df, path, force=force)
-
-
-def _stat(path) -> tuple:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return (None, None)
-    return (st.st_size, st.st_mtime_ns)
 
 
 __all__ = ["Project", "ProjectSettings", "SETTINGS_FILE", "STORE_FILE", "CODING_COLUMNS",

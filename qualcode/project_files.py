@@ -99,6 +99,14 @@ def place_new_project(root, settings_text: str, build=None) -> None:
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def _stat(path) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (None, None)
+    return (st.st_size, st.st_mtime_ns)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -131,6 +131,8 @@ class Store(FileMixin):
                 con = self._connect_read_only()
                 try:
                     store_file.check_identity(con, self.path)
+                    self._counter = bool(con.execute(
+                        "SELECT 1 FROM sqlite_master WHERE name = 'data_version'").fetchall())
                 finally:
                     con.close()
             except sqlite3.Error as exc:

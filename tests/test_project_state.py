@@ -171,3 +171,13 @@ def test_rehash_is_preceded_by_a_snapshot(folder):
         assert [b.name.split("-")[0] for b in p.store.backups()] == ["auto"]
         assert p.store.backups()[0].name.endswith("-rehash-alpha.sqlite")
         assert p.changed_documents().empty
+
+
+def test_a_restore_is_seen_by_the_codebook_of_a_running_project(folder):
+    with qc.Project.open(folder) as p, qc.Project.open(folder) as other:
+        saved = p.backup()
+        p.create_code("goal.extra", "Extra", parent="goal", coder="ME")
+        assert "goal.extra" in other.codebook
+        kept = other.restore(saved, actor="ME")
+        assert kept.name.startswith("before-restore-")
+        assert "goal.extra" not in p.codebook and "goal.extra" not in other.codebook
