@@ -38,6 +38,7 @@ import pandas as pd
 
 from . import store_file
 from .errors import ConflictError, NotFoundError, StoreError
+from .store_codebook import CodebookMixin
 from .store_file import FileMixin
 from .store_rows import (CODING_COLUMNS, EVENT_COLUMNS, STATUSES, _codings_frame,  # noqa: F401
                          _id_list, _json, _none, _row_state, _state, _statements, now, sha256)
@@ -98,7 +99,7 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class Store(FileMixin):
+class Store(FileMixin, CodebookMixin):
     """The sqlite store of a project (see the module docstring).
 
     ``Store(path)`` creates the file when missing and upgrades an older schema; a file that is not
@@ -678,60 +679,6 @@ class Store(FileMixin):
                             (kind, target, text, t))
             else:
                 con.execute("DELETE FROM memos WHERE kind = ? AND target = ?", (kind, target))
-
-    # -- codebook changes --------------------------------------------------------------------
-
-    def change_codebook(self, action: str, code: str, plan, *, actor: str) -> dict:
-        """One codebook change, the recoding it implies and its events, in ONE transaction.
-
-        ``plan(changes, count)`` runs inside the write transaction (no other process writes
-        meanwhile) with every stored change so far and ``count(code)``, the number of live
-        codings of a code that are not pending suggestions. It returns ``(data, recode)``, the
-        change's data and ``{old code: new code}`` for the codings to move (a new code of None
-        discards the code's pending suggestions), or raises to refuse the change: so a change
-        that cannot be replayed on the current codebook is never stored. Returns ``data``."""
-        with self.transaction() as con:
-            def count(c: str) -> int:
-                return int(con.execute(
-                    "SELECT COUNT(*) FROM codings WHERE code = ? AND deleted = 0 AND "
-                    "(status IS NULL OR status != 'suggested')", (c,)).fetchone()[0])
-
-            data, recode = plan(self.codebook_changes(con=con), count)
-            batch = self._new_batch(con)
-            self.add_codebook_change(action, code, data, actor=actor, con=con, batch=batch)
-            for old, new in (recode or {}).items():
-                if new is None:  # nothing to point at: the code's pending suggestions go
-                    rows = con.execute("SELECT id, version FROM codings WHERE code = ? AND "
-                                       "deleted = 0 AND status = 'suggested'", (old,)).fetchall()
-                    for cid, version in rows:
-                        self.update_coding(cid, actor=actor, expected_version=version,
-                                           action="discard", con=con, batch=batch, deleted=1)
-                    continue
-                rows = con.execute("SELECT id, version FROM codings WHERE code = ? AND "
-                                   "deleted = 0", (old,)).fetchall()
-                for cid, version in rows:
-                    self.update_coding(cid, actor=actor, expected_version=version,
-                                       action="recode", con=con, batch=batch, code=new)
-        return data
-
-    def codebook_version(self) -> tuple:
-        """Changes with each stored codebook change (also across a restore)."""
-        return tuple(self._query("SELECT COUNT(*), MAX(id), MAX(time) FROM codebook_changes")[0])
-
-    def add_codebook_change(self, action: str, code: str, data: dict, *, actor: str,
-                            con=None, batch=None) -> None:
-        with self.transaction() if con is None else contextlib.nullcontext(con) as con:
-            t = now()
-            con.execute("INSERT INTO codebook_changes (time, actor, action, code, data) VALUES "
-                        "(?, ?, ?, ?, ?)", (t, actor, action, code, _json(data)))
-            self._event(con, t, actor, f"code_{action}", code=code, after=data,
-                        batch=batch or self._new_batch(con))
-
-    def codebook_changes(self, *, con=None) -> list[dict]:
-        sql = "SELECT id, time, actor, action, code, data FROM codebook_changes ORDER BY id"
-        rows = con.execute(sql).fetchall() if con is not None else self._query(sql)
-        return [{"id": i, "time": t, "actor": a, "action": act, "code": c, "data": json.loads(d)}
-                for i, t, a, act, c, d in rows]
 
     # -- events ------------------------------------------------------------------------------
 

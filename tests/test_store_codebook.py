@@ -1,0 +1,65 @@
+"""The store's codebook changes: one transaction with the recoding, planned inside it; a plan
+that refuses stores nothing."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from qualcode.errors import CodebookError
+from qualcode.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "qualcode.sqlite") as s:
+        s.insert_codings(pd.DataFrame({"document": "alpha", "start": [0, 10], "end": [5, 15],
+                                       "code": "goal.sales", "coder": "ME"}), actor="ME")
+        s.insert_codings(pd.DataFrame({"document": "alpha", "start": [20], "end": [25],
+                                       "code": "goal.sales", "coder": "qualcode-keyword",
+                                       "method": "keyword", "score": 0.5}), actor="x")
+        yield s
+
+
+def test_the_plan_sees_every_stored_change_and_the_counts(store):
+    store.add_codebook_change("create", "goal.new", {"name": "New"}, actor="ME")
+    seen = {}
+
+    def plan(changes, count):
+        seen["changes"] = [c["code"] for c in changes]
+        seen["count"] = count("goal.sales")  # live codings that are not pending suggestions
+        return {"new_parent": None, "renames": {"goal.sales": "sales"}}, {"goal.sales": "sales"}
+
+    version = store.data_version()
+    data = store.change_codebook("move", "goal.sales", plan, actor="ME")
+    assert data["renames"] == {"goal.sales": "sales"}
+    assert seen == {"changes": ["goal.new"], "count": 2}
+    assert set(store.codings()["code"]) == {"sales"}
+    hist = store.history()
+    moved = hist[hist["action"].isin(["code_move", "recode"])]
+    assert sorted(moved["action"]) == ["code_move", "recode", "recode", "recode"]
+    assert store.data_version() == version + 1  # one transaction
+    assert len(store._query("SELECT DISTINCT batch FROM events WHERE action IN ('code_move', "
+                            "'recode')")) == 1
+
+
+def test_a_plan_that_refuses_stores_nothing(store):
+    before = (store.codebook_changes(), store.codings(), store.history(), store.data_version())
+
+    def plan(changes, count):
+        raise CodebookError("no code 'goal.branding' to update")
+
+    with pytest.raises(CodebookError, match="goal.branding"):
+        store.change_codebook("update", "goal.branding", plan, actor="B")
+    after = (store.codebook_changes(), store.codings(), store.history(), store.data_version())
+    assert after[0] == before[0] and after[3] == before[3]
+    pd.testing.assert_frame_equal(after[1], before[1])
+    pd.testing.assert_frame_equal(after[2], before[2])
+
+
+def test_recoding_to_none_discards_pending_suggestions_only(store):
+    store.change_codebook("delete", "goal.sales",
+                          lambda changes, count: ({"recode_to": None}, {"goal.sales": None}),
+                          actor="ME")
+    assert store.codings()["coder"].tolist() == ["ME", "ME"]  # human codings are not discarded
+    assert store.history()["action"].tolist()[-1] == "discard"
+    assert store.codebook_version()[0] == 1
