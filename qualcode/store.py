@@ -20,6 +20,12 @@ code, data)``; ``machine_runs(id, coder, method, model, codebook, parameters, st
 n_suggestions)``; ``events(id, time, actor, action, coding, document, code, before, after, batch,
 undoes)``.
 
+Beside them, outside the versioned schema, ``data_version(id, version)``: one counter row every
+write transaction bumps (:meth:`Store.data_version`, for caches across processes). The file is
+marked with ``PRAGMA application_id`` and checked, backed up and restored by
+:mod:`qualcode.store_file`; codebook changes are :mod:`qualcode.store_codebook`. These modules
+hold every SQL statement of the package.
+
 This module knows nothing about corpora or codebooks: :mod:`qualcode.project` validates what it
 writes. One connection per thread (and per process after a fork).
 """

@@ -263,3 +263,19 @@ def test_init_in_an_empty_working_folder_keeps_the_folder_itself(tmp_path, monke
     assert root.stat().st_ino == inode and Path.cwd().samefile(root)
     assert sorted(p.name for p in root.iterdir()) == ["codebook.yaml", "qualcode.sqlite",
                                                      "qualcode.yaml"]
+
+
+def test_a_plain_init_that_fails_leaves_no_template_and_no_folder(tmp_path, monkeypatch):
+    from qualcode import project_files
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(project_files.os, "fsync", full_disk)  # the settings file's last step
+    res = CliRunner().invoke(main, ["init", "new"])
+    assert res.exit_code == 1 and "No space left on device" in res.output
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    res = CliRunner().invoke(main, ["init", str(tmp_path / "new")])
+    assert res.exit_code == 0, res.output

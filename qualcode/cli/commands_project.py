@@ -58,6 +58,7 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
         for w in p.warnings:
             click.echo(f"warning: {from_qdpx}: {w}", err=True)
     else:
+        made_folder = not Path(directory).exists()
         if codebook is None:
             template = Path(directory) / "codebook.yaml"
             if not template.exists():
@@ -73,6 +74,8 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
         except BaseException:  # nothing left behind: the user fixes the cause and runs it again
             if wrote_template is not None:
                 wrote_template.unlink(missing_ok=True)
+            if made_folder and Path(directory).is_dir() and not any(Path(directory).iterdir()):
+                Path(directory).rmdir()
             raise
     with project:
         try:
