@@ -100,3 +100,63 @@ def _store_ready(codings: pd.DataFrame) -> pd.DataFrame:
         if col in df.columns:
             df[col] = df[col].where(df[col].notna() & (df[col].astype(str) != ""), None)
     return df
+
+
+_MAX_NAME_BYTES = 200  # most file systems allow 255 bytes per name
+
+
+def safe_file_names(docs, folder: Path) -> dict[str, str]:
+    """Documents whose ``.txt`` name ``load`` would skip (README, cases.csv ...) or that is too
+    long for a file system (a 300-character source name) -> a name that works."""
+    import hashlib
+
+    from .corpus import is_side_file
+
+    taken = {d.lower() for d in docs}
+    renamed = {}
+    for d in docs:
+        base = d
+        if len(f"{d}.txt".encode("utf-8")) > _MAX_NAME_BYTES:
+            digest = hashlib.sha1(d.encode("utf-8")).hexdigest()[:8]
+            cut = d.encode("utf-8")[:_MAX_NAME_BYTES - 20].decode("utf-8", "ignore")
+            base = f"{cut}-{digest}"
+        if is_side_file(Path(folder) / f"{base}.txt"):
+            base = f"doc-{base.lstrip('.')}"
+        if base == d:
+            continue
+        new, k = base, 2
+        while new.lower() in taken:
+            new, k = f"{base}-{k}", k + 1
+        taken.add(new.lower())
+        renamed[d] = new
+    return renamed
+
+
+def qdpx_folder_plan(p, out: Path, *, file=None) -> tuple[list[tuple[Path, object]], dict]:
+    """What ``qualcode import FILE -o OUT`` writes for a read .qdpx ``p``
+    (:class:`~qualcode.refi.QdpxProject`): ``transcripts/`` (one ``.txt`` per document with
+    its speaker lists, and ``cases.csv``), ``codings.csv``, ``codebook.yaml`` and ``notes.csv``,
+    as (path, content) pairs for :func:`qualcode.fileio.write_folder`; and the documents renamed
+    (old -> new file name) because their own name would not load back."""
+    docs = [] if p.corpus is None else p.corpus.document_ids
+    out = Path(out)
+    tdir = out / "transcripts"
+    renamed = safe_file_names(docs, tdir)
+    codings, notes = p.codings, p.notes
+    if renamed:
+        codings = codings.assign(document=codings["document"].replace(renamed))
+        if "document" in notes.columns:
+            notes = notes.assign(document=notes["document"].replace(renamed))
+    planned: list[tuple[Path, object]] = []
+    for d in docs:
+        target = tdir / f"{renamed.get(d, d)}.txt"
+        if target.parent != tdir:  # document ids are file-name safe; this is a second guard
+            raise QualcodeError(f"document id {d!r} is not a safe file name", file=file)
+        planned.append((target, transcript_file_text(p.corpus, d)))
+    if docs:
+        planned.append((tdir / "cases.csv", p.cases.fillna("")))
+    planned.append((out / "codings.csv", codings))
+    planned.append((out / "codebook.yaml", p.codebook.to_yaml()))
+    if len(notes):
+        planned.append((out / "notes.csv", notes))
+    return planned, renamed

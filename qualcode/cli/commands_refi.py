@@ -41,37 +41,16 @@ def import_cmd(project, output_dir, coder, offsets, force, project_dir):
     if output_dir is None:
         _import_into_project(project, coder, project_dir)
         return
-    from ..project_io import transcript_file_text
+    from ..fileio import write_folder
+    from ..project_io import qdpx_folder_plan
 
     refi = _refi()
     p = refi.read_qdpx(project, offsets=offsets)
     docs = [] if p.corpus is None else p.corpus.document_ids
     out = Path(output_dir)
     tdir = out / "transcripts"
-    renamed = _side_file_safe_names(docs, tdir)
-    codings, notes = p.codings, p.notes
-    if renamed:  # a document 'README' would be written as README.txt, which load skips
-        codings = codings.assign(document=codings["document"].replace(renamed))
-        if "document" in notes.columns:
-            notes = notes.assign(document=notes["document"].replace(renamed))
-    planned: list[tuple[Path, object]] = []
-    for d in docs:
-        target = tdir / f"{renamed.get(d, d)}.txt"
-        if target.parent != tdir:  # document ids are file-name safe; this is a second guard
-            raise QualcodeError(f"document id {d!r} is not a safe file name", file=project)
-        # the speaker list goes with the text, so the turns read back are the ones found here
-        planned.append((target, transcript_file_text(p.corpus, d)))
-    if docs:
-        planned.append((tdir / "cases.csv", p.cases.fillna("")))
-    planned.append((out / "codings.csv", codings))
-    planned.append((out / "codebook.yaml", p.codebook.to_yaml()))
-    if len(notes):
-        planned.append((out / "notes.csv", notes))
-    if not force:
-        for target, _ in planned:
-            if target.exists():
-                raise OutputExistsError("already exists; pass --force to replace it", file=target)
-    _write_all(planned, out, force=force)
+    planned, renamed = qdpx_folder_plan(p, out, file=project)
+    write_folder(planned, out, force=force)
     for old, new in renamed.items():
         why = ("its name is too long for a file name" if len(old) > len(new)
                else f"a file named {old}.txt is skipped by 'qualcode load'")
@@ -91,85 +70,6 @@ def import_cmd(project, output_dir, coder, offsets, force, project_dir):
         str(t.relative_to(out)) for t, _ in planned if t.parent != tdir or t.name == "cases.csv"))
     if docs:
         click.echo(f"  and {len(docs)} transcript(s) in {tdir}; load them with: qualcode load {tdir}")
-
-
-def _side_file_safe_names(docs, tdir: Path) -> dict[str, str]:
-    """Documents whose file name ``load`` would skip (README, cases.csv ...) or that is too long
-    for a file system (a 300-character source name) -> a name that works."""
-    from ..corpus import _is_side_file
-
-    import hashlib
-
-    taken = {d.lower() for d in docs}
-    renamed = {}
-    for d in docs:
-        base = d
-        if len(f"{d}.txt".encode("utf-8")) > _MAX_NAME_BYTES:  # most file systems allow 255
-            digest = hashlib.sha1(d.encode("utf-8")).hexdigest()[:8]
-            cut = d.encode("utf-8")[:_MAX_NAME_BYTES - 20].decode("utf-8", "ignore")
-            base = f"{cut}-{digest}"
-        if _is_side_file(tdir / f"{base}.txt"):
-            base = f"doc-{base.lstrip('.')}"
-        if base == d:
-            continue
-        new, k = base, 2
-        while new.lower() in taken:
-            new, k = f"{base}-{k}", k + 1
-        taken.add(new.lower())
-        renamed[d] = new
-    return renamed
-
-
-_MAX_NAME_BYTES = 200
-
-
-def _write_all(planned, out: Path, *, force: bool) -> None:
-    """Write every planned file into a temporary sibling of ``out`` first, then move them into
-    place: a folder that cannot be fully written is left as it was, and a rerun works."""
-    import os
-    import shutil
-    import tempfile
-
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    except OSError as exc:
-        raise OutputExistsError(f"cannot write here ({exc.strerror})", file=out) from None
-    try:
-        for target, content in planned:
-            staged = stage / target.relative_to(out)
-            try:
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(content, pd.DataFrame):
-                    write_dataframe(content, staged)
-                else:
-                    write_text(staged, content)
-            except QualcodeError as exc:  # name the file the user asked for, not the stage
-                raise OutputExistsError(exc.message, file=target) from None
-            except OSError as exc:
-                raise OutputExistsError(f"cannot write ({exc.strerror})", file=target) from None
-        try:
-            if not out.exists():
-                from ..fileio import _umask
-
-                os.chmod(stage, 0o777 & ~_umask())  # mkdtemp made it private
-                os.rename(stage, out)  # the whole project appears at once
-                return
-            for target, _ in planned:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                staged = stage / target.relative_to(out)
-                if force:
-                    os.replace(staged, target)
-                else:
-                    os.link(staged, target)  # fails if it appeared meanwhile
-        except FileExistsError as exc:
-            raise OutputExistsError("already exists; pass --force to replace it",
-                                    file=exc.filename2 or exc.filename) from None
-        except OSError as exc:
-            raise OutputExistsError(f"cannot write into this folder ({exc.strerror})",
-                                    file=out) from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _import_into_project(path: Path, coder, project_dir) -> None:
