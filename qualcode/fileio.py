@@ -18,10 +18,10 @@ naming the line.
 from __future__ import annotations
 
 import codecs
-import io
 import contextlib
 import csv
 import errno
+import io
 import os
 import re
 import stat

@@ -63,12 +63,15 @@ def write_planned(planned: list[tuple[Path, object]], *, force: bool = False) ->
             write_text(target, content, force=force)
 
 
-def init_from_qdpx(directory, qdpx, *, name=None, unit: str = "turn", offsets: str = "auto",
-                   reference_coder=None):
+def init_from_qdpx(directory, qdpx, *, name=None, unit: str | None = None, offsets: str = "auto",
+                   reference_coder=None, interviewer=None, speakers=None):
     """A new project in ``directory`` from a REFI-QDA export: ``transcripts/`` (with speaker lists)
     and ``cases.csv``, ``codebook.yaml``, and every coder's codings in the store (``method``,
-    ``status`` and ``memo`` kept). Returns ``(project, qdpx project)``; the reference coder is
-    the only human coder when there is one."""
+    ``status`` and ``memo`` kept). Returns ``(project, qdpx project)``.
+
+    The settings qualcode keeps in a .qdpx it wrote (``interviewer``, ``speakers``, ``unit``,
+    ``reference_coder``) are the new project's, unless given here; otherwise the reference coder
+    is the only human coder when there is one."""
     from . import refi
     from .project import SETTINGS_FILE, Project
 
@@ -76,19 +79,26 @@ def init_from_qdpx(directory, qdpx, *, name=None, unit: str = "turn", offsets: s
     if (directory / SETTINGS_FILE).exists():
         raise QualcodeError(f"a project already exists here; edit {SETTINGS_FILE} or choose "
                             "another folder", file=directory / SETTINGS_FILE)
-    p = refi.read_qdpx(qdpx, offsets=offsets, unit=unit)
+    p = refi.read_qdpx(qdpx, offsets=offsets, unit=unit or "turn")
     if p.corpus is None:
         raise QualcodeError("the project has no text sources to code", file=qdpx)
+    kept = p.settings
+    unit = unit or kept.get("unit") or "turn"
     tdir = directory / "transcripts"
     planned = planned_transcripts(p.corpus, tdir, file=qdpx)
     planned.append((directory / "codebook.yaml", p.codebook.to_yaml()))
     write_planned(planned)
+    if reference_coder is None:
+        reference_coder = kept.get("reference_coder")
     if reference_coder is None and len(p.codings):
         human = sorted(p.codings.loc[p.codings["method"].eq("human"), "coder"].unique()) \
             if "method" in p.codings.columns else sorted(p.codings["coder"].unique())
         reference_coder = human[0] if len(human) == 1 else None
-    project = Project.init(directory, name=name or p.name, transcripts=["transcripts/"],
-                           codebook="codebook.yaml", unit=unit, reference_coder=reference_coder)
+    project = Project.init(directory, name=name or kept.get("name") or p.name,
+                           transcripts=["transcripts/"], codebook="codebook.yaml", unit=unit,
+                           reference_coder=reference_coder,
+                           interviewer=list(interviewer or kept.get("interviewer") or []),
+                           speakers=list(speakers or kept.get("speakers") or []))
     if len(p.codings):
         project.add_codings(_store_ready(p.codings), actor="import", file=qdpx)
     return project, p

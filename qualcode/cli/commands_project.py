@@ -25,8 +25,9 @@ from .projectopts import open_project, project_option, split_names
               help="Codebook (.yaml or .qdc). Default: a commented template, codebook.yaml.")
 @click.option("--codings", multiple=True, type=click.Path(path_type=Path),
               help="Codings files (csv/xlsx/qdpx) to import into the store (repeatable).")
-@click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
-              help="The coding unit.")
+@click.option("--unit", type=click.Choice(UNITS), default=None,
+              help="The coding unit (default: turn; with --from, the .qdpx's when qualcode "
+                   "wrote it).")
 @click.option("--interviewer", multiple=True,
               help="Speaker labels never coded (repeatable or comma-separated), added to the "
                    "default rule (Interviewer, I, Q, Moderator).")
@@ -54,7 +55,9 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
             raise click.UsageError("--from takes transcripts, codebook and cases from the .qdpx; "
                                    "leave out --transcripts/--codebook/--cases")
         project, p = init_from_qdpx(directory, from_qdpx, name=name, unit=unit, offsets=offsets,
-                                    reference_coder=reference_coder)
+                                    reference_coder=reference_coder,
+                                    interviewer=split_names(interviewer),
+                                    speakers=split_names(speakers))
         for w in p.warnings:
             click.echo(f"warning: {from_qdpx}: {w}", err=True)
     else:
@@ -65,7 +68,7 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
                 wrote_template = template
             codebook = "codebook.yaml"
         project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
-                               cases=cases, codebook=codebook, unit=unit,
+                               cases=cases, codebook=codebook, unit=unit or "turn",
                                interviewer=split_names(interviewer),
                                speakers=split_names(speakers), reference_coder=reference_coder)
     with project:

@@ -6,10 +6,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..errors import OutputExistsError, QualcodeError
-from ..fileio import write_bytes, write_dataframe, write_text
+from ..fileio import write_bytes
 from .app import main
-from .projectopts import open_project, project_option
+from .projectopts import open_project, project_option, skip_changed_option
 
 
 def _refi():
@@ -98,62 +97,85 @@ def _import_into_project(path: Path, coder, project_dir) -> None:
 @click.option("--codebook", type=click.Path(path_type=Path), default=None,
               help="Codebook (.yaml, .qdc or .qdpx); default: the project's.")
 @click.option("--codings", type=click.Path(path_type=Path), multiple=True,
-              help="Codings file (csv/xlsx/qdpx); repeat for several coders. Default: every coding "
-                   "in the project (machine rows keep their method, score, status and memo).")
+              help="Codings file (csv/xlsx/qdpx); repeat for several coders. Default: the "
+                   "project's human codings.")
+@click.option("--include-suggestions", is_flag=True,
+              help="In a project: add the machine rows (suggestions, each with its method, score "
+                   "and review status) to the human codings.")
+@skip_changed_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="The .qdpx or .qdc file to write.")
-@click.option("--name", default=None, help="Project name written into the .qdpx (default: the codebook's).")
+              help="The .qdpx, .qdc, .csv or .xlsx file to write.")
+@click.option("--name", default=None, help="Project name written into the .qdpx (default: the "
+              "project's, else the codebook's).")
 @click.option("--offsets", type=click.Choice(["codepoint", "utf16"]), default="codepoint",
               show_default=True,
               help="How .qdpx positions are counted: codepoint (the REFI-QDA spec, the default) or "
                    "utf16 (UTF-16 code units, what NVivo counts).")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @project_option
-def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets, force,
-               project_dir):
-    """Export transcripts, codebook and codings as a REFI-QDA .qdpx project, or the codebook as a
-    .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder (in a project: its own, by default)."""
+def export_cmd(fmt, transcripts, cases, codebook, codings, include_suggestions, skip_changed,
+               output, name, offsets, force, project_dir):
+    """Export transcripts, codebook and codings as a REFI-QDA .qdpx project (with qualcode's
+    project settings), the codebook as a .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder, or the
+    project's codings as csv/xlsx (in a project: its own, human codings unless
+    --include-suggestions)."""
+    from .. import exports
+    from ..codings import is_human, refuse_human_file
+    from ..fileio import check_writable
     from ..io import read_codings
     from .projectopts import codebook_for, corpus_for, project_context
 
-    refi = _refi()
     fmt = fmt or output.suffix.lower().lstrip(".")
     if fmt not in ("qdpx", "qdc", "csv", "xlsx"):
         raise click.ClickException(f"{output}: cannot tell the format from the suffix; pass "
                                    "--format qdpx or --format qdc")
+    check_writable(output, force=force)
     with project_context(project_dir) as project:
-        if fmt in ("csv", "xlsx"):
-            if project is None:
-                raise click.UsageError("a csv/xlsx export writes a project's codings; run it "
-                                       "inside a project (or use the codings files you have)")
-            project.export_codings(output, force=force)
-            click.echo(f"{output}: {len(project.codings())} codings (method, status and memo "
-                       "kept)")
+        own = project is not None and transcripts is None and not codings
+        if own and fmt in ("csv", "xlsx", "qdpx"):
+            rows = exports.project_codings(project, include_suggestions=include_suggestions)
+            if fmt == "qdpx":
+                result = exports.project_qdpx(project, rows, skip_changed=skip_changed,
+                                              name=name, offsets=offsets)
+            else:
+                result = exports.project_codings_file(project, rows, fmt,
+                                                      skip_changed=skip_changed)
+                if len(rows) and not is_human(rows).all():
+                    refuse_human_file(output)
+            for note in result.notes:
+                click.echo(f"warning: {note}", err=True)
+            write_bytes(output, result.data, force=force)
+            n_docs = len(project.corpus.document_ids)
+            what = "human and machine" if include_suggestions else "human"
+            click.echo(f"{output}: {result.n_codings} {what} codings"
+                       + (f", {n_docs} documents, {len(project.codebook)} codes and the "
+                          "project's settings" if fmt == "qdpx" else
+                          " (method, status and memo kept)"))
             return
+        if fmt in ("csv", "xlsx"):
+            raise click.UsageError("a csv/xlsx export writes a project's codings; run it "
+                                   "inside a project (or use the codings files you have)")
         if codebook is None and project is None:
             raise click.UsageError("give --codebook, or run inside a project")
         cb = codebook_for(project, codebook)
         if fmt == "qdc":
-            refi.write_qdc(cb, output, force=force)
+            write_bytes(output, exports.qdc_bytes(cb), force=force)
             click.echo(f"{len(cb)} codes written to {output}")
             return
         if transcripts is None and project is None and codings:
             raise click.ClickException("--transcripts is required for a .qdpx export with codings")
         if transcripts is None and project is None:  # a codebook-only project, as NVivo exports
-            from ..corpus import Corpus
-
-            write_bytes(output, refi.qdpx_bytes(Corpus.from_texts({}), cb, None, name=name,
-                                                offsets=offsets), force=force)
+            write_bytes(output, exports.qdpx_bytes(None, cb, name=name, offsets=offsets),
+                        force=force)
             click.echo(f"{output}: a project with {len(cb)} codes and no sources (give "
                        "--transcripts to include documents)")
             return
         corpus = corpus_for(project, transcripts, cases=cases)
         frames = [read_codings(f, corpus=corpus, codebook=cb) for f in codings]
-        if not codings and project is not None and transcripts is None:
-            frames = [project.codings()]
         name = name or (project.settings.name if project is not None else None)
+        settings = exports.project_settings(project) if project is not None else None
     df = pd.concat(frames, ignore_index=True) if frames else None
-    data = refi.qdpx_bytes(corpus, cb, df, name=name, offsets=offsets)
+    data = exports.qdpx_bytes(corpus, cb, df, name=name, offsets=offsets, settings=settings)
     write_bytes(output, data, force=force)
     n = 0 if df is None else len(df)
     coders = 0 if df is None else df["coder"].nunique()

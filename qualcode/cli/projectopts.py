@@ -142,3 +142,9 @@ interviewer_option = click.option(
     "--interviewer", multiple=True,
     help="Speaker labels never coded (repeatable or comma-separated), added to the default rule "
          "(Interviewer, I, Q, Moderator). Default: the project's 'interviewer:' setting.")
+
+
+skip_changed_option = click.option(
+    "--skip-changed", is_flag=True,
+    help="In a project: leave out the documents whose transcript changed or is missing since "
+         "they were coded (and say so), instead of refusing.")

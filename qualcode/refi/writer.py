@@ -104,7 +104,25 @@ def _codes(b: _Builder, parent, codebook, guids: dict[str, str]) -> None:
         add(parent, root_id)
 
 
-def _metadata_note(codebook, guids, coding_meta=None) -> str:
+def _document_meta(corpus) -> dict:
+    """Per document, its speaker turns (``[start, end, speaker]`` and a timestamp when it has one)
+    and interviewer labels: what plain text cannot say (a cue without a speaker label, a label
+    used once), so a document reads back with the turns it has here."""
+    out = {}
+    for doc, t in corpus.turns.groupby("document", sort=False):
+        ts = t["timestamp"] if "timestamp" in t.columns else pd.Series("", index=t.index)
+        turns = []
+        for s, e, sp, stamp in zip(t["start"], t["end"], t["speaker"], ts):
+            row = [int(s), int(e), str(sp or "")]
+            if isinstance(stamp, str) and stamp:
+                row.append(stamp)
+            turns.append(row)
+        interviewers = sorted({str(x) for x in t.loc[t["is_interviewer"], "speaker"] if x})
+        out[str(doc)] = {"turns": turns, "interviewer": interviewers}
+    return out
+
+
+def _metadata_note(codebook, guids, coding_meta=None, *, documents=None, settings=None) -> str:
     codes = {}
     for c in codebook:
         d = {"id": c.id}
@@ -122,6 +140,10 @@ def _metadata_note(codebook, guids, coding_meta=None) -> str:
         meta["references"] = codebook.references
     if coding_meta:
         meta["codings"] = coding_meta
+    if documents:
+        meta["documents"] = documents
+    if settings:
+        meta["settings"] = settings
     return json.dumps({META_KEY: meta}, ensure_ascii=False, indent=1, sort_keys=True, default=str)
 
 
@@ -162,11 +184,22 @@ def _check_offsets(offsets: str) -> None:
 
 
 def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: str | None = None,
-               offsets: str = "codepoint") -> bytes:
+               offsets: str = "codepoint", settings: dict | None = None) -> bytes:
     """The bytes of a .qdpx archive for ``corpus``, ``codebook`` and ``codings`` (see module doc).
 
-    ``offsets``: ``"codepoint"`` (the spec) or ``"utf16"`` (UTF-16 code units, for NVivo)."""
+    ``corpus`` None: a codebook-only project (no sources; then no codings either).
+    ``offsets``: ``"codepoint"`` (the spec) or ``"utf16"`` (UTF-16 code units, for NVivo).
+    ``settings``: qualcode's project settings (interviewer labels, speakers, unit, reference
+    coder, ...), kept in the metadata note and read back by :func:`qualcode.refi.read_qdpx`
+    (``QdpxProject.settings``)."""
     _check_offsets(offsets)
+    if corpus is None:
+        if codings is not None and len(codings):
+            raise QualcodeError("codings need their transcripts: pass the corpus the codings "
+                                "were made on (or no codings, for a codebook-only project)")
+        from ..corpus import Corpus
+
+        corpus = Corpus.from_texts({})
     df = _check_codings(codings, corpus, codebook)
     b = _Builder(PROJECT_NS)
     coders = sorted(df["coder"].astype(str).unique()) if len(df) else []
@@ -251,7 +284,9 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
     note = b.el(ne, "Note", {"guid": derived_guid("note", META_NOTE_NAME), "name": META_NOTE_NAME})
     b.el(note, "Description", text="qualcode metadata: code ids and fields REFI-QDA has no place "
          "for. Safe to delete; qualcode then derives code ids from names.")
-    b.el(note, "PlainTextContent", text=_metadata_note(codebook, guids, coding_meta))
+    b.el(note, "PlainTextContent", text=_metadata_note(
+        codebook, guids, coding_meta, documents=_document_meta(corpus) if doc_ids else None,
+        settings=settings))
 
     return _zip([("project.qde", b.tostring(root))] + files)
 
@@ -269,7 +304,7 @@ def _zip(members: list[tuple[str, bytes]]) -> bytes:
 
 
 def write_qdpx(path, corpus, codebook, codings=None, *, force: bool = False, origin: str = ORIGIN,
-               name: str | None = None, offsets: str = "codepoint"):
+               name: str | None = None, offsets: str = "codepoint", settings: dict | None = None):
     """Write a .qdpx project atomically (never replacing a file unless ``force``); return the path.
 
     ``codings``: ``document, start, end, code, coder`` (+ optional ``memo``), code-point offsets
@@ -278,7 +313,8 @@ def write_qdpx(path, corpus, codebook, codings=None, *, force: bool = False, ori
     units, what NVivo counts; read such a file back with ``read_qdpx(..., offsets="utf16")``).
     """
     _check_offsets(offsets)
-    data = qdpx_bytes(corpus, codebook, codings, origin=origin, name=name, offsets=offsets)
+    data = qdpx_bytes(corpus, codebook, codings, origin=origin, name=name, offsets=offsets,
+                      settings=settings)
     with atomic_path(path, force=force) as tmp:
         tmp.write_bytes(data)
     return path
