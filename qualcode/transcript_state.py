@@ -53,11 +53,18 @@ def describe(row) -> str:
     what = (f"{row.n_codings} codings" if not row.n_machine else
             f"{row.n_codings} codings ({row.n_human} human, {row.n_machine} machine suggestions)")
     if row.state == "missing":
-        return (f"document {row.document!r}: its transcript is missing (deleted or renamed) and "
-                f"{what} sit on it; restore the transcript file")
-    return (f"document {row.document!r}: its transcript changed after it was coded and {what} "
-            f"sit on the old text; run 'qualcode rehash {row.document}' (see the change; --accept "
-            "keeps the offsets) or restore the file")
+        return (f"{row.document} is missing: its transcript was deleted or renamed after it was "
+                f"coded ({what} on it); restore the file")
+    return (f"{row.document} changed since it was coded ({what} on the old text; sha256 "
+            f"{str(row.stored_sha256)[:12]} -> {str(row.current_sha256)[:12]}); restore the "
+            f"file, or run: qualcode rehash {row.document} --accept (keeps the offsets; without "
+            "--accept it shows the change)")
+
+
+def problem_lines(project) -> list[str]:
+    """One line per transcript changed or missing since it was coded (what ``qualcode status``
+    and ``qualcode load`` print)."""
+    return [describe(r) for r in transcript_problems(project).itertuples(index=False)]
 
 
 def usable_codings(project, codings: pd.DataFrame, *, skip_changed: bool = False
@@ -74,7 +81,7 @@ def usable_codings(project, codings: pd.DataFrame, *, skip_changed: bool = False
         return codings, []
     if not skip_changed:
         raise ChangedTranscriptError(describe(hit.iloc[0]) + "; or pass --skip-changed to leave "
-                                     "it out")
+                                     "it out of this output")
     counts = codings["document"].value_counts()
     notes = [f"left out {int(counts[r.document])} codings of {r.document!r}: its transcript "
              f"{'is missing' if r.state == 'missing' else 'changed after it was coded'}"

@@ -42,6 +42,11 @@ def load_cmd(transcripts, cases, unit, interviewer, speakers, output, cases_outp
     with project_context(project_dir) as project:
         corpus = corpus_for(project, list(transcripts), cases=cases, unit=unit,
                             interviewer=interviewer, speakers=speakers)
+        if project is not None and not transcripts:
+            from ..transcript_state import problem_lines
+
+            for line in problem_lines(project):
+                click.echo(f"warning: {line}", err=True)
     _print_corpus(corpus)
     _print_speakers(corpus)
     if output:

@@ -136,11 +136,11 @@ def status_cmd(project_dir):
 
 
 def _print_changed(project) -> None:
-    changed = project.changed_documents()
-    for r in changed.itertuples(index=False):
-        click.echo(f"warning: {r.document} changed since it was coded ({r.n_codings} codings on "
-                   f"the old text; sha256 {r.stored_sha256[:12]} -> {r.current_sha256[:12]}); "
-                   f"restore the file, or run: qualcode rehash {r.document} --accept", err=True)
+    """Transcripts changed or missing since they were coded (machine suggestions count too)."""
+    from ..transcript_state import problem_lines
+
+    for line in problem_lines(project):
+        click.echo(f"warning: {line}", err=True)
 
 
 @main.command("history")
