@@ -502,3 +502,17 @@ def test_bad_requests_get_a_message_never_a_500(cclient, method, url, body):
     r = cclient.request(method, url, json=body) if body is not None else cclient.request(method, url)
     assert r.status_code in (400, 404), (url, r.status_code, r.text)
     assert r.json()["error"]
+
+
+def test_pages_carry_the_number_format_and_the_filters_use_it(cclient):
+    import json
+    import re
+
+    from qualcode.formatting import DIGITS, MISSING
+    from qualcode.web.app import _num, _pct
+
+    html = cclient.get("/compare").text
+    data = re.search(r'<script type="application/json" id="number-format">(.*?)</script>', html)
+    assert json.loads(data.group(1)) == {"digits": DIGITS, "missing": MISSING}
+    assert _num(0.90712) == "0.907" and _num(26040) == "26,040" and _num(None) == MISSING
+    assert _pct(0.5) == "50%" and _pct(float("nan")) == MISSING
