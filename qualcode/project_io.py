@@ -16,7 +16,11 @@ from .errors import OutputExistsError, QualcodeError
 from .fileio import write_dataframe, write_text
 
 def speaker_front_matter(corpus, document: str) -> dict:
-    """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values."""
+    """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values, and
+    ``turns`` when the plain-text rules would find other turns in its text (a subtitle cue
+    without a speaker label reads as part of the turn before it)."""
+    from .readers import parse_turns
+
     turns = corpus.turns[corpus.turns["document"] == document]
     labels = [s for s in dict.fromkeys(turns["speaker"]) if s]
     interviewers = [s for s in dict.fromkeys(turns.loc[turns["is_interviewer"], "speaker"]) if s]
@@ -25,6 +29,11 @@ def speaker_front_matter(corpus, document: str) -> dict:
     if labels:
         out["speakers"] = labels
         out["interviewer"] = interviewers
+    found = parse_turns(corpus.text(document), speakers=set(labels),
+                        interviewers=set(interviewers) or None)
+    have = list(zip(turns["start"].astype(int), turns["end"].astype(int), turns["speaker"]))
+    if [(t.start, t.end, t.speaker) for t in found] != have:
+        out["turns"] = [[s, e, str(sp or "")] for s, e, sp in have]
     return out
 
 

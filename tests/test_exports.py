@@ -81,6 +81,24 @@ def test_a_zoom_vtt_keeps_every_turn_through_a_qdpx(tmp_path):
     cols = ["start", "end", "speaker", "is_interviewer"]
     pd.testing.assert_frame_equal(back.corpus.turns[cols], corpus.turns[cols])
     assert exports.qdpx_bytes(back.corpus, cb) == data  # and again the same bytes
+    # and through `qualcode init --from`, whose transcripts are .txt files: the turns the plain
+    # text cannot say are in the front matter
+    res = CliRunner().invoke(main, ["init", str(tmp_path / "p"), "--from", str(tmp_path / "z.qdpx")])
+    assert res.exit_code == 0, res.output
+    with qc.Project.open(tmp_path / "p") as p:
+        pd.testing.assert_frame_equal(p.corpus.turns[cols], corpus.turns[cols])
+
+
+def test_front_matter_turns_are_checked_against_the_text(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("---\ncase: a\nturns: [[0, 99, Ann]]\n---\nAnn: hi\n", encoding="utf-8")
+    with pytest.raises(qc.QualcodeError, match="front matter 'turns'"):
+        qc.load_transcripts(path)
+    path.write_text("---\ncase: a\nturns: [[0, 3, Ann], [4, 8, '']]\n---\nhi!\nHmm.\n",
+                    encoding="utf-8")
+    turns = qc.load_transcripts(path).turns
+    assert turns[["start", "end", "speaker"]].values.tolist() == [[0, 3, "Ann"], [4, 8, ""]]
+    assert "turns" not in qc.load_transcripts(path).cases.columns
 
 
 def test_a_qdpx_whose_turn_list_does_not_fit_is_read_from_its_text(tmp_path):
