@@ -131,7 +131,9 @@ def export_cmd(fmt, transcripts, cases, codebook, codings, include_suggestions, 
                                    "--format qdpx or --format qdc")
     check_writable(output, force=force)
     with project_context(project_dir) as project:
-        own = project is not None and transcripts is None and not codings
+        # in a project: its own codings (a csv/xlsx export is always the project's)
+        own = project is not None and (fmt in ("csv", "xlsx") or (transcripts is None
+                                                                   and not codings))
         if own and fmt in ("csv", "xlsx", "qdpx"):
             rows = exports.project_codings(project, include_suggestions=include_suggestions)
             if fmt == "qdpx":
