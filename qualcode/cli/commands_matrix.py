@@ -10,20 +10,17 @@ from ..fileio import write_dataframe
 from ..io import read_codebook
 from .app import main
 from .common import echo_table
-from .projectopts import (codings_for, corpus_for, project_context, project_option,
-                          reference_coder_for, skip_changed_option)
+from .projectopts import (
+    codings_for,
+    corpus_for,
+    parse_where,
+    project_context,
+    project_option,
+    reference_coder_for,
+    skip_changed_option,
+)
 
 KINDS = ("case-by-code", "strategy", "code-by-attribute", "cooccurrence", "framework")
-
-
-def _where(values: tuple[str, ...]) -> dict | None:
-    out: dict[str, list[str]] = {}
-    for item in values:
-        if "=" not in item:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--where")
-        key, value = item.split("=", 1)
-        out.setdefault(key.strip(), []).append(value.strip())
-    return out or None
 
 
 @main.command("matrix")
@@ -76,7 +73,7 @@ def matrix_cmd(kind, transcripts, codings_path, codebook_path, cases, coder, dep
             coder = reference_coder_for(project, coder)
     if (kind == "strategy" or depth is not None) and codebook is None:
         raise click.UsageError(f"'{kind}'{' with --depth' if depth is not None else ''} needs --codebook")
-    where_d = _where(where)
+    where_d = parse_where(where)
     if kind == "case-by-code":
         table = matrix_mod.case_by_code(corpus, codings, coder=coder, value=value or "segments",
                                         codebook=codebook, depth=depth, where=where_d).reset_index()

@@ -6,8 +6,15 @@ from pathlib import Path
 import click
 
 from .app import main
-from .projectopts import (codebook_for, codings_for, corpus_for, project_context, project_option,
-                          skip_changed_option)
+from .projectopts import (
+    codebook_for,
+    codings_for,
+    corpus_for,
+    parse_where,
+    project_context,
+    project_option,
+    skip_changed_option,
+)
 
 
 @main.command("report")
@@ -73,20 +80,10 @@ def report_cmd(transcripts, codebook_path, codings_path, output, tables, referen
             codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
         options = exports.report_options(project, reference=reference, title=title,
                                          themes=themes)
-    result = run_study(corpus, codebook, codings, tables, where=_where(where), folds=folds,
+    result = run_study(corpus, codebook, codings, tables, where=parse_where(where), folds=folds,
                        n_boot=n_boot, classifier=not no_classifier, force=force, notes=notes,
                        progress=lambda msg: click.echo(f"… {msg}", err=True), **options)
     for note in notes:
         click.echo(f"warning: {note}", err=True)
     write_bytes(output, exports.report_bytes(result), force=force)
     click.echo(f"Report: {output} (reference coder: {result.reference})")
-
-
-def _where(pairs) -> dict | None:
-    out: dict[str, list[str]] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r} is not ATTRIBUTE=VALUE", param_hint="--where")
-        out.setdefault(key.strip(), []).append(value.strip())
-    return out or None

@@ -219,7 +219,8 @@ def compare_inputs(project, coders, *, unit: str = "segment", n_boot: int = 1000
 
 def compare_finish(inputs: dict) -> dict:
     """The agreement table of :func:`compare_inputs`' data (the slow part: the bootstrap)."""
-    from ..agreement import ALL_CODES, compare as ag_compare
+    from ..agreement import ALL_CODES
+    from ..agreement import compare as ag_compare
 
     cod, table = inputs["codings"], inputs["table"]
     if table is None:
