@@ -19,7 +19,7 @@ from ..codings import empty_codings, validate_codings
 from ..corpus import UNITS, Corpus
 from ..errors import InputFormatError, warn
 from ..fileio import decode_bytes
-from ..readers import Source, Turn
+from ..readers import Source, declared_turns
 from . import positions as pos_mod
 from .codes import (codebook_from_codes, codes_element_from_root, kid, kid_text, kids, local,
                     norm_guid)
@@ -300,18 +300,12 @@ class _Reader:
         do not fit the text (edited elsewhere, or made up) are ignored with a warning."""
         if not isinstance(meta, dict) or not isinstance(meta.get("turns"), list):
             return None
-        turns, last = [], 0
-        for row in meta["turns"]:
-            ok = (isinstance(row, list) and len(row) in (3, 4)
-                  and all(isinstance(v, int) and not isinstance(v, bool) for v in row[:2])
-                  and all(isinstance(v, str) for v in row[2:]))
-            if not ok or not (last <= row[0] <= row[1] <= len(text)):
-                self.warn(f"document {doc!r}: qualcode's turn list does not fit its text; turns "
-                          "found in the text instead")
-                return None
-            turns.append(Turn(row[2], row[0], row[1], timestamp=row[3] if len(row) == 4 else ""))
-            last = row[1]
-        return turns or None
+        try:
+            return declared_turns(meta["turns"], text) or None
+        except InputFormatError:
+            self.warn(f"document {doc!r}: qualcode's turn list does not fit its text; turns "
+                      "found in the text instead")
+            return None
 
     # -- users --------------------------------------------------------------------------------
 
