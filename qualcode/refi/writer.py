@@ -20,7 +20,8 @@ the zip entries carry a fixed date, so exporting the same project twice gives id
 Codings are exported whatever their ``method``; ``score``, ``method`` and ``status`` have no
 REFI-QDA field and travel in the metadata note, so a round trip keeps machine rows machine rows.
 A selection's ``Description`` (what other tools show as its memo) holds the human coders' memos
-only: a machine's memo never becomes the student's.
+and, for a machine row, a line marking it as a machine suggestion (method, score, status): a
+machine's memo never becomes the student's.
 """
 from __future__ import annotations
 
@@ -177,6 +178,19 @@ def _coding_meta(r) -> dict:
     return out if (not r.qc_human or out.get("memo")) else {}
 
 
+def _machine_label(r) -> str:
+    """How a machine row is marked for another tool's user (in the selection's Description)."""
+    method = getattr(r, "method", None) or "machine"
+    score = getattr(r, "score", None)
+    status = getattr(r, "status", None)
+    parts = [str(method)]
+    if isinstance(score, (int, float)) and not math.isnan(score):
+        parts.append(f"score {float(score):.2f}")
+    if isinstance(status, str) and status:
+        parts.append(str(status))
+    return f"machine suggestion by {r.coder} ({', '.join(parts)}), not a human coding"
+
+
 def _check_offsets(offsets: str) -> None:
     if offsets not in EXPORT_MODES:
         raise QualcodeError(f"unknown offsets {offsets!r} for export; use one of "
@@ -264,10 +278,13 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
                 if len(sel_coders) == 1:
                     attrs["creatingUser"] = users[sel_coders[0]]
                 pe = b.el(src, "PlainTextSelection", attrs)
-                # the selection's Description is what other tools show: the human coders' memos
-                # only; each coding's own memo, method, score and status go to the metadata note
+                # the selection's Description is what other tools show: the human coders' memos,
+                # and a machine suggestion marked as one; each coding's own memo, method, score
+                # and status go to the metadata note
                 memos = list(dict.fromkeys(m for m, h in zip(sel["memo"], sel["qc_human"])
                                            if m and h))
+                memos += [_machine_label(r) for r in sel.itertuples(index=False)
+                          if not r.qc_human]
                 if memos:
                     b.el(pe, "Description", text="; ".join(memos))
                 for r in sel.itertuples(index=False):

@@ -383,6 +383,12 @@ def test_exports_equal_the_cli(study, tmp_path):
     n_human = len(study.codings(include_machine=False))
     assert len(human) == n_human and set(human["method"]) == {"human"}
     assert len(both) == n_human + 5 and (both["method"] == "keyword").sum() == 5
+    # marked as machine rows for the other tool's user, and no memo of anyone's on read-back
+    qde = zipfile.ZipFile(io.BytesIO(qdpx_all.content)).read("project.qde").decode("utf-8")
+    assert qde.count("machine suggestion by qualcode-keyword (keyword, score 0.50, suggested)") == 5
+    assert "machine suggestion" not in zipfile.ZipFile(io.BytesIO(qdpx.content)) \
+        .read("project.qde").decode("utf-8")
+    assert not both["memo"].fillna("").str.contains("machine suggestion").any()
     book = pd.read_excel(io.BytesIO(xlsx.content), dtype=str)
     assert len(book) == n_human and list(book.columns) == list(pd.read_csv(tmp_path / "c.csv").columns)
 
