@@ -63,7 +63,7 @@ def store_signature(project) -> tuple:
     data version (``Project.data_version()``)."""
     version = getattr(project, "data_version", None)
     if version is not None:
-        return ("data_version", version())
+        return ("data_version", version() if callable(version) else version)
     return _file_signature(project)
 
 
