@@ -522,3 +522,17 @@ def test_pages_carry_the_number_format_and_the_filters_use_it(cclient):
     assert json.loads(data.group(1)) == {"digits": DIGITS, "missing": MISSING}
     assert _num(0.90712) == "0.907" and _num(26040) == "26,040" and _num(None) == MISSING
     assert _pct(0.5) == "50%" and _pct(float("nan")) == MISSING
+
+
+def test_the_cache_keys_on_the_store_version_when_the_project_has_one(coded, monkeypatch):
+    """Project.data_version() (the store's branch adds it) is the cache key; no file is looked at."""
+    from qualcode.web import analysis
+
+    version = {"n": 7}
+    monkeypatch.setattr(type(coded), "data_version", lambda self: version["n"], raising=False)
+    monkeypatch.setattr(analysis, "_file_signature", lambda p: pytest.fail("stat of the store"))
+    calls = []
+    assert analysis.cached(coded, ("t",), lambda: calls.append(1) or len(calls)) == 1
+    assert analysis.cached(coded, ("t",), lambda: calls.append(1) or len(calls)) == 1
+    version["n"] += 1  # a write anywhere
+    assert analysis.cached(coded, ("t",), lambda: calls.append(1) or len(calls)) == 2
