@@ -42,6 +42,9 @@ def _is_side_file(path: Path) -> bool:
     return path.suffix.lower() in _TABLE_SUFFIXES and (name.startswith("cases.") or name.startswith("codings"))
 
 
+is_side_file = _is_side_file  # public: project_io names imported documents so load reads them
+
+
 class Corpus:
     """Documents with their text, the segments table, the turns and the cases table.
 

@@ -21,6 +21,7 @@ import codecs
 import contextlib
 import csv
 import errno
+import io
 import os
 import re
 import stat
@@ -173,6 +174,26 @@ def restore_cell(value):
     return value
 
 
+def dataframe_bytes(df, suffix: str) -> bytes:
+    """The bytes :func:`write_dataframe` writes for ``suffix`` (``.csv``, ``.xlsx``, ``.md``):
+    text cells a spreadsheet would execute neutralised (module docstring)."""
+    suffix = suffix.lower() if suffix.startswith(".") else f".{suffix.lower()}"
+    if suffix == ".csv":
+        safe = df.copy()
+        safe.columns = [neutralise_cell(str(c)) for c in df.columns]
+        for col in range(safe.shape[1]):
+            if safe.dtypes.iloc[col] == object or str(safe.dtypes.iloc[col]) in ("string", "str"):
+                safe.isetitem(col, safe.iloc[:, col].map(neutralise_cell))
+        return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    if suffix == ".xlsx":
+        buf = io.BytesIO()
+        _write_xlsx(df, buf)
+        return buf.getvalue()
+    if suffix in (".md", ".markdown"):
+        return dataframe_to_markdown(df).encode("utf-8")
+    raise InputFormatError(f"unknown table format {suffix!r}; use .csv, .xlsx or .md")
+
+
 def write_dataframe(df, path: str | os.PathLike, *, force: bool = False) -> Path:
     """Write a DataFrame as CSV, XLSX or Markdown according to the file's suffix, atomically.
 
@@ -181,18 +202,9 @@ def write_dataframe(df, path: str | os.PathLike, *, force: bool = False) -> Path
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".md", ".markdown"):
         raise InputFormatError("unknown output format; use .csv, .xlsx or .md", file=path)
+    data = dataframe_bytes(df, suffix)
     with atomic_path(path, force=force) as tmp:
-        if suffix == ".csv":
-            safe = df.copy()
-            safe.columns = [neutralise_cell(str(c)) for c in df.columns]
-            for col in range(safe.shape[1]):
-                if safe.dtypes.iloc[col] == object or str(safe.dtypes.iloc[col]) in ("string", "str"):
-                    safe.isetitem(col, safe.iloc[:, col].map(neutralise_cell))
-            safe.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-        elif suffix == ".xlsx":
-            _write_xlsx(df, tmp)
-        else:
-            tmp.write_text(dataframe_to_markdown(df), encoding="utf-8")
+        tmp.write_bytes(data)
     return path
 
 
@@ -436,3 +448,57 @@ def read_text(path: str | os.PathLike) -> tuple[str, str]:
 
 def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_folder(planned, out: str | os.PathLike, *, force: bool = False) -> None:
+    """Write ``(path, text or DataFrame)`` pairs, every path inside the folder ``out``, through a
+    temporary sibling of ``out``: a folder that cannot be fully written is left as it was, and a
+    rerun works. A new ``out`` appears at once (one rename); into an existing one each file is
+    linked (never replacing a file that appeared meanwhile) or, with ``force``, replaced."""
+    import shutil
+
+    out = Path(out)
+    if not force:
+        for target, _ in planned:
+            if Path(target).exists():
+                raise OutputExistsError("already exists; pass --force to replace it", file=target)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    except OSError as exc:
+        raise OutputExistsError(f"cannot write here ({exc.strerror})", file=out) from None
+    try:
+        for target, content in planned:
+            staged = stage / Path(target).relative_to(out)
+            try:
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, (str, bytes)):
+                    staged.write_bytes(content.encode("utf-8") if isinstance(content, str)
+                                       else content)
+                else:
+                    write_dataframe(content, staged)
+            except QualcodeError as exc:  # name the file the user asked for, not the stage
+                raise OutputExistsError(exc.message, file=target) from None
+            except OSError as exc:
+                raise OutputExistsError(f"cannot write ({exc.strerror})", file=target) from None
+        try:
+            if not out.exists():
+                os.chmod(stage, 0o777 & ~_umask())  # mkdtemp made it private
+                os.rename(stage, out)  # the whole folder appears at once
+                return
+            for target, _ in planned:
+                target = Path(target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staged = stage / target.relative_to(out)
+                if force:
+                    os.replace(staged, target)
+                else:
+                    os.link(staged, target)  # fails if it appeared meanwhile
+        except FileExistsError as exc:
+            raise OutputExistsError("already exists; pass --force to replace it",
+                                    file=exc.filename2 or exc.filename) from None
+        except OSError as exc:
+            raise OutputExistsError(f"cannot write into this folder ({exc.strerror})",
+                                    file=out) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

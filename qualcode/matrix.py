@@ -23,7 +23,8 @@ def coded_segments(corpus, codings: pd.DataFrame, *, coder: str | None = None, c
     """One row per (codable segment, code): ``document, segment, case, code, start, end, text,
     quote, coders``.
 
-    ``quote`` is the coded passage (the union of the codings' spans clipped to the segment),
+    ``quote`` is the coded text (the codings' spans clipped to the segment; separate coded
+    passages of one segment joined by ``" … "``, never the uncoded words between them),
     ``coders`` the coders who applied the code there. With ``codebook`` and ``depth``, codes are
     rolled up to their ancestor at that depth (e.g. depth 1: ``process.planning.tasks`` ->
     ``process.planning``).
@@ -40,14 +41,34 @@ def coded_segments(corpus, codings: pd.DataFrame, *, coder: str | None = None, c
         return pd.DataFrame(columns=cols)
     hits["q_start"] = np.maximum(hits["start"], hits["seg_start"])
     hits["q_end"] = np.minimum(hits["end"], hits["seg_end"])
-    grouped = hits.groupby(["document", "segment", "code"], sort=False).agg(
-        q_start=("q_start", "min"), q_end=("q_end", "max"),
-        coders=("coder", lambda x: ", ".join(sorted(set(x))))).reset_index()
+    groups = hits.groupby(["document", "segment", "code"], sort=False)
+    grouped = groups.agg(coders=("coder", lambda x: ", ".join(sorted(set(x))))).reset_index()
+    spans = _spans_by_key(hits)
     meta = seg[["document", "segment", "case", "start", "end", "text"]]
     out = grouped.merge(meta, on=["document", "segment"], how="left")
-    out["quote"] = [corpus.text(d)[s:e].strip() for d, s, e in
-                    zip(out["document"], out["q_start"], out["q_end"])]
+    out["quote"] = [_quote(corpus.text(d), spans[(d, sg, cd)]) for d, sg, cd in
+                    zip(out["document"], out["segment"], out["code"])]
     return out[cols]
+
+
+def _spans_by_key(hits: pd.DataFrame) -> dict:
+    """(document, segment, code) -> the merged coded spans (``q_start``/``q_end``), one pass."""
+    h = hits.sort_values(["document", "segment", "code", "q_start"], kind="stable")
+    out: dict = {}
+    for key, s, e in zip(zip(h["document"], h["segment"], h["code"]), h["q_start"], h["q_end"]):
+        spans = out.setdefault(key, [])
+        s, e = int(s), int(e)
+        if spans and s <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], e))
+        else:
+            spans.append((s, e))
+    return out
+
+
+def _quote(text: str, spans) -> str:
+    """The coded spans of one segment, each stripped, joined by ``" … "`` (the uncoded words
+    between two coded passages of one turn are left out)."""
+    return " … ".join(p for p in (text[s:e].strip() for s, e in spans) if p)
 
 
 def _cases(corpus, cases=None, where: dict | None = None) -> list[str]:
@@ -171,9 +192,11 @@ def strategy_by_case(corpus, codings: pd.DataFrame, codebook, *, coder: str | No
     for s in strategies:
         for cid in codebook.descendants(s, include_self=True):
             roll[cid] = s
+    if coder is not None:  # the coder first: one who coded no strategy has an empty matrix
+        codings = select_coder(codings, coder)
     c = codings[codings["code"].isin(roll)]
     c = c.assign(code=c["code"].map(roll))
-    counts = case_by_code(corpus, c, codes=list(strategies), coder=coder, cases=cases, where=where,
+    counts = case_by_code(corpus, c, codes=list(strategies), cases=cases, where=where,
                           mapping=mapping)
     total = counts.sum(axis=1).replace(0, np.nan)
     share = counts.div(total, axis=0).fillna(0.0)

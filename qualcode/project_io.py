@@ -18,7 +18,11 @@ from .project_files import SETTINGS_FILE, STORE_FILE, check_writable, store_read
 from .store import Store
 
 def speaker_front_matter(corpus, document: str) -> dict:
-    """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values."""
+    """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values, and
+    ``turns`` when the plain-text rules would find other turns in its text (a subtitle cue
+    without a speaker label reads as part of the turn before it)."""
+    from .readers import parse_turns
+
     turns = corpus.turns[corpus.turns["document"] == document]
     labels = [s for s in dict.fromkeys(turns["speaker"]) if s]
     interviewers = [s for s in dict.fromkeys(turns.loc[turns["is_interviewer"], "speaker"]) if s]
@@ -27,6 +31,11 @@ def speaker_front_matter(corpus, document: str) -> dict:
     if labels:
         out["speakers"] = labels
         out["interviewer"] = interviewers
+    found = parse_turns(corpus.text(document), speakers=set(labels),
+                        interviewers=set(interviewers) or None)
+    have = list(zip(turns["start"].astype(int), turns["end"].astype(int), turns["speaker"]))
+    if [(t.start, t.end, t.speaker) for t in found] != have:
+        out["turns"] = [[s, e, str(sp or "")] for s, e, sp in have]
     return out
 
 
@@ -68,18 +77,21 @@ def write_planned(planned: list[tuple[Path, object]], *, force: bool = False) ->
             write_text(target, content, force=force)
 
 
+MAX_NAME_BYTES = 200  # most file systems allow 255 bytes per name
+
+
 def safe_document_names(docs, folder: Path) -> dict[str, str]:
     """Documents whose file name ``load`` would skip (README, cases.csv ...) or that is too long
     for a file system (a 300-character source name) -> a name that works (old id -> new id)."""
     import hashlib
 
-    from .corpus import _is_side_file as is_side_file  # the rule 'load' skips files by
+    from .corpus import is_side_file  # the rule 'load' skips files by
 
     taken = {d.lower() for d in docs}
     renamed = {}
     for d in docs:
         base = d
-        if len(f"{d}.txt".encode("utf-8")) > MAX_NAME_BYTES:  # most file systems allow 255
+        if len(f"{d}.txt".encode("utf-8")) > MAX_NAME_BYTES:
             digest = hashlib.sha1(d.encode("utf-8")).hexdigest()[:8]
             cut = d.encode("utf-8")[:MAX_NAME_BYTES - 20].decode("utf-8", "ignore")
             base = f"{cut}-{digest}"
@@ -95,38 +107,48 @@ def safe_document_names(docs, folder: Path) -> dict[str, str]:
     return renamed
 
 
-MAX_NAME_BYTES = 200
-
-
-def init_from_qdpx(directory, qdpx, *, name=None, unit: str = "turn", offsets: str = "auto",
-                   reference_coder=None):
+def init_from_qdpx(directory, qdpx, *, name=None, unit: str | None = None, offsets: str = "auto",
+                   reference_coder=None, interviewer=None, speakers=None):
     """A new project in ``directory`` from a REFI-QDA export: ``transcripts/`` (with speaker lists)
     and ``cases.csv``, ``codebook.yaml``, and every coder's codings in the store (``method``,
-    ``status`` and ``memo`` kept). Returns ``(project, qdpx project)``; the reference coder is the
-    only human coder when there is one. A document whose name cannot be a file name (README, too
-    long) is renamed, said in the qdpx project's ``warnings``. The project is built in a
-    temporary folder and moved into place: a failure leaves nothing behind."""
+    ``status`` and ``memo`` kept). Returns ``(project, qdpx project)``.
+
+    The settings qualcode keeps in a .qdpx it wrote (``interviewer``, ``speakers``, ``unit``,
+    ``reference_coder``) are the new project's, unless given here; otherwise the reference coder
+    is the only human coder when there is one. A document whose name cannot be a file name
+    (README, too long) is renamed, said in the qdpx project's ``warnings``. The project is built
+    in a temporary folder and moved into place: a failure leaves nothing behind."""
     from . import refi
-    from .project import Project
+    from .project import Project, ProjectSettings
 
     directory = Path(directory)
     if (directory / SETTINGS_FILE).exists():
         raise QualcodeError(f"a project already exists here; edit {SETTINGS_FILE} or choose "
                             "another folder", file=directory / SETTINGS_FILE)
     check_writable(directory)
-    p = refi.read_qdpx(qdpx, offsets=offsets, unit=unit)
+    p = refi.read_qdpx(qdpx, offsets=offsets, unit=unit or "turn")
     if p.corpus is None:
         raise QualcodeError("the project has no text sources to code", file=qdpx)
+    kept = p.settings
+    unit = unit or kept.get("unit") or "turn"
     renamed = safe_document_names(p.corpus.document_ids, directory / "transcripts")
     codings = p.codings
     if renamed:
         codings = codings.assign(document=codings["document"].replace(renamed))
         p.warnings.extend(f"document {old[:60]!r} is {new!r} in the project (its name cannot be "
                           "a transcript's file name)" for old, new in renamed.items())
+    if reference_coder is None:
+        reference_coder = kept.get("reference_coder")
     if reference_coder is None and len(codings):
         human = sorted(codings.loc[codings["method"].eq("human"), "coder"].unique()) \
             if "method" in codings.columns else sorted(codings["coder"].unique())
         reference_coder = human[0] if len(human) == 1 else None
+    interviewer = list(interviewer or kept.get("interviewer") or [])
+    speakers = list(speakers or kept.get("speakers") or [])
+    settings = ProjectSettings.from_dict({
+        "name": name or kept.get("name") or p.name or directory.resolve().name,
+        "transcripts": ["transcripts/"], "codebook": "codebook.yaml", "unit": unit,
+        "reference_coder": reference_coder, "interviewer": interviewer, "speakers": speakers})
 
     def build(stage: Path) -> None:
         planned = planned_transcripts(p.corpus, stage / "transcripts", file=qdpx, names=renamed)
@@ -137,12 +159,37 @@ def init_from_qdpx(directory, qdpx, *, name=None, unit: str = "turn", offsets: s
             with Project(stage, settings, Store(stage / STORE_FILE)) as staged:
                 staged.add_codings(store_ready(codings), actor="import", file=qdpx)
 
-    from .project import ProjectSettings
-
-    settings = ProjectSettings.from_dict({
-        "name": name or p.name or directory.resolve().name, "transcripts": ["transcripts/"],
-        "codebook": "codebook.yaml", "unit": unit, "reference_coder": reference_coder})
     project = Project.init(directory, name=settings.name, transcripts=["transcripts/"],
                            codebook="codebook.yaml", unit=unit, reference_coder=reference_coder,
-                           build=build)
+                           interviewer=interviewer, speakers=speakers, build=build)
     return project, p
+
+
+def qdpx_folder_plan(p, out: Path, *, file=None) -> tuple[list[tuple[Path, object]], dict]:
+    """What ``qualcode import FILE -o OUT`` writes for a read .qdpx ``p``
+    (:class:`~qualcode.refi.QdpxProject`): ``transcripts/`` (one ``.txt`` per document with
+    its speaker lists, and ``cases.csv``), ``codings.csv``, ``codebook.yaml`` and ``notes.csv``,
+    as (path, content) pairs for :func:`qualcode.fileio.write_folder`; and the documents renamed
+    (old -> new file name) because their own name would not load back."""
+    docs = [] if p.corpus is None else p.corpus.document_ids
+    out = Path(out)
+    tdir = out / "transcripts"
+    renamed = safe_document_names(docs, tdir)
+    codings, notes = p.codings, p.notes
+    if renamed:
+        codings = codings.assign(document=codings["document"].replace(renamed))
+        if "document" in notes.columns:
+            notes = notes.assign(document=notes["document"].replace(renamed))
+    planned: list[tuple[Path, object]] = []
+    for d in docs:
+        target = tdir / f"{renamed.get(d, d)}.txt"
+        if target.parent != tdir:  # document ids are file-name safe; this is a second guard
+            raise QualcodeError(f"document id {d!r} is not a safe file name", file=file)
+        planned.append((target, transcript_file_text(p.corpus, d)))
+    if docs:
+        planned.append((tdir / "cases.csv", p.cases.fillna("")))
+    planned.append((out / "codings.csv", codings))
+    planned.append((out / "codebook.yaml", p.codebook.to_yaml()))
+    if len(notes):
+        planned.append((out / "notes.csv", notes))
+    return planned, renamed

@@ -100,16 +100,22 @@ def _table(df: pd.DataFrame | None, *, max_rows: int = 500) -> dict | None:
 def _heatmap(table: pd.DataFrame | None, codebook) -> dict | None:
     if table is None:
         return None
+    if not table.shape[1]:
+        return {"empty": "No passage is coded yet: nothing to show."}
     vmax = float(table.to_numpy().max()) if table.size else 0.0
     rows = [{"case": case, "cells": [{"v": int(v), "style": _shade(float(v), vmax)} for v in vals]}
             for case, vals in zip(table.index, table.to_numpy())]
-    return {"columns": [{"id": c, "name": codebook[c].name} for c in table.columns], "rows": rows}
+    return {"columns": [{"id": c, "name": codebook[c].name} for c in table.columns], "rows": rows,
+            "empty": None}
 
 
 def _strategy_view(sm, cmp: pd.DataFrame | None, codebook) -> dict | None:
     if sm is None:
         return None
     strategies = list(sm.counts.columns)
+    if not int(sm.counts.to_numpy().sum()):
+        names = ", ".join(codebook[s].name if s in codebook else s for s in strategies)
+        return {"empty": f"No passage is coded with a strategy ({names}) yet: nothing to show."}
     cmp = cmp if cmp is not None else pd.DataFrame(columns=["strategy", "case", "agrees"])
     differs = {(r.strategy, r.case) for r in cmp.itertuples() if not r.agrees}
     published = {s: {x.rstrip("*"): x.endswith("*") for x in sm.published.get(s, [])} for s in strategies}
@@ -125,6 +131,7 @@ def _strategy_view(sm, cmp: pd.DataFrame | None, codebook) -> dict | None:
                           "n": int(sm.counts.loc[case, s]), "differs": (s, case) in differs})
         rows.append({"case": case, "cells": cells, "hybrid": bool(sm.hybrid[case])})
     return {
+        "empty": None,
         "strategies": [{"id": s, "name": codebook[s].name if s in codebook else s} for s in strategies],
         "rows": rows,
         "derived_row": [" ".join(sm.associated[s]) or MISSING for s in strategies],

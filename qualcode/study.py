@@ -17,10 +17,9 @@ import pandas as pd
 
 from . import matrix as matrix_mod
 from .codebook import Codebook
-from .codings import (map_to_segments, refuse_human_file, select_coder, validate_codings,
+from .codings import (ensure_validated, map_to_segments, refuse_human_file, select_coder,
                       write_codings)
-from .io import read_codebook, read_codings
-from .corpus import Corpus, load_transcripts
+from .corpus import Corpus
 from .errors import QualcodeError
 from .fileio import check_writable, write_dataframe
 from .formatting import MISSING
@@ -57,25 +56,56 @@ class StudyResult:
     strategy: matrix_mod.StrategyMatrix | None
     case_by_code: pd.DataFrame
     themes: pd.DataFrame | None = None
+    reference: str | None = None
+    report: ReportData | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
 
 
-def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str = "any",
+def choose_reference(codings: pd.DataFrame, reference: str | None = None,
+                     setting: str | None = None) -> tuple[str, str]:
+    """The reference coder of a study and why it is that one, said in the report: ``reference``
+    when given (a coder, or ``"any"``/``"majority"`` of the coders), else the project's
+    ``setting`` when that coder has codings, else the only human coder, else the coder with the
+    most codings (ties: the first by name)."""
+    counts = codings["coder"].astype(str).value_counts() if len(codings) else pd.Series(dtype=int)
+    coders = sorted(counts.index)
+    if reference:
+        if reference not in coders and reference not in ("any", "majority"):
+            raise QualcodeError(f"no human codings by reference coder {reference!r} (coders: "
+                                f"{', '.join(coders) or 'none'})")
+        return reference, "as asked"
+    if setting and setting in coders:
+        return setting, "the project's reference_coder"
+    if len(coders) == 1:
+        return coders[0], "the only human coder"
+    top = max(coders, key=lambda c: (int(counts[c]), [-ord(ch) for ch in c]))
+    why = f"the coder with the most codings ({int(counts[top])})"
+    if setting:
+        why += f"; the project's reference_coder {setting!r} has none"
+    return top, why + "; set reference_coder in qualcode.yaml or pass --reference to choose"
+
+
+def run_study(corpus, codebook, codings: pd.DataFrame, output_dir=None, *,
+              reference: str | None = None, reference_setting: str | None = None,
               folds: int = 5, n_boot: int = 1000, classifier: bool = True, min_segments: int = 2,
               where: dict | None = None, themes: str | None = None,
               report_labels: dict | None = None, force: bool = False, report_path=None,
-              title: str = "qualcode study report",
+              title: str = "qualcode study report", notes: list[str] | None = None,
               progress: Callable[[str], None] | None = None) -> StudyResult:
-    """Run the study on transcripts (a path, or a loaded :class:`~qualcode.corpus.Corpus`), a
-    codebook (path or object) and human codings (a file, or a codings DataFrame such as a
-    project's). ``output_dir``: where the CSV tables and ``report.html`` go (None: nothing
-    but ``report_path`` is written). ``reference``: the human coder (or ``"any"``/``"majority"``)
-    the machine is evaluated against and the matrices are built from. ``where``: which cases the
+    """Run the study on a loaded :class:`~qualcode.corpus.Corpus`, a
+    :class:`~qualcode.codebook.Codebook` and a codings DataFrame (human rows are used; a file is
+    read by the caller, e.g. :func:`qualcode.io.read_codings`). ``output_dir``: where the CSV
+    tables and ``report.html`` go (None: nothing but ``report_path`` is written; the report is
+    ``result.report`` either way, :func:`qualcode.exports.report_bytes` renders it).
+    ``reference``: the human coder (or ``"any"``/``"majority"``) the machine is evaluated
+    against and the matrices are built from; None: :func:`choose_reference` with the project's
+    ``reference_setting``, named in the report with the reason. ``where``: which cases the
     strategy matrix covers (e.g. ``{"group": "B2B firm"}``; default all). ``themes``: a code whose
-    children and grandchildren the report lists with quotes (:func:`qualcode.matrix.themes`);
-    ``report_labels``: headings for that section (:class:`~qualcode.report.ReportData`'s
-    ``themes_title``, ``themes_nav``, ``themes_group``). The bundled replication's settings are
-    :data:`qualcode.studies.b2b_influencer_marketing.STUDY`."""
+    children and grandchildren the report lists with quotes (:func:`qualcode.matrix.themes`;
+    ``"*"``: every category); ``report_labels``: headings for that section
+    (:class:`~qualcode.report.ReportData`'s ``themes_title``, ``themes_nav``, ``themes_group``);
+    ``notes``: lines the report shows at the top (what was left out). The bundled replication's
+    settings are :data:`qualcode.studies.b2b_influencer_marketing.STUDY`."""
     from .agreement import compare, disagreements
     from .coders.evaluate import evaluate
     from .coders.factory import make_coder
@@ -96,20 +126,21 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
         if key in targets:
             refuse_human_file(targets[key])
 
-    say("loading transcripts")
-    # a project passes its loaded corpus and stored codings; files are read here
-    corpus = transcripts if isinstance(transcripts, Corpus) else load_transcripts(transcripts)
-    cb = codebook if isinstance(codebook, Codebook) else read_codebook(codebook)
-    human = validate_codings(codings, corpus=corpus, codebook=cb) \
-        if isinstance(codings, pd.DataFrame) else read_codings(codings, corpus=corpus, codebook=cb)
+    if not isinstance(corpus, Corpus) or not isinstance(codebook, Codebook) \
+            or not isinstance(codings, pd.DataFrame):
+        raise TypeError("run_study takes a Corpus, a Codebook and a codings DataFrame; load "
+                        "files with qualcode.load_transcripts, Codebook.load, io.read_codings")
+    cb = codebook
+    human = codings
     if "method" in human.columns:
-        human = human[human["method"].fillna("human") == "human"].reset_index(drop=True)
-    # the human codings mapped onto the segments once; every step below reuses it
-    mapping = map_to_segments(human, corpus.segments)
+        human = human[human["method"].fillna("human") == "human"]
+    human = ensure_validated(human.reset_index(drop=True), corpus=corpus, codebook=cb)
     coders = sorted(human["coder"].unique())
     if len(coders) < 1:
-        raise QualcodeError("no human codings", file=None if isinstance(codings, pd.DataFrame)
-                            else codings)
+        raise QualcodeError("no human codings yet: code some passages before making a report")
+    # the human codings mapped onto the segments once; every step below reuses it
+    mapping = map_to_segments(human, corpus.segments)
+    reference, reference_why = choose_reference(human, reference, reference_setting)
     matrix_coder = reference if reference in coders else None
 
     say(f"keyword coding {len(corpus.codable_segments())} segments")
@@ -176,7 +207,14 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
                                     coder=matrix_coder, mapping=mapping) \
         if themes is not None else None
     result = StudyResult(corpus, cb, human, keyword, clf_codings, agreement, disputed,
-                         machine_agreement, kw_eval, clf_eval, strategy, case_table, theme_table)
+                         machine_agreement, kw_eval, clf_eval, strategy, case_table, theme_table,
+                         reference=reference)
+    lines = list(notes or []) + [
+        f"Reference coder: {reference} ({reference_why}). The matrices, themes and the machine "
+        "evaluation use " + (f"{reference}'s coding." if matrix_coder else
+                             "every human coder's coding (a passage any of them coded counts).")]
+    result.report = _report_data(result, title, reference, matrix_coder, folds,
+                                 report_labels or {}, lines)
 
     say("writing outputs")
     out = result.outputs
@@ -199,8 +237,7 @@ def run_study(transcripts, codebook, codings, output_dir=None, *, reference: str
     if clf_codings is not None and "classifier_codings" in targets:
         out["classifier_codings"] = write_codings(clf_codings, targets["classifier_codings"], force=force)
     if "report" in targets:
-        data = _report_data(result, title, reference, matrix_coder, folds, report_labels or {})
-        out["report"] = write_report(data, targets["report"], force=force)
+        out["report"] = write_report(result.report, targets["report"], force=force)
     return result
 
 
@@ -210,7 +247,7 @@ def _eval_table(ev) -> pd.DataFrame:
 
 
 def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds: int,
-                 labels: dict) -> ReportData:
+                 labels: dict, notes: list[str]) -> ReportData:
     from .report import agreement_view
 
     agreement, agreement_notes = agreement_view(r.agreement)
@@ -232,7 +269,10 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
         title=title, coder=matrix_coder, frequencies=frequency_table(r.case_by_code, r.codebook),
         strategy=r.strategy, strategy_compare=r.strategy.compare() if r.strategy and r.strategy.published else None,
         themes=r.themes, agreement=agreement,
-        agreement_note=("Segment level: each codable turn is coded / not coded with each code by each "
+        agreement_note=(f"One human coder ({', '.join(sorted(set(r.human['coder'])))}): "
+                        "agreement needs two or more coders of the same interviews; nothing to "
+                        "show." if r.human["coder"].nunique() < 2 else
+                        "Segment level: each codable turn is coded / not coded with each code by each "
                         "coder who covered the interview (a coder who did not code an interview is "
                         "missing there, not 'not coded'); 95% bootstrap intervals over segments. "
                         "Cohen's kappa per coder pair, on the interviews both coded. "
@@ -240,7 +280,7 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
                            if agreement_notes else "")),
         machine_agreement=r.machine_agreement, evaluation=evaluation,
         evaluation_summary=summary, evaluation_note=note,
-        disagreements=_disagreements_view(r.disagreements, r.codebook), **labels,
+        disagreements=_disagreements_view(r.disagreements, r.codebook), notes=notes, **labels,
     )
 
 

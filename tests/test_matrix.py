@@ -146,3 +146,38 @@ def test_themes_without_a_root_take_the_categories_or_top_level_codes():
     table = matrix.themes(corpus, codings, cb, None)
     assert table[["group", "theme", "segments"]].values.tolist() == [["x", "x.a", 1], ["y", "y", 1]]
     assert table["quotes"].iloc[0][0][0] == "one thing"
+
+
+def test_a_quote_is_the_coded_spans_of_its_turn_only():
+    """Two coded passages in one turn: the quote joins them with an ellipsis and leaves out the
+    uncoded words between them (a 'Role' quote ran from one passage to the end of the other)."""
+    import qualcode as qc
+
+    text = "Interviewer: q\nAnn: We pay them. UNCODED MIDDLE WORDS. They post for us."
+    corpus = qc.Corpus.from_texts({"a": text})
+    first = text.index("We pay them.")
+    second = text.index("They post for us.")
+    codings = pd.DataFrame({"document": "a", "start": [first, second],
+                            "end": [first + len("We pay them."), second + len("They post for us.")],
+                            "code": "x", "coder": "C1"})
+    cs = matrix.coded_segments(corpus, codings)
+    assert cs["quote"].tolist() == ["We pay them. … They post for us."]
+    overlapping = pd.concat([codings, codings.assign(coder="C2", start=codings["start"] + 3)])
+    assert matrix.coded_segments(corpus, overlapping)["quote"].tolist() == \
+        ["We pay them. … They post for us."]
+
+
+def test_strategy_matrix_of_a_coder_who_coded_no_strategy_is_empty_not_an_error():
+    import qualcode as qc
+
+    corpus = qc.Corpus.from_texts({"a": "Interviewer: q\nAnn: we sell to firms"})
+    cb = qc.Codebook.from_dict({"codes": [{"id": "goal", "name": "Goal"},
+                                          {"id": "strategy", "name": "S", "children": [
+                                              {"id": "strategy.a", "name": "A"}]}]})
+    seg = corpus.codable_segments()
+    codings = pd.DataFrame({"document": "a", "start": seg["start"], "end": seg["end"],
+                            "code": "goal", "coder": "ME"})
+    sm = matrix.strategy_by_case(corpus, codings, cb, coder="ME")
+    assert int(sm.counts.to_numpy().sum()) == 0 and not sm.hybrid.any()
+    with pytest.raises(qc.CodingsError, match="no human codings by coder 'C9'|no codings by coder 'C9'"):
+        matrix.strategy_by_case(corpus, codings, cb, coder="C9")

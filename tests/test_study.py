@@ -11,8 +11,11 @@ from qualcode.study import OUTPUTS, frequency_table, report_data, run_study
 
 @pytest.fixture(scope="module")
 def sample(repo):
-    return (repo / "transcripts_sample", repo / "codebooks" / "b2b_influencer_marketing.yaml",
-            repo / "transcripts_sample" / "codings_human.csv")
+    corpus = qc.load_transcripts(repo / "transcripts_sample")
+    cb = qc.Codebook.load(repo / "codebooks" / "b2b_influencer_marketing.yaml")
+    codings = qc.read_codings(repo / "transcripts_sample" / "codings_human.csv", corpus=corpus,
+                              codebook=cb)
+    return corpus, cb, codings
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +48,10 @@ def test_the_study_maps_codings_once_and_gets_what_fresh_calls_get(result):
         [c for c in r.codebook.ids() if c in fresh.columns]
 
 
-def test_machine_codings_never_over_a_human_file_and_nothing_is_written(sample, tmp_path):
+def test_machine_codings_never_over_a_human_file_and_nothing_is_written(sample, repo, tmp_path):
     transcripts, cb, codings = sample
-    (tmp_path / OUTPUTS["keyword_codings"]).write_bytes(codings.read_bytes())
+    human_file = repo / "transcripts_sample" / "codings_human.csv"
+    (tmp_path / OUTPUTS["keyword_codings"]).write_bytes(human_file.read_bytes())
     with pytest.raises(qc.CodingsError, match="holds human codings"):
         run_study(transcripts, cb, codings, tmp_path, classifier=False, n_boot=0, force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == [OUTPUTS["keyword_codings"]]

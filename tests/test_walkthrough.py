@@ -100,7 +100,12 @@ def test_your_own_study_walkthrough(tmp_path):
     assert "Plots used" in report and "practice.plots" in report
     assert "Themes, with quotes from the data" in report  # quotes per code of its own codebook
     assert "we use PDP and ICE plots" in report
-    back = qc.read_qdpx(tmp_path / "mystudy" / "mystudy.qdpx").codings
-    assert set(back.loc[back["coder"] == "qualcode-keyword", "method"]) == {"keyword"}
-    assert len(back) == len(pd.DataFrame(codings).drop_duplicates(
-        ["document", "start", "end", "code", "coder"]))
+    # the .qdpx for another tool holds the human coding (accepted suggestions included) and the
+    # project's settings; the pending machine rows stay out unless --include-suggestions
+    qdpx = qc.read_qdpx(tmp_path / "mystudy" / "mystudy.qdpx")
+    back = qdpx.codings
+    assert set(back["method"]) == {"human"} and "qualcode-keyword" not in set(back["coder"])
+    human = pd.DataFrame(codings)
+    human = human[human["method"].eq("human")]
+    assert len(back) == len(human.drop_duplicates(["document", "start", "end", "code", "coder"]))
+    assert qdpx.settings["interviewer"] == ["Dan"] and qdpx.settings["reference_coder"] == "ME"

@@ -15,7 +15,8 @@ from ..formatting import interval, number
 from ..io import read_codings
 from .app import main
 from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
-from .projectopts import corpus_for, project_context, project_option, split_names
+from .projectopts import (corpus_for, project_context, project_option, skip_changed_option,
+                          split_names)
 
 _METRIC_COLUMNS = {
     "percent_agreement": ("agreement", "percent_agreement", None),
@@ -83,10 +84,11 @@ _METRIC_COLUMNS = {
                    "not lowercase dotted ids such as 'experience.difficulty;materials'. Default: "
                    "such codes are an error, since they are usually typing slips or two codes in "
                    "one cell.")
+@skip_changed_option
 @project_option
 def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_coders, interviewer,
               metrics, codes, group, by, threshold, overlap_base, n_boot, seed, output,
-              disagreements_path, force, allow_unknown_codes, project_dir):
+              disagreements_path, force, allow_unknown_codes, skip_changed, project_dir):
     """Measure intercoder agreement between the coders in CODINGS files (csv/tsv/xlsx/qdpx;
     one or more files, each with a coder column or named after its coder).
 
@@ -113,7 +115,13 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_co
             corpus = corpus_for(project, None, cases=cases, unit=segment_unit,
                                 interviewer=interviewer)
             if not codings:
-                table_in = _project_codings(project, split_names(only_coders))
+                from ..transcript_state import usable_codings
+
+                table_in, notes = usable_codings(
+                    project, _project_codings(project, split_names(only_coders)),
+                    skip_changed=skip_changed)
+                for note in notes:
+                    click.echo(f"warning: {note}", err=True)
                 coder_files = {c: project.store.path for c in table_in["coder"].unique()}
                 frames.append(table_in)
             for path in codings:

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from ..io import read_codebook
-from ..fileio import write_dataframe, write_text
+from ..fileio import write_text
 from .app import main
 
 
@@ -114,17 +114,13 @@ def export_cmd(codebook, output, force, project_dir):
             cb = project.codebook
     else:
         cb = read_codebook(codebook)
-    suffix = output.suffix.lower()
-    if suffix in (".md", ".markdown"):
-        write_text(output, cb.to_markdown(), force=force)
-    elif suffix in (".csv", ".xlsx"):
-        write_dataframe(cb.to_frame(), output, force=force)
-    elif suffix in (".yaml", ".yml"):
-        write_text(output, cb.to_yaml(), force=force)
-    elif suffix == ".qdc":
-        from .. import refi
+    from .. import exports
 
-        refi.write_qdc(cb, output, force=force)
-    else:
+    fmt = {".markdown": "md", ".yml": "yaml"}.get(output.suffix.lower(),
+                                                  output.suffix.lower().lstrip("."))
+    if fmt not in exports.CODEBOOK_FORMATS:
         raise click.ClickException(f"{output}: unknown export format; use .md, .csv, .xlsx, .yaml or .qdc")
+    from ..fileio import write_bytes
+
+    write_bytes(output, exports.codebook_bytes(cb, fmt), force=force)
     click.echo(f"{len(cb)} codes written to {output}")

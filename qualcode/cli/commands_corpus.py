@@ -42,6 +42,11 @@ def load_cmd(transcripts, cases, unit, interviewer, speakers, output, cases_outp
     with project_context(project_dir) as project:
         corpus = corpus_for(project, list(transcripts), cases=cases, unit=unit,
                             interviewer=interviewer, speakers=speakers)
+        if project is not None and not transcripts:
+            from ..transcript_state import problem_lines
+
+            for line in problem_lines(project):
+                click.echo(f"warning: {line}", err=True)
     _print_corpus(corpus)
     _print_speakers(corpus)
     if output:
@@ -91,12 +96,16 @@ def demo_cmd(output_dir, n_boot, force):
     """Run the bundled sample study end to end: load the 22 interviews, keyword and classifier
     coding, agreement between the human coders and between machine and humans, the cross-case
     matrices (Table 4 layout) and the HTML report; print where the report is."""
+    from ..corpus import load_transcripts
+    from ..io import read_codebook, read_codings
     from ..studies import b2b_influencer_marketing as replication
     from ..study import run_study
 
     sample = bundled(replication.SAMPLE)
-    cb_path = bundled(replication.CODEBOOK)
-    result = run_study(sample, cb_path, sample / "codings_human.csv", output_dir, n_boot=n_boot,
+    corpus = load_transcripts(sample)
+    cb = read_codebook(bundled(replication.CODEBOOK))
+    codings = read_codings(sample / "codings_human.csv", corpus=corpus, codebook=cb)
+    result = run_study(corpus, cb, codings, output_dir, n_boot=n_boot,
                        force=force, title=replication.TITLE, **replication.STUDY,
                        progress=lambda msg: click.echo(f"… {msg}", err=True))
     _print_study(result)

@@ -10,20 +10,17 @@ from ..fileio import write_dataframe
 from ..io import read_codebook
 from .app import main
 from .common import echo_table
-from .projectopts import (codings_for, corpus_for, project_context, project_option,
-                          reference_coder_for)
+from .projectopts import (
+    codings_for,
+    corpus_for,
+    parse_where,
+    project_context,
+    project_option,
+    reference_coder_for,
+    skip_changed_option,
+)
 
 KINDS = ("case-by-code", "strategy", "code-by-attribute", "cooccurrence", "framework")
-
-
-def _where(values: tuple[str, ...]) -> dict | None:
-    out: dict[str, list[str]] = {}
-    for item in values:
-        if "=" not in item:
-            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--where")
-        key, value = item.split("=", 1)
-        out.setdefault(key.strip(), []).append(value.strip())
-    return out or None
 
 
 @main.command("matrix")
@@ -52,9 +49,10 @@ def _where(values: tuple[str, ...]) -> dict | None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the table to .csv, .xlsx or .md.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@skip_changed_option
 @project_option
 def matrix_cmd(kind, transcripts, codings_path, codebook_path, cases, coder, depth, value, attribute,
-               where, min_segments, min_share, output, force, project_dir):
+               where, min_segments, min_share, output, force, skip_changed, project_dir):
     """Build a cross-case table: case-by-code, strategy (Table 4 layout, hybrids marked *),
     code-by-attribute, cooccurrence (codes in the same segment) or framework (quotes in cells).
     In a project, its transcripts, codebook and human codings are used unless given."""
@@ -67,10 +65,15 @@ def matrix_cmd(kind, transcripts, codings_path, codebook_path, cases, coder, dep
             (project.codebook if project is not None else None)
         codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
         if codings_path is None:
+            from ..transcript_state import usable_codings
+
+            codings, notes = usable_codings(project, codings, skip_changed=skip_changed)
+            for note in notes:
+                click.echo(f"warning: {note}", err=True)
             coder = reference_coder_for(project, coder)
     if (kind == "strategy" or depth is not None) and codebook is None:
         raise click.UsageError(f"'{kind}'{' with --depth' if depth is not None else ''} needs --codebook")
-    where_d = _where(where)
+    where_d = parse_where(where)
     if kind == "case-by-code":
         table = matrix_mod.case_by_code(corpus, codings, coder=coder, value=value or "segments",
                                         codebook=codebook, depth=depth, where=where_d).reset_index()

@@ -25,8 +25,9 @@ from .projectopts import open_project, project_option, split_names
               help="Codebook (.yaml or .qdc). Default: a commented template, codebook.yaml.")
 @click.option("--codings", multiple=True, type=click.Path(path_type=Path),
               help="Codings files (csv/xlsx/qdpx) to import into the store (repeatable).")
-@click.option("--unit", type=click.Choice(UNITS), default="turn", show_default=True,
-              help="The coding unit.")
+@click.option("--unit", type=click.Choice(UNITS), default=None,
+              help="The coding unit (default: turn; with --from, the .qdpx's when qualcode "
+                   "wrote it).")
 @click.option("--interviewer", multiple=True,
               help="Speaker labels never coded (repeatable or comma-separated), added to the "
                    "default rule (Interviewer, I, Q, Moderator).")
@@ -54,7 +55,9 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
             raise click.UsageError("--from takes transcripts, codebook and cases from the .qdpx; "
                                    "leave out --transcripts/--codebook/--cases")
         project, p = init_from_qdpx(directory, from_qdpx, name=name, unit=unit, offsets=offsets,
-                                    reference_coder=reference_coder)
+                                    reference_coder=reference_coder,
+                                    interviewer=split_names(interviewer),
+                                    speakers=split_names(speakers))
         for w in p.warnings:
             click.echo(f"warning: {from_qdpx}: {w}", err=True)
     else:
@@ -67,7 +70,7 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
             codebook = "codebook.yaml"
         try:
             project = Project.init(directory, name=name, transcripts=list(transcripts) or None,
-                                   cases=cases, codebook=codebook, unit=unit,
+                                   cases=cases, codebook=codebook, unit=unit or "turn",
                                    interviewer=split_names(interviewer),
                                    speakers=split_names(speakers),
                                    reference_coder=reference_coder)
@@ -142,11 +145,11 @@ def status_cmd(project_dir):
 
 
 def _print_changed(project) -> None:
-    changed = project.changed_documents()
-    for r in changed.itertuples(index=False):
-        click.echo(f"warning: {r.document} changed since it was coded ({r.n_codings} codings on "
-                   f"the old text; sha256 {r.stored_sha256[:12]} -> {r.current_sha256[:12]}); "
-                   f"restore the file, or run: qualcode rehash {r.document} --accept", err=True)
+    """Transcripts changed or missing since they were coded (machine suggestions count too)."""
+    from ..transcript_state import problem_lines
+
+    for line in problem_lines(project):
+        click.echo(f"warning: {line}", err=True)
 
 
 @main.command("history")

@@ -6,10 +6,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..errors import OutputExistsError, QualcodeError
-from ..fileio import write_bytes, write_dataframe, write_text
+from ..fileio import write_bytes
 from .app import main
-from .projectopts import open_project, project_option
+from .projectopts import open_project, project_option, skip_changed_option
 
 
 def _refi():
@@ -41,37 +40,16 @@ def import_cmd(project, output_dir, coder, offsets, force, project_dir):
     if output_dir is None:
         _import_into_project(project, coder, project_dir)
         return
-    from ..project_io import transcript_file_text
+    from ..fileio import write_folder
+    from ..project_io import qdpx_folder_plan
 
     refi = _refi()
     p = refi.read_qdpx(project, offsets=offsets)
     docs = [] if p.corpus is None else p.corpus.document_ids
     out = Path(output_dir)
     tdir = out / "transcripts"
-    renamed = _side_file_safe_names(docs, tdir)
-    codings, notes = p.codings, p.notes
-    if renamed:  # a document 'README' would be written as README.txt, which load skips
-        codings = codings.assign(document=codings["document"].replace(renamed))
-        if "document" in notes.columns:
-            notes = notes.assign(document=notes["document"].replace(renamed))
-    planned: list[tuple[Path, object]] = []
-    for d in docs:
-        target = tdir / f"{renamed.get(d, d)}.txt"
-        if target.parent != tdir:  # document ids are file-name safe; this is a second guard
-            raise QualcodeError(f"document id {d!r} is not a safe file name", file=project)
-        # the speaker list goes with the text, so the turns read back are the ones found here
-        planned.append((target, transcript_file_text(p.corpus, d)))
-    if docs:
-        planned.append((tdir / "cases.csv", p.cases.fillna("")))
-    planned.append((out / "codings.csv", codings))
-    planned.append((out / "codebook.yaml", p.codebook.to_yaml()))
-    if len(notes):
-        planned.append((out / "notes.csv", notes))
-    if not force:
-        for target, _ in planned:
-            if target.exists():
-                raise OutputExistsError("already exists; pass --force to replace it", file=target)
-    _write_all(planned, out, force=force)
+    planned, renamed = qdpx_folder_plan(p, out, file=project)
+    write_folder(planned, out, force=force)
     for old, new in renamed.items():
         why = ("its name is too long for a file name" if len(old) > len(new)
                else f"a file named {old}.txt is skipped by 'qualcode load'")
@@ -91,85 +69,6 @@ def import_cmd(project, output_dir, coder, offsets, force, project_dir):
         str(t.relative_to(out)) for t, _ in planned if t.parent != tdir or t.name == "cases.csv"))
     if docs:
         click.echo(f"  and {len(docs)} transcript(s) in {tdir}; load them with: qualcode load {tdir}")
-
-
-def _side_file_safe_names(docs, tdir: Path) -> dict[str, str]:
-    """Documents whose file name ``load`` would skip (README, cases.csv ...) or that is too long
-    for a file system (a 300-character source name) -> a name that works."""
-    from ..corpus import _is_side_file
-
-    import hashlib
-
-    taken = {d.lower() for d in docs}
-    renamed = {}
-    for d in docs:
-        base = d
-        if len(f"{d}.txt".encode("utf-8")) > _MAX_NAME_BYTES:  # most file systems allow 255
-            digest = hashlib.sha1(d.encode("utf-8")).hexdigest()[:8]
-            cut = d.encode("utf-8")[:_MAX_NAME_BYTES - 20].decode("utf-8", "ignore")
-            base = f"{cut}-{digest}"
-        if _is_side_file(tdir / f"{base}.txt"):
-            base = f"doc-{base.lstrip('.')}"
-        if base == d:
-            continue
-        new, k = base, 2
-        while new.lower() in taken:
-            new, k = f"{base}-{k}", k + 1
-        taken.add(new.lower())
-        renamed[d] = new
-    return renamed
-
-
-_MAX_NAME_BYTES = 200
-
-
-def _write_all(planned, out: Path, *, force: bool) -> None:
-    """Write every planned file into a temporary sibling of ``out`` first, then move them into
-    place: a folder that cannot be fully written is left as it was, and a rerun works."""
-    import os
-    import shutil
-    import tempfile
-
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    except OSError as exc:
-        raise OutputExistsError(f"cannot write here ({exc.strerror})", file=out) from None
-    try:
-        for target, content in planned:
-            staged = stage / target.relative_to(out)
-            try:
-                staged.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(content, pd.DataFrame):
-                    write_dataframe(content, staged)
-                else:
-                    write_text(staged, content)
-            except QualcodeError as exc:  # name the file the user asked for, not the stage
-                raise OutputExistsError(exc.message, file=target) from None
-            except OSError as exc:
-                raise OutputExistsError(f"cannot write ({exc.strerror})", file=target) from None
-        try:
-            if not out.exists():
-                from ..fileio import _umask
-
-                os.chmod(stage, 0o777 & ~_umask())  # mkdtemp made it private
-                os.rename(stage, out)  # the whole project appears at once
-                return
-            for target, _ in planned:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                staged = stage / target.relative_to(out)
-                if force:
-                    os.replace(staged, target)
-                else:
-                    os.link(staged, target)  # fails if it appeared meanwhile
-        except FileExistsError as exc:
-            raise OutputExistsError("already exists; pass --force to replace it",
-                                    file=exc.filename2 or exc.filename) from None
-        except OSError as exc:
-            raise OutputExistsError(f"cannot write into this folder ({exc.strerror})",
-                                    file=out) from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _import_into_project(path: Path, coder, project_dir) -> None:
@@ -199,62 +98,87 @@ def _import_into_project(path: Path, coder, project_dir) -> None:
 @click.option("--codebook", type=click.Path(path_type=Path), default=None,
               help="Codebook (.yaml, .qdc or .qdpx); default: the project's.")
 @click.option("--codings", type=click.Path(path_type=Path), multiple=True,
-              help="Codings file (csv/xlsx/qdpx); repeat for several coders. Default: every coding "
-                   "in the project (machine rows keep their method, score, status and memo).")
+              help="Codings file (csv/xlsx/qdpx); repeat for several coders. Default: the "
+                   "project's human codings.")
+@click.option("--include-suggestions", is_flag=True,
+              help="In a project: add the machine rows (suggestions, each with its method, score "
+                   "and review status) to the human codings.")
+@skip_changed_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="The .qdpx or .qdc file to write.")
-@click.option("--name", default=None, help="Project name written into the .qdpx (default: the codebook's).")
+              help="The .qdpx, .qdc, .csv or .xlsx file to write.")
+@click.option("--name", default=None, help="Project name written into the .qdpx (default: the "
+              "project's, else the codebook's).")
 @click.option("--offsets", type=click.Choice(["codepoint", "utf16"]), default="codepoint",
               show_default=True,
               help="How .qdpx positions are counted: codepoint (the REFI-QDA spec, the default) or "
                    "utf16 (UTF-16 code units, what NVivo counts).")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @project_option
-def export_cmd(fmt, transcripts, cases, codebook, codings, output, name, offsets, force,
-               project_dir):
-    """Export transcripts, codebook and codings as a REFI-QDA .qdpx project, or the codebook as a
-    .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder (in a project: its own, by default)."""
+def export_cmd(fmt, transcripts, cases, codebook, codings, include_suggestions, skip_changed,
+               output, name, offsets, force, project_dir):
+    """Export transcripts, codebook and codings as a REFI-QDA .qdpx project (with qualcode's
+    project settings), the codebook as a .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder, or the
+    project's codings as csv/xlsx (in a project: its own, human codings unless
+    --include-suggestions)."""
+    from .. import exports
+    from ..codings import is_human, refuse_human_file
+    from ..fileio import check_writable
     from ..io import read_codings
     from .projectopts import codebook_for, corpus_for, project_context
 
-    refi = _refi()
     fmt = fmt or output.suffix.lower().lstrip(".")
     if fmt not in ("qdpx", "qdc", "csv", "xlsx"):
         raise click.ClickException(f"{output}: cannot tell the format from the suffix; pass "
                                    "--format qdpx or --format qdc")
+    check_writable(output, force=force)
     with project_context(project_dir) as project:
-        if fmt in ("csv", "xlsx"):
-            if project is None:
-                raise click.UsageError("a csv/xlsx export writes a project's codings; run it "
-                                       "inside a project (or use the codings files you have)")
-            project.export_codings(output, force=force)
-            click.echo(f"{output}: {len(project.codings())} codings (method, status and memo "
-                       "kept)")
+        # in a project: its own codings (a csv/xlsx export is always the project's)
+        own = project is not None and (fmt in ("csv", "xlsx") or (transcripts is None
+                                                                   and not codings))
+        if own and fmt in ("csv", "xlsx", "qdpx"):
+            rows = exports.project_codings(project, include_suggestions=include_suggestions)
+            if fmt == "qdpx":
+                result = exports.project_qdpx(project, rows, skip_changed=skip_changed,
+                                              name=name, offsets=offsets)
+            else:
+                result = exports.project_codings_file(project, rows, fmt,
+                                                      skip_changed=skip_changed)
+                if len(rows) and not is_human(rows).all():
+                    refuse_human_file(output)
+            for note in result.notes:
+                click.echo(f"warning: {note}", err=True)
+            write_bytes(output, result.data, force=force)
+            n_docs = len(project.corpus.document_ids)
+            what = "human and machine" if include_suggestions else "human"
+            click.echo(f"{output}: {result.n_codings} {what} codings"
+                       + (f", {n_docs} documents, {len(project.codebook)} codes and the "
+                          "project's settings" if fmt == "qdpx" else
+                          " (method, status and memo kept)"))
             return
+        if fmt in ("csv", "xlsx"):
+            raise click.UsageError("a csv/xlsx export writes a project's codings; run it "
+                                   "inside a project (or use the codings files you have)")
         if codebook is None and project is None:
             raise click.UsageError("give --codebook, or run inside a project")
         cb = codebook_for(project, codebook)
         if fmt == "qdc":
-            refi.write_qdc(cb, output, force=force)
+            write_bytes(output, exports.qdc_bytes(cb), force=force)
             click.echo(f"{len(cb)} codes written to {output}")
             return
         if transcripts is None and project is None and codings:
             raise click.ClickException("--transcripts is required for a .qdpx export with codings")
         if transcripts is None and project is None:  # a codebook-only project, as NVivo exports
-            from ..corpus import Corpus
-
-            write_bytes(output, refi.qdpx_bytes(Corpus.from_texts({}), cb, None, name=name,
-                                                offsets=offsets), force=force)
+            write_bytes(output, exports.qdpx_bytes(None, cb, name=name, offsets=offsets),
+                        force=force)
             click.echo(f"{output}: a project with {len(cb)} codes and no sources (give "
                        "--transcripts to include documents)")
             return
         corpus = corpus_for(project, transcripts, cases=cases)
         frames = [read_codings(f, corpus=corpus, codebook=cb) for f in codings]
-        if not codings and project is not None and transcripts is None:
-            frames = [project.codings()]
         name = name or (project.settings.name if project is not None else None)
+        settings = exports.project_settings(project) if project is not None else None
     df = pd.concat(frames, ignore_index=True) if frames else None
-    data = refi.qdpx_bytes(corpus, cb, df, name=name, offsets=offsets)
+    data = exports.qdpx_bytes(corpus, cb, df, name=name, offsets=offsets, settings=settings)
     write_bytes(output, data, force=force)
     n = 0 if df is None else len(df)
     coders = 0 if df is None else df["coder"].nunique()

@@ -6,8 +6,15 @@ from pathlib import Path
 import click
 
 from .app import main
-from .projectopts import (codebook_for, codings_for, corpus_for, project_context, project_option,
-                          reference_coder_for)
+from .projectopts import (
+    codebook_for,
+    codings_for,
+    corpus_for,
+    parse_where,
+    project_context,
+    project_option,
+    skip_changed_option,
+)
 
 
 @main.command("report")
@@ -23,7 +30,8 @@ from .projectopts import (codebook_for, codings_for, corpus_for, project_context
 @click.option("--reference", default=None,
               help="Human coder the machine is evaluated against and the matrices are built from "
                    "(e.g. C1), or 'any' / 'majority' of the coders. Default: the project's "
-                   "reference_coder, else the only human coder, else 'any'.")
+                   "reference_coder, else the only human coder, else the coder with the most "
+                   "codings (the report names it and says why).")
 @click.option("--where", "where", multiple=True, metavar="ATTRIBUTE=VALUE",
               help="Cases the strategy matrix covers, by case attribute (repeatable), e.g. "
                    "--where 'group=B2B firm'.")
@@ -36,19 +44,28 @@ from .projectopts import (codebook_for, codings_for, corpus_for, project_context
 @click.option("--no-classifier", is_flag=True, help="Skip the classifier (keyword coder only).")
 @click.option("--n-boot", type=int, default=1000, show_default=True,
               help="Bootstrap replicates for the confidence intervals.")
-@click.option("--title", default="qualcode study report", show_default=True, help="The report's title.")
+@click.option("--title", default=None,
+              help="The report's title (default: 'qualcode study report', after the project's "
+                   "name in a project).")
 @click.option("--interviewer", multiple=True,
               help="Speaker labels never coded (added to the default rule); default: the "
                    "project's.")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
+@skip_changed_option
 @project_option
 def report_cmd(transcripts, codebook_path, codings_path, output, tables, reference, where, themes,
-               folds, no_classifier, n_boot, title, interviewer, force, project_dir):
+               folds, no_classifier, n_boot, title, interviewer, force, skip_changed,
+               project_dir):
     """Build one self-contained HTML report: codebook, code frequencies by case, strategy by
     case next to the codebook's published assignments, themes with quotes, agreement with
     confidence intervals, machine-versus-human evaluation and the disagreements."""
+    from .. import exports
+    from ..fileio import check_writable, write_bytes
     from ..study import run_study
+    from ..transcript_state import usable_codings
 
+    check_writable(output, force=force)  # refuse before the work, so nothing is half-done
+    notes: list[str] = []
     with project_context(project_dir) as project:
         if project is None and (transcripts is None or codebook_path is None
                                 or codings_path is None):
@@ -56,25 +73,17 @@ def report_cmd(transcripts, codebook_path, codings_path, output, tables, referen
                                    "project (see 'qualcode init')")
         corpus = corpus_for(project, transcripts, interviewer=interviewer)
         codebook = codebook_for(project, codebook_path)
-        codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
-        reference = reference_coder_for(project, reference, codings) or "any"
-        if project is not None and themes is None:
-            themes = "*"  # the project's own codebook: quotes per code, by category
-        if project is not None and title == "qualcode study report" and project.settings.name:
-            title = f"{project.settings.name}: qualcode study report"
-    result = run_study(corpus, codebook, codings, tables, reference=reference,
-                       where=_where(where), themes=themes,
-                       folds=folds, n_boot=n_boot, classifier=not no_classifier, force=force,
-                       report_path=output, title=title,
-                       progress=lambda msg: click.echo(f"… {msg}", err=True))
-    click.echo(f"Report: {result.outputs['report']}")
-
-
-def _where(pairs) -> dict | None:
-    out: dict[str, list[str]] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f"{pair!r} is not ATTRIBUTE=VALUE", param_hint="--where")
-        out.setdefault(key.strip(), []).append(value.strip())
-    return out or None
+        if project is not None and codings_path is None:
+            codings, notes = usable_codings(project, exports.project_codings(project),
+                                            skip_changed=skip_changed)
+        else:
+            codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
+        options = exports.report_options(project, reference=reference, title=title,
+                                         themes=themes)
+    result = run_study(corpus, codebook, codings, tables, where=parse_where(where), folds=folds,
+                       n_boot=n_boot, classifier=not no_classifier, force=force, notes=notes,
+                       progress=lambda msg: click.echo(f"… {msg}", err=True), **options)
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    write_bytes(output, exports.report_bytes(result), force=force)
+    click.echo(f"Report: {output} (reference coder: {result.reference})")

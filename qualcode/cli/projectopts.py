@@ -142,3 +142,20 @@ interviewer_option = click.option(
     "--interviewer", multiple=True,
     help="Speaker labels never coded (repeatable or comma-separated), added to the default rule "
          "(Interviewer, I, Q, Moderator). Default: the project's 'interviewer:' setting.")
+
+
+skip_changed_option = click.option(
+    "--skip-changed", is_flag=True,
+    help="In a project: leave out the documents whose transcript changed or is missing since "
+         "they were coded (and say so), instead of refusing.")
+
+
+def parse_where(pairs) -> dict | None:
+    """``--where ATTRIBUTE=VALUE`` options (repeatable) as ``{attribute: [values]}``."""
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not ATTRIBUTE=VALUE", param_hint="--where")
+        out.setdefault(key.strip(), []).append(value.strip())
+    return out or None

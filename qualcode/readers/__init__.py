@@ -76,11 +76,39 @@ def read_source(path: str | os.PathLike, *, turns: bool = True) -> list[Source]:
 
 
 def with_turns(source: Source) -> Source:
-    """``source`` with its speaker turns: its own, or (when the format gave none) the turns the
-    plain-text rules find in its text, with the front matter's ``speakers``/``interviewer``."""
+    """``source`` with its speaker turns: its own, the front matter's ``turns`` (a list of
+    ``[start, end, speaker]``, written by qualcode where the plain-text rules would find other
+    turns, e.g. a subtitle cue without a speaker label), or the turns the plain-text rules find
+    in its text, with the front matter's ``speakers``/``interviewer``."""
     if source.turns is not None:
         return source
     attrs = source.attributes
+    if "turns" in attrs:
+        attrs = dict(attrs)
+        turns = declared_turns(attrs.pop("turns"), source.text, file=source.path)
+        return dataclasses.replace(source, turns=turns, attributes=attrs)
     turns = parse_turns(source.text, speakers=declared_speakers(attrs),
                         interviewers=declared_interviewers(attrs))
     return dataclasses.replace(source, turns=turns)
+
+
+def declared_turns(value, text: str, *, file=None) -> list[Turn]:
+    """Front matter ``turns: [[start, end, speaker], ...]`` (optionally a timestamp fourth) as
+    turns, checked against the text: in order, not overlapping, inside it."""
+    where = "front matter 'turns'"
+    if not isinstance(value, list):
+        raise InputFormatError("'turns' must be a list of [start, end, speaker]", file=file,
+                               place=where)
+    out, last = [], 0
+    for k, row in enumerate(value, 1):
+        ok = (isinstance(row, list) and len(row) in (3, 4)
+              and all(isinstance(v, int) and not isinstance(v, bool) for v in row[:2])
+              and all(v is None or isinstance(v, str) for v in row[2:]))
+        if not ok or not (last <= row[0] <= row[1] <= len(text)):
+            raise InputFormatError(f"turn {k} is not [start, end, speaker] in order inside the "
+                                   f"text ({len(text)} characters); fix or delete 'turns'",
+                                   file=file, place=where)
+        out.append(Turn(row[2] or "", row[0], row[1], timestamp=(row[3] or "") if len(row) == 4
+                        else ""))
+        last = row[1]
+    return out

@@ -19,7 +19,7 @@ from ..codings import empty_codings, validate_codings
 from ..corpus import UNITS, Corpus
 from ..errors import InputFormatError, warn
 from ..fileio import decode_bytes
-from ..readers import Source
+from ..readers import Source, declared_turns
 from . import positions as pos_mod
 from .codes import (codebook_from_codes, codes_element_from_root, kid, kid_text, kids, local,
                     norm_guid)
@@ -58,6 +58,10 @@ class QdpxProject:
         ``guid, name, id, coder``.
     warnings : list of str
         What was skipped or guessed.
+    settings : dict
+        qualcode's project settings when qualcode wrote the file (``interviewer``, ``speakers``,
+        ``unit``, ``reference_coder``, ...; see :class:`qualcode.project.ProjectSettings`),
+        else empty.
     offsets : str
         The position mode used (see :mod:`qualcode.refi.positions`), and ``offsets_reason`` why.
     """
@@ -74,6 +78,7 @@ class QdpxProject:
     offsets: str = "codepoint"
     offsets_reason: str = ""
     path: str = ""
+    settings: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         return {
@@ -205,6 +210,23 @@ def _coding_row(doc, start, end, code, coder, selection_memo, meta) -> dict:
     return row
 
 
+_SETTING_KEYS = {"interviewer": list, "speakers": list, "unit": str, "reference_coder": str,
+                 "blind": bool, "name": str}
+
+
+def _settings(data) -> dict:
+    """The project settings of the metadata note that qualcode reads back (known keys of the
+    right type only: the note is input like any other)."""
+    if not isinstance(data, dict):
+        return {}
+    out = {}
+    for key, kind in _SETTING_KEYS.items():
+        v = data.get(key)
+        if isinstance(v, kind) and (kind is not list or all(isinstance(x, str) for x in v)):
+            out[key] = v
+    return out
+
+
 def document_id(name: str) -> str:
     """A document id from a source name: extension dropped, safe as a file name."""
     n = name.strip()
@@ -252,8 +274,15 @@ class _Reader:
         self._unsupported()
         corpus = None
         if texts:
+            doc_meta = meta.get("documents") if isinstance(meta.get("documents"), dict) else {}
             sources = [Source(name=d, text=t, path=f"{self.path}#{d}", format="qdpx",
-                              attributes={"case": doc_case.get(d, d)}) for d, t in texts.items()]
+                              attributes={"case": doc_case.get(d, d)},
+                              turns=self._turns(d, t, doc_meta.get(d)))
+                       for d, t in texts.items()]
+            for src in sources:
+                interviewers = (doc_meta.get(src.name) or {}).get("interviewer")
+                if src.turns is not None and isinstance(interviewers, list):
+                    src.attributes["interviewer"] = [str(x) for x in interviewers]
             corpus = Corpus.from_sources(sources, cases=cases if len(cases) else None, unit=self.unit)
             # keep a value the project does not give as missing (NaN), not as ""
             cases = corpus.cases[["case"]].merge(cases, on="case", how="left")
@@ -263,7 +292,20 @@ class _Reader:
         return QdpxProject(name=root.get("name") or self.path.stem, origin=self.origin,
                            corpus=corpus, codebook=cb, codings=codings, cases=cases, notes=notes,
                            users=user_df, warnings=self.warnings, offsets=mode,
-                           offsets_reason=reason, path=str(self.path))
+                           offsets_reason=reason, path=str(self.path),
+                           settings=_settings(meta.get("settings")))
+
+    def _turns(self, doc: str, text: str, meta) -> list | None:
+        """The document's turns as qualcode wrote them (None: find them in the text). Turns that
+        do not fit the text (edited elsewhere, or made up) are ignored with a warning."""
+        if not isinstance(meta, dict) or not isinstance(meta.get("turns"), list):
+            return None
+        try:
+            return declared_turns(meta["turns"], text) or None
+        except InputFormatError:
+            self.warn(f"document {doc!r}: qualcode's turn list does not fit its text; turns "
+                      "found in the text instead")
+            return None
 
     # -- users --------------------------------------------------------------------------------
 

@@ -20,7 +20,8 @@ the zip entries carry a fixed date, so exporting the same project twice gives id
 Codings are exported whatever their ``method``; ``score``, ``method`` and ``status`` have no
 REFI-QDA field and travel in the metadata note, so a round trip keeps machine rows machine rows.
 A selection's ``Description`` (what other tools show as its memo) holds the human coders' memos
-only: a machine's memo never becomes the student's.
+and, for a machine row, a line marking it as a machine suggestion (method, score, status): a
+machine's memo never becomes the student's.
 """
 from __future__ import annotations
 
@@ -104,7 +105,25 @@ def _codes(b: _Builder, parent, codebook, guids: dict[str, str]) -> None:
         add(parent, root_id)
 
 
-def _metadata_note(codebook, guids, coding_meta=None) -> str:
+def _document_meta(corpus) -> dict:
+    """Per document, its speaker turns (``[start, end, speaker]`` and a timestamp when it has one)
+    and interviewer labels: what plain text cannot say (a cue without a speaker label, a label
+    used once), so a document reads back with the turns it has here."""
+    out = {}
+    for doc, t in corpus.turns.groupby("document", sort=False):
+        ts = t["timestamp"] if "timestamp" in t.columns else pd.Series("", index=t.index)
+        turns = []
+        for s, e, sp, stamp in zip(t["start"], t["end"], t["speaker"], ts):
+            row = [int(s), int(e), str(sp or "")]
+            if isinstance(stamp, str) and stamp:
+                row.append(stamp)
+            turns.append(row)
+        interviewers = sorted({str(x) for x in t.loc[t["is_interviewer"], "speaker"] if x})
+        out[str(doc)] = {"turns": turns, "interviewer": interviewers}
+    return out
+
+
+def _metadata_note(codebook, guids, coding_meta=None, *, documents=None, settings=None) -> str:
     codes = {}
     for c in codebook:
         d = {"id": c.id}
@@ -122,6 +141,10 @@ def _metadata_note(codebook, guids, coding_meta=None) -> str:
         meta["references"] = codebook.references
     if coding_meta:
         meta["codings"] = coding_meta
+    if documents:
+        meta["documents"] = documents
+    if settings:
+        meta["settings"] = settings
     return json.dumps({META_KEY: meta}, ensure_ascii=False, indent=1, sort_keys=True, default=str)
 
 
@@ -155,6 +178,19 @@ def _coding_meta(r) -> dict:
     return out if (not r.qc_human or out.get("memo")) else {}
 
 
+def _machine_label(r) -> str:
+    """How a machine row is marked for another tool's user (in the selection's Description)."""
+    method = getattr(r, "method", None) or "machine"
+    score = getattr(r, "score", None)
+    status = getattr(r, "status", None)
+    parts = [str(method)]
+    if isinstance(score, (int, float)) and not math.isnan(score):
+        parts.append(f"score {float(score):.2f}")
+    if isinstance(status, str) and status:
+        parts.append(str(status))
+    return f"machine suggestion by {r.coder} ({', '.join(parts)}), not a human coding"
+
+
 def _check_offsets(offsets: str) -> None:
     if offsets not in EXPORT_MODES:
         raise QualcodeError(f"unknown offsets {offsets!r} for export; use one of "
@@ -162,11 +198,22 @@ def _check_offsets(offsets: str) -> None:
 
 
 def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: str | None = None,
-               offsets: str = "codepoint") -> bytes:
+               offsets: str = "codepoint", settings: dict | None = None) -> bytes:
     """The bytes of a .qdpx archive for ``corpus``, ``codebook`` and ``codings`` (see module doc).
 
-    ``offsets``: ``"codepoint"`` (the spec) or ``"utf16"`` (UTF-16 code units, for NVivo)."""
+    ``corpus`` None: a codebook-only project (no sources; then no codings either).
+    ``offsets``: ``"codepoint"`` (the spec) or ``"utf16"`` (UTF-16 code units, for NVivo).
+    ``settings``: qualcode's project settings (interviewer labels, speakers, unit, reference
+    coder, ...), kept in the metadata note and read back by :func:`qualcode.refi.read_qdpx`
+    (``QdpxProject.settings``)."""
     _check_offsets(offsets)
+    if corpus is None:
+        if codings is not None and len(codings):
+            raise QualcodeError("codings need their transcripts: pass the corpus the codings "
+                                "were made on (or no codings, for a codebook-only project)")
+        from ..corpus import Corpus
+
+        corpus = Corpus.from_texts({})
     df = _check_codings(codings, corpus, codebook)
     b = _Builder(PROJECT_NS)
     coders = sorted(df["coder"].astype(str).unique()) if len(df) else []
@@ -231,10 +278,13 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
                 if len(sel_coders) == 1:
                     attrs["creatingUser"] = users[sel_coders[0]]
                 pe = b.el(src, "PlainTextSelection", attrs)
-                # the selection's Description is what other tools show: the human coders' memos
-                # only; each coding's own memo, method, score and status go to the metadata note
+                # the selection's Description is what other tools show: the human coders' memos,
+                # and a machine suggestion marked as one; each coding's own memo, method, score
+                # and status go to the metadata note
                 memos = list(dict.fromkeys(m for m, h in zip(sel["memo"], sel["qc_human"])
                                            if m and h))
+                memos += [_machine_label(r) for r in sel.itertuples(index=False)
+                          if not r.qc_human]
                 if memos:
                     b.el(pe, "Description", text="; ".join(memos))
                 for r in sel.itertuples(index=False):
@@ -251,7 +301,9 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
     note = b.el(ne, "Note", {"guid": derived_guid("note", META_NOTE_NAME), "name": META_NOTE_NAME})
     b.el(note, "Description", text="qualcode metadata: code ids and fields REFI-QDA has no place "
          "for. Safe to delete; qualcode then derives code ids from names.")
-    b.el(note, "PlainTextContent", text=_metadata_note(codebook, guids, coding_meta))
+    b.el(note, "PlainTextContent", text=_metadata_note(
+        codebook, guids, coding_meta, documents=_document_meta(corpus) if doc_ids else None,
+        settings=settings))
 
     return _zip([("project.qde", b.tostring(root))] + files)
 
@@ -269,7 +321,7 @@ def _zip(members: list[tuple[str, bytes]]) -> bytes:
 
 
 def write_qdpx(path, corpus, codebook, codings=None, *, force: bool = False, origin: str = ORIGIN,
-               name: str | None = None, offsets: str = "codepoint"):
+               name: str | None = None, offsets: str = "codepoint", settings: dict | None = None):
     """Write a .qdpx project atomically (never replacing a file unless ``force``); return the path.
 
     ``codings``: ``document, start, end, code, coder`` (+ optional ``memo``), code-point offsets
@@ -278,7 +330,8 @@ def write_qdpx(path, corpus, codebook, codings=None, *, force: bool = False, ori
     units, what NVivo counts; read such a file back with ``read_qdpx(..., offsets="utf16")``).
     """
     _check_offsets(offsets)
-    data = qdpx_bytes(corpus, codebook, codings, origin=origin, name=name, offsets=offsets)
+    data = qdpx_bytes(corpus, codebook, codings, origin=origin, name=name, offsets=offsets,
+                      settings=settings)
     with atomic_path(path, force=force) as tmp:
         tmp.write_bytes(data)
     return path

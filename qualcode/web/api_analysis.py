@@ -8,16 +8,16 @@ pooled; ``GET /api/disagreements?coders=A,B&unit=&code=`` disputed passages grou
 ``GET /api/passage?document=&start=&end=&coders=A,B`` one passage with each coder's codings;
 ``GET|PUT /api/blind`` blind mode of the requesting coder; ``GET /api/crosscase?coder=&depth=&
 attribute=`` the case x code, code x attribute, strategy-by-case and co-occurrence tables.
-Exports (the bytes the CLI writes for the same project): ``/api/export/codings.csv|xlsx``,
-``/api/export/project.qdpx``, ``/api/export/report.html``.
+Exports (the bytes the CLI writes for the same project, from :mod:`qualcode.exports`):
+``/api/export/codings.csv|xlsx``, ``/api/export/project.qdpx`` (``include_suggestions=1`` adds
+the machine rows, ``skip_changed=1`` leaves out changed transcripts), ``/api/export/report.html``
+(``reference=``, ``n_boot=``).
 """
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from starlette.routing import Route
 
+from .. import exports
 from . import analysis
 from .api import _int
 from .api_codebook import download
@@ -161,69 +161,28 @@ def crosscase(web, request, body):
 
 
 # ---- exports -----------------------------------------------------------------------------------
+# Each export is one qualcode.exports function over the codings handed to it: the handlers only
+# read the parameters, take the codings to export, and send the bytes.
 
-TYPES = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "qdpx": "application/zip", "html": "text/html; charset=utf-8"}
-
-
-def codings_bytes(project, fmt: str, *, machine: bool = False) -> bytes:
-    """What :meth:`qualcode.Project.export_codings` writes (human codings unless ``machine``)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"codings.{fmt}"
-        project.export_codings(path, include_machine=machine)
-        return path.read_bytes()
+def _flag(p, *names) -> bool:
+    return any(p.get(n) in ("1", "true", "yes", "on") for n in names)
 
 
-def qdpx_bytes(project) -> bytes:
-    """``qualcode export --transcripts ... --codebook CODEBOOK --codings CODINGS.csv -o x.qdpx``
-    over the project's transcripts, codebook and human codings (read back from the codings
-    file exactly as the command reads it)."""
-    from ..codings import read_codings
-    from ..refi import writer
-
-    corpus, codebook = project.corpus, project.codebook
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "codings.csv"
-        project.export_codings(path, include_machine=False)
-        df = read_codings(path, corpus=corpus, codebook=codebook)
-    return writer.qdpx_bytes(corpus, codebook, df)
+def export_codings(web, request, *, include_suggestions: bool = False):
+    """The codings an export of this request holds (the requesting coder's view of them)."""
+    return exports.project_codings(web.project, include_suggestions=include_suggestions)
 
 
-def report_inputs(project, folder: Path, *, reference: str | None = None) -> dict:
-    """Write what ``qualcode report`` reads (the codebook as YAML, the human codings as CSV) into
-    ``folder``; the arguments of :func:`qualcode.study.run_study` for the project."""
-    human = analysis.human(project)
-    if not len(human):
-        raise BadRequest("no human codings yet: code some passages before making a report")
-    coders = sorted(human["coder"].unique())
-    reference = reference or project.settings.reference_coder or coders[0]
-    cb_path = folder / "codebook.yaml"
-    cb_path.write_text(project.codebook.to_yaml(), encoding="utf-8")
-    cod_path = folder / "codings.csv"
-    project.export_codings(cod_path, include_machine=False)
-    listed = project.settings.transcripts or []
-    one = project.path(listed[0]) if len(listed) == 1 else None
-    # one folder: given as the folder, as on the command line (its cases.csv is read too)
-    source = one if one is not None and one.is_dir() else \
-        [str(f) for f in project.transcript_files()]
-    return {"transcripts": source, "codebook": cb_path, "codings": cod_path,
-            "reference": reference}
-
-
-def report_bytes(inputs: dict, folder: Path, *, n_boot: int = 1000) -> bytes:
-    """``qualcode report TRANSCRIPTS --codebook CODEBOOK --codings CODINGS.csv --no-classifier
-    --reference CODER --n-boot N`` (the classifier is left out: it takes minutes)."""
-    from ..study import run_study
-
-    out = folder / "report.html"
-    run_study(inputs["transcripts"], inputs["codebook"], inputs["codings"],
-              reference=inputs["reference"], n_boot=n_boot, classifier=False, report_path=out)
-    return out.read_bytes()
+def _send(result: exports.Export, filename: str, fmt: str):
+    response = download(result.data, filename, exports.MEDIA_TYPES[fmt])
+    if result.notes:  # what --skip-changed left out, as the CLI prints it
+        response.headers["X-Qualcode-Notes"] = " | ".join(result.notes).encode(
+            "ascii", "replace").decode("ascii")
+    return response
 
 
 async def report(request):
-    """``/api/export/report.html``: the inputs are read under the project lock, the report is
+    """``/api/export/report.html``: the codings are read under the project lock, the report is
     built outside it (seconds to minutes), so other requests are not held up meanwhile."""
     from starlette.concurrency import run_in_threadpool
 
@@ -232,32 +191,39 @@ async def report(request):
     try:
         n_boot = _int(p, "n_boot", required=False)
         n_boot = 1000 if n_boot is None else min(n_boot, 5000)
-        with tempfile.TemporaryDirectory() as tmp:
-            def prepare():
-                with web.lock:
-                    return report_inputs(web.project, Path(tmp),
-                                         reference=p.get("reference") or None)
 
-            inputs = await run_in_threadpool(prepare)
-            content = await run_in_threadpool(report_bytes, inputs, Path(tmp), n_boot=n_boot)
+        def prepare():
+            with web.lock:
+                return exports.report_inputs(web.project, export_codings(web, request),
+                                             reference=p.get("reference") or None,
+                                             skip_changed=_flag(p, "skip_changed"))
+
+        inputs = await run_in_threadpool(prepare)
+        result = await run_in_threadpool(exports.report_from_inputs, inputs, n_boot=n_boot)
     except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
         return _error(request, exc)
-    return download(content, "report.html", TYPES["html"])
+    return _send(result, "report.html", "html")
 
 
 @endpoint
 def export(web, request, body):
+    """``/api/export/codings.csv|xlsx`` and ``/api/export/project.qdpx``: the human codings, and
+    with ``include_suggestions=1`` the machine rows too (marked: method, score, status);
+    ``skip_changed=1`` leaves out documents whose transcript changed after coding."""
     name = request.path_params["name"]
     p = _params(request)
+    codings = export_codings(web, request,
+                             include_suggestions=_flag(p, "include_suggestions", "machine"))
+    skip = _flag(p, "skip_changed")
     if name in ("codings.csv", "codings.xlsx"):
         fmt = name.rsplit(".", 1)[1]
-        content = codings_bytes(web.project, fmt, machine=p.get("machine") in ("1", "true"))
+        result = exports.project_codings_file(web.project, codings, fmt, skip_changed=skip)
     elif name == "project.qdpx":
-        content = qdpx_bytes(web.project)
+        result = exports.project_qdpx(web.project, codings, skip_changed=skip)
     else:
         raise BadRequest(f"no export {name!r}: codings.csv, codings.xlsx, project.qdpx, "
                          "report.html or codebook.yaml|qdc|md")
-    return download(content, name, TYPES[name.rsplit(".", 1)[1]])
+    return _send(result, name, name.rsplit(".", 1)[1])
 
 
 def routes() -> list[Route]:

@@ -214,16 +214,12 @@ CODEBOOK_TYPES = {"yaml": "application/x-yaml; charset=utf-8", "md": "text/markd
 
 
 def codebook_bytes(codebook, fmt: str) -> bytes:
-    """The bytes ``qualcode codebook export -o codebook.FMT`` writes."""
-    if fmt == "yaml":
-        return codebook.to_yaml().encode("utf-8")
-    if fmt == "md":
-        return codebook.to_markdown().encode("utf-8")
-    if fmt == "qdc":
-        from ..refi import writer
+    """The bytes ``qualcode codebook export -o codebook.FMT`` writes (:mod:`qualcode.exports`)."""
+    from .. import exports
 
-        return writer.qdc_bytes(codebook)
-    raise BadRequest(f"codebook format {fmt!r}: use yaml, qdc or md")
+    if fmt not in CODEBOOK_TYPES:
+        raise BadRequest(f"codebook format {fmt!r}: use yaml, qdc or md")
+    return exports.codebook_bytes(codebook, fmt)
 
 
 def download(content: bytes, filename: str, media_type: str) -> Response:

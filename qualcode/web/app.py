@@ -11,7 +11,6 @@ JSON or HTML answer with a one-line message: a user error is a 400 (409 for a ve
 """
 from __future__ import annotations
 
-import math
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,6 +29,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from . import api, api_analysis, api_codebook, auth, views, views_analysis  # part 2: codebook, analysis
+from ..formatting import DIGITS, MISSING, is_missing, number, percent
 from .http import BadRequest
 
 HERE = Path(__file__).resolve().parent
@@ -116,8 +116,11 @@ class Web:
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
         )
+        # one formatter (qualcode.formatting) for the pages, the report and the command line;
+        # the JavaScript gets the same digits with every page (base.html, common.js)
         self.env.filters["num"] = _num
-        self.env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f}%"
+        self.env.filters["pct"] = _pct
+        self.env.globals["number_format"] = {"digits": DIGITS, "missing": MISSING}
 
     def coder_for_token(self, token: str) -> str | None:
         """``""`` for the server token (the local user), a coder name for a coder's token."""
@@ -146,16 +149,12 @@ class Web:
         return HTMLResponse(html, status_code=status_code)
 
 
-def _num(v, digits: int = 2) -> str:
-    if v is None:
-        return "–"
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if math.isnan(f):
-        return "–"
-    return f"{int(f):,}" if f.is_integer() and abs(f) >= 2 else f"{f:.{digits}f}"
+def _num(v) -> str:
+    return number(v, thousands=True)
+
+
+def _pct(v) -> str:
+    return MISSING if is_missing(v) else f"{percent(v, 0)}%"
 
 
 def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starlette:

@@ -150,11 +150,12 @@ def test_a_document_named_readme_survives_import_and_load(tmp_path, run_cli):
 def test_import_that_fails_midway_leaves_nothing_and_can_rerun(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from qualcode.cli import commands_refi, main
+    from qualcode import fileio
+    from qualcode.cli import main
 
     codes = f'<Code guid="{A}" name="Cost" isCodable="true"/>'
     _qdpx(tmp_path / "p.qdpx", _qde(codes, _source(S1, "one", A)), {S1: "Hello world"})
-    real = commands_refi.write_dataframe
+    real = fileio.write_dataframe
     calls = []
 
     def failing(df, path, **kw):
@@ -164,11 +165,11 @@ def test_import_that_fails_midway_leaves_nothing_and_can_rerun(tmp_path, monkeyp
         return real(df, path, **kw)
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(commands_refi, "write_dataframe", failing)
+    monkeypatch.setattr(fileio, "write_dataframe", failing)
     res = CliRunner().invoke(main, ["import", "p.qdpx", "-o", "imp"])
     assert res.exit_code != 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.qdpx"]  # no half project, no stage
-    monkeypatch.setattr(commands_refi, "write_dataframe", real)
+    monkeypatch.setattr(fileio, "write_dataframe", real)
     res = CliRunner().invoke(main, ["import", "p.qdpx", "-o", "imp"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "imp" / "transcripts" / "one.txt").exists()

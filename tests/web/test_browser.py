@@ -190,7 +190,7 @@ def test_suggestions_in_the_document_view(page, served, project):
     assert project.suggestions(status="rejected")["id"].tolist() == [b]
     sugg.click()
     page.wait_for_selector("#coding-panel .coding-card.sugg")
-    assert "0.90" in page.text_content("#coding-panel")
+    assert "0.900" in page.text_content("#coding-panel")  # formatting.DIGITS
     page.keyboard.press("a")
     page.wait_for_selector(".piece.coded")
     assert project.codings(include_machine=False).iloc[0]["suggestion_id"] == a

@@ -206,3 +206,36 @@ def test_charts_have_the_right_number_of_bars_and_cells(page, served, project):
     assert page.locator("#agree-chart rect.bar").count() == len(defined)
     assert page.locator("#agree-chart rect.bar.pooled").count() == 1
     assert not page.errors
+
+
+def test_numbers_are_written_with_the_librarys_digits(page, served):
+    """One formatter: the page receives qualcode.formatting's digits and missing mark, and the
+    JavaScript writes a kappa as the report and the command line do (0.907, not 0.91)."""
+    from qualcode.formatting import interval, number
+
+    page.goto(served.url + "/compare")
+    got = page.evaluate("[QC.fmt(0.90712), QC.fmt(null), QC.fmt(12.5, 1)]")
+    assert got == [number(0.90712), number(None), "12.5"]
+    assert got[0] == "0.907" and interval(0.907, 0.8821, 0.928) == "0.907 [0.882, 0.928]"
+
+
+def test_the_qdpx_export_holds_suggestions_only_when_ticked(page, served, project, tmp_path):
+    import qualcode as qc
+
+    sample_codings(project, coders=("C1",))
+    project.add_codings(pd.DataFrame({"document": ["alpha"], "start": [394], "end": [460],
+                                      "code": ["goal.sales"], "coder": ["qualcode-keyword"],
+                                      "method": ["keyword"], "score": [0.8]}))
+    page.goto(served.url + "/crosscase")
+    page.wait_for_selector("body[data-ready='1']")
+    found = {}
+    for ticked in (False, True):
+        page.set_checked("input[name=include_suggestions]", ticked)
+        with page.expect_download() as dl:
+            page.click("button[form=export-qdpx]")
+        path = tmp_path / f"x{int(ticked)}.qdpx"
+        dl.value.save_as(path)
+        found[ticked] = qc.read_qdpx(path).codings
+    assert set(found[False]["method"]) == {"human"}
+    assert found[True]["method"].tolist().count("keyword") == 1
+    assert len(found[True]) == len(found[False]) + 1

@@ -61,9 +61,16 @@ const QC = (() => {
     return el ? JSON.parse(el.textContent) : {};
   }
 
+  /* How numbers are written: the digits and the missing mark of qualcode.formatting, sent with
+     every page (base.html), so a kappa reads the same here, in the report and on the command line. */
+  const NUMBER_FORMAT = (() => {
+    const el = document.getElementById("number-format");
+    return el ? JSON.parse(el.textContent) : { digits: 3, missing: "–" };
+  })();
+
   function fmt(v, digits) {
-    if (v === null || v === undefined || Number.isNaN(v)) return "–";
-    return Number(v).toFixed(digits === undefined ? 2 : digits);
+    if (v === null || v === undefined || Number.isNaN(v)) return NUMBER_FORMAT.missing;
+    return Number(v).toFixed(digits === undefined ? NUMBER_FORMAT.digits : digits);
   }
 
   /* Offsets from the server count Unicode code points (Python str); JavaScript strings count

@@ -48,7 +48,7 @@
 
   function ci(v, lo, hi) {
     if (v === null || v === undefined) return "–";
-    return lo === null || lo === undefined ? fmt(v, 3) : `${fmt(v, 3)} [${fmt(lo, 2)}, ${fmt(hi, 2)}]`;
+    return lo === null || lo === undefined ? fmt(v) : `${fmt(v)} [${fmt(lo)}, ${fmt(hi)}]`;
   }
 
   function drawTable(r) {
