@@ -59,27 +59,9 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def store_signature(project) -> tuple:
-    """Changes whenever the store is written, by this server or any other process: the store's
-    data version (``Project.data_version()``)."""
-    version = getattr(project, "data_version", None)
-    if version is not None:
-        return ("data_version", version() if callable(version) else version)
-    return _file_signature(project)
-
-
-def _file_signature(project) -> tuple:
-    """Fallback until ``Project.data_version`` exists (the store's branch adds it; delete this
-    then): the size and modification time of ``qualcode.sqlite`` and its write-ahead log."""
-    import os
-
-    out = []
-    for suffix in ("", "-wal"):
-        try:
-            st = os.stat(str(project.store.path) + suffix)
-            out += [st.st_size, st.st_mtime_ns]
-        except OSError:
-            out += [None, None]
-    return tuple(out)
+    """Changes whenever the store is written, by this server or any other process (the store's
+    data version), or the project's transcripts change (a new corpus object)."""
+    return ("data_version", project.data_version(), id(project.corpus))
 
 
 def cached(project, key, compute):
