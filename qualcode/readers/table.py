@@ -115,8 +115,31 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, str | None]:
         if (not any(h.strip().lower() in TEXT_COLUMNS for h in header)
                 and ";" in text.split("\n", 1)[0]):
             sep = ";"
+    _check_quotes(text, sep, path)
     # a row with more fields than the header is an error naming it (pandas would shift columns)
     return read_csv_strings(text, sep=sep, file=path, restore=False), encoding
+
+
+def _check_quotes(text: str, sep: str, path: Path) -> None:
+    """Refuse a quote that is never closed where its cell ends. A lenient CSV reader lets such a
+    quote run on through the following lines, so every row after it becomes part of one cell
+    (one turn) without a word; strictly read, the cell ends at the end of the file or at a
+    quote followed by something other than the separator. The error names the line the quote
+    opened on, which is where the fix goes."""
+    if '"' not in text:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    opened = 1
+    try:
+        for _ in reader:
+            opened = reader.line_num + 1
+    except csv.Error:
+        swallowed = reader.line_num - opened
+        raise InputFormatError(
+            "a quoted cell in the row that starts here has no closing quote, so the "
+            f"{swallowed} line{'s' if swallowed != 1 else ''} after it would be read into that "
+            'one cell; close the quote (a quote inside a quoted cell is written "")',
+            file=path, place=f"line {opened}") from None
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
