@@ -123,16 +123,25 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, str | None]:
 def _check_quotes(text: str, sep: str, path: Path) -> None:
     """Refuse a quote that is never closed where its cell ends. A lenient CSV reader lets such a
     quote run on through the following lines, so every row after it becomes part of one cell
-    (one turn) without a word; strictly read, the cell ends at the end of the file or at a
-    quote followed by something other than the separator. The error names the line the quote
-    opened on, which is where the fix goes."""
+    (one turn) without a word. Strictly read, the cell ends at the end of the file or at a quote
+    followed by something other than the separator: an error. A quote that a later line happens
+    to close cleanly is caught by what it swallowed: a line inside a multi-line cell that reads as
+    a whole row of its own (as many fields as the header, a speaker of this file first). The
+    error names the line the row with the open quote starts on, which is where the fix goes."""
     if '"' not in text:
         return
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
-    opened = 1
+    opened, header, speakers, spanning = 1, None, set(), []
     try:
-        for _ in reader:
-            opened = reader.line_num + 1
+        for fields in reader:
+            first, opened = opened, reader.line_num + 1
+            if header is None:
+                header = [h.strip().lower() for h in fields] if fields else None
+                continue
+            if header and "speaker" in header and len(fields) == len(header):
+                speakers.add(fields[header.index("speaker")].strip())
+            if reader.line_num > first:
+                spanning.append((first, fields))
     except csv.Error:
         swallowed = reader.line_num - opened
         raise InputFormatError(
@@ -140,6 +149,18 @@ def _check_quotes(text: str, sep: str, path: Path) -> None:
             f"{swallowed} line{'s' if swallowed != 1 else ''} after it would be read into that "
             'one cell; close the quote (a quote inside a quoted cell is written "")',
             file=path, place=f"line {opened}") from None
+    if not header or "speaker" not in header:
+        return
+    who = header.index("speaker")
+    for first, fields in spanning:
+        for cell in fields:
+            for line in cell.split("\n")[1:]:
+                parts = next(csv.reader([line], delimiter=sep), [])
+                if len(parts) == len(header) and parts[who].strip() in speakers - {""}:
+                    raise InputFormatError(
+                        "a quoted cell in the row that starts here runs on over a line that reads "
+                        f"as a row of its own ({line.strip()[:60]!r}); close the quote where the "
+                        "cell ends", file=path, place=f"line {first}")
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:

@@ -157,10 +157,22 @@ def test_an_unclosed_quote_is_an_error_naming_its_line(tmp_path, monkeypatch, co
         f"the {swallowed} lines after it would be read into that one cell; close the quote")
 
 
+def test_a_quote_closed_only_at_a_later_line_end_is_caught_by_the_row_it_swallowed(tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("t.csv").write_text('speaker,text\nAlpha,fine\nBeta,ok\nAlpha,"We said hi\n'
+                             'Beta,Hello there"\nAlpha,Bye\n', encoding="utf-8")
+    with pytest.raises(InputFormatError) as err:
+        read_table(Path("t.csv"))
+    assert str(err.value) == ("t.csv, line 4: a quoted cell in the row that starts here runs on over "
+                              "a line that reads as a row of its own ('Beta,Hello there'); close "
+                              "the quote where the cell ends")
+
+
 def test_quoted_cells_that_are_closed_may_hold_quotes_separators_and_line_breaks(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text('speaker,text\nA,"He said ""hi"", then left"\nB,she said "no" twice\n'
-                    'C,"two\nlines, one turn"\n', encoding="utf-8")
+                    'C,"two\nlines, one turn"\nA,"Well, you see,\nand then, yes"\n', encoding="utf-8")
     (source,) = read_table(path)
-    assert [t.speaker for t in source.turns] == ["A", "B", "C"]
+    assert [t.speaker for t in source.turns] == ["A", "B", "C", "A"]
     assert source.text[source.turns[2].start:source.turns[2].end] == "two\nlines, one turn"
