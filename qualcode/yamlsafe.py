@@ -12,6 +12,10 @@ PyYAML's safe loaders already refuse tags that build Python objects. Two things 
 machine, not recursive), counting nesting depth and the number of nodes each anchor expands to,
 and refuses a document beyond :data:`MAX_DEPTH` levels or :data:`MAX_EXPANDED_NODES` nodes before
 anything is composed. Used for codebooks and for transcripts' front matter.
+
+libyaml (the C parser in PyYAML's 6.0.4 wheels) has a flow-nesting limit of its own and raises a
+``ScannerError`` ("exceeded maximum nesting depth") past it: the same refusal, so it is worded the
+same way, never left to look like a syntax error that a caller retries with an unbounded loader.
 """
 from __future__ import annotations
 
@@ -44,23 +48,31 @@ def check_yaml_events(text: str, *, loader=yaml.SafeLoader, file=None, error=Qua
                         "(&anchor / *alias); refusing it (a 'billion laughs' document?)",
                         file=file, place=place(event))
 
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            stack.append([1, event.anchor])
-            if len(stack) - 1 > max_depth:
-                raise error(f"YAML nests more than {max_depth} levels deep; refusing it",
-                            file=file, place=place(event))
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            size, anchor = stack.pop()
-            if anchor is not None:
-                sizes[anchor] = size
-            add(size, event)
-        elif isinstance(event, yaml.ScalarEvent):
-            if event.anchor is not None:
-                sizes[event.anchor] = 1
-            add(1, event)
-        elif isinstance(event, yaml.AliasEvent):
-            add(sizes.get(event.anchor, 1), event)
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                stack.append([1, event.anchor])
+                if len(stack) - 1 > max_depth:
+                    raise error(f"YAML nests more than {max_depth} levels deep; refusing it",
+                                file=file, place=place(event))
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                size, anchor = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = size
+                add(size, event)
+            elif isinstance(event, yaml.ScalarEvent):
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+                add(1, event)
+            elif isinstance(event, yaml.AliasEvent):
+                add(sizes.get(event.anchor, 1), event)
+    except yaml.scanner.ScannerError as exc:
+        if "maximum nesting depth" not in str(exc.problem or ""):
+            raise
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1 + line_offset}" if mark is not None else None
+        raise error(f"YAML nests more than {max_depth} levels deep; refusing it",
+                    file=file, place=where) from None
 
 
 def load_yaml(text: str, *, loader=yaml.SafeLoader, file=None, error=QualcodeError,

@@ -30,3 +30,17 @@ def nlp():
     from qualcode.corpus import sentence_pipeline
 
     return sentence_pipeline()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The ``llm`` group (a real llama.cpp server) runs only when asked for by name
+    (``-m llm``); any other selection, ``-m "not slow"`` included, leaves it out. (An ``-m 'not
+    llm'`` in addopts would be replaced by the contributor's own ``-m``.)"""
+    if "llm" in (config.option.markexpr or ""):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("llm") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -14,6 +14,7 @@ SCRIPT = REPO / "benchmarks" / "run.py"
 pytest.importorskip("krippendorff")  # the alpha reference (a test extra)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the benchmarks fork")
 def test_small_run_prints_the_table(tmp_path):
     out_json = tmp_path / "bench.json"
@@ -49,6 +50,7 @@ def test_sizes_parse():
     assert [bench.repeats_for(n, 5) for n in (10_000, 100_000, 1_000_000, 10_000_000)] == [5, 5, 3, 1]
 
 
+@pytest.mark.slow
 def test_classifier_options_small_run():
     script = REPO / "benchmarks" / "classifier_options.py"
     proc = subprocess.run([sys.executable, str(script), "--small", "--options", "{}",

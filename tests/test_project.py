@@ -355,6 +355,7 @@ main(["code", "--method", "keyword", "-p", sys.argv[1]])
 """
 
 
+@pytest.mark.slow
 def test_kill_9_during_qualcode_code_keeps_the_previous_state(project, folder):
     """`qualcode code` killed while it writes its suggestions into the store."""
     import os

@@ -282,6 +282,7 @@ def _previous_state(path):
     return _state(path)
 
 
+@pytest.mark.slow
 def test_kill_9_in_the_middle_of_a_large_write_keeps_the_previous_state(tmp_path):
     path = tmp_path / "qualcode.sqlite"
     before = _previous_state(path)
@@ -315,6 +316,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_kill_9_at_an_arbitrary_moment_leaves_one_whole_run(tmp_path):
     path = tmp_path / "qualcode.sqlite"
     _previous_state(path)

@@ -43,6 +43,7 @@ def test_the_walkthrough_block_is_there():
                                              "second-coder.csv"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not P1.exists(), reason="../shared/real-data is not beside the repository")
 def test_your_own_study_walkthrough(tmp_path):
     found = blocks(section())

@@ -9,18 +9,20 @@ import pandas as pd
 from ..formatting import cell
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: where a non-editable install keeps them (setup.py copies them into the wheel)
+PACKAGE_BUNDLED = Path(__file__).resolve().parents[1] / "_bundled"
 
 
 def bundled(name: str) -> Path:
     """A file or folder shipped beside the package in the repository (``transcripts_sample``,
-    ``codebooks/...``), falling back to the working directory."""
-    for base in (REPO_ROOT, Path.cwd()):
+    ``codebooks/...``), or inside the installed package, falling back to the working directory."""
+    for base in (REPO_ROOT, PACKAGE_BUNDLED, Path.cwd()):
         candidate = base / name
         if candidate.exists():
             return candidate
     raise click.ClickException(
-        f"cannot find {name} (looked in {REPO_ROOT} and {Path.cwd()}); run from a qualcode checkout "
-        "or pass the path explicitly")
+        f"cannot find {name} (looked in {REPO_ROOT}, {PACKAGE_BUNDLED} and {Path.cwd()}); "
+        "reinstall qualcode (pip install qualcode) or run from a qualcode checkout")
 
 
 def echo_table(df: pd.DataFrame, *, max_width: int = 60) -> None:

@@ -131,6 +131,44 @@ def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
+#: model.json's fields and the JSON type each must have (what :func:`save_model` writes)
+_FIELDS = {"params": dict, "classes": list, "support": list, "skipped": dict, "n_segments": int,
+           "n_documents": int, "training_hash": str, "codebook_fingerprint": str, "codebook": dict,
+           "features": dict}
+_FEATURE_FIELDS = {"kind": str, "params": dict, "vectorizers": list}
+_JSON_NAMES = {dict: "an object", list: "a list", int: "a whole number", str: "a string"}
+
+
+def _json_type(value) -> str:
+    for kind, name in _JSON_NAMES.items():
+        if isinstance(value, kind) and not isinstance(value, bool):
+            return name
+    return {type(None): "null", bool: "true/false", float: "a number"}.get(type(value), "a value")
+
+
+def check_fields(meta: dict, path) -> None:
+    """Refuse a model.json whose fields are missing or of the wrong JSON type, naming the field
+    (a hand-edited or foreign file would otherwise fail deep inside with an AttributeError)."""
+    def check(mapping, fields, prefix):
+        for name, kind in fields.items():
+            if name not in mapping:
+                raise ModelError(f"model.json lacks the field '{prefix}{name}'; the model file is "
+                                 "damaged: retrain it with 'qualcode train'", file=path)
+            value = mapping[name]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ModelError(f"model.json field '{prefix}{name}' is {_json_type(value)}, not "
+                                 f"{_JSON_NAMES[kind]}; the model file is damaged: retrain it with "
+                                 "'qualcode train'", file=path)
+
+    check(meta, _FIELDS, "")
+    check(meta["features"], _FEATURE_FIELDS, "features.")
+    for i, vec in enumerate(meta["features"]["vectorizers"]):
+        if not isinstance(vec, dict):
+            raise ModelError(f"model.json field 'features.vectorizers[{i}]' is {_json_type(vec)}, "
+                             "not an object; the model file is damaged: retrain it with "
+                             "'qualcode train'", file=path)
+
+
 def load_model(path, coder_class, *, codebook=None):
     """Rebuild a fitted coder of ``coder_class`` (:class:`ClassifierCoder`, which passes itself:
     this module does not import it) from a model file."""
@@ -138,6 +176,7 @@ def load_model(path, coder_class, *, codebook=None):
     from .features import features_from_state
 
     meta, arrays = read_model_file(path)
+    check_fields(meta, path)
     try:
         saved_cb = Codebook.from_dict(meta["codebook"])
         classes = list(meta["classes"])
@@ -169,7 +208,7 @@ def load_model(path, coder_class, *, codebook=None):
         coder.featurizer_ = features_from_state(meta["features"], arrays)
     except ModelError:
         raise
-    except (KeyError, TypeError, ValueError, QualcodeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, QualcodeError) as exc:
         raise ModelError(f"the model file is damaged ({type(exc).__name__}: {exc})", file=path) from None
     n_features = sum(len(v.vocabulary_) for _, v in coder.featurizer_.vectorizers_)
     if coder.coef_.shape != (len(classes), n_features) or coder.intercept_.shape != (len(classes),) \

@@ -115,8 +115,52 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, str | None]:
         if (not any(h.strip().lower() in TEXT_COLUMNS for h in header)
                 and ";" in text.split("\n", 1)[0]):
             sep = ";"
+    _check_quotes(text, sep, path)
     # a row with more fields than the header is an error naming it (pandas would shift columns)
     return read_csv_strings(text, sep=sep, file=path, restore=False), encoding
+
+
+def _check_quotes(text: str, sep: str, path: Path) -> None:
+    """Refuse a quote that is never closed where its cell ends. A lenient CSV reader lets such a
+    quote run on through the following lines, so every row after it becomes part of one cell
+    (one turn) without a word. Strictly read, the cell ends at the end of the file or at a quote
+    followed by something other than the separator: an error. A quote that a later line happens
+    to close cleanly is caught by what it swallowed: a line inside a multi-line cell that reads as
+    a whole row of its own (as many fields as the header, a speaker of this file first). The
+    error names the line the row with the open quote starts on, which is where the fix goes."""
+    if '"' not in text:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    opened, header, speakers, spanning = 1, None, set(), []
+    try:
+        for fields in reader:
+            first, opened = opened, reader.line_num + 1
+            if header is None:
+                header = [h.strip().lower() for h in fields] if fields else None
+                continue
+            if header and "speaker" in header and len(fields) == len(header):
+                speakers.add(fields[header.index("speaker")].strip())
+            if reader.line_num > first:
+                spanning.append((first, fields))
+    except csv.Error:
+        swallowed = reader.line_num - opened
+        raise InputFormatError(
+            "a quoted cell in the row that starts here has no closing quote, so the "
+            f"{swallowed} line{'s' if swallowed != 1 else ''} after it would be read into that "
+            'one cell; close the quote (a quote inside a quoted cell is written "")',
+            file=path, place=f"line {opened}") from None
+    if not header or "speaker" not in header:
+        return
+    who = header.index("speaker")
+    for first, fields in spanning:
+        for cell in fields:
+            for line in cell.split("\n")[1:]:
+                parts = next(csv.reader([line], delimiter=sep), [])
+                if len(parts) == len(header) and parts[who].strip() in speakers - {""}:
+                    raise InputFormatError(
+                        "a quoted cell in the row that starts here runs on over a line that reads "
+                        f"as a row of its own ({line.strip()[:60]!r}); close the quote where the "
+                        "cell ends", file=path, place=f"line {first}")
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:

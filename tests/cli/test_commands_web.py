@@ -52,6 +52,7 @@ def test_open_help_names_the_options():
         assert opt in r.output
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
 def test_kill_9_right_after_acknowledged_edits_loses_nothing(tmp_path):
     folder = tmp_path / "study"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from qualcode.cli import main
@@ -17,6 +18,7 @@ PUBLISHED = {
 }
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     out = tmp_path / "demo"
     res = CliRunner().invoke(main, ["demo", "-o", str(out), "--n-boot", "50"])

@@ -73,6 +73,7 @@ def _alive(pid: int) -> bool:
         return True
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool runs on Linux")
 def test_workers_exit_when_the_parent_is_killed(tmp_path):
     pids = tmp_path / "pids"

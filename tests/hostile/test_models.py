@@ -86,3 +86,39 @@ def study_corpus():
         for i, s in enumerate(group.itertuples()):
             rows.append((doc, s.start, s.end, ["roi", "rel"][i % 2], "C1"))
     return corpus, pd.DataFrame(rows, columns=["document", "start", "end", "code", "coder"])
+
+
+def _rewrite_meta(path, change):
+    with zipfile.ZipFile(path) as z:
+        meta, arrays = json.loads(z.read("model.json")), z.read("arrays.npz")
+    change(meta)
+    path.unlink()
+    return _qcm(path, arrays, meta)
+
+
+@pytest.mark.parametrize("field,value,says", [
+    ("features", "tfidf", "'features' is a string, not an object"),
+    ("classes", {"a": 1}, "'classes' is an object, not a list"),
+    ("features.vectorizers", None, "'features.vectorizers' is null, not a list"),
+])
+def test_a_model_json_field_of_the_wrong_type_names_the_file_and_the_field(tmp_path, study_corpus,
+                                                                            field, value, says):
+    # a .qcm whose features is a string was an internal error (AttributeError: 'str' object has
+    # no attribute 'get') (issue 21)
+    corpus, codings = study_corpus
+    cb = Codebook.from_dict({"codes": [{"id": "roi", "name": "ROI"}, {"id": "rel", "name": "Rel"}]})
+    path = tmp_path / "m.qcm"
+    ClassifierCoder(cb, min_examples=2).fit(corpus, codings).save(path)
+    ClassifierCoder.load(path)  # the untouched file loads
+
+    def change(meta):
+        *parents, last = field.split(".")
+        target = meta
+        for p in parents:
+            target = target[p]
+        target[last] = value
+
+    _rewrite_meta(path, change)
+    with pytest.raises(ModelError) as err:
+        ClassifierCoder.load(path)
+    assert str(err.value).startswith(f"{path}: model.json field {says}"), str(err.value)

@@ -137,3 +137,42 @@ def test_cli_csv_without_text_column(tmp_path, monkeypatch):
     assert result.output == ("Error: t.csv, row 1: no text column (found: who, said); name the "
                              "column with what was said 'text' (or utterance, transcript, content)\n")
     assert not Path("segments.csv").exists()
+
+
+@pytest.mark.parametrize("content, line, swallowed", [
+    # the quote runs to the end of the file: every later row would join Alpha's turn
+    ('speaker,text\nAlpha,fine\nAlpha,"We said hi\nBeta,Hello\nGamma,Bye\n', 3, 2),
+    # a later quote "closes" it in the middle of a cell
+    ('speaker,text\nAlpha,"We said hi\nBeta,Hello\nGamma,"Bye"\nDelta,ok\n', 2, 2),
+])
+def test_an_unclosed_quote_is_an_error_naming_its_line(tmp_path, monkeypatch, content, line,
+                                                       swallowed):
+    # issue 21: the following rows were swallowed into one turn with exit 0
+    monkeypatch.chdir(tmp_path)
+    Path("t.csv").write_text(content, encoding="utf-8")
+    with pytest.raises(InputFormatError) as err:
+        read_table(Path("t.csv"))
+    assert str(err.value).startswith(
+        f"t.csv, line {line}: a quoted cell in the row that starts here has no closing quote, so "
+        f"the {swallowed} lines after it would be read into that one cell; close the quote")
+
+
+def test_a_quote_closed_only_at_a_later_line_end_is_caught_by_the_row_it_swallowed(tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("t.csv").write_text('speaker,text\nAlpha,fine\nBeta,ok\nAlpha,"We said hi\n'
+                             'Beta,Hello there"\nAlpha,Bye\n', encoding="utf-8")
+    with pytest.raises(InputFormatError) as err:
+        read_table(Path("t.csv"))
+    assert str(err.value) == ("t.csv, line 4: a quoted cell in the row that starts here runs on over "
+                              "a line that reads as a row of its own ('Beta,Hello there'); close "
+                              "the quote where the cell ends")
+
+
+def test_quoted_cells_that_are_closed_may_hold_quotes_separators_and_line_breaks(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('speaker,text\nA,"He said ""hi"", then left"\nB,she said "no" twice\n'
+                    'C,"two\nlines, one turn"\nA,"Well, you see,\nand then, yes"\n', encoding="utf-8")
+    (source,) = read_table(path)
+    assert [t.speaker for t in source.turns] == ["A", "B", "C", "A"]
+    assert source.text[source.turns[2].start:source.turns[2].end] == "two\nlines, one turn"

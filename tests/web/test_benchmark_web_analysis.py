@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_small_run_prints_every_measurement():
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "web_analysis.py"),
                            "--documents", "8", "--codings", "1000"],
