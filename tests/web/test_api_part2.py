@@ -524,13 +524,12 @@ def test_pages_carry_the_number_format_and_the_filters_use_it(cclient):
     assert _pct(0.5) == "50%" and _pct(float("nan")) == MISSING
 
 
-def test_the_cache_keys_on_the_store_version_when_the_project_has_one(coded, monkeypatch):
-    """Project.data_version() (the store's branch adds it) is the cache key; no file is looked at."""
+def test_the_cache_keys_on_the_store_version(coded, monkeypatch):
+    """Project.data_version() is the cache key: a write anywhere recomputes, nothing else does."""
     from qualcode.web import analysis
 
     version = {"n": 7}
-    monkeypatch.setattr(type(coded), "data_version", lambda self: version["n"], raising=False)
-    monkeypatch.setattr(analysis, "_file_signature", lambda p: pytest.fail("stat of the store"))
+    monkeypatch.setattr(type(coded), "data_version", lambda self: version["n"])
     calls = []
     assert analysis.cached(coded, ("t",), lambda: calls.append(1) or len(calls)) == 1
     assert analysis.cached(coded, ("t",), lambda: calls.append(1) or len(calls)) == 1
