@@ -208,6 +208,8 @@ def test_blind_kim_sees_nothing_of_maya(project):
     assert len(csv) == 2 and "Kim" in csv[1]  # the header and Kim's one coding
     xlsx = pd.read_excel(io.BytesIO(kim.get("/api/export/codings.xlsx").content))
     assert xlsx["coder"].tolist() == ["Kim"]
+    report = kim.get("/api/export/report.html?n_boot=0")  # (one coder's few codings: refused
+    assert "Maya" not in report.text                        # today, see the report's own tests)
     qdpx = kim.get("/api/export/project.qdpx").content
     with zipfile.ZipFile(io.BytesIO(qdpx)) as z:
         assert b"Maya" not in z.read("project.qde")
