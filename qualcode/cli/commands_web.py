@@ -1,7 +1,9 @@
 """``qualcode open``: the workbench, a local web application over a project."""
 from __future__ import annotations
 
+import signal
 import socket
+import sys
 import threading
 import webbrowser
 from pathlib import Path
@@ -129,6 +131,9 @@ def _serve(proj, *, host, port, token, browser, allow_hosts, train) -> None:
         threading.Timer(0.8, webbrowser.open, [link]).start()
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
+    # uvicorn stops gracefully on SIGTERM, then raises it again: let it end in SystemExit (not
+    # the default instant death) so the lock below is released
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.run(sockets=[sock])
     finally:
