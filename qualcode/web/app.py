@@ -29,7 +29,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from . import api, api_analysis, api_codebook, auth, views, views_analysis  # part 2: codebook, analysis
-from .http import MAX_BODY, BadRequest, error_response, too_large
+from .http import MAX_BODY, error_response, too_large
 from .view import OWNER, CoderView
 
 HERE = Path(__file__).resolve().parent
@@ -201,13 +201,6 @@ class Web:
         view.web = self
         request.scope.setdefault("state", {})["view"] = view
         return view
-
-    def require_coder(self, request: Request) -> str:
-        coder = self.coder(request)
-        if not coder:
-            raise BadRequest("say who you are first: POST /api/me {\"coder\": \"NAME\"} "
-                             "(the workbench asks on the first page)")
-        return coder
 
     def render(self, name: str, request: Request, *, status_code: int = 200, **context) -> HTMLResponse:
         page = self.env.get_template(name).render(coder=self.coder(request), **context)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -104,7 +105,7 @@ def test_blind_team_kim_sees_nothing_of_maya_and_cannot_touch_her_work(team, pro
     kim.wait_for_selector("body[data-ready='1']")
     with kim.expect_download() as info:
         kim.click("a.button >> text=Codings CSV")
-    rows = open(info.value.path(), encoding="utf-8").read().strip().splitlines()
+    rows = Path(info.value.path()).read_text(encoding="utf-8").strip().splitlines()
     assert len(rows) == 2 and ",Kim," in rows[1]
     # Kim's token cannot change, re-memo or delete Maya's coding
     for method, path, body in [
