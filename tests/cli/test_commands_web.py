@@ -201,3 +201,33 @@ def test_blind_flag_and_init_template(tmp_path):
     with qc.Project.open(tmp_path / "study") as project:
         assert project.settings.blind is True
         assert "blind_set" in project.history()["action"].tolist()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/PID/status")
+def test_a_100_mb_body_is_refused_without_being_read(tmp_path):
+    """The issue measured a 751 MB server peak for one 100 MB body; now it stays flat."""
+    folder = tmp_path / "study"
+    make_project(folder).close()
+    proc = _start(folder)
+    token = "T0K-long-enough-123"
+
+    def peak_mb() -> int:
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) // 1024
+    try:
+        url = re.search(r"(http://127\.0\.0\.1:\d+)/", proc.stdout.readline()).group(1)
+        with httpx.Client(base_url=url, timeout=120, headers={
+                "X-Qualcode-Token": token, "content-type": "application/json"}) as c:
+            assert c.get("/api/documents/alpha").status_code == 200
+            before = peak_mb()
+            r = c.post("/api/codings", content=b" " * (100 * 1024 * 1024))
+            assert r.status_code == 413 and r.json()["status"] == 413
+
+            def chunks():  # no Content-Length: counted while it streams
+                for _ in range(100):
+                    yield b" " * (1024 * 1024)
+            r = c.post("/api/codings", content=chunks())
+            assert r.status_code == 413
+            assert peak_mb() - before < 40
+    finally:
+        _stop(proc)
