@@ -133,3 +133,7 @@ def test_blind_team_kim_sees_nothing_of_maya_and_cannot_touch_her_work(team, pro
     kim.wait_for_selector("#doc-memos-others >> text=Maya's memo (read-only)")
     assert "MAYA-DOC-MEMO on alpha" in kim.text_content("#doc-memos-others")
     assert kim.input_value("#doc-memo") == ""  # Kim's own memo: still empty, still hers
+    kim.click(f".stripe[data-id='{ids[0]}']")  # Maya's coding: shown, not offered for change
+    kim.wait_for_selector("#coding-panel >> text=only Maya can change it")
+    assert "MAYA-CODING-MEMO" in kim.text_content("#coding-panel")
+    assert kim.locator("#coding-panel button.danger").count() == 0

@@ -425,6 +425,9 @@
         h("button", { class: "primary", onclick: () => accept(c, {}) }, "Accept ", h("kbd", { text: "a" })),
         h("button", { onclick: () => reject(c) }, "Reject ", h("kbd", { text: "r" })),
         h("button", { onclick: () => openPicker({ mode: "accept", coding: c }) }, "Other code…")));
+    } else if (page.coder && c.coder !== page.coder) {   // another coder's: theirs to change
+      if (c.memo) card.append(h("p", { class: "why" }, h("strong", { text: `${c.coder}'s memo: ` }), c.memo));
+      card.append(h("p", { class: "muted small", text: `${c.coder}'s coding: only ${c.coder} can change it` }));
     } else {
       const memo = h("textarea", { rows: 3, placeholder: "Memo on this coding…" });
       memo.value = memoDraft !== undefined ? memoDraft : (c.memo || "");
