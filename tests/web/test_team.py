@@ -5,6 +5,7 @@ retrieval, tables, suggestions), lifting it (an owner's logged act), read-only p
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pandas as pd
@@ -327,3 +328,32 @@ def test_status_of_maps_qualcodes_classes_not_names():
         pass
     ConflictError2.__name__ = "ConflictError"  # a name alone decides nothing
     assert status_of(ConflictError2()) == 500
+
+
+def test_the_shared_model_suggests_in_a_blind_project_only_while_it_learned_from_you_alone(project):
+    from qualcode.web.loop import Trainer
+
+    state = WebState(project.root)
+    state.update(local_coder="Olga")
+    kim_token, maya_token = state.add_coder("Kim"), state.add_coder("Maya")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        app = create_app(project, token=TOKEN, trainer=trainer)
+        kim, maya = (TestClient(app, base_url=HOST) for _ in range(2))
+        kim.headers["X-Qualcode-Token"], maya.headers["X-Qualcode-Token"] = kim_token, maya_token
+        code(kim, *SPANS[0])
+        assert trainer.wait(120)
+        runs = project.machine_runs()
+        assert json.loads(runs["parameters"].iloc[-1])["learned_from"] == ["Kim"]
+        assert kim.get("/api/model").json()["status"] != "off"  # learned from Kim alone
+        assert maya.get("/api/model").json()["status"] == "off"  # not Maya's: hidden from her
+        code(maya, *SPANS[1])
+        trainer.request(force=True)
+        assert trainer.wait(120)
+        assert json.loads(project.machine_runs()["parameters"].iloc[-1])["learned_from"] == [
+            "Kim", "Maya"]
+        for c in (kim, maya):  # now it learned from both: neither sees it while blind
+            assert c.get("/api/model").json()["status"] == "off"
+            assert c.get("/api/suggestions").json()["total"] == 0
+    finally:
+        trainer.close()
