@@ -112,10 +112,13 @@ def _serve(proj, *, host, port, token, browser, allow_hosts, train) -> None:
     port = sock.getsockname()[1]
     lock = ServerLock(proj.root)
     try:
-        lock.acquire(_link(host, port, "").replace("/?token=", "/"))
+        locked = lock.acquire(_link(host, port, "").replace("/?token=", "/"))
     except Exception:
         sock.close()
         raise
+    if not locked:
+        click.echo(f"note: cannot write {lock.path} (a read-only folder?): a second server on "
+                   "this project would not be refused", err=True)
     trainer = Trainer() if train else None
     extra = set(allow_hosts) | ({host} if host not in ("0.0.0.0", "::") else set())
     if host in ("0.0.0.0", "::"):

@@ -64,15 +64,23 @@ class ServerLock:
             return True  # another machine's server (a shared folder): cannot tell, so respect it
         return pid != os.getpid() and _alive(pid)
 
-    def acquire(self, url: str) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def acquire(self, url: str) -> bool:
+        """Take the lock for the server at ``url``; :class:`ServerRunning` when a live one holds
+        it. False (and no lock) when the folder cannot be written: a read-only project, whose
+        server cannot change anything either."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
         record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "url": url,
                              "started": datetime.datetime.now().astimezone().isoformat(
                                  timespec="seconds")})
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            except FileExistsError:
+            except OSError as exc:
+                if not isinstance(exc, FileExistsError):
+                    return False  # a read-only folder
                 holder = self.holder()
                 if holder is None:
                     continue  # released meanwhile: try again
@@ -87,11 +95,13 @@ class ServerLock:
                     self.path.unlink()
                 except FileNotFoundError:
                     pass
+                except OSError:
+                    return False  # a read-only folder: nobody can write there anyway
                 continue
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(record + "\n")
             self.held = True
-            return
+            return True
         raise ServerRunning("could not take the server lock (another workbench starting at the "
                             "same moment?); try again", file=self.path)
 

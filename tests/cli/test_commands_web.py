@@ -231,3 +231,12 @@ def test_a_100_mb_body_is_refused_without_being_read(tmp_path):
             assert peak_mb() - before < 40
     finally:
         _stop(proc)
+
+
+def test_a_folder_the_lock_cannot_be_written_in_serves_without_one(tmp_path):
+    from qualcode.web.server import ServerLock
+
+    (tmp_path / ".qualcode").write_text("not a folder")  # mkdir fails as on a read-only folder
+    lock = ServerLock(tmp_path)
+    assert lock.acquire("http://127.0.0.1:1/") is False and not lock.held
+    lock.release()  # nothing to release
