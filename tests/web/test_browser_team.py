@@ -18,7 +18,7 @@ from qualcode.web import create_app
 from qualcode.web.auth import WebState
 from qualcode.web.server import ServerThread
 
-SECRETS = ("Maya", "MAYA-DOC-MEMO", "MAYA-CODING-MEMO")
+SECRETS = ("Maya", "MAYA-DOC-MEMO", "MAYA-CODING-MEMO", "MAYA-CODE-MEMO")
 PAGES = ["/", "/documents/alpha", "/review", "/codes", "/retrieve?code=goal", "/compare",
          "/crosscase"]
 TWINS = ["/api/project", "/api/documents/alpha", "/api/suggestions", "/api/codebook",
@@ -74,6 +74,8 @@ def test_blind_team_kim_sees_nothing_of_maya_and_cannot_touch_her_work(team, pro
         assert r["status"] == 200, r
         ids.append(json.loads(r["body"])["id"])
     r = call(maya, "PUT", f"/api/memos/coding/{ids[0]}", {"text": "MAYA-CODING-MEMO", "version": 1})
+    assert r["status"] == 200
+    r = call(maya, "PATCH", "/api/codes/goal.sales", {"memo": "MAYA-CODE-MEMO", "memo_version": 0})
     assert r["status"] == 200
     maya.goto(server.url + "/documents/alpha")
     maya.fill("#doc-memo", "MAYA-DOC-MEMO on alpha")
@@ -137,3 +139,5 @@ def test_blind_team_kim_sees_nothing_of_maya_and_cannot_touch_her_work(team, pro
     kim.wait_for_selector("#coding-panel >> text=only Maya can change it")
     assert "MAYA-CODING-MEMO" in kim.text_content("#coding-panel")
     assert kim.locator("#coding-panel button.danger").count() == 0
+    kim.goto(server.url + "/codes?code=goal.sales")
+    kim.wait_for_selector("#editor >> text=Maya's memo (read-only): MAYA-CODE-MEMO")

@@ -357,3 +357,16 @@ def test_the_shared_model_suggests_in_a_blind_project_only_while_it_learned_from
             assert c.get("/api/suggestions").json()["total"] == 0
     finally:
         trainer.close()
+
+
+def test_code_memos_are_their_authors_too(project):
+    olga, kim, maya = clients(project, blind=False)
+    assert kim.patch("/api/codes/goal.sales", json={"memo": "Kim's view", "memo_version": 0}).status_code == 200
+    assert maya.patch("/api/codes/goal.sales", json={"memo": "Maya's view", "memo_version": 0}).status_code == 200
+    r = kim.patch("/api/codes/goal.sales", json={"memo": "stale", "memo_version": 0})
+    assert r.status_code == 409
+    detail = kim.get("/api/codes/goal.sales").json()
+    assert (detail["memo"], detail["memo_version"]) == ("Kim's view", 1)
+    assert [(m["coder"], m["text"]) for m in detail["memos"]] == [("Maya", "Maya's view")]
+    project.set_setting("blind", True)
+    assert kim.get("/api/codes/goal.sales").json()["memos"] == []
