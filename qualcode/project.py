@@ -56,6 +56,8 @@ class ProjectSettings:
     interviewer: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
     reference_coder: str | None = None
+    #: blind coding: True/False as written; None (not written) = on once a second coder exists
+    blind: bool | None = None
 
     @classmethod
     def from_dict(cls, data, *, file=None) -> "ProjectSettings":
@@ -83,6 +85,11 @@ class ProjectSettings:
             raise ProjectError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}", file=file,
                                place="key unit")
         out.unit = unit
+        blind = data.get("blind")
+        if blind is not None and not isinstance(blind, bool):
+            raise ProjectError(f"blind must be true or false, not {blind!r}", file=file,
+                               place="key blind")
+        out.blind = blind
         return out
 
     @classmethod
@@ -132,6 +139,9 @@ class ProjectSettings:
             f"speakers: {val(list(self.speakers))}",
             "# reference_coder: whose codings reports and matrices use by default",
             opt("reference_coder", self.reference_coder, ""),
+            "# blind coding (true or false): each coder sees only their own work; on by default once a",
+            "# second coder has a link (qualcode open --add-coder)",
+            f"blind: {val(self.blind)}" if self.blind is not None else "# blind: true",
         ]
         return "\n".join(lines) + "\n"
 
@@ -520,9 +530,10 @@ class Project:
     def delete_coding(self, id, *, coder, expected_version) -> None:
         self.store.delete_coding(id, actor=coder, expected_version=expected_version)
 
-    def undo(self, *, coder) -> dict | None:
-        """Revert ``coder``'s most recent action not yet undone; returns what it undid."""
-        return self.store.undo(coder=coder)
+    def undo(self, *, coder, check=None) -> dict | None:
+        """Revert ``coder``'s most recent action not yet undone; returns what it undid.
+        ``check(action, coding, before, after)`` may raise to refuse it (see ``Store.undo``)."""
+        return self.store.undo(coder=coder, check=check)
 
     # -- suggestions --------------------------------------------------------------------------
 
@@ -587,18 +598,22 @@ class Project:
 
     # -- memos and history ---------------------------------------------------------------------
 
-    def set_memo(self, kind, target, text, *, coder) -> None:
-        """A memo on a ``coding`` (id), a ``document`` or a ``code``; empty text removes it."""
+    def set_memo(self, kind, target, text, *, coder, expected_version=None) -> int:
+        """``coder``'s memo on a ``coding`` (id), a ``document`` or a ``code``; empty text removes
+        it. Each coder has their own memo per target; ``expected_version`` (the version the
+        author saw, 0 for none) makes a stale save a :class:`ConflictError`. Returns the new
+        version."""
         if kind not in ("coding", "document", "code"):
             raise StoreError(f"unknown memo kind {kind!r}; use coding, document or code",
                              file=self.store.path)
         if kind == "code" and target not in self.codebook:
             raise StoreError(f"no code {target!r} in the codebook", file=self.store.path)
-        self.store.set_memo(kind, target, text, coder=coder)
+        return self.store.set_memo(kind, target, text, coder=coder,
+                                   expected_version=expected_version)
 
-    def memos(self, kind=None, target=None) -> pd.DataFrame:
-        """``kind, target, text, coder, updated_at``."""
-        return self.store.memos(kind, target)
+    def memos(self, kind=None, target=None, coder=None) -> pd.DataFrame:
+        """``kind, target, text, coder, version, updated_at``: one memo per author and target."""
+        return self.store.memos(kind, target, coder)
 
     def history(self, *, document=None, coding=None, code=None) -> pd.DataFrame:
         """Events oldest first: ``id, time, actor, action, coding, document, code, before,

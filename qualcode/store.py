@@ -15,7 +15,7 @@ transaction. Tables (current version):
 suggestion_id, run_id, reviewer, deleted, created_at, updated_at)``
     ``status`` is NULL for human rows and ``suggested|accepted|rejected`` for machine rows;
     ``version`` counts changes (optimistic concurrency); deleted rows keep ``deleted = 1``.
-``memos(kind, target, text, coder, updated_at)``; ``codebook_changes(id, time, actor, action,
+``memos(kind, target, coder, text, version, updated_at)`` (one memo per author and target); ``codebook_changes(id, time, actor, action,
 code, data)``; ``machine_runs(id, coder, method, model, codebook, parameters, started_at,
 n_suggestions)``; ``events(id, time, actor, action, coding, document, code, before, after, batch,
 undoes)``.
@@ -100,6 +100,19 @@ MIGRATIONS: list[str] = [
         BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
     CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the events table is append-only'); END;
+    """,
+    # version 3: memos belong to their author: one memo per (kind, target, coder), versioned
+    # like codings (a stale save is a conflict); the rows of version 2 keep their author ('' when
+    # none was recorded) and start at version 1
+    """
+    CREATE TABLE memos_v3 (
+        kind TEXT NOT NULL, target TEXT NOT NULL, coder TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1, updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, target, coder));
+    INSERT INTO memos_v3 (kind, target, coder, text, version, updated_at)
+        SELECT kind, target, COALESCE(coder, ''), text, 1, updated_at FROM memos;
+    DROP TABLE memos;
+    ALTER TABLE memos_v3 RENAME TO memos;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -457,49 +470,63 @@ class Store(FileMixin, CodebookMixin):
                            action="delete", deleted=1)
 
     def set_memo(self, kind: str, target: str, text: str | None, *, coder: str,
-                 con=None) -> None:
-        """Store a memo (an empty text removes it); a coding memo is also the coding's ``memo``."""
+                 expected_version: int | None = None, con=None) -> int:
+        """Store ``coder``'s memo on ``kind``/``target`` (an empty text removes it); a coding memo
+        is also the coding's ``memo``. Each author has their own memo per target; with
+        ``expected_version`` a save over a newer version is a :class:`ConflictError` (0: the
+        author had none). Returns the memo's new version (0 when removed)."""
         with self.transaction() if con is None else contextlib.nullcontext(con) as con:
             t = now()
-            old = con.execute("SELECT text FROM memos WHERE kind = ? AND target = ?",
-                              (kind, str(target))).fetchone()
+            old = con.execute("SELECT text, version FROM memos WHERE kind = ? AND target = ? AND "
+                              "coder = ?", (kind, str(target), coder or "")).fetchone()
+            version = old[1] if old else 0
+            if expected_version is not None and int(expected_version) != version:
+                raise ConflictError(
+                    f"your {kind} memo on {target} was changed meanwhile (version {version}, you "
+                    f"edited version {expected_version}), e.g. in another tab; reload it and save "
+                    "again", file=self.path)
             coding = document = code = None
             if kind == "coding":
                 row = self.coding(int(target), con=con)
                 coding, document, code = int(target), row["document"], row["code"]
-                old = old or ((row["memo"],) if row["memo"] else None)
+                old = old or ((row["memo"], 0) if row["memo"] else None)
                 con.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?",
                             (text or None, t, int(target)))
             elif kind == "document":
                 document = str(target)
             else:
                 code = str(target)
+            new_version = version + 1 if text else 0
             if text:
-                con.execute("INSERT INTO memos (kind, target, text, coder, updated_at) VALUES "
-                            "(?, ?, ?, ?, ?) ON CONFLICT (kind, target) DO UPDATE SET "
-                            "text = excluded.text, coder = excluded.coder, "
-                            "updated_at = excluded.updated_at", (kind, str(target), text, coder, t))
+                con.execute("INSERT INTO memos (kind, target, coder, text, version, updated_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, target, coder) DO UPDATE "
+                            "SET text = excluded.text, version = excluded.version, "
+                            "updated_at = excluded.updated_at",
+                            (kind, str(target), coder or "", text, new_version, t))
             else:
-                con.execute("DELETE FROM memos WHERE kind = ? AND target = ?", (kind, str(target)))
+                con.execute("DELETE FROM memos WHERE kind = ? AND target = ? AND coder = ?",
+                            (kind, str(target), coder or ""))
             self._event(con, t, coder, "memo", coding=coding, document=document, code=code,
-                        before={"kind": kind, "target": str(target), "text": old[0] if old else None},
-                        after={"kind": kind, "target": str(target), "text": text or None},
+                        before={"kind": kind, "target": str(target), "coder": coder or "",
+                                "text": old[0] if old else None},
+                        after={"kind": kind, "target": str(target), "coder": coder or "",
+                               "text": text or None},
                         batch=self._new_batch(con))
+        return new_version
 
-    def memos(self, kind=None, target=None) -> pd.DataFrame:
-        """``kind, target, text, coder, updated_at``."""
+    def memos(self, kind=None, target=None, coder=None) -> pd.DataFrame:
+        """``kind, target, text, coder, version, updated_at`` (oldest change first per target)."""
         where, params = [], []
-        if kind is not None:
-            where.append("kind = ?")
-            params.append(kind)
-        if target is not None:
-            where.append("target = ?")
-            params.append(str(target))
-        sql = "SELECT kind, target, text, coder, updated_at FROM memos"
+        for col, value in (("kind", kind), ("target", target), ("coder", coder)):
+            if value is not None:
+                where.append(f"{col} = ?")
+                params.append(str(value))
+        sql = "SELECT kind, target, text, coder, version, updated_at FROM memos"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = self._query(sql + " ORDER BY kind, target", params)
-        return pd.DataFrame(rows, columns=["kind", "target", "text", "coder", "updated_at"])
+        rows = self._query(sql + " ORDER BY kind, target, updated_at", params)
+        return pd.DataFrame(rows, columns=["kind", "target", "text", "coder", "version",
+                                           "updated_at"])
 
     # -- machine runs ------------------------------------------------------------------------
 
@@ -604,8 +631,11 @@ class Store(FileMixin, CodebookMixin):
 
     # -- undo --------------------------------------------------------------------------------
 
-    def undo(self, *, coder: str) -> dict | None:
-        """Revert ``coder``'s most recent not-yet-undone action (all events of its batch)."""
+    def undo(self, *, coder: str, check=None) -> dict | None:
+        """Revert ``coder``'s most recent not-yet-undone action (all events of its batch).
+
+        ``check(action, coding, before, after)`` (optional) sees each event first and may raise
+        to refuse the undo (nothing is changed then)."""
         undoable = ("create", "edit", "delete", "accept", "reject", "memo", "recode")
         with self.transaction() as con:
             q = ",".join("?" * len(undoable))
@@ -624,7 +654,9 @@ class Store(FileMixin, CodebookMixin):
             for eid, action, coding, document, code, before, after in events:
                 before = json.loads(before) if before else None
                 after = json.loads(after) if after else None
-                self._revert(con, action, coding, before, after, eid)
+                if check is not None:
+                    check(action, coding, before, after)
+                self._revert(con, action, coding, before, after, eid, actor=coder)
                 t = now()
                 con.execute("INSERT INTO events (time, actor, action, coding, document, code, "
                             "before, after, batch, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?, ?)",
@@ -635,7 +667,7 @@ class Store(FileMixin, CodebookMixin):
                     "coding": touched[0] if touched else None,
                     "codings": [c for c in touched if c is not None], "events": len(events)}
 
-    def _revert(self, con, action, coding, before, after, eid) -> None:
+    def _revert(self, con, action, coding, before, after, eid, *, actor=None) -> None:
         t = now()
 
         def unchanged_since(cid) -> bool:
@@ -675,16 +707,18 @@ class Store(FileMixin, CodebookMixin):
                         "version = version + 1, updated_at = ? WHERE id = ?", (t, coding))
         elif action == "memo":
             kind, target, text = before["kind"], before["target"], before["text"]
+            who = before.get("coder", actor or "")
             if kind == "coding":
                 con.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?",
                             (text, t, int(target)))
             if text:
-                con.execute("INSERT INTO memos (kind, target, text, coder, updated_at) VALUES "
-                            "(?, ?, ?, NULL, ?) ON CONFLICT (kind, target) DO UPDATE SET "
-                            "text = excluded.text, updated_at = excluded.updated_at",
-                            (kind, target, text, t))
+                con.execute("INSERT INTO memos (kind, target, coder, text, version, updated_at) "
+                            "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (kind, target, coder) DO UPDATE "
+                            "SET text = excluded.text, version = memos.version + 1, "
+                            "updated_at = excluded.updated_at", (kind, target, who, text, t))
             else:
-                con.execute("DELETE FROM memos WHERE kind = ? AND target = ?", (kind, target))
+                con.execute("DELETE FROM memos WHERE kind = ? AND target = ? AND coder = ?",
+                            (kind, target, who))
 
     # -- events ------------------------------------------------------------------------------
 
@@ -703,6 +737,11 @@ class Store(FileMixin, CodebookMixin):
         df = pd.DataFrame(self._query(sql + " ORDER BY id", params), columns=EVENT_COLUMNS)
         df["coding"] = df["coding"].astype("Int64")
         return df
+
+    def log_event(self, action: str, *, actor: str, data: dict | None = None) -> None:
+        """Record a project event that changes no row (e.g. ``blind_lifted``), one transaction."""
+        with self.transaction() as con:
+            self._event(con, now(), actor, action, after=data, batch=self._new_batch(con))
 
     def _new_batch(self, con) -> int:
         return int(con.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM events").fetchone()[0])

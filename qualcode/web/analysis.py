@@ -4,9 +4,8 @@ JSON-ready dicts: the web-facing shaping of library functions. Retrieval and sea
 :mod:`qualcode.crosscase`, agreement :func:`qualcode.agreement.compare`, the CLI's functions;
 nothing here computes a figure of its own or writes to the store.
 
-Blind mode (a reliability check's rule that a coder sees only their own work until they choose to
-compare) is the ``blind`` list of coder names in ``.qualcode/web.json``; :func:`is_blind` and
-:func:`blind_document` apply it.
+Each function takes the project as the requesting coder sees it (:class:`~.view.CoderView`: in a
+blind project their own codings only), or a bare :class:`qualcode.Project`.
 """
 from __future__ import annotations
 
@@ -29,30 +28,6 @@ class AnalysisError(QualcodeError):
     """A request the analysis pages cannot answer (unknown coder, code, attribute...)."""
 
 
-# ---- blind mode --------------------------------------------------------------------------------
-
-def is_blind(state, coder: str | None) -> bool:
-    return bool(coder) and coder in (state.read().get("blind") or [])
-
-
-def set_blind(state, coder: str, on: bool) -> bool:
-    blind = [c for c in (state.read().get("blind") or []) if c != coder]
-    if on:
-        blind.append(coder)
-    state.update(blind=sorted(blind))
-    return on
-
-
-def blind_document(doc: dict, coder: str) -> dict:
-    """The document page's data with other coders' human codings taken out (suggestions stay:
-    they are the machine's, not another person's)."""
-    doc = dict(doc)
-    doc["codings"] = [c for c in doc["codings"]
-                      if c.get("coder") == coder or c.get("status") == "suggested"]
-    doc["blind"] = True
-    return doc
-
-
 # ---- shared lookups ----------------------------------------------------------------------------
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -67,11 +42,13 @@ def store_signature(project) -> tuple:
 def cached(project, key, compute):
     """``compute()`` once per state of the store: analysis pages re-read 50,000 codings and
     re-run bootstraps only after something was written."""
-    sig = store_signature(project)
-    entry = _CACHE.get(project)
+    base = getattr(project, "project", project)  # a coder's view: cached per project and view
+    key = (getattr(project, "cache_key", None), key)
+    sig = store_signature(base)
+    entry = _CACHE.get(base)
     if entry is None or entry[0] != sig:
         entry = (sig, {})
-        _CACHE[project] = entry
+        _CACHE[base] = entry
     memo = entry[1]
     if key not in memo:
         if len(memo) > 32:

@@ -7,8 +7,10 @@ Reads: ``GET /api/project`` (home), ``/api/documents/{id}``, ``/api/codebook``,
 when someone changed it since), ``POST /api/undo``, ``PUT /api/memos/{kind}/{target}``,
 ``POST /api/suggestions/{id}/accept|reject``, ``POST /api/suggestions/accept-all`` (a dry run
 with the count unless ``confirm`` repeats that count), ``PUT /api/model/settings``,
-``POST /api/model/retrain``, ``POST /api/me``. Errors: ``{"error": message}`` with 400, 403, 404,
-409 or 421.
+``POST /api/model/retrain``, ``POST /api/me``. Every handler receives the requesting coder's view
+of the project (:class:`~.view.CoderView`): what it shows and what it may change. Errors:
+``{"error": message, "status": status}`` with 400, 403 (not this coder's: the message says whose),
+404, 409, 413 or 421.
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ import pandas as pd
 from starlette.routing import Route
 
 from . import auth, data
-from .http import BadRequest, endpoint
+from .http import BadRequest, Forbidden, endpoint
+from .loop import CODER
+from .view import READ_ONLY
 
 
 def _int(body: dict, name: str, *, required: bool = True, minimum: int | None = 0):
@@ -62,89 +66,90 @@ def _path_int(request, name: str) -> int:
         raise BadRequest(f"{name} must be an integer, not {raw!r}") from None
 
 
-def _row(project, coding_id: int) -> dict:
-    rows = project.codings()
-    row = rows[rows["id"] == coding_id]
-    if len(row) == 0:
-        raise data.NotFoundError(f"no coding with id {coding_id} (deleted meanwhile? reload the page)")
-    return data.records(row, data.CODING_FIELDS)[0]
+def _row(view, coding_id: int) -> dict:
+    return data.records(pd.DataFrame([view.coding(coding_id)]), data.CODING_FIELDS)[0]
 
 
-def _retrain(web) -> None:
-    if web.trainer is not None:
-        web.trainer.request()
+def _retrain(view) -> None:
+    if view.web.trainer is not None:
+        view.web.trainer.request()
 
 
 # ---- reads -------------------------------------------------------------------------------------
 
 @endpoint
-def project_info(web, request, body):
-    from .views_analysis import apply_blind_home  # part 2: blind mode
-
-    return apply_blind_home(web, request, data.home(web.project, model=model_status(web)))
-
-
-@endpoint
-def document(web, request, body):
-    from .views_analysis import apply_blind  # part 2: blind mode
-
-    return apply_blind(web, request, data.document(web.project, request.path_params["doc"]))
+def project_info(view, request, body):
+    info = data.home(view, model=model_status(view))
+    info.update(blind=view.blind, role=view.role)
+    return info
 
 
 @endpoint
-def codebook(web, request, body):
-    return {"codes": data.codebook_list(web.project.codebook)}
+def document(view, request, body):
+    return dict(data.document(view, request.path_params["doc"]), blind=view.blind)
 
 
 @endpoint
-def coding(web, request, body):
-    return data.coding(web.project, _path_int(request, "id"))
+def codebook(view, request, body):
+    return {"codes": data.codebook_list(view.codebook)}
 
 
-def model_status(web) -> dict:
-    if web.trainer is None:
+@endpoint
+def coding(view, request, body):
+    return data.coding(view, _path_int(request, "id"))
+
+
+def model_status(view) -> dict:
+    trainer = view.web.trainer
+    if trainer is None:
         return {"status": "off", "codes": [], "note": "retraining is off for this server"}
-    return web.trainer.status()
+    if view.blind and CODER not in view.visible_machine_coders():
+        # the shared model learned from every coder: in a blind project it is not shown
+        return {"status": "off", "codes": [], "note": "blind project: suggestions come only from "
+                "a model that learned from your own coding (or from the codebook alone)"}
+    return trainer.status()
 
 
 @endpoint
-def model(web, request, body):
-    return model_status(web)
+def model(view, request, body):
+    return model_status(view)
 
 
 @endpoint
-def me(web, request, body):
+def me(view, request, body):
     fixed = bool(request.scope.get("state", {}).get("coder"))
-    return {"coder": web.coder(request), "fixed": fixed}
+    return {"coder": view.coder, "fixed": fixed, "role": view.role, "blind": view.blind}
 
 
 # ---- writes ------------------------------------------------------------------------------------
 
 @endpoint
-def set_me(web, request, body):
+def set_me(view, request, body):
     if request.scope.get("state", {}).get("coder"):
         raise BadRequest("this link belongs to a coder; their name is fixed by the token")
+    if view.read_only:
+        raise Forbidden(READ_ONLY)
     name = auth.check_coder_name(_str(body, "coder", limit=80))
-    web.state.update(local_coder=name)
+    view.web.state.update(local_coder=name)
     return {"coder": name, "fixed": False}
 
 
 @endpoint
-def add_coding(web, request, body):
-    coder = web.require_coder(request)
+def add_coding(view, request, body):
+    view.check_write()
     start, end = _int(body, "start"), _int(body, "end")
     if end <= start:
         raise BadRequest(f"the span {start}-{end} is empty: end must be after start")
-    row = web.project.add_coding(_str(body, "document", limit=500), start, end,
-                                 _str(body, "code", limit=500), coder=coder,
-                                 memo=_str(body, "memo", required=False) or None)
-    _retrain(web)
+    row = view.add_coding(_str(body, "document", limit=500), start, end,
+                          _str(body, "code", limit=500),
+                          memo=_str(body, "memo", required=False) or None)
+    _retrain(view)
     return data.clean(dict(row))
 
 
 @endpoint
-def update_coding(web, request, body):
-    coder = web.require_coder(request)
+def update_coding(view, request, body):
+    view.check_write()
     cid = _path_int(request, "id")
     changes = {k: body[k] for k in ("start", "end", "code", "memo") if k in body}
     if not changes:
@@ -158,57 +163,61 @@ def update_coding(web, request, body):
         kwargs["code"] = _str(body, "code", limit=500)
     if "memo" in changes:
         kwargs["memo"] = _str(body, "memo", required=False) or ""
-    row = web.project.update_coding(cid, coder=coder, expected_version=_int(body, "version", minimum=1),
-                                    **kwargs)
+    row = view.update_coding(cid, expected_version=_int(body, "version", minimum=1), **kwargs)
     if set(kwargs) - {"memo"}:
-        _retrain(web)
+        _retrain(view)
     return data.clean(dict(row))
 
 
 @endpoint
-def delete_coding(web, request, body):
-    coder = web.require_coder(request)
+def delete_coding(view, request, body):
+    view.check_write()
     cid = _path_int(request, "id")
     version = _int(body, "version", minimum=1) if body.get("version") is not None else \
         _int(dict(request.query_params), "version", minimum=1)
-    web.project.delete_coding(cid, coder=coder, expected_version=version)
-    _retrain(web)
+    view.delete_coding(cid, expected_version=version)
+    _retrain(view)
     return {"deleted": cid}
 
 
 @endpoint
-def undo(web, request, body):
-    coder = web.require_coder(request)
-    done = web.project.undo(coder=coder)
+def undo(view, request, body):
+    coder = view.check_write()
+    done = view.undo()
     if done is None:
         return {"undone": None, "message": f"nothing of {coder}'s to undo"}
-    _retrain(web)
+    _retrain(view)
     return {"undone": data.clean(dict(done)), "message": "undone"}
 
 
 @endpoint
-def set_memo(web, request, body):
-    coder = web.require_coder(request)
+def set_memo(view, request, body):
+    """``PUT`` (``{text, version}``) or ``DELETE`` the requesting coder's memo on a coding (their
+    own), a document or a code. A coding memo's ``version`` is the coding's; a document or code
+    memo's is the memo's own (0: none yet), and a stale one is a 409."""
+    view.check_write()
     kind, target = request.path_params["kind"], request.path_params["target"]
     if kind not in ("coding", "document", "code"):
         raise BadRequest(f"memo kind {kind!r} is not one of coding, document, code")
-    text = _str(body, "text", required=False) or ""
+    text = "" if request.method == "DELETE" else (_str(body, "text", required=False) or "")
+    version = _int(body, "version", required=False, minimum=0)
     if kind == "coding":
-        version = body.get("version")
         cid = int(target) if target.isdigit() else None
         if cid is None:
             raise BadRequest(f"a coding memo needs a coding id, not {target!r}")
         if version is not None:  # a coding's memo is a field of the coding: versioned
-            row = web.project.update_coding(cid, coder=coder, expected_version=_int(body, "version", minimum=1),
-                                            memo=text)
-            return {"kind": kind, "target": target, "text": text, "coding": data.clean(dict(row))}
-    web.project.set_memo(kind, target, text, coder=coder)
-    return {"kind": kind, "target": target, "text": text}
+            row = view.update_coding(cid, expected_version=max(version, 1), memo=text)
+            return {"kind": kind, "target": target, "text": text, "coding": data.clean(dict(row)),
+                    "message": "Memo saved" if text else "Memo removed"}
+        version = None
+    new = view.set_memo(kind, target, text, expected_version=version)
+    return {"kind": kind, "target": target, "text": text, "version": new,
+            "message": "Memo saved" if text else "Memo removed"}
 
 
 # ---- suggestions -------------------------------------------------------------------------------
 
-def _queue(web, params) -> pd.DataFrame:
+def _queue(view, params) -> pd.DataFrame:
     order = params.get("order", "score")
     if order not in ("score", "uncertainty"):
         raise BadRequest(f"order must be 'score' or 'uncertainty', not {order!r}")
@@ -223,14 +232,16 @@ def _queue(web, params) -> pd.DataFrame:
     else:
         min_score = None
     code = params.get("code") or None
-    if code is not None and code not in web.project.codebook:
+    if code is not None and code not in view.codebook:
         raise BadRequest(f"unknown code {code!r}; see /api/codebook")
     document = params.get("document") or None
-    if document is not None and document not in web.project.corpus.document_ids:
+    if document is not None and document not in view.corpus.document_ids:
         raise BadRequest(f"unknown document {document!r}; see /api/project")
-    df = web.project.suggestions(code=code, document=document, min_score=min_score)
+    df = view.suggestions(code=code, document=document, min_score=min_score)
     if order == "uncertainty" and len(df):
-        ranks = web.trainer.uncertainty() if web.trainer is not None else {}
+        trainer = view.web.trainer
+        ranks = trainer.uncertainty() if trainer is not None and CODER in \
+            view.visible_machine_coders() else {}
         big = len(ranks) + 1
         key = [ranks.get((str(d), int(s)) if pd.notna(s) else None, big)
                for d, s in zip(df["document"], df["segment"])]
@@ -240,13 +251,13 @@ def _queue(web, params) -> pd.DataFrame:
 
 
 @endpoint
-def suggestions(web, request, body):
+def suggestions(view, request, body):
     params = dict(request.query_params)
-    df = _queue(web, params)
+    df = _queue(view, params)
     limit = _int(params, "limit", required=False, minimum=1) or 50
     offset = _int(params, "offset", required=False) or 0
     page = df.iloc[offset: offset + limit]
-    corpus, names = web.project.corpus, {c.id: c for c in web.project.codebook}
+    corpus, names = view.corpus, {c.id: c for c in view.codebook}
     items = []
     for row in data.records(page, data.CODING_FIELDS):
         row["text"] = corpus.text(row["document"])[row["start"]:row["end"]]
@@ -258,11 +269,11 @@ def suggestions(web, request, body):
             "order": params.get("order", "score"), "items": items}
 
 
-def _current_suggestion(web, sid: int, body: dict) -> int | None:
+def _current_suggestion(view, sid: int, body: dict) -> int | None:
     """The suggestion to act on: ``sid`` while it exists, else (a retraining replaced the run
     and its ids) the current suggestion on the same span and code that the page sent as
     ``was: {document, start, end, code}``; None when the new model no longer suggests it."""
-    rows = web.project.suggestions()
+    rows = view.suggestions()
     if len(rows) and (rows["id"] == sid).any():
         return sid
     was = body.get("was")
@@ -272,15 +283,15 @@ def _current_suggestion(web, sid: int, body: dict) -> int | None:
                 & (rows["end"] == was.get("end")) & (rows["code"] == was.get("code"))] if len(rows) else rows
     if len(same):
         return int(same["id"].iloc[0])
-    done = web.project.suggestions(status=["accepted", "rejected"])
+    done = view.suggestions(status=["accepted", "rejected"])
     if len(done) and (done["id"] == sid).any():
         return sid  # already decided: the store answers (a conflict)
     return None
 
 
 @endpoint
-def accept(web, request, body):
-    coder = web.require_coder(request)
+def accept(view, request, body):
+    view.check_write()
     sid = _path_int(request, "id")
     start, end = _int(body, "start", required=False), _int(body, "end", required=False)
     if (start is None) != (end is None):
@@ -288,44 +299,43 @@ def accept(web, request, body):
     if start is not None and end <= start:
         raise BadRequest(f"the span {start}-{end} is empty: end must be after start")
     code = _str(body, "code", required=False, limit=500)
-    current = _current_suggestion(web, sid, body)
+    current = _current_suggestion(view, sid, body)
     if current is None:  # withdrawn by a retraining: the person's decision still counts
         was = body["was"]
-        row = web.project.add_coding(str(was.get("document")), start if start is not None else was.get("start"),
-                                     end if end is not None else was.get("end"), code or was.get("code"),
-                                     coder=coder)
-        _retrain(web)
+        row = view.add_coding(str(was.get("document")), start if start is not None else was.get("start"),
+                              end if end is not None else was.get("end"), code or was.get("code"))
+        _retrain(view)
         return {"accepted": None, "coding": data.clean(dict(row)),
                 "note": "the retrained model had withdrawn this suggestion; coded by hand instead"}
-    ids = web.project.accept([current], coder=coder, start=start, end=end, code=code)
-    _retrain(web)
-    return {"accepted": current, "coding": _row(web.project, ids[0]) if ids else None}
+    ids = view.accept([current], start=start, end=end, code=code)
+    _retrain(view)
+    return {"accepted": current, "coding": _row(view, ids[0]) if ids else None}
 
 
 @endpoint
-def reject(web, request, body):
-    coder = web.require_coder(request)
+def reject(view, request, body):
+    view.check_write()
     sid = _path_int(request, "id")
-    current = _current_suggestion(web, sid, body)
+    current = _current_suggestion(view, sid, body)
     if current is None:
         return {"rejected": None, "note": "the retrained model no longer suggests this"}
-    web.project.reject([current], coder=coder)
-    _retrain(web)
+    view.reject([current])
+    _retrain(view)
     return {"rejected": current}
 
 
 @endpoint
-def accept_all(web, request, body):
+def accept_all(view, request, body):
     """``{code, min_score}``: the count (a dry run); ``{code, min_score, confirm: count}``: accept
     them when the count is still the one the person confirmed."""
-    coder = web.require_coder(request)
+    view.check_write()
     code = _str(body, "code", limit=500)
-    if code not in web.project.codebook:
+    if code not in view.codebook:
         raise BadRequest(f"unknown code {code!r}; see /api/codebook")
     score = body.get("min_score")
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
         raise BadRequest(f"min_score must be a number from 0 to 1, not {score!r}")
-    df = web.project.suggestions(code=code, min_score=float(score))
+    df = view.suggestions(code=code, min_score=float(score))
     ids = [int(i) for i in df["id"]] if len(df) else []
     confirm = body.get("confirm")
     if confirm is None:
@@ -333,21 +343,22 @@ def accept_all(web, request, body):
     if _int(body, "confirm") != len(ids):
         raise BadRequest(f"the count changed: {len(ids)} suggestions of {code} now score "
                          f"{score} or more, not {confirm}; look again and confirm the new count")
-    new = web.project.accept(ids, coder=coder) if ids else []
-    _retrain(web)
+    new = view.accept(ids) if ids else []
+    _retrain(view)
     return {"code": code, "min_score": score, "count": len(ids), "accepted": len(new)}
 
 
 @endpoint
-def retrain(web, request, body):
-    if web.trainer is None:
+def retrain(view, request, body):
+    if view.web.trainer is None:
         raise BadRequest("retraining is off for this server (started with --no-train)")
-    web.trainer.request(force=True)
-    return model_status(web)
+    view.web.trainer.request(force=True)
+    return model_status(view)
 
 
 @endpoint
-def model_settings(web, request, body):
+def model_settings(view, request, body):
+    view.require_owner("changing the suggestion gate (kappa floor, minimum examples)")
     changes = {}
     if "kappa_floor" in body:
         v = body["kappa_floor"]
@@ -358,9 +369,9 @@ def model_settings(web, request, body):
         changes["min_examples"] = _int(body, "min_examples", minimum=1)
     if not changes:
         raise BadRequest("send kappa_floor and/or min_examples")
-    web.state.update(**changes)
-    _retrain(web)
-    return model_status(web)
+    view.web.state.update(**changes)
+    _retrain(view)
+    return model_status(view)
 
 
 def routes() -> list[Route]:
@@ -375,7 +386,7 @@ def routes() -> list[Route]:
         Route("/api/codings/{id}", update_coding, methods=["PATCH"]),
         Route("/api/codings/{id}", delete_coding, methods=["DELETE"]),
         Route("/api/undo", undo, methods=["POST"]),
-        Route("/api/memos/{kind}/{target}", set_memo, methods=["PUT"]),
+        Route("/api/memos/{kind}/{target}", set_memo, methods=["PUT", "DELETE"]),
         Route("/api/suggestions", suggestions, methods=["GET"]),
         Route("/api/suggestions/accept-all", accept_all, methods=["POST"]),
         Route("/api/suggestions/{id}/accept", accept, methods=["POST"]),

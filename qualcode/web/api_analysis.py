@@ -6,7 +6,7 @@ every coded passage; ``GET /api/search?q=&document=&attribute=&value=`` text sea
 ``GET /api/compare?coders=A,B&unit=segment|character&n_boot=&seed=`` agreement per code and
 pooled; ``GET /api/disagreements?coders=A,B&unit=&code=`` disputed passages grouped by passage;
 ``GET /api/passage?document=&start=&end=&coders=A,B`` one passage with each coder's codings;
-``GET|PUT /api/blind`` blind mode of the requesting coder; ``GET /api/crosscase?coder=&depth=&
+``GET|PUT /api/blind`` the project's blind mode (an owner sets or lifts it); ``GET /api/crosscase?coder=&depth=&
 attribute=`` the case x code, code x attribute, strategy-by-case and co-occurrence tables.
 Exports (the bytes the CLI writes for the same project, from :mod:`qualcode.exports`):
 ``/api/export/codings.csv|xlsx``, ``/api/export/project.qdpx`` (``include_suggestions=1`` adds
@@ -21,7 +21,7 @@ from .. import exports
 from . import analysis
 from .api import _int
 from .api_codebook import download
-from .http import BadRequest, endpoint
+from .http import BadRequest, Forbidden, endpoint
 
 
 def _params(request) -> dict:
@@ -38,37 +38,33 @@ def _page(params) -> dict:
             "limit": min(_int(params, "limit", required=False, minimum=1) or analysis.PAGE, 1000)}
 
 
-def _blind_check(web, request, coders) -> None:
-    """In blind mode a coder may look only at their own codings."""
-    me = web.coder(request)
-    if analysis.is_blind(web.state, me) and any(c != me for c in coders):
-        raise BadRequest(f"blind mode is on for {me}: you see only your own codings until you "
-                         "choose to compare (the Compare page, or PUT /api/blind {\"blind\": false})")
+def _blind_check(view, coders) -> None:
+    """In a blind project a coder may look only at their own codings."""
+    if view.blind and any(c != view.coder for c in coders):
+        raise Forbidden(f"this project is blind: {view.coder} sees only their own codings until "
+                        "an owner lifts blind mode (the Compare page)")
 
 
 @endpoint
-def retrieve(web, request, body):
+def retrieve(view, request, body):
     p = _params(request)
     coders = _coders(p) or ([p["coder"]] if p.get("coder") else [])
-    me = web.coder(request)
-    if analysis.is_blind(web.state, me):
-        _blind_check(web, request, coders)
-        coders = [me]
-    out = analysis.retrieve(web.project, code=p.get("code") or None,
+    _blind_check(view, coders)
+    out = analysis.retrieve(view, code=p.get("code") or None,
                             descendants=p.get("descendants", "1") not in ("0", "false", "no"),
                             coders=coders or None, document=p.get("document") or None,
                             attribute=p.get("attribute") or None, value=p.get("value"),
                             case=p.get("case") or None, **_page(p))
-    out["blind"] = analysis.is_blind(web.state, me)
+    out["blind"] = view.blind
     return out
 
 
 @endpoint
-def search(web, request, body):
+def search(view, request, body):
     p = _params(request)
-    me = web.coder(request)
-    coder = me if analysis.is_blind(web.state, me) else (p.get("coder") or None)
-    return analysis.search(web.project, p.get("q", ""), document=p.get("document") or None,
+    coder = p.get("coder") or None
+    _blind_check(view, [coder] if coder else [])
+    return analysis.search(view, p.get("q", ""), document=p.get("document") or None,
                            attribute=p.get("attribute") or None, value=p.get("value"),
                            coder=coder, **_page(p))
 
@@ -92,11 +88,12 @@ async def compare(request):
         p = _params(request)
         coders = _coders(p)
         with web.lock:
-            _blind_check(web, request, coders)
+            view = web.view(request)
+            _blind_check(view, coders)
             n_boot = _int(p, "n_boot", required=False)
             n_boot = 1000 if n_boot is None else min(n_boot, 5000)
             return analysis.compare_inputs(
-                web.project, coders, unit=_unit(p), n_boot=n_boot,
+                view, coders, unit=_unit(p), n_boot=n_boot,
                 seed=_int(p, "seed", required=False, minimum=None) or 0)
 
     try:
@@ -107,56 +104,52 @@ async def compare(request):
 
 
 def _error(request, exc):
-    from starlette.responses import JSONResponse
-
-    from .http import error_message, log, status_of
+    from .http import error_message, error_response, log, status_of
 
     status = status_of(exc)
     if status == 500:
         log.exception("internal error in %s", request.url.path)
-    return JSONResponse({"error": error_message(exc), "status": status}, status_code=status)
+    return error_response(error_message(exc), status)
 
 
 @endpoint
-def disagreements(web, request, body):
+def disagreements(view, request, body):
     p = _params(request)
     coders = _coders(p)
-    _blind_check(web, request, coders)
-    return analysis.disagreements(web.project, coders, unit=_unit(p), code=p.get("code") or None,
+    _blind_check(view, coders)
+    return analysis.disagreements(view, coders, unit=_unit(p), code=p.get("code") or None,
                                   **_page(p))
 
 
 @endpoint
-def passage(web, request, body):
+def passage(view, request, body):
     p = _params(request)
     coders = _coders(p)
-    _blind_check(web, request, coders)
+    _blind_check(view, coders)
     start, end = _int(p, "start"), _int(p, "end")
-    return analysis.side_by_side(web.project, p.get("document") or "", start, max(end, start),
+    return analysis.side_by_side(view, p.get("document") or "", start, max(end, start),
                                  coders)
 
 
 @endpoint
-def blind(web, request, body):
-    me = web.coder(request)
+def blind(view, request, body):
+    """``GET``: whether the project is blind; ``PUT {"blind": bool}``: an owner sets or lifts it
+    (written to qualcode.yaml, logged as an event)."""
     if request.method == "PUT":
-        me = web.require_coder(request)
         on = body.get("blind")
         if not isinstance(on, bool):
             raise BadRequest("send {\"blind\": true} or {\"blind\": false}")
-        analysis.set_blind(web.state, me, on)
-    return {"coder": me, "blind": analysis.is_blind(web.state, me)}
+        view.set_blind(on)
+    return {"coder": view.coder, "blind": view.blind}
 
 
 @endpoint
-def crosscase(web, request, body):
+def crosscase(view, request, body):
     p = _params(request)
-    me = web.coder(request)
     coder = p.get("coder") or None
-    if analysis.is_blind(web.state, me):
-        _blind_check(web, request, [coder] if coder else ["(everyone)"])
+    _blind_check(view, [coder] if coder else [])
     depth = _int(p, "depth", required=False)
-    return analysis.crosscase(web.project, coder=coder, depth=depth,
+    return analysis.crosscase(view, coder=coder, depth=depth,
                               attribute=p.get("attribute") or None)
 
 
@@ -168,9 +161,9 @@ def _flag(p, *names) -> bool:
     return any(p.get(n) in ("1", "true", "yes", "on") for n in names)
 
 
-def export_codings(web, request, *, include_suggestions: bool = False):
+def export_codings(view, *, include_suggestions: bool = False):
     """The codings an export of this request holds (the requesting coder's view of them)."""
-    return exports.project_codings(web.project, include_suggestions=include_suggestions)
+    return exports.project_codings(view, include_suggestions=include_suggestions)
 
 
 def _send(result: exports.Export, filename: str, fmt: str):
@@ -194,7 +187,8 @@ async def report(request):
 
         def prepare():
             with web.lock:
-                return exports.report_inputs(web.project, export_codings(web, request),
+                view = web.view(request)
+                return exports.report_inputs(view, export_codings(view),
                                              reference=p.get("reference") or None,
                                              skip_changed=_flag(p, "skip_changed"))
 
@@ -206,20 +200,20 @@ async def report(request):
 
 
 @endpoint
-def export(web, request, body):
-    """``/api/export/codings.csv|xlsx`` and ``/api/export/project.qdpx``: the human codings, and
-    with ``include_suggestions=1`` the machine rows too (marked: method, score, status);
-    ``skip_changed=1`` leaves out documents whose transcript changed after coding."""
+def export(view, request, body):
+    """``/api/export/codings.csv|xlsx`` and ``/api/export/project.qdpx``: the human codings the
+    requesting coder may see, and with ``include_suggestions=1`` the machine rows too (marked:
+    method, score, status); ``skip_changed=1`` leaves out documents whose transcript changed
+    after coding."""
     name = request.path_params["name"]
     p = _params(request)
-    codings = export_codings(web, request,
-                             include_suggestions=_flag(p, "include_suggestions", "machine"))
+    codings = export_codings(view, include_suggestions=_flag(p, "include_suggestions", "machine"))
     skip = _flag(p, "skip_changed")
     if name in ("codings.csv", "codings.xlsx"):
         fmt = name.rsplit(".", 1)[1]
-        result = exports.project_codings_file(web.project, codings, fmt, skip_changed=skip)
+        result = exports.project_codings_file(view, codings, fmt, skip_changed=skip)
     elif name == "project.qdpx":
-        result = exports.project_qdpx(web.project, codings, skip_changed=skip)
+        result = exports.project_qdpx(view, codings, skip_changed=skip)
     else:
         raise BadRequest(f"no export {name!r}: codings.csv, codings.xlsx, project.qdpx, "
                          "report.html or codebook.yaml|qdc|md")

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from ..codebook import COLOR_RE, ID_RE
 from . import analysis, data
-from .api import _str
+from .api import _int, _str
 from .http import BadRequest, endpoint
 
 
@@ -32,8 +32,8 @@ def slug(name: str) -> str:
     return s[:40] or "code"
 
 
-def _code(web, code_id: str) -> str:
-    if code_id not in web.project.codebook:
+def _code(view, code_id: str) -> str:
+    if code_id not in view.codebook:
         raise data.NotFoundError(f"no code {code_id!r} in the codebook (renamed or merged "
                                  "meanwhile? reload the page)")
     return code_id
@@ -47,13 +47,13 @@ def _color(value):
     return value.lower()
 
 
-def _parent(web, body, key="parent"):
+def _parent(view, body, key="parent"):
     parent = body.get(key)
     if parent in (None, ""):
         return None
     if not isinstance(parent, str):
         raise BadRequest(f"field {key!r} must be a code id or null")
-    return _code(web, parent)
+    return _code(view, parent)
 
 
 def tree(project) -> list[dict]:
@@ -67,6 +67,7 @@ def code_detail(project, code_id: str) -> dict:
     cb = project.codebook
     c = cb[code_id]
     entry = next(x for x in tree(project) if x["id"] == code_id)
+    memo = data.memo_of(project, "code", code_id)
     cod = analysis.human(project)
     own = cod[cod["code"] == code_id]
     sub = cod[cod["code"].isin(cb.descendants(code_id, include_self=True))]
@@ -77,23 +78,23 @@ def code_detail(project, code_id: str) -> dict:
         "coders": sorted(own["coder"].unique().tolist()) if len(own) else [],
         "passages": analysis.passages(project, own.head(20), context=0),
         "history": data.records(project.history(code=code_id).tail(30)),
-        "memo": data.memo_text(project, "code", code_id),
+        "memo": memo["text"], "memo_version": memo["version"], "memos": memo["others"],
     })
     return entry
 
 
 @endpoint
-def get_code(web, request, body):
-    return code_detail(web.project, _code(web, request.path_params["id"]))
+def get_code(view, request, body):
+    return code_detail(view, _code(view, request.path_params["id"]))
 
 
 @endpoint
-def create_code(web, request, body):
-    coder = web.require_coder(request)
+def create_code(view, request, body):
+    view.check_write()  # coders may create codes while coding (the event names them)
     name = (_str(body, "name", limit=200) or "").strip()
     if not name:
         raise BadRequest("give the new code a name")
-    parent = _parent(web, body)
+    parent = _parent(view, body)
     code_id = _str(body, "id", required=False, limit=200)
     if code_id:
         code_id = code_id.strip()
@@ -105,15 +106,13 @@ def create_code(web, request, body):
     else:
         base = f"{parent}.{slug(name)}" if parent else slug(name)
         code_id, n = base, 2
-        while code_id in web.project.codebook:
+        while code_id in view.codebook:
             code_id, n = f"{base}_{n}", n + 1
-    if code_id in web.project.codebook:
+    if code_id in view.codebook:
         raise BadRequest(f"code {code_id!r} exists already; choose another name or id")
-    web.project.create_code(code_id, name, parent=parent, color=_color(body.get("color")),
-                            description=_str(body, "description", required=False) or "",
-                            coder=coder)
-    return {"created": code_id, "code": code_detail(web.project, code_id),
-            "codebook": tree(web.project)}
+    view.create_code(code_id, name, parent=parent, color=_color(body.get("color")),
+                     description=_str(body, "description", required=False) or "")
+    return {"created": code_id, "code": code_detail(view, code_id), "codebook": tree(view)}
 
 
 def _examples(value):
@@ -141,9 +140,9 @@ def _keywords(value):
 
 
 @endpoint
-def update_code(web, request, body):
-    coder = web.require_coder(request)
-    code_id = _code(web, request.path_params["id"])
+def update_code(view, request, body):
+    view.check_write()
+    code_id = _code(view, request.path_params["id"])
     fields = {}
     for key in ("name", "description", "inclusion", "exclusion"):
         if key in body:
@@ -159,52 +158,51 @@ def update_code(web, request, body):
     if not fields and "memo" not in body:
         raise BadRequest("nothing to change: send name, description, inclusion, exclusion, "
                          "keywords, examples, color or memo")
-    if fields:
-        web.project.update_code(code_id, coder=coder, **fields)
+    if fields:  # the code itself: an owner's (a coder keeps their own memo on it)
+        view.update_code(code_id, **fields)
     if "memo" in body:
-        web.project.set_memo("code", code_id, _str(body, "memo") or "", coder=coder)
-    return {"updated": code_id, "code": code_detail(web.project, code_id),
-            "codebook": tree(web.project)}
+        view.set_memo("code", code_id, _str(body, "memo") or "",
+                      expected_version=_int(body, "memo_version", required=False))
+    return {"updated": code_id, "code": code_detail(view, code_id), "codebook": tree(view),
+            "message": "Memo saved" if "memo" in body and not fields else "Saved"}
 
 
 @endpoint
-def move_code(web, request, body):
-    coder = web.require_coder(request)
-    code_id = _code(web, request.path_params["id"])
+def move_code(view, request, body):
+    view.require_owner("moving codes")
+    code_id = _code(view, request.path_params["id"])
     if "parent" not in body:
         raise BadRequest("send parent: the code to move it under, or null for the top level")
-    new_id = web.project.move_code(code_id, _parent(web, body), coder=coder)
-    return {"moved": code_id, "id": new_id, "code": code_detail(web.project, new_id),
-            "codebook": tree(web.project)}
+    new_id = view.move_code(code_id, _parent(view, body))
+    return {"moved": code_id, "id": new_id, "code": code_detail(view, new_id),
+            "codebook": tree(view)}
 
 
 @endpoint
-def merge_code(web, request, body):
-    coder = web.require_coder(request)
-    code_id = _code(web, request.path_params["id"])
+def merge_code(view, request, body):
+    view.require_owner("merging codes")
+    code_id = _code(view, request.path_params["id"])
     into = _str(body, "into", limit=200)
-    _code(web, into)
-    n = int((analysis.human(web.project)["code"] == code_id).sum())
-    web.project.merge_codes(code_id, into, coder=coder)
+    _code(view, into)
+    n = int((analysis.human(view)["code"] == code_id).sum())
+    view.merge_codes(code_id, into)
     return {"merged": code_id, "into": into, "codings_moved": n,
-            "code": code_detail(web.project, into),
-            "codebook": tree(web.project)}
+            "code": code_detail(view, into), "codebook": tree(view)}
 
 
 @endpoint
-def delete_code(web, request, body):
-    coder = web.require_coder(request)
-    code_id = _code(web, request.path_params["id"])
+def delete_code(view, request, body):
+    view.require_owner("deleting codes")
+    code_id = _code(view, request.path_params["id"])
     recode = body.get("recode_to") if body else None
     if recode is None:
         recode = request.query_params.get("recode_to") or None
     if recode is not None:
         if not isinstance(recode, str):
             raise BadRequest("recode_to must be a code id")
-        _code(web, recode)
-    web.project.delete_code(code_id, coder=coder, recode_to=recode)
-    return {"deleted": code_id, "recoded_to": recode,
-            "codebook": tree(web.project)}
+        _code(view, recode)
+    view.delete_code(code_id, recode_to=recode)
+    return {"deleted": code_id, "recoded_to": recode, "codebook": tree(view)}
 
 
 # ---- the codebook as a file --------------------------------------------------------------------
@@ -229,9 +227,9 @@ def download(content: bytes, filename: str, media_type: str) -> Response:
 
 
 @endpoint
-def export_codebook(web, request, body):
+def export_codebook(view, request, body):
     fmt = request.path_params["fmt"]
-    content = codebook_bytes(web.project.codebook, fmt)
+    content = codebook_bytes(view.codebook, fmt)
     return download(content, f"codebook.{fmt}", CODEBOOK_TYPES[fmt])
 
 

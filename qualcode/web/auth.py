@@ -27,6 +27,7 @@ from ..fileio import write_text
 COOKIE = "qualcode_token"
 STATE_DIR = ".qualcode"
 STATE_FILE = "web.json"
+ROLES = ("coder", "owner")
 CODER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,39}$")
 
 
@@ -53,8 +54,10 @@ def check_coder_name(name) -> str:
 class WebState:
     """The workbench's small settings file, ``.qualcode/web.json`` in the project folder.
 
-    Keys: ``local_coder`` (the name asked once on this machine), ``coders`` (name -> sha256 of
-    that coder's token), ``kappa_floor`` and ``min_examples`` (the suggestion gate).
+    Keys: ``local_coder`` (the name asked once on this machine: whoever runs the server, an
+    owner), ``coders`` (name -> sha256 of that coder's token), ``roles`` (name -> ``owner`` or
+    ``coder``; a link without one is a coder's), ``kappa_floor`` and ``min_examples`` (the
+    suggestion gate).
     """
 
     def __init__(self, root):
@@ -81,14 +84,33 @@ class WebState:
             pass
         return data
 
-    def add_coder(self, name: str) -> str:
-        """Give coder ``name`` a new token (replacing an older one) and return it."""
+    def add_coder(self, name: str, role: str = "coder") -> str:
+        """Give coder ``name`` a new token (replacing an older one) with ``role`` (``coder`` or
+        ``owner``) and return it."""
         name = check_coder_name(name)
+        if role not in ROLES:
+            raise QualcodeError(f"role {role!r} is not one of {', '.join(ROLES)}")
         token = new_token()
-        coders = dict(self.read().get("coders") or {})
+        data = self.read()
+        coders = dict(data.get("coders") or {})
         coders[name] = token_hash(token)
-        self.update(coders=coders)
+        roles = dict(data.get("roles") or {})
+        roles[name] = role
+        self.update(coders=coders, roles=roles)
         return token
+
+    def role_of(self, name: str) -> str:
+        """The role of a coder's link: ``owner`` or ``coder`` (the default)."""
+        role = (self.read().get("roles") or {}).get(name)
+        return role if role in ROLES else "coder"
+
+    def team(self) -> set[str]:
+        """Everyone who codes here: the local user (when named) and every coder with a link."""
+        data = self.read()
+        names = set((data.get("coders") or {}).keys())
+        if data.get("local_coder"):
+            names.add(data["local_coder"])
+        return names
 
     def coder_for(self, token: str) -> str | None:
         """The coder whose token this is, or None."""

@@ -1,7 +1,8 @@
 """What the workbench's pages show, as plain JSON-ready dicts (the pages' JSON twins return them).
 
-Everything is read through :class:`qualcode.Project` (corpus, codebook, codings, suggestions,
-memos, history); nothing here writes.
+Everything is read through the requesting coder's view of the project
+(:class:`~.view.CoderView`: corpus, codebook, codings, suggestions, memos, history), so a page
+shows only what that coder may see; nothing here writes.
 """
 from __future__ import annotations
 
@@ -11,10 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import errors
-from ..errors import QualcodeError
-
-NotFoundError = getattr(errors, "NotFoundError", QualcodeError)  # from the project store
+from ..errors import NotFoundError, QualcodeError
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -177,7 +175,7 @@ def document(project, doc: str) -> dict:
     rows = project.codings(document=doc)
     if len(rows):
         rows = rows[rows["status"].isna() | (rows["status"] == "suggested")]
-    memo = memo_text(project, "document", doc)
+    memo = memo_of(project, "document", doc)
     changed = doc in set(project.changed_documents()["document"])
     return {
         "id": doc, "length": len(text), "text": text, "changed": changed,
@@ -186,17 +184,25 @@ def document(project, doc: str) -> dict:
                    "start": int(t.start), "end": int(t.end), "interviewer": bool(t.is_interviewer)}
                   for t in turns.itertuples()],
         "codings": records(rows, PAGE_FIELDS),
-        "memo": memo,
+        "memo": memo["text"], "memo_version": memo["version"], "memos": memo["others"],
         "documents": corpus.document_ids,
         "codebook": codebook_list(project.codebook),
     }
 
 
+def memo_of(view, kind: str, target) -> dict:
+    """The viewer's own memo on a target (``text``, ``version``: 0 when none) and the others'
+    memos they may read (``others``: ``coder, text, updated_at``; none in a blind project)."""
+    if hasattr(view, "memo"):
+        return view.memo(kind, target)
+    rows = view.memos(kind=kind, target=str(target))  # a bare Project: the latest memo
+    last = rows.iloc[-1] if len(rows) else None
+    return {"text": "" if last is None else str(last["text"] or ""),
+            "version": 0 if last is None else int(last["version"]), "others": []}
+
+
 def memo_text(project, kind: str, target) -> str:
-    memos = project.memos(kind=kind, target=str(target))
-    if memos is None or len(memos) == 0:
-        return ""
-    return str(memos.iloc[-1]["text"] or "")
+    return memo_of(project, kind, target)["text"]
 
 
 def coding(project, coding_id: int) -> dict:

@@ -1,35 +1,60 @@
 """The workbench's request plumbing, shared by the pages and the API: each endpoint runs its
 project calls in a worker thread under the project lock, and every error becomes an answer with a
-one-line message (400 user error, 404 unknown id, 409 version conflict), never a traceback."""
+one-line message (400 user error, 403 not this coder's to do, 404 unknown id, 409 version
+conflict, 413 too large), never a traceback. Every endpoint receives the project as the requesting
+coder sees it (:class:`~.view.CoderView`)."""
 from __future__ import annotations
 
 import functools
 import json
 import logging
+import re
 
+import numpy as np
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from .. import errors
 from ..errors import QualcodeError
 
 log = logging.getLogger("qualcode.web")
-MAX_BODY = 2_000_000  # bytes: a memo or a coding is far smaller
+MAX_BODY = 5 * 1024 * 1024  # bytes: a memo or a coding is far smaller; checked before reading
+MAX_DEPTH = 32  # JSON nesting levels: the workbench's bodies need three
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
 class BadRequest(QualcodeError):
     """A request the workbench cannot act on (malformed JSON, a missing or wrong field)."""
 
 
+class Forbidden(QualcodeError):
+    """A request this coder may not make (another coder's coding, an owner's act, a read-only
+    project); the message says who may."""
+
+
+class TooLarge(QualcodeError):
+    """A request body over :data:`MAX_BODY` (refused before it is read)."""
+
+
+#: qualcode's exception classes and their HTTP status, most specific first; any other exception
+#: is a bug (500), never a user error
+STATUSES: tuple[tuple[type, int], ...] = (
+    (errors.ConflictError, 409),
+    (errors.NotFoundError, 404),
+    (Forbidden, 403),
+    (TooLarge, 413),
+    (QualcodeError, 400),
+)
+
+
 def status_of(exc: Exception) -> int:
-    """The HTTP status of an error: 409 version conflict, 404 unknown id, 400 other user errors."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "ConflictError" in names:
-        return 409
-    if "NotFoundError" in names:
-        return 404
-    if isinstance(exc, (QualcodeError, ValueError, KeyError, TypeError)):
-        return 400
+    """The HTTP status of an error, by its class: 409 version conflict, 404 unknown id, 403 not
+    this coder's to do, 413 too large, 400 any other user error; 500 for everything else (a
+    ``KeyError`` or ``TypeError`` is a bug, not the user's mistake)."""
+    for cls, status in STATUSES:
+        if isinstance(exc, cls):
+            return status
     return 500
 
 
@@ -40,10 +65,58 @@ def error_message(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+def error_response(message: str, status: int) -> JSONResponse:
+    """The one error envelope of ``/api/``: ``{"error": message, "status": status}``."""
+    return JSONResponse({"error": message, "status": status}, status_code=status)
+
+
+def too_large(size=None) -> TooLarge:
+    what = f"{size:,} bytes" if size is not None else "the request body"
+    return TooLarge(f"{what} is over the workbench's limit of {MAX_BODY:,} bytes; send less at once")
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply ``raw`` JSON nests arrays and objects (strings skipped), without parsing it."""
+    skeleton = np.frombuffer(_STRINGS.sub(b'""', raw), dtype=np.uint8)
+    if not len(skeleton):
+        return 0
+    step = (np.isin(skeleton, (ord("["), ord("{"))).astype(np.int64)
+            - np.isin(skeleton, (ord("]"), ord("}"))).astype(np.int64))
+    return int(np.cumsum(step).max())
+
+
+def parse_json(raw: bytes):
+    """A request body as JSON: a 400 when malformed or nested deeper than :data:`MAX_DEPTH`."""
+    if json_depth(raw) > MAX_DEPTH:
+        raise BadRequest(f"the JSON body nests deeper than {MAX_DEPTH} levels; send a flat object")
+    try:
+        return json.loads(raw)
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise BadRequest(f"the JSON body nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise BadRequest(f"the body is not valid JSON ({exc})") from None
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refused (413) when its ``Content-Length`` or the bytes streamed so far pass
+    :data:`MAX_BODY`: nothing over the limit is held in memory."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY:
+        raise too_large(int(length))
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def endpoint(fn):
-    """An endpoint ``fn(web, request, body) -> dict | Response`` run in a worker thread under
-    the project lock; the JSON body is parsed first (400 when malformed) and every error becomes
-    ``{"error": message}`` with its status."""
+    """An endpoint ``fn(view, request, body) -> dict | Response`` run in a worker thread under
+    the project lock: ``view`` is the project as the requesting coder sees it
+    (:class:`~.view.CoderView`, its ``web`` the server's shared state); the JSON body is parsed
+    first (400 when malformed) and every error becomes ``{"error": message, "status": status}``."""
 
     @functools.wraps(fn)
     async def wrapper(request: Request):
@@ -51,17 +124,12 @@ def endpoint(fn):
         try:
             body = None
             if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-                raw = await request.body()
-                if len(raw) > MAX_BODY:
-                    raise BadRequest(f"the request body is larger than {MAX_BODY:,} bytes")
+                raw = await read_body(request)
                 if raw.strip():
                     ctype = request.headers.get("content-type", "")
                     if "application/json" not in ctype:
                         raise BadRequest("send the body as JSON (Content-Type: application/json)")
-                    try:
-                        body = json.loads(raw)
-                    except ValueError as exc:
-                        raise BadRequest(f"the body is not valid JSON ({exc})") from None
+                    body = parse_json(raw)
                     if not isinstance(body, dict):
                         raise BadRequest("the body must be a JSON object")
                 else:
@@ -69,14 +137,14 @@ def endpoint(fn):
 
             def call():
                 with web.lock:
-                    return fn(web, request, body)
+                    return fn(web.view(request), request, body)
 
             result = await run_in_threadpool(call)
         except Exception as exc:
             status = status_of(exc)
             if status == 500:
                 log.exception("internal error in %s %s", request.method, request.url.path)
-            return JSONResponse({"error": error_message(exc), "status": status}, status_code=status)
+            return error_response(error_message(exc), status)
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
@@ -84,7 +152,7 @@ def endpoint(fn):
 
 
 def page(fn):
-    """A page ``fn(web, request) -> Response``, run like :func:`endpoint`; an error becomes a
+    """A page ``fn(view, request) -> Response``, run like :func:`endpoint`; an error becomes a
     small HTML page with the message."""
 
     @functools.wraps(fn)
@@ -93,7 +161,7 @@ def page(fn):
 
         def call():
             with web.lock:
-                return fn(web, request)
+                return fn(web.view(request), request)
 
         try:
             return await run_in_threadpool(call)

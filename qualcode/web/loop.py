@@ -326,7 +326,8 @@ class Trainer:
         with web.lock:
             project.replace_suggestions(sugg.assign(coder=CODER, method="classifier"), coder=CODER, run={
                 "method": "classifier", "model": "ClassifierCoder (TF-IDF + logistic regression)",
-                "parameters": {**opts, "folds": self.folds},
+                "parameters": {**opts, "folds": self.folds,  # whose work it learned from (blind views)
+                               "learned_from": sorted(set(human["coder"]) | set(decisions["reviewer"].dropna()))},
                 "codes": [c["code"] for c in result["codes"] if c["state"] == "suggesting"],
             })
         self.result = result

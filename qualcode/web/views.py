@@ -19,63 +19,61 @@ from starlette.routing import Route
 from . import data
 from .api import model_status
 from .http import page
-from .views_analysis import apply_blind, apply_blind_home
 
 
-def _who(web, request):
+def _who(view, request):
     """A redirect to ``/me`` when the local user has not said who they are yet."""
-    if web.coder(request):
+    if view.coder:
         return None
     return RedirectResponse("/me?next=" + request.url.path, status_code=303)
 
 
-def _name(web) -> str:
-    return web.project.settings.name or web.project.root.name
+def _name(view) -> str:
+    return view.settings.name or view.root.name
 
 
 @page
-def home(web, request):
-    redirect = _who(web, request)
+def home(view, request):
+    redirect = _who(view, request)
     if redirect:
         return redirect
-    info = data.home(web.project, model=model_status(web))
-    info = apply_blind_home(web, request, info)  # part 2: blind mode
+    info = data.home(view, model=model_status(view))
+    info.update(blind=view.blind, role=view.role)
     names = {c["id"]: c for c in info["codebook"]}
-    return web.render("home.html", request, project_name=_name(web), info=info, names=names)
+    return view.web.render("home.html", request, project_name=_name(view), info=info, names=names)
 
 
 @page
-def document(web, request):
-    redirect = _who(web, request)
+def document(view, request):
+    redirect = _who(view, request)
     if redirect:
         return redirect
-    doc = data.document(web.project, request.path_params["doc"])
-    doc = apply_blind(web, request, doc)  # part 2: blind mode
-    return web.render("document.html", request, project_name=_name(web), doc=doc,
-                      page_data={"document": doc, "coder": web.coder(request)})
+    doc = dict(data.document(view, request.path_params["doc"]), blind=view.blind)
+    return view.web.render("document.html", request, project_name=_name(view), doc=doc,
+                           page_data={"document": doc, "coder": view.coder})
 
 
 @page
-def review(web, request):
-    redirect = _who(web, request)
+def review(view, request):
+    redirect = _who(view, request)
     if redirect:
         return redirect
-    corpus, codebook = web.project.corpus, web.project.codebook
-    return web.render("review.html", request, project_name=_name(web), page_data={
-        "coder": web.coder(request), "documents": corpus.document_ids,
+    corpus, codebook = view.corpus, view.codebook
+    return view.web.render("review.html", request, project_name=_name(view), page_data={
+        "coder": view.coder, "documents": corpus.document_ids,
         "codebook": data.codebook_list(codebook),
         "params": {k: request.query_params.get(k, "") for k in ("order", "code", "document")},
     })
 
 
 @page
-def me(web, request):
+def me(view, request):
     fixed = bool(request.scope.get("state", {}).get("coder"))
-    default = web.coder(request) or getattr(web.project.settings, "reference_coder", None) or ""
+    default = view.coder or getattr(view.settings, "reference_coder", None) or ""
     nxt = request.query_params.get("next", "/")
     if not nxt.startswith("/") or nxt.startswith("//"):
         nxt = "/"
-    return web.render("me.html", request, project_name=_name(web), fixed=fixed,
+    return view.web.render("me.html", request, project_name=_name(view), fixed=fixed,
                       default=default, next_url=nxt)
 
 

@@ -16,70 +16,42 @@ from . import analysis, data
 from .http import page
 
 
-def apply_blind(web, request, doc: dict) -> dict:
-    """The document page's data as the requesting coder may see it (blind mode: their own)."""
-    me = web.coder(request)
-    if analysis.is_blind(web.state, me):
-        return analysis.blind_document(doc, me)
-    return doc
-
-
-def apply_blind_home(web, request, info: dict) -> dict:
-    """The home page's data as the requesting coder may see it: in blind mode only their own
-    progress and their own counts in the code tree."""
-    me = web.coder(request)
-    if not analysis.is_blind(web.state, me):
-        return info
-    info = dict(info)
-    info["coders"] = [c for c in info["coders"] if c == me]
-    info["documents"] = [dict(d, progress={k: v for k, v in d["progress"].items() if k == me})
-                         for d in info["documents"]]
-    own = analysis.human(web.project, [me])
-    counts = own["code"].value_counts().to_dict() if len(own) else {}
-    info["codebook"] = data.codebook_list(web.project.codebook, counts)
-    info["blind"] = True
-    return info
-
-
-def _base(web, request, name: str, **extra):
-    if not web.coder(request):
+def _base(view, request, name: str, **extra):
+    if not view.coder:
         return RedirectResponse("/me?next=" + request.url.path, status_code=303)
-    project = web.project
-    me = web.coder(request)
-    human = analysis.human(project)
-    coders = sorted(human["coder"].unique().tolist()) if len(human) else []
+    human = analysis.human(view)
     counts = human["code"].value_counts().to_dict() if len(human) else {}
     page_data = {
-        "coder": me, "blind": analysis.is_blind(web.state, me), "coders": coders,
-        "documents": project.corpus.document_ids,
-        "attributes": analysis.attributes(project.corpus),
-        "codebook": data.codebook_list(project.codebook, counts),
-        "reference": project.settings.reference_coder or "",
+        "coder": view.coder, "blind": view.blind, "role": view.role, "coders": view.coders(),
+        "documents": view.corpus.document_ids,
+        "attributes": analysis.attributes(view.corpus),
+        "codebook": data.codebook_list(view.codebook, counts),
+        "reference": view.settings.reference_coder or "",
         "params": dict(request.query_params),
     }
     page_data.update(extra)
-    return web.render(name, request, project_name=project.settings.name or project.root.name,
-                      page_data=page_data)
+    return view.web.render(name, request, project_name=view.settings.name or view.root.name,
+                           page_data=page_data)
 
 
 @page
-def codes(web, request):
-    return _base(web, request, "codes.html")
+def codes(view, request):
+    return _base(view, request, "codes.html")
 
 
 @page
-def retrieve(web, request):
-    return _base(web, request, "retrieve.html")
+def retrieve(view, request):
+    return _base(view, request, "retrieve.html")
 
 
 @page
-def compare(web, request):
-    return _base(web, request, "compare.html")
+def compare(view, request):
+    return _base(view, request, "compare.html")
 
 
 @page
-def crosscase(web, request):
-    return _base(web, request, "crosscase.html")
+def crosscase(view, request):
+    return _base(view, request, "crosscase.html")
 
 
 def routes() -> list[Route]:

@@ -71,7 +71,8 @@ def test_local_coder_is_asked_once(project):
     with client_for(project, coder=None) as c:
         r = c.get("/", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/me")
-        assert c.get("/api/me").json() == {"coder": None, "fixed": False}
+        assert c.get("/api/me").json() == {"coder": None, "fixed": False, "role": "owner",
+                                           "blind": False}
         assert c.post("/api/codings", json={"document": "alpha", "start": 394, "end": 420,
                                             "code": "goal"}).status_code == 400
         for bad in ("", "  ", "<b>x</b>", "qualcode-keyword", "x" * 50):
@@ -90,7 +91,8 @@ def test_a_coders_own_token_attributes_their_codings(project):
     assert "Ben" in state.read()["coders"] and token not in json.dumps(state.read())  # hash only
     c = TestClient(create_app(project, token=TOKEN), base_url=HOST)
     c.headers["X-Qualcode-Token"] = token
-    assert c.get("/api/me").json() == {"coder": "Ben", "fixed": True}
+    assert c.get("/api/me").json() == {"coder": "Ben", "fixed": True, "role": "coder",
+                                       "blind": False}  # one coder alone: not blind
     assert c.post("/api/me", json={"coder": "Eve"}).status_code == 400  # cannot act as another
     r = c.post("/api/codings", json={"document": "alpha", "start": 394, "end": 450, "code": "goal"})
     assert r.status_code == 200 and r.json()["coder"] == "Ben"
@@ -170,7 +172,7 @@ def test_malformed_bodies_are_400(client):
     assert r.status_code == 400 and "Content-Type" in r.json()["error"]
     assert client.patch("/api/codings/abc", json={"version": 1, "memo": "x"}).status_code == 400
     r = client.put("/api/memos/document/alpha", json={"text": "x" * 3_000_000})
-    assert r.status_code == 400 and "larger" in r.json()["error"]
+    assert r.status_code == 400 and "longer than" in r.json()["error"]
 
 
 def test_edit_with_versions_conflicts_and_delete(client, project):

@@ -309,15 +309,19 @@ def test_blind_mode(cclient, coded):
     assert branding["count"] == int((own["code"] == "goal.branding").sum())
     html = cclient.get("/").text
     assert '<span class="bar-label">C1</span>' in html and '<span class="bar-label">C2</span>' not in html
-    assert cclient.get("/api/compare?coders=C1,C2").status_code == 400
-    assert cclient.get("/api/disagreements?coders=C1,C2").status_code == 400
-    assert cclient.get("/api/retrieve?code=goal&coder=C2").status_code == 400
+    assert cclient.get("/api/compare?coders=C1,C2").status_code == 403
+    assert cclient.get("/api/disagreements?coders=C1,C2").status_code == 403
+    assert cclient.get("/api/retrieve?code=goal&coder=C2").status_code == 403
     assert {i["coder"] for i in cclient.get("/api/retrieve?code=goal").json()["items"]} == {"C1"}
-    assert cclient.get("/api/crosscase").status_code == 400
+    assert cclient.get("/api/crosscase").json()["coders"] == ["C1"]  # every coder = the viewer
     assert cclient.get("/api/crosscase?coder=C1").status_code == 200
     assert cclient.put("/api/blind", json={"blind": "yes"}).status_code == 400
-    assert cclient.put("/api/blind", json={"blind": False}).json()["blind"] is False  # choose to compare
+    assert "blind: true" in (coded.root / "qualcode.yaml").read_text()
+    assert cclient.put("/api/blind", json={"blind": False}).json()["blind"] is False  # lifted
     assert cclient.get("/api/compare?coders=C1,C2&n_boot=0").status_code == 200
+    events = coded.history()
+    lifted = events[events["action"] == "blind_lifted"]
+    assert lifted["actor"].tolist() == ["C1"]  # "blind lifted by C1 at T", logged
 
 
 # ---- cross-case --------------------------------------------------------------------------------

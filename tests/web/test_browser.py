@@ -214,7 +214,7 @@ def test_accept_all_asks_with_the_count(page, served, project):
 
 
 def test_two_pages_on_one_document_nothing_lost(browser, served, project):
-    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    context = browser.new_context(viewport={"width": 1300, "height": 900}, bypass_csp=True)
     first, second = context.new_page(), context.new_page()
     first.goto(served.url + f"/?token={TOKEN}")
     row = project.add_coding("alpha", 394, 480, "goal.branding", coder="ME")

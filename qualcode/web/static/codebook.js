@@ -72,7 +72,7 @@
       try {
         const body = { name: name.value, color: color.value, description: desc.value, inclusion: inc.value,
           exclusion: exc.value, keywords: kw.value, examples };
-        if (memo.value !== (c.memo || "")) body.memo = memo.value;
+        if (memo.value !== (c.memo || "")) { body.memo = memo.value; body.memo_version = c.memo_version || 0; }
         const r = await api("PATCH", `/api/codes/${encodeURIComponent(c.id)}`, body);
         current = r.code;
         refreshTree(r.codebook);
@@ -105,6 +105,7 @@
       field("Keywords", kw, "phrases separated by commas; * stands for one word"),
       h("div", { class: "field" }, h("span", { class: "field-label", text: "Examples" }), exList),
       field("Memo", memo),
+      ...(c.memos || []).map((m) => h("p", { class: "other-memo muted small", text: `${m.coder}'s memo (read-only): ${m.text}` })),
       h("div", { class: "row" }, h("button", { class: "primary", type: "button", id: "save-code", onclick: save }, "Save changes")),
       h("details", { class: "sub", open: c.passages.length ? true : null }, h("summary", { text: `Coded passages (${c.count}) — take an example from one` }), passages),
       h("div", { class: "actions" },

@@ -17,10 +17,13 @@
   const disCode = document.getElementById("dis-code");
   let last = null, disOffset = 0;
 
-  const chosen = params.coders ? params.coders.split(",") : page.coders.slice(0, 2);
-  boxes.replaceChildren(...(page.coders.length ? page.coders.map((c) => h("label", { class: "check" },
-    h("input", { type: "checkbox", name: "coder", value: c, checked: chosen.includes(c) ? true : null }), c)) :
-    [h("span", { class: "muted", text: "nobody has coded yet" })]));
+  function drawCoders() {   // a blind page knows only its own coder: redrawn once blind mode is lifted
+    const chosen = params.coders ? params.coders.split(",") : page.coders.slice(0, 2);
+    boxes.replaceChildren(...(page.coders.length ? page.coders.map((c) => h("label", { class: "check" },
+      h("input", { type: "checkbox", name: "coder", value: c, checked: chosen.includes(c) ? true : null }), c)) :
+      [h("span", { class: "muted", text: "nobody has coded yet" })]));
+  }
+  drawCoders();
   if (params.unit) document.getElementById("f-unit").value = params.unit;
 
   /* blind mode */
@@ -41,7 +44,12 @@
     } catch (e) { flash(e.message, "error"); }
   }
   blindToggle.addEventListener("change", () => setBlind(blindToggle.checked));
-  document.getElementById("reveal").addEventListener("click", async () => { await setBlind(false); if (!page.blind) run(); });
+  document.getElementById("reveal").addEventListener("click", async () => {
+    await setBlind(false);
+    if (page.blind) return;
+    try { page.coders = (await api("GET", "/api/project")).coders; drawCoders(); } catch (e) { flash(e.message, "error"); }
+    run();
+  });
   showBlind(!!page.blind);
 
   function coders() { return Array.from(form.querySelectorAll("input[name=coder]:checked")).map((i) => i.value); }

@@ -425,6 +425,9 @@
         h("button", { class: "primary", onclick: () => accept(c, {}) }, "Accept ", h("kbd", { text: "a" })),
         h("button", { onclick: () => reject(c) }, "Reject ", h("kbd", { text: "r" })),
         h("button", { onclick: () => openPicker({ mode: "accept", coding: c }) }, "Other code…")));
+    } else if (page.coder && c.coder !== page.coder) {   // another coder's: theirs to change
+      if (c.memo) card.append(h("p", { class: "why" }, h("strong", { text: `${c.coder}'s memo: ` }), c.memo));
+      card.append(h("p", { class: "muted small", text: `${c.coder}'s coding: only ${c.coder} can change it` }));
     } else {
       const memo = h("textarea", { rows: 3, placeholder: "Memo on this coding…" });
       memo.value = memoDraft !== undefined ? memoDraft : (c.memo || "");
@@ -543,16 +546,20 @@
   }
 
   function signature(d) {
-    return d.codings.map((c) => `${c.id}:${c.version}:${c.status}`).sort().join(",") + "|" + d.memo;
+    return d.codings.map((c) => `${c.id}:${c.version}:${c.status}`).sort().join(",") + "|" + d.memo +
+      "|" + (d.memos || []).map((m) => m.coder + ":" + m.updated_at).join(",");
   }
 
   async function reload(onlyIfChanged) {
     const fresh = await api("GET", `/api/documents/${encodeURIComponent(doc.id)}`);
     if (onlyIfChanged && (signature(fresh) === signature(doc) || mouseDown || state.sel || state.picker)) return;
+    const editing = document.activeElement === docMemo;   // the memo being written keeps the
+    if (editing) fresh.memo_version = doc.memo_version;   // version it was loaded at (409 if stale)
     doc = fresh;
     conv = offsets(doc.text);
     render();
     if (document.activeElement !== docMemo) docMemo.value = doc.memo || "";
+    showOtherMemos();
   }
 
   let mouseDown = false;
@@ -563,12 +570,26 @@
 
   const docMemo = document.getElementById("doc-memo");
   docMemo.value = doc.memo || "";
+  function showOtherMemos() {   // the other coders' memos: read-only, each marked with its author
+    const box = document.getElementById("doc-memos-others");
+    box.replaceChildren(...(doc.memos || []).map((m) => h("div", { class: "other-memo" },
+      h("p", { class: "muted small", text: `${m.coder}'s memo (read-only)` }),
+      h("p", { class: "why", text: m.text }))));
+  }
+  showOtherMemos();
   document.getElementById("save-doc-memo").addEventListener("click", async () => {
-    try {
-      await api("PUT", `/api/memos/document/${encodeURIComponent(doc.id)}`, { text: docMemo.value });
+    const memoState = document.getElementById("doc-memo-state");
+    try {   // versioned: a save over a newer version of the memo (another tab) is refused
+      const out = await api("PUT", `/api/memos/document/${encodeURIComponent(doc.id)}`,
+        { text: docMemo.value, version: doc.memo_version || 0 });
       doc.memo = docMemo.value;
-      document.getElementById("doc-memo-state").textContent = "saved";
-    } catch (e) { flash(e.message, "error"); }
+      doc.memo_version = out.version;
+      memoState.textContent = out.message || "Memo saved";
+      flash(out.message || "Memo saved");
+    } catch (e) {
+      memoState.textContent = "not saved";
+      flash(e.message, "error");
+    }
   });
 
   /* ---- mouse and keyboard ------------------------------------------------------------------- */

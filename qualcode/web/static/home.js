@@ -3,6 +3,9 @@
 (() => {
   const { h, api, flash, pageData, fmt } = QC;
   const data = pageData();
+  // widths and colours set through the CSSOM: the Content-Security-Policy refuses style="" markup
+  document.querySelectorAll("[data-width]").forEach((el) => { el.style.width = `${+el.dataset.width}%`; });
+  document.querySelectorAll(".swatch[data-color]").forEach((el) => { el.style.background = el.dataset.color; });
   const names = new Map(data.codebook.map((c) => [c.id, c]));
   const tbody = document.querySelector("#model-table tbody");
   const status = document.getElementById("model-status");
