@@ -102,12 +102,12 @@ def add_transcript(folder, name: str, data: bytes, *, interviewer=(), speakers=(
             raise InputFormatError(f"the project has a document {taken[0]!r} already: rename the "
                                    "file (the document id comes from its name)", file=name)
         turns = corpus.turns
-        added = Added(target, documents, turns=int(len(turns)),
+        added = Added(target, documents, turns=len(turns),
                       codable=int((~turns["is_interviewer"]).sum()) if len(turns) else 0,
                       words=int(corpus.documents["n_words"].sum()))
         if len(turns):
             for spk, rows in turns.groupby("speaker", sort=False):
-                added.speakers.append({"name": str(spk), "turns": int(len(rows)),
+                added.speakers.append({"name": str(spk), "turns": len(rows),
                                        "interviewer": bool(rows["is_interviewer"].all())})
             added.speakers.sort(key=lambda s: -s["turns"])
         folder.mkdir(parents=True, exist_ok=True)
