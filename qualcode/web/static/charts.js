@@ -52,7 +52,7 @@ const QCCharts = (() => {
         svg.append(g);
       });
     });
-    box.replaceChildren(svg);
+    QC.fill(box, svg);
     return svg;
   }
 
@@ -85,7 +85,7 @@ const QCCharts = (() => {
       }
       svg.append(s("text", { x: labelW + plotW + 8, y: y + rowH / 2 + 4, class: "val" + (it.flag ? " low" : "") }, it.value.toFixed(2) + (it.flag ? " · low n" : "")));
     });
-    box.replaceChildren(svg);
+    QC.fill(box, svg);
     return svg;
   }
 

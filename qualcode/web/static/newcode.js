@@ -37,7 +37,7 @@ window.QCNewCode = (() => {
     try { codebook = (await api("GET", "/api/codebook")).codes; } catch (e) { flash(e.message, "error"); return; }
     form.reset();
     form.elements.name.value = name || "";
-    form.elements.parent.replaceChildren(h("option", { value: "", text: "(top level)" }),
+    QC.fill(form.elements.parent, h("option", { value: "", text: "(top level)" }),
       ...codebook.map((c) => h("option", { value: c.id, text: "\u2002".repeat(Math.min(c.depth, 4)) + c.name })));
     form.onsubmit = async (ev) => {
       if (ev.submitter && ev.submitter.value === "cancel") return;

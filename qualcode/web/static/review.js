@@ -37,7 +37,7 @@
     const s = current();
     document.getElementById("queue-count").textContent = `${state.total} suggestion${state.total === 1 ? "" : "s"} to review`;
     if (!s) {
-      card.replaceChildren(h("div", { class: "empty" }, h("h2", { text: "Nothing to review here" }),
+      QC.fill(card, h("div", { class: "empty" }, h("h2", { text: "Nothing to review here" }),
         h("p", { text: "No open suggestions match. Code more passages by hand: after each decision the classifier retrains in the background, and codes it can predict well enough start suggesting." }),
         h("p", {}, h("a", { href: "/", text: "See what the classifier can predict →" }))));
       return;
@@ -51,7 +51,7 @@
       h("span", { class: "hl" + (state.adjust ? " adjusted" : ""), text: s.context.slice(rel(span.start), rel(span.end)) }),
       h("span", { class: "ctx", text: s.context.slice(rel(span.end)) }));
     passage.dataset.start = s.context_start;
-    card.replaceChildren(
+    QC.fill(card,
       h("div", { class: "card-code" }, h("span", { class: "swatch", style: `background:${code.color}` }), h("strong", { text: code.name }), h("span", { class: "code-id", text: s.code })),
       code.description ? h("p", { class: "card-def", text: code.description }) : null,
       code.inclusion ? h("p", { class: "card-def" }, h("strong", { text: "Use when: " }), code.inclusion) : null,
@@ -171,14 +171,14 @@
       const out = await api("POST", "/api/suggestions/accept-all", { code, min_score: score });
       const name = (codes.get(code) || { name: code }).name;
       confirmBox.hidden = false;
-      if (!out.count) { confirmBox.replaceChildren(h("p", { text: `No open suggestion of ${name} scores ${score} or more.` })); return; }
-      confirmBox.replaceChildren(
+      if (!out.count) { QC.fill(confirmBox, h("p", { text: `No open suggestion of ${name} scores ${score} or more.` })); return; }
+      QC.fill(confirmBox,
         h("p", {}, "Accept ", h("strong", { text: String(out.count) }), ` suggestion${out.count === 1 ? "" : "s"} of `, h("strong", { text: name }), ` with score ≥ ${score}? Each becomes your coding.`),
         h("div", { class: "row" },
           h("button", { class: "primary", id: "bulk-yes", onclick: async () => {
             try {
               const done = await api("POST", "/api/suggestions/accept-all", { code, min_score: score, confirm: out.count });
-              confirmBox.replaceChildren(h("p", { text: `Accepted ${done.accepted}. u undoes them one by one.` }));
+              QC.fill(confirmBox, h("p", { text: `Accepted ${done.accepted}. u undoes them one by one.` }));
               await load();
             } catch (e) { flash(e.message, "error"); confirmBox.hidden = true; }
           } }, `Accept ${out.count}`),
