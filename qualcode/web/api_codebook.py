@@ -19,6 +19,7 @@ import unicodedata
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import palette
 from ..codebook import COLOR_RE, ID_RE
 from . import analysis, data
 from .api import _str
@@ -109,7 +110,9 @@ def create_code(web, request, body):
             code_id, n = f"{base}_{n}", n + 1
     if code_id in web.project.codebook:
         raise BadRequest(f"code {code_id!r} exists already; choose another name or id")
-    web.project.create_code(code_id, name, parent=parent, color=_color(body.get("color")),
+    color = (_color(body.get("color"))  # none chosen: the palette's next unused colour
+             or palette.next_color(data.code_colors(web.project.codebook).values()))
+    web.project.create_code(code_id, name, parent=parent, color=color,
                             description=_str(body, "description", required=False) or "",
                             coder=coder)
     return {"created": code_id, "code": code_detail(web.project, code_id),
@@ -239,8 +242,16 @@ def export_codebook(web, request, body):
     return download(content, f"codebook.{fmt}", CODEBOOK_TYPES[fmt])
 
 
+@endpoint
+def next_color(web, request, body):
+    """The colour a new code gets unless one is chosen: the palette's first unused one."""
+    return {"color": palette.next_color(data.code_colors(web.project.codebook).values()),
+            "palette": list(palette.PALETTE)}
+
+
 def routes() -> list[Route]:
     return [
+        Route("/api/codes/next-color", next_color, methods=["GET"]),
         Route("/api/codes", create_code, methods=["POST"]),
         Route("/api/codes/{id}", get_code, methods=["GET"]),
         Route("/api/codes/{id}", update_code, methods=["PATCH"]),

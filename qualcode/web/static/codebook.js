@@ -143,27 +143,9 @@
 
   function refreshTree(list) { codebook = list; drawTree(); }
 
-  /* new code */
-  const dialog = document.getElementById("new-code-dialog");
-  const form = document.getElementById("new-code-form");
+  /* new code: the one dialog (newcode.js), under the code being edited */
   document.getElementById("new-code-btn").addEventListener("click", () => {
-    options(form.elements.parent, { blank: "(top level)", value: current ? current.id : "" });
-    form.reset();
-    if (current) form.elements.parent.value = current.id;
-    dialog.showModal();
-    form.elements.name.focus();
-  });
-  form.addEventListener("submit", async (ev) => {
-    if (ev.submitter && ev.submitter.value === "cancel") return;
-    ev.preventDefault();
-    try {
-      const r = await api("POST", "/api/codes", { name: form.elements.name.value, parent: form.elements.parent.value || null,
-        color: form.elements.color.value, description: form.elements.description.value });
-      dialog.close();
-      refreshTree(r.codebook);
-      flash(`Created ${r.created}`);
-      select(r.created);
-    } catch (e) { flash(e.message, "error"); }
+    QCNewCode.open("", (entry, list) => { refreshTree(list); select(entry.id); }, { parent: current ? current.id : "" });
   });
 
   drawTree();
