@@ -137,7 +137,7 @@
           } }, "Delete"))),
       h("details", { class: "sub" }, h("summary", { text: "History" }), h("ol", { class: "history" }, ...c.history.slice().reverse().map((ev) =>
         h("li", {}, h("span", { class: "muted small", text: ev.time.replace("T", " ").slice(0, 19) + " · " + (ev.actor || "") + " · " }), ev.action,
-          ev.after ? h("code", { class: "small", text: " " + ev.after.slice(0, 160) }) : null)))),
+          ev.after ? h("code", { class: "small", text: " " + QCUtil.changeText(ev.after).slice(0, 160) }) : null)))),
     );
   }
 

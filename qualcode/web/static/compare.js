@@ -66,7 +66,7 @@
       h("td", { class: "num alpha", text: ci(x.alpha, x.alpha_low, x.alpha_high) }),
       h("td", { class: "num", text: fmt(x.gwet_ac1, 3) }),
       h("td", {}, x.low_n ? h("span", { class: "flag", title: `fewer than ${r.low_n} coded passages: the interval says little` }, "low n") : null,
-        x.note ? h("span", { class: "muted small", title: x.note, text: " ⓘ" }) : null)));
+        x.note ? h("span", { class: "note-mark", title: x.note, text: "note" }) : null)));
     QC.fill(document.getElementById("agree-table"), h("thead", {}, head), h("tbody", {}, ...body));
     const items = rows.map((x) => ({ label: x.code === "(all codes)" ? "All codes (pooled)" : x.name, value: x.alpha, low: x.alpha_low, high: x.alpha_high, flag: x.low_n, pooled: x.code === "(all codes)",
       title: `${x.name}: α = ${fmt(x.alpha, 3)}` + (x.alpha_low !== null ? ` [${fmt(x.alpha_low, 3)}, ${fmt(x.alpha_high, 3)}]` : "") + ` · ${x.n_passages} passages` }));

@@ -49,7 +49,7 @@
     document.getElementById("attr-name").textContent = r.attribute || "attribute";
     const names = new Map(r.codes.map((c) => [c.id, c.name]));
     QC.fill(document.getElementById("attr-table"), ...(a ? [
-      h("thead", {}, h("tr", {}, h("th", { text: r.attribute }), h("th", { class: "num", text: "cases" }), ...a.codes.map((c) => h("th", { class: "rot" }, h("span", { text: names.get(c) || c }))))),
+      h("thead", {}, h("tr", {}, h("th", { text: r.attribute }), h("th", { class: "num", text: "cases" }), ...a.codes.map((c) => h("th", { class: "rot", title: names.get(c) || c }, h("span", { text: names.get(c) || c }))))),
       h("tbody", {}, ...a.values.map((v, i) => h("tr", {}, h("th", { text: v }), h("td", { class: "num muted", text: String(a.n_cases[i]) }),
         ...a.codes.map((c, j) => h("td", { class: "num", style: a.table[i][j] ? `background:${QCCharts.shade(a.table[i][j], a.n_cases[i])}` : "" },
           a.table[i][j] ? cellLink(String(a.table[i][j]), retrieveUrl({ code: c, attribute: r.attribute, value: v }, r.depth), `${v} · ${names.get(c) || c}: ${a.table[i][j]} of ${a.n_cases[i]} cases`) : ""))))),

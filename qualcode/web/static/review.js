@@ -112,7 +112,7 @@
       body.was = { document: s.document, start: s.start, end: s.end, code: s.code };  // ids change when the model retrains
       await api("POST", `/api/suggestions/${s.id}/${kind}`, body);
       const code = codes.get(s.code) || { name: s.code };
-      document.getElementById("done-list").prepend(h("li", {}, h("span", { class: kind === "accept" ? "acc" : "rej", text: kind === "accept" ? "✓" : "✗" }),
+      document.getElementById("done-list").prepend(h("li", {}, h("span", { class: kind === "accept" ? "acc" : "rej", text: kind === "accept" ? "accepted" : "rejected" }),
         h("span", { text: `${code.name} · ${s.document}` })));
       state.items.splice(state.i, 1); state.total -= 1; state.adjust = null;
       if (state.i >= state.items.length) await load(); else draw();

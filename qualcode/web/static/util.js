@@ -162,10 +162,12 @@ const QCUtil = (() => {
 
   /* ---- numbers and text ---------------------------------------------------------------------- */
 
-  /* a number with fixed digits; a missing one (null, undefined, NaN, ±Infinity) as "–" */
+  /* a number with fixed digits (never "-0.00"); a missing one (null, undefined, NaN,
+     ±Infinity) as "–" */
   function fmt(v, digits) {
     if (v === null || v === undefined || v === "" || !Number.isFinite(Number(v))) return "–";
-    return Number(v).toFixed(digits === undefined ? 2 : digits);
+    const s = Number(v).toFixed(digits === undefined ? 2 : digits);
+    return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
   }
 
   /* a count with thousands separators; missing as "–" */
@@ -179,6 +181,18 @@ const QCUtil = (() => {
     if (v === null || v === undefined) return "";
     if (typeof v === "number") return Number.isFinite(v) ? String(v) : "–";
     return String(v);
+  }
+
+  /* An event's JSON record as "key: value, …" without the fields that are empty (null, "",
+     []), so a history never shows "null"; text that is not JSON is returned as it is. */
+  function changeText(json) {
+    let v;
+    try { v = JSON.parse(json); } catch (e) { return text(json); }
+    const empty = (x) => x === null || x === undefined || x === "" || (Array.isArray(x) && !x.length);
+    const clean = (x) => JSON.stringify(x, (k, y) => (empty(y) ? undefined : y));
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return empty(v) ? "" : clean(v);
+    return Object.entries(v).filter(([, x]) => !empty(x))
+      .map(([k, x]) => `${k}: ${typeof x === "object" ? clean(x) : text(x)}`).join(", ");
   }
 
   /* ---- the code picker ----------------------------------------------------------------------- */
@@ -206,5 +220,5 @@ const QCUtil = (() => {
   }
 
   return { offsets, trimSpan, wordStep, adjustSpan, bucketCodings, cutPoints, lanes, unwrap,
-    timestamps, withAlpha, highlightStyle, inkOn, fmt, count, text, rankCodes, isLetterKey };
+    timestamps, withAlpha, highlightStyle, inkOn, fmt, count, text, changeText, rankCodes, isLetterKey };
 })();
