@@ -33,8 +33,8 @@ CASES = [
     ("cutPoints", [[10, 20], [[5, 12], [15, 25], [12, 18]], [[16, 17]]], [10, 12, 15, 16, 17, 18, 20]),
     ("lanes", [[[0, 10], [5, 20], [11, 15], [21, 30]]], [0, 1, 0, 0]),
     # hard-wrapped lines: breaks inside a sentence shown as spaces, short sentence ends kept
-    ("unwrap", [HARD], "We started with the brand team and then the sales people.\nShort one.\n"
-                       "And this line is long enough to be a wrapped line of the text the end"),
+    ("unwrap", [HARD], ("We started with the brand team and then the sales people.\nShort one.\n"
+                       "And this line is long enough to be a wrapped line of the text the end")),
     ("unwrap", ["Para one.\n\nPara two"], "Para one.\n\nPara two"),
     ("unwrap", ["no breaks"], "no breaks"),
     ("timestamps", ["ok [Pallis 00:00:52] so [00:12:31] and (01:02) not [note] 12:30"],
@@ -45,8 +45,8 @@ CASES = [
     ("highlightStyle", [[]], ""),
     ("highlightStyle", [["#0072b2"]], "background-color:#0072b24d"),
     ("highlightStyle", [["#0072b2", "#e69f00"]],
-     "background-image:linear-gradient(to bottom,#0072b26b 0.0%,#0072b26b 50.0%,"
-     "#e69f006b 50.0%,#e69f006b 100.0%)"),
+     ("background-image:linear-gradient(to bottom,#0072b26b 0.0%,#0072b26b 50.0%,"
+     "#e69f006b 50.0%,#e69f006b 100.0%)")),
     ("inkOn", ["#f0e442"], "#000000"),
     ("inkOn", ["#332288"], "#ffffff"),
     # numbers and text: never null, undefined or NaN on a page

@@ -26,7 +26,7 @@ const QCCharts = (() => {
      cells grow to use the box's width (up to 56 px); the slanted column labels get the room they
      need on the right, so the last one is not cut. */
   function heatmap(box, { rows, cols, values, onCell, colColors, title }) {
-    const rowW = Math.min(180, 12 + 7 * Math.max(4, ...rows.map((r) => clip(r, 24).length)));
+    const rowW = Math.min(200, 20 + 7.5 * Math.max(4, ...rows.map((r) => clip(r, 24).length)));
     const colH = Math.min(190, 14 + 6.2 * Math.max(4, ...cols.map((c) => clip(c, 30).length)));
     const slant = Math.ceil((colH - 6) / Math.tan(55 * Math.PI / 180)) + 8;   // a label's run to the right
     const room = (box.clientWidth || 0) - rowW - slant - 4;
