@@ -156,7 +156,7 @@
         return { top: first.getBoundingClientRect().top - top0, bottom: last.getBoundingClientRect().bottom - top0 };
       });
     }
-    const laneWidth = state.names ? 18 : 7;
+    const laneWidth = state.names ? 22 : 7;
     for (const job of jobs) {
       const order = job.list.map((c, k) => k).filter((k) => job.geo[k]).sort((x, y) => job.geo[x].top - job.geo[y].top);
       const lanes = U.lanes(order.map((k) => job.geo[k]));
