@@ -20,7 +20,10 @@
     } catch (e) {
       return { ok: false, message: `${file.name}: the server does not answer (is qualcode open still running?)` };
     }
-    if (!resp.ok) return { ok: false, message: `${file.name}: ${(data && data.error) || "the server answered " + resp.status}` };
+    if (!resp.ok) {
+      const why = (data && data.error) || "the server answered " + resp.status;
+      return { ok: false, message: why.startsWith(file.name + ":") ? why : `${file.name}: ${why}` };
+    }
     return { ok: true, message: data.message, data };
   }
 
