@@ -56,6 +56,9 @@ CASES = [
     ("fmt", [-0.0001, None], "0.00"),
     ("fmt", [-0.01, None], "-0.01"),
     ("fmtNaN", [], "–"),
+    ("interval", [0.90749, 0.8812, 0.928], "0.907 [0.88, 0.93]"),
+    ("interval", [0.5, None, None], "0.500"),
+    ("interval", [None, 0.1, 0.2], "–"),
     ("count", [1234567], "1,234,567"),
     ("count", [None], "–"),
     ("text", [None], ""),
@@ -89,7 +92,7 @@ HARNESS = """(cases) => {
     lanes: (list) => U.lanes(list.map(([top, bottom]) => ({ top, bottom }))),
     unwrap: U.unwrap, timestamps: U.timestamps, withAlpha: U.withAlpha, highlightStyle: U.highlightStyle,
     inkOn: U.inkOn, fmt: (v, d) => U.fmt(v, d === null ? undefined : d), fmtNaN: () => U.fmt(NaN),
-    count: U.count, text: U.text, changeText: U.changeText, textNaN: () => U.text(NaN),
+    interval: U.interval, count: U.count, text: U.text, changeText: U.changeText, textNaN: () => U.text(NaN),
     rankCodes: (codes, q) => U.rankCodes(codes.map(([id, name]) => ({ id, name, keywords: [] })), q).map((c) => c.id),
     isLetterKey: U.isLetterKey,
   };

@@ -46,10 +46,7 @@
 
   function coders() { return Array.from(form.querySelectorAll("input[name=coder]:checked")).map((i) => i.value); }
 
-  function ci(v, lo, hi) {
-    if (v === null || v === undefined) return "–";
-    return lo === null || lo === undefined ? fmt(v, 3) : `${fmt(v, 3)} [${fmt(lo, 2)}, ${fmt(hi, 2)}]`;
-  }
+  const ci = QCUtil.interval;
 
   function drawTable(r) {
     const two = r.two;
@@ -103,9 +100,7 @@
       const on = rows.filter((c) => c.start - base < b && c.end - base > a);
       const t = chars.slice(a, b).join("");
       if (!on.length) { out.push(t); continue; }
-      const n = on.length, stops = [];
-      on.forEach((c, k) => stops.push(`${c.color}55 ${(100 * k / n).toFixed(1)}%`, `${c.color}55 ${(100 * (k + 1) / n).toFixed(1)}%`));
-      out.push(h("span", { class: "coded-piece", title: on.map((c) => c.name).join(", "), style: `background-image:linear-gradient(to bottom,${stops.join(",")})`, text: t }));
+      out.push(h("span", { class: "coded-piece", title: on.map((c) => c.name).join(", "), style: QCUtil.highlightStyle(on.map((c) => c.color)), text: t }));
     }
     return out;
   }

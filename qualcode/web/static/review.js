@@ -94,15 +94,6 @@
     if (span) { state.adjust = span; window.getSelection().removeAllRanges(); draw(); }
   }, 0));
 
-  function wordStep(s, pos, dir, edge) {   // as in the document view: words, never white space
-    const text = Array.from(s.context), ws = (k) => /\s/.test(text[k] || "");
-    let i = pos - s.context_start;
-    if (edge === "start" && dir > 0) { while (i < text.length && !ws(i)) i++; while (i < text.length && ws(i)) i++; }
-    else if (edge === "start") { while (i > 0 && ws(i - 1)) i--; while (i > 0 && !ws(i - 1)) i--; }
-    else if (dir > 0) { while (i < text.length && ws(i)) i++; while (i < text.length && !ws(i)) i++; }
-    else { while (i > 0 && !ws(i - 1)) i--; while (i > 0 && ws(i - 1)) i--; }
-    return s.context_start + i;
-  }
 
   async function decide(kind) {
     const s = current();
@@ -148,11 +139,12 @@
     else if (ev.key === " ") { ev.preventDefault(); next(); }
     else if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") && ev.shiftKey) {
       ev.preventDefault();
-      const dir = ev.key === "ArrowRight" ? 1 : -1;
-      const span = Object.assign({}, state.adjust || { start: s.start, end: s.end });
-      if (ev.altKey) span.start = Math.min(wordStep(s, span.start, dir, "start"), span.end - 1);
-      else span.end = Math.max(wordStep(s, span.end, dir, "end"), span.start + 1);
-      state.adjust = span; draw();
+      // as in the document view (QCUtil.adjustSpan): by words, never onto white space; the
+      // context's offsets are relative to context_start
+      const base = s.context_start, span = state.adjust || { start: s.start, end: s.end };
+      const moved = QCUtil.adjustSpan(s.context, offsets(s.context), { start: span.start - base, end: span.end - base },
+        ev.key === "ArrowRight" ? 1 : -1, ev.altKey);
+      state.adjust = { start: moved.start + base, end: moved.end + base }; draw();
     } else if (ev.key === "Escape" && state.adjust) { state.adjust = null; draw(); }
   });
 

@@ -170,6 +170,12 @@ const QCUtil = (() => {
     return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
   }
 
+  /* an estimate with its interval, "0.907 [0.88, 0.93]"; without one just the estimate */
+  function interval(v, lo, hi) {
+    if (v === null || v === undefined || !Number.isFinite(Number(v))) return "–";
+    return lo === null || lo === undefined || !Number.isFinite(Number(lo)) ? fmt(v, 3) : `${fmt(v, 3)} [${fmt(lo, 2)}, ${fmt(hi, 2)}]`;
+  }
+
   /* a count with thousands separators; missing as "–" */
   function count(v) {
     if (v === null || v === undefined || v === "" || !Number.isFinite(Number(v))) return "–";
@@ -220,5 +226,5 @@ const QCUtil = (() => {
   }
 
   return { offsets, trimSpan, wordStep, adjustSpan, bucketCodings, cutPoints, lanes, unwrap,
-    timestamps, withAlpha, highlightStyle, inkOn, fmt, count, text, changeText, rankCodes, isLetterKey };
+    timestamps, withAlpha, highlightStyle, inkOn, fmt, interval, count, text, changeText, rankCodes, isLetterKey };
 })();
