@@ -74,6 +74,7 @@ def main() -> None:
 
         page.goto(f"{server.url}/documents/alpha")
         page.wait_for_selector("body[data-ready='1']")
+        page.check("#show-names")  # the coding stripes with their codes' names
         page.evaluate("document.querySelectorAll('.turn')[2].scrollIntoView({block: 'start'})")
         page.evaluate("window.scrollBy(0, -70)")
         page.wait_for_timeout(200)

@@ -19,6 +19,7 @@ import unicodedata
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import palette
 from ..codebook import COLOR_RE, ID_RE
 from . import analysis, data
 from .api import _int, _str
@@ -110,7 +111,9 @@ def create_code(view, request, body):
             code_id, n = f"{base}_{n}", n + 1
     if code_id in view.codebook:
         raise BadRequest(f"code {code_id!r} exists already; choose another name or id")
-    view.create_code(code_id, name, parent=parent, color=_color(body.get("color")),
+    color = (_color(body.get("color"))  # none chosen: the palette's next unused colour
+             or palette.next_color(data.code_colors(view.codebook).values()))
+    view.create_code(code_id, name, parent=parent, color=color,
                      description=_str(body, "description", required=False) or "")
     return {"created": code_id, "code": code_detail(view, code_id), "codebook": tree(view)}
 
@@ -233,8 +236,16 @@ def export_codebook(view, request, body):
     return download(content, f"codebook.{fmt}", CODEBOOK_TYPES[fmt])
 
 
+@endpoint
+def next_color(web, request, body):
+    """The colour a new code gets unless one is chosen: the palette's first unused one."""
+    return {"color": palette.next_color(data.code_colors(web.project.codebook).values()),
+            "palette": list(palette.PALETTE)}
+
+
 def routes() -> list[Route]:
     return [
+        Route("/api/codes/next-color", next_color, methods=["GET"]),
         Route("/api/codes", create_code, methods=["POST"]),
         Route("/api/codes/{id}", get_code, methods=["GET"]),
         Route("/api/codes/{id}", update_code, methods=["PATCH"]),

@@ -31,6 +31,7 @@ from . import api, api_analysis, api_codebook, auth, views, views_analysis  # pa
 from ..formatting import DIGITS, MISSING, is_missing, number, percent
 from .http import MAX_BODY, error_response, too_large
 from .view import OWNER, CoderView
+from . import api_upload  # home: Add interviews
 
 HERE = Path(__file__).resolve().parent
 
@@ -228,7 +229,7 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
     web = Web(project, token=token, allowed_hosts=allowed_hosts, trainer=trainer)
     routes = views.routes() + api.routes() + [
         *views_analysis.routes(), *api_codebook.routes(), *api_analysis.routes(),  # part 2
-    ] + [
+    ] + api_upload.routes() + [
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})

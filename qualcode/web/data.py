@@ -12,11 +12,11 @@ import re
 import numpy as np
 import pandas as pd
 
+from .. import palette
 from ..errors import NotFoundError, QualcodeError
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#6b8e23", "#1f77b4", "#d62728"]
+PALETTE = list(palette.PALETTE)  # one palette: qualcode/palette.py
 CODING_FIELDS = ["id", "document", "start", "end", "code", "coder", "segment", "method", "score",
                  "memo", "status", "version", "suggestion_id", "created_at", "updated_at"]
 #: what the document page needs of each coding (the full rows: /api/codings/{id})

@@ -80,16 +80,17 @@ def test_overlapping_codings_and_keyboard_selection(page, served, project):
     drag_select(page, 394, 480)
     pick(page, "branding")
     page.wait_for_selector(".piece.coded")
-    # keyboard: j to the first participant turn, Enter selects it, shrink the end by two words, c
+    # keyboard: j to the first participant turn, Enter selects it and opens the picker, the end
+    # two words earlier (Shift+Left in the picker), then the code's name
     page.click(".doc-head h1")
     page.keyboard.press("j")
     page.wait_for_selector(".turn.focus")
     page.keyboard.press("Enter")
-    page.wait_for_function("String(getSelection()).endsWith('(laughs)')")
+    page.wait_for_selector("#picker-panel:not([hidden])")
+    page.wait_for_function("document.querySelector('#sel-quote').textContent.endsWith('(laughs)')")
     page.keyboard.press("Shift+ArrowLeft")
     page.keyboard.press("Shift+ArrowLeft")
-    page.wait_for_function("String(getSelection()).endsWith('leaf')")
-    page.keyboard.press("c")
+    page.wait_for_function("document.querySelector('#sel-quote').textContent.endsWith('leaf')")
     pick(page, "sales")
     page.wait_for_function("document.querySelectorAll('.stripe').length === 2")
     rows = project.codings(coder="ME").sort_values("id")

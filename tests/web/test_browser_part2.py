@@ -52,8 +52,7 @@ def test_create_rename_move_merge_codes_and_codings_follow(page, served, project
     assert project.codebook["goal.open_idea"].description == "What the participant hopes for."
     # move goal.sales under challenge: its codings follow to the new id
     page.click("#code-tree li[data-id='goal.sales']")
-    # the editor of goal.sales (not the one still showing the code saved above)
-    page.wait_for_selector("#editor .panel-head .code-id >> text=goal.sales")
+    page.wait_for_selector("#code-tree li[data-id='goal.sales'].selected")  # not the last editor's
     page.wait_for_selector("#move-parent")
     page.select_option("#move-parent", "challenge")
     page.click("#move-btn")

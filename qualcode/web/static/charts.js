@@ -22,11 +22,16 @@ const QCCharts = (() => {
     return `rgb(${r},${g},${b})`;
   }
 
-  /* rows x cols heat map: one rect.cell per cell, the count inside; onCell(i, j) on click. */
+  /* rows x cols heat map: one rect.cell per cell, the count inside; onCell(i, j) on click. The
+     cells grow to use the box's width (up to 56 px); the slanted column labels get the room they
+     need on the right, so the last one is not cut. */
   function heatmap(box, { rows, cols, values, onCell, colColors, title }) {
-    const cell = cols.length > 40 ? 18 : 26, rowW = Math.min(180, 12 + 7 * Math.max(4, ...rows.map((r) => clip(r, 24).length)));
+    const rowW = Math.min(200, 20 + 7.5 * Math.max(4, ...rows.map((r) => clip(r, 24).length)));
     const colH = Math.min(190, 14 + 6.2 * Math.max(4, ...cols.map((c) => clip(c, 30).length)));
-    const width = rowW + cols.length * cell + 10, height = colH + rows.length * cell + 8;
+    const slant = Math.ceil((colH - 6) / Math.tan(55 * Math.PI / 180)) + 8;   // a label's run to the right
+    const room = (box.clientWidth || 0) - rowW - slant - 4;
+    const cell = Math.max(cols.length > 40 ? 18 : 26, Math.min(56, Math.floor(room / Math.max(1, cols.length))));
+    const width = rowW + cols.length * cell + slant, height = colH + rows.length * cell + 8;
     const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "heatmap", role: "img" });
     if (title) svg.append(s("title", {}, title));
     let max = 0;
@@ -52,14 +57,14 @@ const QCCharts = (() => {
         svg.append(g);
       });
     });
-    box.replaceChildren(svg);
+    QC.fill(box, svg);
     return svg;
   }
 
   /* horizontal bars with an interval whisker each: items [{label, value, low, high, flag, title}] */
   function intervals(box, items, { min = -0.2, max = 1, label = "" } = {}) {
-    const rowH = 22, labelW = 230, plotW = 420, top = 26;
-    const height = top + items.length * rowH + 24, width = labelW + plotW + 70;
+    const rowH = 22, labelW = 230, plotW = 420, top = 26, valueW = 112;   // "-0.00 · low n" fits
+    const height = top + items.length * rowH + 24, width = labelW + plotW + valueW;
     const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "intervals", role: "img" });
     const x = (v) => labelW + ((Math.max(min, Math.min(max, v)) - min) / (max - min)) * plotW;
     for (const t of [0, 0.2, 0.4, 0.6, 0.8, 1]) {
@@ -71,7 +76,7 @@ const QCCharts = (() => {
       const y = top + i * rowH;
       svg.append(s("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", class: "row-label" + (it.pooled ? " pooled" : "") }, clip(it.label, 34)));
       if (it.value === null || it.value === undefined || Number.isNaN(it.value)) {
-        svg.append(s("text", { x: x(0) + 6, y: y + rowH / 2 + 4, class: "tick" }, "undefined"));
+        svg.append(s("text", { x: x(0) + 6, y: y + rowH / 2 + 4, class: "tick" }, "not defined"));
         return;
       }
       const bar = s("rect", { x: Math.min(x(0), x(it.value)), y: y + 5, width: Math.max(1, Math.abs(x(it.value) - x(0))), height: rowH - 10, rx: 2, class: "bar" + (it.flag ? " low" : "") + (it.pooled ? " pooled" : "") });
@@ -83,9 +88,9 @@ const QCCharts = (() => {
         svg.append(s("line", { x1: x(it.low), x2: x(it.low), y1: cy - 5, y2: cy + 5, class: "whisker" }));
         svg.append(s("line", { x1: x(it.high), x2: x(it.high), y1: cy - 5, y2: cy + 5, class: "whisker" }));
       }
-      svg.append(s("text", { x: labelW + plotW + 8, y: y + rowH / 2 + 4, class: "val" + (it.flag ? " low" : "") }, it.value.toFixed(2) + (it.flag ? " · low n" : "")));
+      svg.append(s("text", { x: labelW + plotW + 8, y: y + rowH / 2 + 4, class: "val" + (it.flag ? " low" : "") }, QCUtil.fmt(it.value, 2) + (it.flag ? " · low n" : "")));
     });
-    box.replaceChildren(svg);
+    QC.fill(box, svg);
     return svg;
   }
 

@@ -16,7 +16,7 @@
     const q = filterEl.value.trim().toLowerCase();
     document.getElementById("code-count").textContent = `${codebook.length} codes`;
     const items = codebook.filter((c) => !q || (c.id + " " + c.name).toLowerCase().includes(q));
-    treeEl.replaceChildren(...items.map((c) => h("li", {
+    QC.fill(treeEl, ...items.map((c) => h("li", {
       class: `depth-${Math.min(c.depth, 4)}` + (current && current.id === c.id ? " selected" : ""),
       dataset: { id: c.id }, tabindex: "0", title: c.description || "",
       onclick: () => select(c.id),
@@ -28,7 +28,7 @@
   filterEl.addEventListener("input", drawTree);
 
   function options(select, { exclude, blank, value } = {}) {
-    select.replaceChildren();
+    QC.fill(select);
     if (blank !== undefined) select.append(h("option", { value: "", text: blank }));
     for (const c of codebook) {
       if (exclude && exclude(c)) continue;
@@ -62,7 +62,7 @@
     const memo = h("textarea", { id: "e-memo", rows: "2", placeholder: "Your analytic notes on this code (not part of the codebook file)" }); memo.value = c.memo || "";
     let examples = c.examples.map((e) => Object.assign({}, e));
     const exList = h("ul", { class: "examples", id: "e-examples" });
-    const drawExamples = () => exList.replaceChildren(...(examples.length ? examples.map((ex, i) => h("li", {},
+    const drawExamples = () => QC.fill(exList, ...(examples.length ? examples.map((ex, i) => h("li", {},
       h("q", { text: ex.quote }), ex.source ? h("span", { class: "muted small", text: " — " + ex.source }) : null,
       h("button", { type: "button", class: "link danger", title: "Remove this example", onclick: () => { examples.splice(i, 1); drawExamples(); } }, "remove"))) :
       [h("li", { class: "muted small", text: "No examples yet: take one from a coded passage below." })]));
@@ -96,7 +96,7 @@
     const mergeSel = options(h("select", { id: "merge-into" }), { exclude: (x) => descendants.has(x.id), blank: "choose a code…" });
     const recodeSel = options(h("select", { id: "recode-to" }), { exclude: (x) => x.id === c.id, blank: c.count ? "recode its codings to…" : "(no codings to recode)" });
 
-    editor.replaceChildren(
+    QC.fill(editor,
       h("div", { class: "panel-head" }, h("h2", {}, h("span", { class: "swatch", style: `background:${c.color}` }), c.name, h("span", { class: "code-id", text: c.id })),
         h("span", { class: "spacer" }),
         h("a", { class: "button", href: `/retrieve?code=${encodeURIComponent(c.id)}` }, `Passages (${c.total})`)),
@@ -132,39 +132,21 @@
             try {
               const r = await api("DELETE", `/api/codes/${encodeURIComponent(c.id)}`, c.count ? { recode_to: recodeSel.value } : {});
               refreshTree(r.codebook); current = null; flash(`Deleted ${c.id}`);
-              editor.replaceChildren(h("p", { class: "muted", text: "Deleted. Choose another code on the left." }));
+              QC.fill(editor, h("p", { class: "muted", text: "Deleted. Choose another code on the left." }));
               history.replaceState(null, "", "/codes");
             } catch (e) { flash(e.message, "error"); }
           } }, "Delete"))),
       h("details", { class: "sub" }, h("summary", { text: "History" }), h("ol", { class: "history" }, ...c.history.slice().reverse().map((ev) =>
         h("li", {}, h("span", { class: "muted small", text: ev.time.replace("T", " ").slice(0, 19) + " · " + (ev.actor || "") + " · " }), ev.action,
-          ev.after ? h("code", { class: "small", text: " " + ev.after.slice(0, 160) }) : null)))),
+          ev.after ? h("code", { class: "small", text: " " + QCUtil.changeText(ev.after).slice(0, 160) }) : null)))),
     );
   }
 
   function refreshTree(list) { codebook = list; drawTree(); }
 
-  /* new code */
-  const dialog = document.getElementById("new-code-dialog");
-  const form = document.getElementById("new-code-form");
+  /* new code: the one dialog (newcode.js), under the code being edited */
   document.getElementById("new-code-btn").addEventListener("click", () => {
-    options(form.elements.parent, { blank: "(top level)", value: current ? current.id : "" });
-    form.reset();
-    if (current) form.elements.parent.value = current.id;
-    dialog.showModal();
-    form.elements.name.focus();
-  });
-  form.addEventListener("submit", async (ev) => {
-    if (ev.submitter && ev.submitter.value === "cancel") return;
-    ev.preventDefault();
-    try {
-      const r = await api("POST", "/api/codes", { name: form.elements.name.value, parent: form.elements.parent.value || null,
-        color: form.elements.color.value, description: form.elements.description.value });
-      dialog.close();
-      refreshTree(r.codebook);
-      flash(`Created ${r.created}`);
-      select(r.created);
-    } catch (e) { flash(e.message, "error"); }
+    QCNewCode.open("", (entry, list) => { refreshTree(list); select(entry.id); }, { parent: current ? current.id : "" });
   });
 
   drawTree();

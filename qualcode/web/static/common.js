@@ -8,7 +8,7 @@ const QC = (() => {
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === null || v === undefined || v === false) continue;
       if (k === "class") el.className = v;
-      else if (k === "text") el.textContent = v;
+      else if (k === "text") el.textContent = QCUtil.text(v);
       else if (k === "style") el.style.cssText = v;
       else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
       else if (k === "dataset") Object.assign(el.dataset, v);
@@ -16,7 +16,7 @@ const QC = (() => {
     }
     for (const c of children.flat()) {
       if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+      el.append(c instanceof Node ? c : document.createTextNode(QCUtil.text(c)));
     }
     return el;
   }
@@ -61,36 +61,19 @@ const QC = (() => {
     return el ? JSON.parse(el.textContent) : {};
   }
 
+  const { fmt, offsets } = QCUtil;   // pure helpers: util.js
   /* How numbers are written: the digits and the missing mark of qualcode.formatting, sent with
      every page (base.html), so a kappa reads the same here, in the report and on the command line. */
-  const NUMBER_FORMAT = (() => {
+  (() => {
     const el = document.getElementById("number-format");
-    return el ? JSON.parse(el.textContent) : { digits: 3, missing: "–" };
+    if (el) QCUtil.setNumberFormat(JSON.parse(el.textContent));
   })();
 
-  function fmt(v, digits) {
-    if (v === null || v === undefined || Number.isNaN(v)) return NUMBER_FORMAT.missing;
-    return Number(v).toFixed(digits === undefined ? NUMBER_FORMAT.digits : digits);
-  }
-
-  /* Offsets from the server count Unicode code points (Python str); JavaScript strings count
-     UTF-16 units. A converter for one text: identity unless it has characters above U+FFFF. */
-  function offsets(text) {
-    if (!/[\uD800-\uDFFF]/.test(text)) {
-      return { toU16: (i) => i, toCp: (i) => i, length: text.length };
-    }
-    const cpToU = [];
-    const uToCp = new Int32Array(text.length + 1);
-    let u = 0, cp = 0;
-    while (u < text.length) {
-      cpToU.push(u);
-      const code = text.charCodeAt(u);
-      const w = code >= 0xD800 && code <= 0xDBFF && u + 1 < text.length ? 2 : 1;
-      for (let k = 0; k < w; k++) uToCp[u + k] = cp;
-      u += w; cp += 1;
-    }
-    cpToU.push(u); uToCp[u] = cp;
-    return { toU16: (i) => cpToU[i], toCp: (i) => uToCp[i], length: cp };
+  /* el.replaceChildren without the DOM's habit of writing null as "null" */
+  function fill(el, ...children) {
+    el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(QCUtil.text(c)))));
+    return el;
   }
 
   async function modelPill() {
@@ -116,7 +99,7 @@ const QC = (() => {
     return t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
   }
 
-  return { h, api, ApiError, flash, pageData, fmt, offsets, modelPill, isTyping };
+  return { h, fill, api, ApiError, flash, pageData, fmt, offsets, modelPill, isTyping };
 })();
 
 document.addEventListener("DOMContentLoaded", () => {

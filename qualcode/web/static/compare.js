@@ -19,7 +19,7 @@
 
   function drawCoders() {   // a blind page knows only its own coder: redrawn once blind mode is lifted
     const chosen = params.coders ? params.coders.split(",") : page.coders.slice(0, 2);
-    boxes.replaceChildren(...(page.coders.length ? page.coders.map((c) => h("label", { class: "check" },
+    QC.fill(boxes, ...(page.coders.length ? page.coders.map((c) => h("label", { class: "check" },
       h("input", { type: "checkbox", name: "coder", value: c, checked: chosen.includes(c) ? true : null }), c)) :
       [h("span", { class: "muted", text: "nobody has coded yet" })]));
   }
@@ -54,10 +54,7 @@
 
   function coders() { return Array.from(form.querySelectorAll("input[name=coder]:checked")).map((i) => i.value); }
 
-  function ci(v, lo, hi) {
-    if (v === null || v === undefined) return "–";
-    return lo === null || lo === undefined ? fmt(v) : `${fmt(v)} [${fmt(lo)}, ${fmt(hi)}]`;
-  }
+  const ci = QCUtil.interval;
 
   function drawTable(r) {
     const two = r.two;
@@ -74,13 +71,13 @@
       h("td", { class: "num alpha", text: ci(x.alpha, x.alpha_low, x.alpha_high) }),
       h("td", { class: "num", text: fmt(x.gwet_ac1, 3) }),
       h("td", {}, x.low_n ? h("span", { class: "flag", title: `fewer than ${r.low_n} coded passages: the interval says little` }, "low n") : null,
-        x.note ? h("span", { class: "muted small", title: x.note, text: " ⓘ" }) : null)));
-    document.getElementById("agree-table").replaceChildren(h("thead", {}, head), h("tbody", {}, ...body));
+        x.note ? h("span", { class: "note-mark", title: x.note, text: "note" }) : null)));
+    QC.fill(document.getElementById("agree-table"), h("thead", {}, head), h("tbody", {}, ...body));
     const items = rows.map((x) => ({ label: x.code === "(all codes)" ? "All codes (pooled)" : x.name, value: x.alpha, low: x.alpha_low, high: x.alpha_high, flag: x.low_n, pooled: x.code === "(all codes)",
       title: `${x.name}: α = ${fmt(x.alpha, 3)}` + (x.alpha_low !== null ? ` [${fmt(x.alpha_low, 3)}, ${fmt(x.alpha_high, 3)}]` : "") + ` · ${x.n_passages} passages` }));
     QCCharts.intervals(document.getElementById("agree-chart"), items, { label: "Krippendorff's α with its 95% bootstrap interval" });
     document.getElementById("agree-legend").textContent = `${r.coders.join(" vs ")} · ${r.unit} level · ${r.n_boot} bootstrap resamples · seed ${r.seed}`;
-    disCode.replaceChildren(h("option", { value: "", text: "every code" }), ...rows.filter((x) => x.code !== "(all codes)").map((x) => h("option", { value: x.code, text: x.name })));
+    QC.fill(disCode, h("option", { value: "", text: "every code" }), ...rows.filter((x) => x.code !== "(all codes)").map((x) => h("option", { value: x.code, text: x.name })));
   }
 
   function decisionText(v) { return v === null ? "not covered" : v === 1 ? "coded" : v === 0 ? "not coded" : String(v); }
@@ -111,9 +108,7 @@
       const on = rows.filter((c) => c.start - base < b && c.end - base > a);
       const t = chars.slice(a, b).join("");
       if (!on.length) { out.push(t); continue; }
-      const n = on.length, stops = [];
-      on.forEach((c, k) => stops.push(`${c.color}55 ${(100 * k / n).toFixed(1)}%`, `${c.color}55 ${(100 * (k + 1) / n).toFixed(1)}%`));
-      out.push(h("span", { class: "coded-piece", title: on.map((c) => c.name).join(", "), style: `background-image:linear-gradient(to bottom,${stops.join(",")})`, text: t }));
+      out.push(h("span", { class: "coded-piece", title: on.map((c) => c.name).join(", "), style: QCUtil.highlightStyle(on.map((c) => c.color)), text: t }));
     }
     return out;
   }
@@ -123,7 +118,7 @@
       const q = new URLSearchParams({ document: e.document, start: e.start, end: e.end, coders: names.join(",") });
       const p = await api("GET", "/api/passage?" + q.toString());
       const disputed = new Set(e.codes.map((c) => c.code));
-      side.replaceChildren(
+      QC.fill(side,
         h("div", { class: "panel-head" }, h("h3", { text: `${p.document} · ${p.speaker}` }), h("span", { class: "spacer" }),
           h("a", { class: "open-link", href: `/documents/${encodeURIComponent(p.document)}#at=${e.start}-${e.end}` }, "Open in document →")),
         h("div", { class: "sbs", style: `grid-template-columns:repeat(${names.length}, minmax(0, 1fr))` }, ...names.map((name) => {
@@ -139,7 +134,7 @@
   }
 
   async function loadDisagreements(append) {
-    if (!append) { disOffset = 0; disList.replaceChildren(); side.replaceChildren(h("p", { class: "muted", text: "Choose a passage to see the coders' codings side by side." })); }
+    if (!append) { disOffset = 0; QC.fill(disList); QC.fill(side, h("p", { class: "muted", text: "Choose a passage to see the coders' codings side by side." })); }
     const q = new URLSearchParams({ coders: last.coders.join(","), unit: last.unit, offset: disOffset });
     if (disCode.value) q.set("code", disCode.value);
     const r = await api("GET", "/api/disagreements?" + q.toString());

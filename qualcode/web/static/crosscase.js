@@ -10,8 +10,8 @@
   const form = document.getElementById("cc-form");
   const coderSel = document.getElementById("f-coder");
   const attrSel = document.getElementById("f-attribute");
-  coderSel.replaceChildren(h("option", { value: "", text: "every human coder" }), ...page.coders.map((c) => h("option", { value: c, text: c })));
-  attrSel.replaceChildren(...Object.keys(page.attributes).map((a) => h("option", { value: a, text: a })));
+  QC.fill(coderSel, h("option", { value: "", text: "every human coder" }), ...page.coders.map((c) => h("option", { value: c, text: c })));
+  QC.fill(attrSel, ...Object.keys(page.attributes).map((a) => h("option", { value: a, text: a })));
   coderSel.value = params.coder || (page.blind ? page.coder : "");
   // a big codebook reads better rolled up to two levels first
   document.getElementById("f-depth").value = params.depth !== undefined ? params.depth : (page.codebook.length > 30 ? "1" : "");
@@ -38,7 +38,7 @@
     if (r.strategy) {
       const s = r.strategy;
       document.getElementById("strategy-note").textContent = `a case shows a strategy with ${s.min_segments}+ coded turns; * two or more strategies (hybrid)`;
-      document.getElementById("strategy-table").replaceChildren(
+      QC.fill(document.getElementById("strategy-table"),
         h("thead", {}, h("tr", {}, h("th", { text: "Case" }), ...s.strategies.map((x) => h("th", { text: x.name })), h("th", { text: "" }))),
         h("tbody", {}, ...s.cases.map((c, i) => h("tr", { class: s.hybrid[i] ? "hybrid" : "" }, h("th", { text: c + (s.hybrid[i] ? " *" : "") }),
           ...s.strategies.map((x, j) => h("td", { class: "num" + (s.shows[i][j] ? " shows" : "") },
@@ -48,8 +48,8 @@
     const a = r.code_by_attribute;
     document.getElementById("attr-name").textContent = r.attribute || "attribute";
     const names = new Map(r.codes.map((c) => [c.id, c.name]));
-    document.getElementById("attr-table").replaceChildren(...(a ? [
-      h("thead", {}, h("tr", {}, h("th", { text: r.attribute }), h("th", { class: "num", text: "cases" }), ...a.codes.map((c) => h("th", { class: "rot" }, h("span", { text: names.get(c) || c }))))),
+    QC.fill(document.getElementById("attr-table"), ...(a ? [
+      h("thead", {}, h("tr", {}, h("th", { text: r.attribute }), h("th", { class: "num", text: "cases" }), ...a.codes.map((c) => h("th", { class: "rot", title: names.get(c) || c }, h("span", { text: names.get(c) || c }))))),
       h("tbody", {}, ...a.values.map((v, i) => h("tr", {}, h("th", { text: v }), h("td", { class: "num muted", text: String(a.n_cases[i]) }),
         ...a.codes.map((c, j) => h("td", { class: "num", style: a.table[i][j] ? `background:${QCCharts.shade(a.table[i][j], a.n_cases[i])}` : "" },
           a.table[i][j] ? cellLink(String(a.table[i][j]), retrieveUrl({ code: c, attribute: r.attribute, value: v }, r.depth), `${v} · ${names.get(c) || c}: ${a.table[i][j]} of ${a.n_cases[i]} cases`) : ""))))),

@@ -7,6 +7,7 @@
 
 (() => {
   const { h, api, flash, pageData, offsets, isTyping } = QC;
+  const U = QCUtil;
   const page = pageData();
   let doc = page.document;
   let conv = offsets(doc.text);
@@ -19,58 +20,41 @@
     open: [],             // ids of the codings shown in the side panel
     editSpan: null,       // the coding whose span is being edited
     pieces: [],           // [{a, b, el}] sorted
+    names: localStorage.getItem("qc-stripe-names") === "1",    // code names beside the stripes
+    original: localStorage.getItem("qc-original-layout") === "1",  // source line breaks kept
   };
 
   /* ---- drawing ------------------------------------------------------------------------------ */
 
   function slice(a, b) { return doc.text.slice(conv.toU16(a), conv.toU16(b)); }
 
-  function bucketCodings() {
-    const starts = doc.turns.map((t) => t.start);
-    const buckets = doc.turns.map(() => []);
-    for (const c of doc.codings) {
-      let lo = 0, hi = starts.length;            // last turn starting before c.end
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (starts[mid] < c.end) lo = mid + 1; else hi = mid; }
-      for (let i = lo - 1; i >= 0; i--) {
-        const t = doc.turns[i];
-        if (t.end <= c.start) break;
-        buckets[i].push(c);
-      }
-    }
-    return buckets;
-  }
+  function bucketCodings() { return U.bucketCodings(doc.turns, doc.codings); }
 
   function color(code) { return (codes.get(code) || { color: "#888888" }).color; }
   function codeName(code) { return (codes.get(code) || { name: code }).name; }
   const isSugg = (c) => c.status === "suggested";
 
-  function pieceStyle(human) {
-    if (human.length === 0) return "";
-    if (human.length === 1) return `background-color:${color(human[0].code)}40`;
-    const n = human.length, stops = [];
-    human.forEach((c, i) => {
-      const col = color(c.code) + "59";
-      stops.push(`${col} ${(100 * i / n).toFixed(1)}%`, `${col} ${(100 * (i + 1) / n).toFixed(1)}%`);
-    });
-    return `background-image:linear-gradient(to bottom,${stops.join(",")})`;
-  }
+  function pieceStyle(human) { return U.highlightStyle(human.map((c) => color(c.code))); }
 
   function renderTurn(t, list) {
     const cls = "turn" + (t.interviewer ? " interviewer" : "");
     const text = h("div", { class: "turn-text" });
-    const cuts = new Set([t.start, t.end]);
-    for (const c of list) {
-      if (c.start > t.start && c.start < t.end) cuts.add(c.start);
-      if (c.end > t.start && c.end < t.end) cuts.add(c.end);
-    }
-    const points = [...cuts].sort((x, y) => x - y);
+    // shown text: the source's with line breaks inside a turn as spaces (same length, so the
+    // offsets of every piece are the source's), unless the original layout is asked for
+    const u0 = conv.toU16(t.start);
+    const source = slice(t.start, t.end);
+    const shown = state.original ? source : U.unwrap(source);
+    const stamps = U.timestamps(source).map(([x, y]) => ({ start: conv.toCp(u0 + x), end: conv.toCp(u0 + y) }));
+    const isStamp = (a, b) => stamps.some((st) => st.start <= a && b <= st.end);
+    const points = U.cutPoints(t, list, stamps);
     for (let i = 0; i + 1 < points.length; i++) {
       const a = points[i], b = points[i + 1];
       const over = list.filter((c) => c.start < b && c.end > a);
       const human = over.filter((c) => !isSugg(c));
       const sugg = over.filter(isSugg);
-      const el = h("span", { class: "piece" + (human.length ? " coded" : "") + (human.length > 1 ? " overlap" : "") + (sugg.length ? " sugg" : ""),
-        style: pieceStyle(human) + (sugg.length ? `;--sugg:${color(sugg[0].code)}` : "") }, slice(a, b));
+      const el = h("span", { class: "piece" + (human.length ? " coded" : "") + (human.length > 1 ? " overlap" : "") + (sugg.length ? " sugg" : "") + (isStamp(a, b) ? " ts-inline" : ""),
+        style: pieceStyle(human) + (sugg.length ? `;--sugg:${color(sugg[0].code)}` : "") },
+        shown.slice(conv.toU16(a) - u0, conv.toU16(b) - u0));
       el.dataset.a = a; el.dataset.b = b;
       text.append(el);
     }
@@ -103,7 +87,7 @@
     const frag = document.createDocumentFragment();
     const nodes = doc.turns.map((t, i) => renderTurn(t, buckets[i]));
     frag.append(...nodes);
-    transcript.replaceChildren(frag);
+    QC.fill(transcript, frag);
     nodes.forEach(watch);
     indexPieces();
     if (state.focusTurn >= 0) focusTurn(state.focusTurn, false);
@@ -157,7 +141,7 @@
       const node = nodes[i];
       if (!node) continue;
       const box = node.querySelector(".stripes");
-      if (!list.length) { box.replaceChildren(); continue; }
+      if (!list.length) { QC.fill(box); continue; }
       const pieces = Array.from(node.querySelectorAll(".piece"));
       jobs.push({ node, box, list, pieces });
     }
@@ -172,23 +156,32 @@
         return { top: first.getBoundingClientRect().top - top0, bottom: last.getBoundingClientRect().bottom - top0 };
       });
     }
+    const laneWidth = state.names ? 22 : 7;
     for (const job of jobs) {
-      const lanes = [];
-      const order = job.list.map((c, k) => k).sort((x, y) => (job.geo[x] ? job.geo[x].top : 0) - (job.geo[y] ? job.geo[y].top : 0));
-      const stripes = [];
-      for (const k of order) {
+      const order = job.list.map((c, k) => k).filter((k) => job.geo[k]).sort((x, y) => job.geo[x].top - job.geo[y].top);
+      const lanes = U.lanes(order.map((k) => job.geo[k]));
+      const stripes = order.map((k, j) => {
         const c = job.list[k], g = job.geo[k];
-        if (!g) continue;
-        let lane = lanes.findIndex((bottom) => bottom <= g.top + 1);
-        if (lane < 0) { lane = lanes.length; lanes.push(0); }
-        lanes[lane] = g.bottom;
-        const s = h("span", { class: "stripe" + (isSugg(c) ? " sugg" : ""), title: `${codeName(c.code)} · ${c.coder}${isSugg(c) ? " (suggestion, score " + QC.fmt(c.score) + ")" : ""}`,
-          style: `top:${g.top}px;height:${Math.max(g.bottom - g.top, 4)}px;left:${lane * 7}px;--c:${color(c.code)}` });
+        const s = h("span", { class: "stripe" + (isSugg(c) ? " sugg" : "") + (state.open.includes(c.id) ? " selected" : ""),
+          title: `${codeName(c.code)} · ${c.coder}${isSugg(c) ? " (suggestion, score " + QC.fmt(c.score) + ")" : ""}`,
+          style: `top:${g.top}px;height:${Math.max(g.bottom - g.top, 4)}px;left:${lanes[j] * laneWidth}px;--c:${color(c.code)}` },
+          h("span", { class: "stripe-name", text: codeName(c.code) }));
         s.dataset.id = c.id;
-        stripes.push(s);
-      }
-      job.box.replaceChildren(...stripes);
+        s.dataset.code = c.code;
+        return s;
+      });
+      QC.fill(job.box, ...stripes);
     }
+  }
+
+  /* the stripes of the codings open in the side panel (and of the code chosen in the picker)
+     stand out */
+  function markStripes() {
+    const picked = state.picker && matches[active] ? matches[active].id : null;
+    transcript.querySelectorAll(".stripe").forEach((el) => {
+      el.classList.toggle("selected", state.open.includes(+el.dataset.id));
+      el.classList.toggle("picked", el.dataset.code === picked);
+    });
   }
 
   /* ---- selection -> offsets ----------------------------------------------------------------- */
@@ -222,12 +215,7 @@
     let a = pointOffset(r.startContainer, r.startOffset, false);
     let b = pointOffset(r.endContainer, r.endOffset, true);
     if (a === null || b === null) return null;
-    if (b < a) [a, b] = [b, a];
-    const str = slice(a, b);                       // trim white space at both ends
-    const lead = str.length - str.trimStart().length, trail = str.length - str.trimEnd().length;
-    a += Array.from(str.slice(0, lead)).length;
-    b -= Array.from(str.slice(str.length - trail)).length;
-    return b > a ? { start: a, end: b } : null;
+    return U.trimSpan(doc.text, conv, a, b);       // white space at both ends left out
   }
 
   function domPoint(offset, isEnd) {
@@ -255,24 +243,29 @@
     else CSS.highlights.delete("qc-pending");
   }
 
-  /* Move a selection's edge by one word: a start lands on a word's first character, an end just
-     after a word's last one (never on white space). */
-  function wordStep(pos, dir, edge) {
-    const t = doc.text, ws = (k) => /\s/.test(t[k] || "");
-    let u = conv.toU16(pos);
-    if (edge === "start" && dir > 0) { while (u < t.length && !ws(u)) u++; while (u < t.length && ws(u)) u++; }
-    else if (edge === "start") { while (u > 0 && ws(u - 1)) u--; while (u > 0 && !ws(u - 1)) u--; }
-    else if (dir > 0) { while (u < t.length && ws(u)) u++; while (u < t.length && !ws(u)) u++; }
-    else { while (u > 0 && !ws(u - 1)) u--; while (u > 0 && ws(u - 1)) u--; }
-    return conv.toCp(u);
-  }
-
   function setSel(sel, why) {
     state.sel = sel;
     if (!sel) { markPending(null); return; }
     showSelection(sel);
     if (state.editSpan) showCoding(state.open);
-    else if (why === "mouse") openPicker({ mode: "new" });
+    else if (why === "mouse" || why === "turn") openPicker({ mode: "new" });
+  }
+
+  /* Shift(+Alt)+arrow: the selection's end (start) by a word; in the open picker the filter
+     keeps the focus and the quote follows */
+  function adjustSel(dir, moveStart) {
+    const sel = U.adjustSpan(doc.text, conv, state.sel, dir, moveStart);
+    if (state.picker && state.picker.mode === "new") {
+      state.sel = sel;
+      const a = domPoint(sel.start, false), b = domPoint(sel.end, true);
+      if (a && b) { const r = document.createRange(); r.setStart(a.node, a.off); r.setEnd(b.node, b.off); markPending(r); }
+      showQuote(sel);
+    } else setSel(sel);
+  }
+
+  function showQuote(span) {
+    const quote = span ? slice(span.start, span.end) : "";
+    document.getElementById("sel-quote").textContent = quote.length > 300 ? quote.slice(0, 300) + "…" : quote;
   }
 
   /* ---- the code picker ---------------------------------------------------------------------- */
@@ -288,10 +281,9 @@
     pickerPanel.hidden = false;
     pickerPanel.querySelector("h2").textContent = mode.mode === "recode" ? "Change the code" :
       mode.mode === "accept" ? "Accept as another code" : "Code the selection";
-    const span = mode.mode === "new" ? state.sel : mode.coding;
-    const quote = span ? slice(span.start, span.end) : "";
-    document.getElementById("sel-quote").textContent = quote.length > 300 ? quote.slice(0, 300) + "…" : quote;
-    filter.value = "";
+    showQuote(mode.mode === "new" ? state.sel : mode.coding);
+    filter.value = typed || "";
+    typed = "";
     filterCodes();
     filter.focus({ preventScroll: true });
   }
@@ -300,27 +292,17 @@
     state.picker = null;
     pickerPanel.hidden = true;
     markPending(null);
+    markStripes();
   }
 
   function filterCodes() {
-    const q = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    const scored = [];
-    for (const c of doc.codebook) {
-      const hay = (c.id + " " + c.name + " " + c.keywords.join(" ")).toLowerCase();
-      if (!q.every((w) => hay.includes(w))) continue;
-      const name = c.name.toLowerCase();
-      const rank = !q.length ? 0 : name.startsWith(q[0]) ? 0 : c.id.startsWith(q[0]) ? 1 :
-        name.includes(q[0]) ? 2 : 3;
-      scored.push([rank, scored.length, c]);
-    }
-    scored.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-    matches = scored.map((s) => s[2]);
+    matches = U.rankCodes(doc.codebook, filter.value);
     active = 0;
     drawPicker();
   }
 
   function drawPicker() {
-    list.replaceChildren(...matches.map((c, i) => {
+    QC.fill(list, ...matches.map((c, i) => {
       const li = h("li", { class: "pick" + (i === active ? " active" : ""), role: "option",
         style: `padding-left:${0.5 + 0.8 * Math.min(c.depth, 4)}rem`,
         onmousedown: (ev) => { ev.preventDefault(); active = i; applyPick(); } },
@@ -336,7 +318,8 @@
     const c = matches[active];
     const cur = list.children[active];
     if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
-    detail.replaceChildren(...(c ? codeDetail(c) : []));
+    QC.fill(detail, ...(c ? codeDetail(c) : []));
+    markStripes();
   }
 
   function codeDetail(c) {
@@ -354,6 +337,10 @@
     else if (ev.key === "ArrowUp") { active = Math.max(active - 1, 0); drawPicker(); ev.preventDefault(); }
     else if (ev.key === "Enter") { ev.preventDefault(); applyPick(); }
     else if (ev.key === "Escape") { ev.preventDefault(); closePicker(); transcript.focus({ preventScroll: true }); }
+    else if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") && ev.shiftKey && state.sel && state.picker && state.picker.mode === "new") {
+      ev.preventDefault();
+      adjustSel(ev.key === "ArrowRight" ? 1 : -1, ev.altKey);
+    }
   });
 
   async function applyPick() {
@@ -403,10 +390,11 @@
 
   function showCoding(ids, keepMemo) {
     state.open = ids.filter((id) => byId(id));
-    if (!state.open.length) { codingPanel.hidden = true; state.editSpan = null; return; }
+    if (!state.open.length) { codingPanel.hidden = true; state.editSpan = null; markStripes(); return; }
     codingPanel.hidden = false;
     const cards = state.open.map((id) => codingCard(byId(id), keepMemo && keepMemo[id]));
-    codingPanel.replaceChildren(h("h2", { text: state.open.length > 1 ? `${state.open.length} codings here` : (isSugg(byId(state.open[0])) ? "Suggestion" : "Coding") }), ...cards);
+    QC.fill(codingPanel, h("h2", { text: state.open.length > 1 ? `${state.open.length} codings here` : (isSugg(byId(state.open[0])) ? "Suggestion" : "Coding") }), ...cards);
+    markStripes();
   }
 
   function codingCard(c, memoDraft) {
@@ -584,8 +572,8 @@
         { text: docMemo.value, version: doc.memo_version || 0 });
       doc.memo = docMemo.value;
       doc.memo_version = out.version;
-      memoState.textContent = out.message || "Memo saved";
-      flash(out.message || "Memo saved");
+      memoState.textContent = "Memo saved " + new Date().toLocaleTimeString();
+      flash("Document memo saved");
     } catch (e) {
       memoState.textContent = "not saved";
       flash(e.message, "error");
@@ -594,15 +582,28 @@
 
   /* ---- mouse and keyboard ------------------------------------------------------------------- */
 
-  let keysPressed = 0;   // a key pressed after a mouseup owns the selection from then on
-  document.addEventListener("keydown", () => { keysPressed++; }, true);
+  /* While a selection is being made (mouse down, and from mouse-up until the picker has the
+     focus) no key reaches the shortcuts: a letter typed then ("u", "r", "a") would undo, reject or
+     accept something the person did not mean to. Letters typed in that moment go into the
+     picker's filter instead, so "drag, type bran, Enter" works however fast it is typed. */
+  let settling = false, typed = "";
+  document.addEventListener("keydown", (ev) => {
+    if (!(mouseDown || settling) || isTyping(ev)) return;
+    if (["Shift", "Control", "Alt", "Meta", "CapsLock"].includes(ev.key)) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    if (U.isLetterKey(ev)) typed += ev.key;
+  }, true);
   document.addEventListener("mouseup", (ev) => {   // a drag may end outside the transcript
     if (ev.target.closest && ev.target.closest("#side")) return;
-    const keysBefore = keysPressed;
-    setTimeout(() => {   // read once the browser has settled the selection; a late timer must
-      if (keysPressed !== keysBefore) return;   // not take a keyboard selection (j, Enter) for
-      const sel = selectionOffsets();           // a mouse one and open the picker over it
-      if (sel) setSel(sel, "mouse");
+    const s = window.getSelection();
+    if (!s || s.isCollapsed || !s.rangeCount || !transcript.contains(s.getRangeAt(0).commonAncestorContainer)) { typed = ""; return; }
+    settling = true;
+    setTimeout(() => {   // read once the browser has settled the selection
+      settling = false;
+      const sel = selectionOffsets();
+      if (sel) setSel(sel, "mouse");   // opens the picker with the letters typed meanwhile
+      typed = "";
     }, 0);
   });
 
@@ -643,22 +644,16 @@
     if ((ev.key === "z" && ev.ctrlKey) || (ev.key === "u" && !ev.ctrlKey && !ev.altKey)) { ev.preventDefault(); undo(); return; }
     if (ev.ctrlKey) return;
     if (ev.key === "j" || ev.key === "k") { ev.preventDefault(); moveFocus(ev.key === "j" ? 1 : -1); return; }
-    if (ev.key === "Enter" && state.focusTurn >= 0 && !state.picker) {
+    if (ev.key === "Enter" && state.focusTurn >= 0 && !state.picker) {   // the turn, then the picker
       ev.preventDefault();
       const t = doc.turns[state.focusTurn];
-      const str = slice(t.start, t.end);
-      const lead = Array.from(str.slice(0, str.length - str.trimStart().length)).length;
-      const trail = Array.from(str.slice(str.trimEnd().length)).length;
-      setSel({ start: t.start + lead, end: t.end - trail });
+      const sel = U.trimSpan(doc.text, conv, t.start, t.end);
+      if (sel) setSel(sel, state.editSpan ? undefined : "turn");
       return;
     }
     if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") && ev.shiftKey && state.sel) {
       ev.preventDefault();
-      const dir = ev.key === "ArrowRight" ? 1 : -1;
-      const sel = Object.assign({}, state.sel);
-      if (ev.altKey) sel.start = Math.min(wordStep(sel.start, dir, "start"), sel.end - 1);
-      else sel.end = Math.max(wordStep(sel.end, dir, "end"), sel.start + 1);
-      setSel(sel);
+      adjustSel(ev.key === "ArrowRight" ? 1 : -1, ev.altKey);
       return;
     }
     if (ev.key === "c" && state.sel) { ev.preventDefault(); openPicker({ mode: "new" }); return; }
@@ -675,6 +670,22 @@
 
   document.getElementById("show-suggestions").addEventListener("change", (ev) => {
     transcript.classList.toggle("hide-sugg", !ev.target.checked);
+  });
+  const namesBox = document.getElementById("show-names");
+  const layoutBox = document.getElementById("original-layout");
+  namesBox.checked = state.names;
+  layoutBox.checked = state.original;
+  transcript.classList.toggle("names", state.names);
+  namesBox.addEventListener("change", () => {
+    state.names = namesBox.checked;
+    localStorage.setItem("qc-stripe-names", state.names ? "1" : "0");
+    transcript.classList.toggle("names", state.names);
+    render();
+  });
+  layoutBox.addEventListener("change", () => {
+    state.original = layoutBox.checked;
+    localStorage.setItem("qc-original-layout", state.original ? "1" : "0");
+    render();
   });
 
   let resizeTimer = null;

@@ -1,21 +1,25 @@
-/* qualcode workbench, part 2, on the document page: "+ New code…" in the code picker (open
-   coding: name, parent, colour, definition optional) and opening a passage in place from a
-   #at=START-END link (Retrieve, Compare). document.js calls QCNewCode.item and QCNewCode.openAt. */
+/* qualcode workbench: the one "new code" dialog (open coding: name, parent, colour, definition
+   optional), used by the code picker's "+ New code…" (document page) and the codebook page's
+   "+ New code"; and opening a passage in place from a #at=START-END link (Retrieve, Compare).
+   The colour shown is the server's next unused palette colour; it is sent only when changed. */
 "use strict";
 
 window.QCNewCode = (() => {
   const { h, api, flash } = QC;
   let dialog = null;
-  document.head.append(h("link", { rel: "stylesheet", href: "/static/newcode.css" }));
+  if (!document.querySelector('link[href="/static/newcode.css"]')) {
+    document.head.append(h("link", { rel: "stylesheet", href: "/static/newcode.css" }));
+  }
 
   function build() {
     const form = h("form", { method: "dialog", class: "form-grid", id: "new-code-form" },
       h("h2", { text: "New code" }),
       h("label", {}, "Name", h("input", { name: "name", required: true, maxlength: "200", autocomplete: "off" })),
       h("label", {}, "Under", h("select", { name: "parent" })),
-      h("label", {}, "Colour", h("input", { name: "color", type: "color", value: "#4e79a7" })),
+      h("label", {}, "Colour", h("span", { class: "color-row" }, h("input", { name: "color", type: "color" }),
+        h("span", { class: "muted small", text: "the next unused colour of the palette" }))),
       h("label", {}, "Definition (optional, fill in later)", h("textarea", { name: "description", rows: "3" })),
-      h("div", { class: "row" }, h("button", { class: "primary", value: "ok", id: "new-code-create" }, "Create and apply"),
+      h("div", { class: "row" }, h("button", { class: "primary", value: "ok", id: "new-code-create" }, "Create"),
         h("button", { value: "cancel", formnovalidate: true }, "Cancel")));
     dialog = h("dialog", { class: "dialog", id: "new-code-dialog" }, form);
     document.body.append(dialog);
@@ -25,26 +29,36 @@ window.QCNewCode = (() => {
   /* the picker's last entry; onCreated(codeEntry, codebookList) */
   function item(name, onCreated) {
     return h("li", { class: "pick new-code", role: "option", id: "picker-new-code",
-      onmousedown: (ev) => { ev.preventDefault(); open(name, onCreated); } },
+      onmousedown: (ev) => { ev.preventDefault(); open(name, onCreated, { apply: true }); } },
       h("span", { class: "swatch", style: "background:#fff;border:1px dashed #9aa3b5" }),
       h("span", { class: "code-name", text: name ? `+ New code “${name}”…` : "+ New code…" }));
   }
 
-  async function open(name, onCreated) {
+  /* open the dialog: name prefilled, parent preselected; onCreated(entry, codebook) on success */
+  async function open(name, onCreated, { parent = "", apply = false } = {}) {
     const d = dialog || build();
     const form = d.querySelector("form");
-    let codebook = [];
-    try { codebook = (await api("GET", "/api/codebook")).codes; } catch (e) { flash(e.message, "error"); return; }
+    let codebook = [], next = null;
+    try {
+      [codebook, next] = await Promise.all([api("GET", "/api/codebook").then((r) => r.codes), api("GET", "/api/codes/next-color")]);
+    } catch (e) { flash(e.message, "error"); return; }
     form.reset();
     form.elements.name.value = name || "";
-    form.elements.parent.replaceChildren(h("option", { value: "", text: "(top level)" }),
+    QC.fill(form.elements.parent, h("option", { value: "", text: "(top level)" }),
       ...codebook.map((c) => h("option", { value: c.id, text: "\u2002".repeat(Math.min(c.depth, 4)) + c.name })));
+    form.elements.parent.value = parent || "";
+    form.elements.color.value = next.color;
+    form.elements.color.dataset.chosen = "";
+    form.elements.color.oninput = () => { form.elements.color.dataset.chosen = "1"; };
+    d.querySelector("#new-code-create").textContent = apply ? "Create and apply" : "Create";
     form.onsubmit = async (ev) => {
       if (ev.submitter && ev.submitter.value === "cancel") return;
       ev.preventDefault();
       try {
-        const r = await api("POST", "/api/codes", { name: form.elements.name.value, parent: form.elements.parent.value || null,
-          color: form.elements.color.value, description: form.elements.description.value });
+        const body = { name: form.elements.name.value, parent: form.elements.parent.value || null,
+          description: form.elements.description.value };
+        if (form.elements.color.dataset.chosen) body.color = form.elements.color.value;
+        const r = await api("POST", "/api/codes", body);
         d.close();
         const entry = r.codebook.find((c) => c.id === r.created);
         flash(`Created ${entry.name} (${entry.id})`);

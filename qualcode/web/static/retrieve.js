@@ -18,7 +18,7 @@
   for (const [a, vals] of Object.entries(page.attributes)) for (const v of vals) attrPairs.push([a, v]);
 
   function fill(sel, items, blank, value) {
-    sel.replaceChildren(h("option", { value: "", text: blank }), ...items.map(([v, t]) => h("option", { value: v, text: t })));
+    QC.fill(sel, h("option", { value: "", text: blank }), ...items.map(([v, t]) => h("option", { value: v, text: t })));
     if (value !== undefined && value !== null) sel.value = value;
   }
   fill(document.getElementById("f-code"), page.codebook.map((c) => [c.id, "\u2002".repeat(Math.min(c.depth, 4)) + c.name + (c.total ? `  (${c.total})` : "")]), "choose a code…", params.code);
@@ -36,7 +36,7 @@
     form.querySelectorAll(".for-code").forEach((el) => { el.hidden = t !== "code"; });
     form.querySelectorAll(".for-search").forEach((el) => { el.hidden = t !== "search"; });
   }
-  document.querySelectorAll(".tab").forEach((b) => b.addEventListener("click", () => { setTab(b.dataset.tab); results.replaceChildren(); }));
+  document.querySelectorAll(".tab").forEach((b) => b.addEventListener("click", () => { setTab(b.dataset.tab); QC.fill(results); }));
 
   function query() {
     const q = new URLSearchParams();
@@ -123,7 +123,7 @@
     const q = query();
     if (tab === "code" && !q.get("code")) { flash("Choose a code", "error"); return; }
     if (tab === "search" && !q.get("q").trim()) { flash("Type a word or a phrase", "error"); return; }
-    if (!append) { offset = 0; lastQuery = q; results.replaceChildren(); }
+    if (!append) { offset = 0; lastQuery = q; QC.fill(results); }
     const qq = new URLSearchParams(lastQuery); qq.set("offset", offset);
     history.replaceState(null, "", "/retrieve?" + lastQuery.toString());
     try {

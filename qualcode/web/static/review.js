@@ -37,7 +37,7 @@
     const s = current();
     document.getElementById("queue-count").textContent = `${state.total} suggestion${state.total === 1 ? "" : "s"} to review`;
     if (!s) {
-      card.replaceChildren(h("div", { class: "empty" }, h("h2", { text: "Nothing to review here" }),
+      QC.fill(card, h("div", { class: "empty" }, h("h2", { text: "Nothing to review here" }),
         h("p", { text: "No open suggestions match. Code more passages by hand: after each decision the classifier retrains in the background, and codes it can predict well enough start suggesting." }),
         h("p", {}, h("a", { href: "/", text: "See what the classifier can predict →" }))));
       return;
@@ -51,7 +51,7 @@
       h("span", { class: "hl" + (state.adjust ? " adjusted" : ""), text: s.context.slice(rel(span.start), rel(span.end)) }),
       h("span", { class: "ctx", text: s.context.slice(rel(span.end)) }));
     passage.dataset.start = s.context_start;
-    card.replaceChildren(
+    QC.fill(card,
       h("div", { class: "card-code" }, h("span", { class: "swatch", style: `background:${code.color}` }), h("strong", { text: code.name }), h("span", { class: "code-id", text: s.code })),
       code.description ? h("p", { class: "card-def", text: code.description }) : null,
       code.inclusion ? h("p", { class: "card-def" }, h("strong", { text: "Use when: " }), code.inclusion) : null,
@@ -94,15 +94,6 @@
     if (span) { state.adjust = span; window.getSelection().removeAllRanges(); draw(); }
   }, 0));
 
-  function wordStep(s, pos, dir, edge) {   // as in the document view: words, never white space
-    const text = Array.from(s.context), ws = (k) => /\s/.test(text[k] || "");
-    let i = pos - s.context_start;
-    if (edge === "start" && dir > 0) { while (i < text.length && !ws(i)) i++; while (i < text.length && ws(i)) i++; }
-    else if (edge === "start") { while (i > 0 && ws(i - 1)) i--; while (i > 0 && !ws(i - 1)) i--; }
-    else if (dir > 0) { while (i < text.length && ws(i)) i++; while (i < text.length && !ws(i)) i++; }
-    else { while (i > 0 && !ws(i - 1)) i--; while (i > 0 && ws(i - 1)) i--; }
-    return s.context_start + i;
-  }
 
   async function decide(kind) {
     const s = current();
@@ -112,7 +103,7 @@
       body.was = { document: s.document, start: s.start, end: s.end, code: s.code };  // ids change when the model retrains
       await api("POST", `/api/suggestions/${s.id}/${kind}`, body);
       const code = codes.get(s.code) || { name: s.code };
-      document.getElementById("done-list").prepend(h("li", {}, h("span", { class: kind === "accept" ? "acc" : "rej", text: kind === "accept" ? "✓" : "✗" }),
+      document.getElementById("done-list").prepend(h("li", {}, h("span", { class: kind === "accept" ? "acc" : "rej", text: kind === "accept" ? "accepted" : "rejected" }),
         h("span", { text: `${code.name} · ${s.document}` })));
       state.items.splice(state.i, 1); state.total -= 1; state.adjust = null;
       if (state.i >= state.items.length) await load(); else draw();
@@ -148,11 +139,12 @@
     else if (ev.key === " ") { ev.preventDefault(); next(); }
     else if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") && ev.shiftKey) {
       ev.preventDefault();
-      const dir = ev.key === "ArrowRight" ? 1 : -1;
-      const span = Object.assign({}, state.adjust || { start: s.start, end: s.end });
-      if (ev.altKey) span.start = Math.min(wordStep(s, span.start, dir, "start"), span.end - 1);
-      else span.end = Math.max(wordStep(s, span.end, dir, "end"), span.start + 1);
-      state.adjust = span; draw();
+      // as in the document view (QCUtil.adjustSpan): by words, never onto white space; the
+      // context's offsets are relative to context_start
+      const base = s.context_start, span = state.adjust || { start: s.start, end: s.end };
+      const moved = QCUtil.adjustSpan(s.context, offsets(s.context), { start: span.start - base, end: span.end - base },
+        ev.key === "ArrowRight" ? 1 : -1, ev.altKey);
+      state.adjust = { start: moved.start + base, end: moved.end + base }; draw();
     } else if (ev.key === "Escape" && state.adjust) { state.adjust = null; draw(); }
   });
 
@@ -171,14 +163,14 @@
       const out = await api("POST", "/api/suggestions/accept-all", { code, min_score: score });
       const name = (codes.get(code) || { name: code }).name;
       confirmBox.hidden = false;
-      if (!out.count) { confirmBox.replaceChildren(h("p", { text: `No open suggestion of ${name} scores ${score} or more.` })); return; }
-      confirmBox.replaceChildren(
+      if (!out.count) { QC.fill(confirmBox, h("p", { text: `No open suggestion of ${name} scores ${score} or more.` })); return; }
+      QC.fill(confirmBox,
         h("p", {}, "Accept ", h("strong", { text: String(out.count) }), ` suggestion${out.count === 1 ? "" : "s"} of `, h("strong", { text: name }), ` with score ≥ ${score}? Each becomes your coding.`),
         h("div", { class: "row" },
           h("button", { class: "primary", id: "bulk-yes", onclick: async () => {
             try {
               const done = await api("POST", "/api/suggestions/accept-all", { code, min_score: score, confirm: out.count });
-              confirmBox.replaceChildren(h("p", { text: `Accepted ${done.accepted}. u undoes them one by one.` }));
+              QC.fill(confirmBox, h("p", { text: `Accepted ${done.accepted}. u undoes them one by one.` }));
               await load();
             } catch (e) { flash(e.message, "error"); confirmBox.hidden = true; }
           } }, `Accept ${out.count}`),

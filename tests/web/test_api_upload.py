@@ -1,0 +1,52 @@
+"""POST /api/transcripts: an interview added from the browser, owners only, bounded, never over a
+file, the new document served at once."""
+from __future__ import annotations
+
+from workbench import TOKEN, client_for
+
+from qualcode import intake
+from qualcode.web.auth import WebState
+
+NEW = b"Interviewer: How do you pick influencers?\nDelta: We look at who our buyers trust.\n"
+
+
+def _docs(client):
+    return {d["id"] for d in client.get("/api/documents").json()["documents"]}
+
+
+def test_upload_adds_a_document_at_once(client, project):
+    r = client.post("/api/transcripts?name=delta.txt", content=NEW,
+                    headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["added"] == ["delta"] and "delta" in out["documents"]
+    assert out["message"].startswith("delta.txt: 1 document (delta)")
+    assert "Delta 1" in out["message"] and "Interviewer 1 (interviewer)" in out["message"]
+    assert client.get("/documents/delta").status_code == 200
+    assert (project.root / "transcripts" / "delta.txt").read_bytes() == NEW
+
+
+def test_upload_never_replaces_and_says_why(client, project):
+    assert client.post("/api/transcripts?name=delta.txt", content=NEW).status_code == 200
+    r = client.post("/api/transcripts?name=delta.txt", content=b"Anna: other text\n")
+    assert r.status_code == 400 and "nothing was replaced" in r.json()["error"]
+    assert (project.root / "transcripts" / "delta.txt").read_bytes() == NEW
+    r = client.post("/api/transcripts?name=notes.rtf", content=b"{\\rtf1}")
+    assert r.status_code == 400 and "save it as .docx or .txt" in r.json()["error"]
+
+
+def test_upload_body_is_bounded(client, project, monkeypatch):
+    monkeypatch.setattr(intake, "MAX_BYTES", 1000)
+    r = client.post("/api/transcripts?name=big.txt", content=b"Anna: x\n" * 200)
+    assert r.status_code == 400 and "larger than" in r.json()["error"]
+    assert not (project.root / "transcripts" / "big.txt").exists()
+
+
+def test_a_coder_cannot_add_interviews(project):
+    token = WebState(project.root).add_coder("Ben")
+    with client_for(project) as c:
+        c.headers["X-Qualcode-Token"] = token
+        r = c.post("/api/transcripts?name=delta.txt", content=NEW)
+        assert r.status_code == 403 and "owner" in r.json()["error"]
+        c.headers["X-Qualcode-Token"] = TOKEN
+        assert c.post("/api/transcripts?name=delta.txt", content=NEW).status_code == 200
