@@ -36,7 +36,8 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def store_signature(project) -> tuple:
     """Changes whenever the store is written, by this server or any other process (the store's
     data version), or the project's transcripts change (a new corpus object)."""
-    return ("data_version", project.data_version(), id(project.corpus))
+    base = getattr(project, "project", project)  # a coder's view: its project's state
+    return ("data_version", base.data_version(), id(base.corpus))
 
 
 def cached(project, key, compute):
@@ -167,10 +168,11 @@ def compare_inputs(project, coders, *, unit: str = "segment", n_boot: int = 1000
     coders = _check_coders(project, coders)
     if unit not in ("segment", "character"):
         raise AnalysisError(f"unit must be 'segment' or 'character', not {unit!r}")
-    key = ("compare", tuple(coders), unit, n_boot, seed)
-    entry = _CACHE.get(project)
-    done = entry[1].get(key) if entry is not None and entry[0] == store_signature(project) else None
-    return {"project": project, "coders": coders, "unit": unit, "n_boot": n_boot, "seed": seed,
+    base = getattr(project, "project", project)  # cached per project, keyed by the view too
+    key = (getattr(project, "cache_key", None), ("compare", tuple(coders), unit, n_boot, seed))
+    entry = _CACHE.get(base)
+    done = entry[1].get(key) if entry is not None and entry[0] == store_signature(base) else None
+    return {"project": base, "coders": coders, "unit": unit, "n_boot": n_boot, "seed": seed,
             "key": key, "signature": store_signature(project), "table": done,
             "corpus": project.corpus, "codings": human(project, coders),
             "names": {c.id: c.name for c in project.codebook}}
