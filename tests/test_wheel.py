@@ -2,7 +2,7 @@
 
 An editable install reads templates, static files, the codebook and the sample from the checkout,
 so nothing else in the suite would notice a file missing from the wheel: ``pip install .`` on a
-new machine would (issue 25). The wheel is built from a copy of the source tree (a stale
+new machine would (issue 25). The wheel is built from a copy of the files a build reads (a stale
 ``build/`` in the checkout could hide a missing file) with this environment's setuptools.
 """
 from __future__ import annotations
@@ -23,6 +23,8 @@ PACKAGE = REPO / "qualcode"
 #: the folders inside the package that code reads files from: report.py's PackageLoader,
 #: web/app.py's FileSystemLoader and StaticFiles
 DATA_DIRS = ("templates", "web/templates", "web/static")
+BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "qualcode",
+                "codebooks", "transcripts_sample")
 
 pytest.importorskip("setuptools", minversion="64")
 
@@ -30,9 +32,14 @@ pytest.importorskip("setuptools", minversion="64")
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src") / "qualcode"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        ".git", "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".pytest_cache", ".venv",
-        "qualcode-demo", "tests", "docs", "notebooks"))
+    src.mkdir()
+    # what a build reads, no more: a checkout may hold virtual environments, builds and outputs
+    for name in BUILD_INPUTS:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, src / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif (REPO / name).exists():
+            shutil.copy2(REPO / name, src / name)
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                            "--no-cache-dir", "-q", "-w", str(out), str(src)],
