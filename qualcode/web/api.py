@@ -346,21 +346,11 @@ def retrain(web, request, body):
     return model_status(web)
 
 
-@endpoint
-def model_settings(web, request, body):
-    changes = {}
-    if "kappa_floor" in body:
-        v = body["kappa_floor"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not -1 <= v <= 1:
-            raise BadRequest(f"kappa_floor must be a number from -1 to 1, not {v!r}")
-        changes["kappa_floor"] = float(v)
-    if "min_examples" in body:
-        changes["min_examples"] = _int(body, "min_examples", minimum=1)
-    if not changes:
-        raise BadRequest("send kappa_floor and/or min_examples")
-    web.state.update(**changes)
-    _retrain(web)
-    return model_status(web)
+async def model_settings(request):
+    """The gate's settings: :func:`qualcode.web.api_learner.model_settings` (the learner's rules)."""
+    from .api_learner import model_settings as learner_settings
+
+    return await learner_settings(request)
 
 
 def routes() -> list[Route]:
