@@ -26,14 +26,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from qualcode import Codebook, load_transcripts  # noqa: E402
-from qualcode.codings import read_codings, segment_code_matrix  # noqa: E402
-from qualcode.coders.evaluate import level_mapping, rollup, score_labels  # noqa: E402
-from qualcode.coders.labels import human_codings, human_labels  # noqa: E402
-from qualcode.coders.learner import learn  # noqa: E402
+from qualcode import Codebook, load_transcripts
+from qualcode.coders.evaluate import level_mapping, rollup, score_labels
+from qualcode.coders.labels import human_codings, human_labels
+from qualcode.coders.learner import learn
+from qualcode.codings import read_codings, segment_code_matrix
 
 SAMPLE = REPO / "transcripts_sample"
 STEPS = (0, 10, 25, 50, 100, 200, 400)

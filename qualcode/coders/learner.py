@@ -317,7 +317,7 @@ def _cv_figures(pred, labels, covered, codes, *, reps: int = 200) -> dict:
         out[code] = {"kappa": _num(kappa[j]), "kappa_low": low, "kappa_high": high,
                      "precision": _num(tp[j] / guesses[j]) if guesses[j] else None,
                      "recall": _num(tp[j] / pos[j]) if pos[j] else None,
-                     "n_measured": int(len(y)), "guesses": int(guesses[j])}
+                     "n_measured": len(y), "guesses": int(guesses[j])}
     return out
 
 
@@ -364,7 +364,7 @@ def codebook_estimate(cc, *, folds: int = 3) -> dict:
             tp = int((truth[:, j] * pred[:, j]).sum())
             out[code] = {"kappa": _num(kappa[j]), "kappa_low": None, "kappa_high": None,
                          "precision": tp / guesses if guesses else None, "recall": tp / n_pos,
-                         "n_measured": int(len(order)), "guesses": guesses, "examples": n_pos}
+                         "n_measured": len(order), "guesses": guesses, "examples": n_pos}
     _ESTIMATES[key] = out
     return out
 
@@ -390,6 +390,35 @@ def spread_over_documents(table: pd.DataFrame, key: str) -> pd.DataFrame:
     t = table.sort_values(key, kind="stable")
     t = t.assign(_within=t.groupby("document", sort=False).cumcount())
     return t.sort_values(["_within", key], kind="stable").drop(columns="_within")
+
+
+def next_table(measured: dict, codebook, *, n: int = 20, preview: int = 100) -> pd.DataFrame:
+    """The ``n`` first passages of the review order (:func:`uncertainty_ranks`) with the columns
+    of :func:`qualcode.coders.active.next_segments`: each passage's most uncertain code, its
+    score, cut-off and margin."""
+    from .active import COLUMNS, _preview
+
+    ranks = measured["uncertainty"]
+    if not ranks:
+        return pd.DataFrame(columns=COLUMNS)
+    seg = measured["segments"]
+    thr = np.asarray(measured["thresholds"], dtype=float)
+    modelled = thr <= 1.0
+    codes = np.asarray(codebook.ids(), dtype=object)[modelled]
+    raw = np.asarray(measured["raw"])[:, modelled]
+    margins = np.abs(raw - thr[modelled])
+    pos = {(str(d), int(s)): i for i, (d, s) in enumerate(zip(seg["document"], seg["segment"]))}
+    rows = []
+    for key in sorted(ranks, key=ranks.get)[: int(n)]:
+        i = pos[key]
+        j = int(margins[i].argmin())
+        r = seg.iloc[i]
+        rows.append({"rank": ranks[key], "document": r["document"], "segment": int(r["segment"]),
+                     "start": int(r["start"]), "end": int(r["end"]), "speaker": r["speaker"],
+                     "code": codes[j], "probability": float(raw[i, j]),
+                     "threshold": float(thr[modelled][j]), "margin": float(margins[i, j]),
+                     "preview": _preview(r["text"], preview)})
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 # ---- the gate -----------------------------------------------------------------------------------
@@ -628,13 +657,18 @@ def _ask_llm(corpus, codebook, segments, human, llm: dict, ranks: dict):
     url = llm.get("url") or DEFAULT_URL
     model = llm.get("model") or "local"
     budget = int(llm.get("budget") or LLM_BUDGET)
-    coder = LLMCoder(codebook, url=url, model_name=model, allow_remote=bool(llm.get("allow_remote")),
-                     cache_dir=llm.get("cache_dir"))
+    info = {"url": url, "model": model, "budget": budget, "asked": 0, "kappa": None,
+            "precision": None, "measured_on": 0, "error": None}
+    try:
+        coder = LLMCoder(codebook, url=url, model_name=model,
+                         allow_remote=bool(llm.get("allow_remote")), cache_dir=llm.get("cache_dir"))
+    except QualcodeError as exc:  # e.g. a remote server without consent: said, never sent
+        info["error"] = str(exc)
+        return info, _empty()
     order = sorted(ranks, key=ranks.get)[:budget]
     key = set(order)
     pick = segments[[(str(d), int(s)) in key for d, s in zip(segments["document"], segments["segment"])]]
-    info = {"url": url, "model": model, "budget": budget, "asked": int(len(pick)), "kappa": None,
-            "precision": None, "measured_on": 0, "error": None}
+    info["asked"] = len(pick)
     try:
         found = coder.code_segments(pick) if len(pick) else _empty()
         coded = segments[segments["document"].isin(set(human["document"]))]
@@ -645,7 +679,7 @@ def _ask_llm(corpus, codebook, segments, human, llm: dict, ranks: dict):
             y, _ = human_labels(human, check, codes, rule="any")
             p = segment_code_matrix(got, check, codes) if len(got) else np.zeros_like(y)
             _, overall = score_labels(y, p, codes)
-            info.update(measured_on=int(len(check)), kappa=_num(overall["kappa"]),
+            info.update(measured_on=len(check), kappa=_num(overall["kappa"]),
                         precision=_num(overall["micro_precision"]))
     except QualcodeError as exc:
         info["error"] = str(exc)
@@ -655,3 +689,47 @@ def _ask_llm(corpus, codebook, segments, human, llm: dict, ranks: dict):
         found = found.assign(memo=[f"{model}: “{m}”" if m else model for m in found["memo"]],
                              coder="qualcode-llm")
     return info, found
+
+
+# ---- as an estimator (for evaluate) -------------------------------------------------------------
+
+try:
+    from sklearn.base import BaseEstimator as _Base
+except ImportError:  # pragma: no cover - scikit-learn is a core dependency
+    _Base = object
+
+
+class ProjectLearner(_Base):
+    """:func:`learn` as a coder with ``fit(corpus, codings)`` and ``code_segments``, so
+    :func:`qualcode.coders.evaluate.evaluate` cross-validates the whole learner, gate included."""
+
+    method = "learner"
+
+    def __init__(self, codebook=None, *, kappa_floor=None, min_examples=None, show_all=False,
+                 base=None, folds=FOLDS, base_options=None, coder=None):
+        self.codebook = codebook
+        self.kappa_floor = kappa_floor
+        self.min_examples = min_examples
+        self.show_all = show_all
+        self.base = base
+        self.folds = folds
+        self.base_options = base_options
+        self.coder = coder
+
+    def fit(self, corpus, codings, y=None, *, decisions=None):
+        self.result_ = learn(corpus, self.codebook, codings, decisions, coder=self.coder,
+                             kappa_floor=self.kappa_floor, min_examples=self.min_examples,
+                             show_all=self.show_all, base=self.base, folds=self.folds,
+                             base_options=self.base_options)
+        return self
+
+    def code(self, corpus) -> pd.DataFrame:
+        if not hasattr(self, "result_"):
+            self.fit(corpus, None)
+        return self.result_["suggestions"]
+
+    def code_segments(self, segments: pd.DataFrame) -> pd.DataFrame:
+        sugg = self.result_["suggestions"]
+        keys = set(zip(segments["document"], segments["segment"].astype(int)))
+        keep = [(d, int(s)) in keys for d, s in zip(sugg["document"], sugg["segment"])]
+        return sugg[keep].reset_index(drop=True)

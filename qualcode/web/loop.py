@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pandas as pd
 
 from ..coders import learner as learner_mod
-from ..coders.learner import KAPPA_FLOOR, MIN_EXAMPLES, gate, learning_curve, measure  # noqa: F401
+from ..coders.learner import KAPPA_FLOOR, MIN_EXAMPLES, gate, learning_curve, measure
 
 log = logging.getLogger("qualcode.web")
 CODER = learner_mod.CODER
@@ -169,8 +169,8 @@ class Trainer:
         if fresh:
             self.state.update(status="training", error=None)
             args = (corpus, codebook, human, decisions)
-            kwargs = dict(coder=self.coder, base=self.base, min_examples=opts["min_examples"],
-                          folds=self.folds, base_options=self.base_options, llm=llm)
+            kwargs = {"coder": self.coder, "base": self.base, "min_examples": opts["min_examples"],
+                      "folds": self.folds, "base_options": self.base_options, "llm": llm}
             if self.mode == "process":
                 if self._pool is None:
                     import multiprocessing
