@@ -22,7 +22,7 @@ class ChatStub:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.requests.append({"path": self.path, "body": body})
-                passage = body["messages"][-1]["content"]
+                passage = body["messages"][-1]["content"].split("\n", 1)[-1]  # after "Passage:"
                 codes = []
                 if re.search(r"roi|conversion", passage, re.I):
                     codes.append({"code": "roi", "evidence": " ".join(passage.split()[:3])})

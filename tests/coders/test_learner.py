@@ -231,15 +231,15 @@ def test_the_chat_model_is_asked_measured_and_cached(book, fake, tmp_path):
     corpus, human = make_study()
     part = human[human["document"].isin(["doc0", "doc1"])]
     with ChatStub() as stub:
-        llm = {"url": stub.url, "model": "stub-1", "budget": 4, "cache_dir": tmp_path / "llm"}
+        llm = {"url": stub.url, "model": "stub-1", "budget": 8, "cache_dir": tmp_path / "llm"}
         res = learn(corpus, book, part, llm=llm, **options(fake))
         info = res["llm"]
-        assert info["error"] is None and info["asked"] == 4 and info["measured_on"] == 4
+        assert info["error"] is None and info["asked"] == 8 and info["measured_on"] == 8
         assert info["kappa"] is not None
         sent = stub.requests
-        # 4 uncertain + 4 hand-coded passages, each distinct text asked once (the cache)
+        # 8 uncertain + 8 hand-coded passages, each distinct text asked once (the cache)
         asked = len(sent)
-        assert 0 < asked <= 8 and {r["path"] for r in sent} == {"/v1/chat/completions"}
+        assert 0 < asked <= 16 and {r["path"] for r in sent} == {"/v1/chat/completions"}
         assert sent[0]["body"]["model"] == "stub-1" and sent[0]["body"]["messages"][0]["role"] == "system"
         llm_sugg = res["llm_suggestions"]
         assert len(llm_sugg) and set(llm_sugg["code"]) == {"roi"}
