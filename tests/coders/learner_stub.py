@@ -1,5 +1,5 @@
 """A tiny in-process OpenAI-compatible chat server for the learner's tests (named apart from the
-"ci" helper's stub): it answers every passage that mentions ROI or conversions with the code
+"ci" helper's stub): it answers every passage that mentions ROI, conversions or the return on investment with the code
 ``roi`` and that passage's first words as evidence, records each request body, and serves from
 a thread on 127.0.0.1."""
 from __future__ import annotations
@@ -24,7 +24,7 @@ class ChatStub:
                 stub.requests.append({"path": self.path, "body": body})
                 passage = body["messages"][-1]["content"].split("\n", 1)[-1]  # after "Passage:"
                 codes = []
-                if re.search(r"roi|conversion", passage, re.I):
+                if re.search(r"roi|conversion|return on investment", passage, re.I):
                     codes.append({"code": "roi", "evidence": " ".join(passage.split()[:3])})
                 answer = {"choices": [{"message": {"role": "assistant",
                                                    "content": json.dumps({"codes": codes})}}]}
