@@ -45,6 +45,8 @@ def _owner(web, request) -> None:
 def model_settings(web, request, body):
     from .api import model_status
 
+    if not any(k in body for k in ("kappa_floor", "min_examples", "show_all")):
+        raise BadRequest("send kappa_floor, min_examples and/or show_all")
     saved = web.state.read()
     merged = {"kappa_floor": saved.get("kappa_floor"), "min_examples": saved.get("min_examples"),
               "show_all": bool(saved.get("show_all", False)), **body}
