@@ -43,7 +43,7 @@ def next_segments(corpus, codings, codebook=None, *, n: int = 20, coder=None, pr
         How several coders' codings become labels (as in :func:`human_labels`).
     spread : bool
         Spread the list over interviews: every interview's most uncertain segment first, then
-        every interview's second, ... (:func:`qualcode.coders.learner.spread_over_documents`).
+        every interview's second, ... (:func:`spread_over_documents`).
 
     Returns a DataFrame with :data:`COLUMNS`: ``code`` is the most uncertain code, ``probability``
     its probability, ``threshold`` its threshold, ``margin`` = ``|probability - threshold|``.
@@ -79,13 +79,21 @@ def next_segments(corpus, codings, codebook=None, *, n: int = 20, coder=None, pr
         "preview": [_preview(t, preview) for t in todo["text"]],
     })
     if spread:
-        from .learner import spread_over_documents
-
         out = spread_over_documents(out, "margin").head(int(n)).reset_index(drop=True)
     else:
         out = out.sort_values("margin", kind="stable").head(int(n)).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out[COLUMNS]
+
+
+def spread_over_documents(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows ordered by ``key`` within each document, then interleaved: every document's first
+    row (best first), then every document's second row, and so on."""
+    if table.empty:
+        return table
+    t = table.sort_values(key, kind="stable")
+    t = t.assign(_within=t.groupby("document", sort=False).cumcount())
+    return t.sort_values(["_within", key], kind="stable").drop(columns="_within")
 
 
 def _preview(text: str, width: int) -> str:

@@ -378,18 +378,10 @@ def uncertainty_ranks(segments, raw, thresholds, has_model, todo) -> dict:
         return {}
     margin = np.abs(raw[:, has_model] - np.asarray(thresholds)[has_model]).min(axis=1)
     table = segments.loc[todo, ["document", "segment"]].assign(margin=margin[todo])
+    from .active import spread_over_documents
+
     table = spread_over_documents(table, "margin")
     return {(str(d), int(s)): i + 1 for i, (d, s) in enumerate(zip(table["document"], table["segment"]))}
-
-
-def spread_over_documents(table: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Rows ordered by ``key`` within each document, then interleaved: every document's first
-    row (best first), then every document's second row, and so on."""
-    if table.empty:
-        return table
-    t = table.sort_values(key, kind="stable")
-    t = t.assign(_within=t.groupby("document", sort=False).cumcount())
-    return t.sort_values(["_within", key], kind="stable").drop(columns="_within")
 
 
 def next_table(measured: dict, codebook, *, n: int = 20, preview: int = 100) -> pd.DataFrame:

@@ -6,8 +6,8 @@ Reads: ``GET /api/project`` (home), ``/api/documents/{id}``, ``/api/codebook``,
 /api/codings``, ``PATCH``/``DELETE /api/codings/{id}`` (with the ``version`` the page saw: a 409
 when someone changed it since), ``POST /api/undo``, ``PUT /api/memos/{kind}/{target}``,
 ``POST /api/suggestions/{id}/accept|reject``, ``POST /api/suggestions/accept-all`` (a dry run
-with the count unless ``confirm`` repeats that count), ``PUT /api/model/settings``,
-``POST /api/model/retrain``, ``POST /api/me``. Errors: ``{"error": message}`` with 400, 403, 404,
+with the count unless ``confirm`` repeats that count), ``PUT /api/model/settings`` (in
+:mod:`.api_learner`), ``POST /api/model/retrain``, ``POST /api/me``. Errors: ``{"error": message}`` with 400, 403, 404,
 409 or 421.
 """
 from __future__ import annotations
@@ -229,6 +229,7 @@ def _queue(web, params) -> pd.DataFrame:
     if document is not None and document not in web.project.corpus.document_ids:
         raise BadRequest(f"unknown document {document!r}; see /api/project")
     df = web.project.suggestions(code=code, document=document, min_score=min_score)
+    df = _not_coded_already(web, df)
     if order == "uncertainty" and len(df):
         ranks = web.trainer.uncertainty() if web.trainer is not None else {}
         big = len(ranks) + 1
@@ -237,6 +238,17 @@ def _queue(web, params) -> pd.DataFrame:
         df = df.assign(_rank=key, _neg=-df["score"].fillna(0)).sort_values(
             ["_rank", "_neg"], kind="stable").drop(columns=["_rank", "_neg"])
     return df
+
+
+def _not_coded_already(web, df: pd.DataFrame) -> pd.DataFrame:
+    """Leave out suggestions of a code on a span where a person already applied it (any machine
+    coder's, e.g. an older run): accepting one would make a duplicate."""
+    from ..coders.learner import drop_known
+
+    if len(df) == 0:
+        return df
+    human = web.project.codings(include_machine=False)
+    return drop_known(df, human[human["document"].isin(set(df["document"]))]) if len(human) else df
 
 
 @endpoint
@@ -346,13 +358,6 @@ def retrain(web, request, body):
     return model_status(web)
 
 
-async def model_settings(request):
-    """The gate's settings: :func:`qualcode.web.api_learner.model_settings` (the learner's rules)."""
-    from .api_learner import model_settings as learner_settings
-
-    return await learner_settings(request)
-
-
 def routes() -> list[Route]:
     return [
         Route("/api/project", project_info, methods=["GET"]),
@@ -372,5 +377,4 @@ def routes() -> list[Route]:
         Route("/api/suggestions/{id}/reject", reject, methods=["POST"]),
         Route("/api/model", model, methods=["GET"]),
         Route("/api/model/retrain", retrain, methods=["POST"]),
-        Route("/api/model/settings", model_settings, methods=["PUT"]),
     ]

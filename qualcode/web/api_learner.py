@@ -43,8 +43,6 @@ def _owner(web, request) -> None:
 
 @endpoint
 def model_settings(web, request, body):
-    from .api import model_status
-
     if not any(k in body for k in ("kappa_floor", "min_examples", "show_all")):
         raise BadRequest("send kappa_floor, min_examples and/or show_all")
     saved = web.state.read()
@@ -54,9 +52,10 @@ def model_settings(web, request, body):
         merged["kappa_floor"] = saved.get("kappa_floor")
     changes = gate_changes({k: v for k, v in merged.items() if v is not None})
     web.state.update(**changes)
-    if web.trainer is not None:
-        web.trainer.request()
-    return model_status(web)
+    if web.trainer is None:
+        return {"status": "off", "codes": [], "note": "retraining is off for this server", **changes}
+    web.trainer.request()
+    return web.trainer.status()
 
 
 def _llm_view(saved: dict | None) -> dict:
@@ -150,6 +149,7 @@ def similar_page(web, request):
 
 def routes() -> list[Route]:
     return [
+        Route("/api/model/settings", model_settings, methods=["PUT"]),
         Route("/api/model/llm", llm_get, methods=["GET"]),
         Route("/api/model/llm", llm_put, methods=["PUT"]),
         Route("/api/similar", similar, methods=["GET"]),

@@ -12,6 +12,7 @@ import pytest
 
 from qualcode import Codebook, Corpus
 from qualcode.coders import learner
+from qualcode.coders.active import spread_over_documents
 from qualcode.coders.learner import (
     CODEBOOK_LABEL,
     UNMEASURED_LABEL,
@@ -20,7 +21,6 @@ from qualcode.coders.learner import (
     check_gate,
     learn,
     learning_curve,
-    spread_over_documents,
 )
 
 from .learner_stub import ChatStub

@@ -69,3 +69,20 @@ def test_home_page_has_the_learner_table(project):
         html = c.get("/").text
         assert "learner.css" in html and "show everything" in html and "Chat model" in html
         assert "/similar" in html
+
+
+def test_review_never_offers_a_code_already_applied_on_that_span(project):
+    """An older machine run suggested "goal.branding" on a turn the coder then coded with it: the
+    review queue leaves it out (accepting it would make a duplicate)."""
+    from workbench import suggest
+
+    seg = project.corpus.codable_segments()
+    a, b = seg.iloc[0], seg.iloc[1]
+    ids = suggest(project, [(a["document"], int(a["start"]), int(a["end"]), "goal.branding", 0.9, ""),
+                            (b["document"], int(b["start"]), int(b["end"]), "goal.branding", 0.8, "")])
+    with client_for(project) as c:
+        assert c.get("/api/suggestions").json()["total"] == 2
+        assert c.post("/api/codings", json={"document": a["document"], "start": int(a["start"]) + 2,
+                                            "end": int(a["end"]), "code": "goal.branding"}).status_code == 200
+        items = c.get("/api/suggestions").json()["items"]
+        assert [i["id"] for i in items] == [ids[1]]

@@ -12,16 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from workbench import CODEBOOK, SAMPLE, client_for, human_sample, make_project
+from workbench import CODEBOOK, SAMPLE, client_for, human_sample
 
 import qualcode as qc
 from qualcode.cli import main
 from qualcode.web.loop import Trainer, retrain
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for the coders' helpers
-from coders.test_learner import BOOK, LINES  # noqa: E402
-from coders.test_semantic import FakeEncoder  # noqa: E402
-
+from coders.test_learner import BOOK, LINES
+from coders.test_semantic import FakeEncoder
 
 
 class LooseFake(FakeEncoder):
