@@ -83,12 +83,13 @@
     tbody.replaceChildren(...shown.map((c) => {
       const code = names.get(c.code) || { name: c.code, color: "#888888" };
       return h("tr", {},
-        h("td", { title: `${code.name} (${c.code})` }, h("span", { class: "swatch", style: `background:${code.color};margin-right:.4rem` }), code.name),
+        h("td", { class: "code-cell", title: `${code.name} (${c.code})` },
+          h("span", { class: "swatch", style: `background:${code.color};margin-right:.4rem` }), code.name,
+          h("span", { class: "source", text: SOURCE[c.source] ? `from ${SOURCE[c.source]}` : "not measured yet", title: SOURCE_TITLE[c.source] || "not measured yet" })),
         h("td", { class: "num", text: c.n }), kappaCell(c), h("td", { class: "num", text: fmt(c.precision) }),
-        h("td", { class: "source", text: SOURCE[c.source] || "–", title: SOURCE_TITLE[c.source] || "not measured yet" }),
         h("td", {}, chip(c)));
     }));
-    if (!shown.length) tbody.append(h("tr", {}, h("td", { colspan: 6, class: "muted", text: "Nothing to show yet: open a document and code a few passages." })));
+    if (!shown.length) tbody.append(h("tr", {}, h("td", { colspan: 5, class: "muted", text: "Nothing to show yet: open a document and code a few passages." })));
     more.hidden = all.length === shown.length && !showAllRows;
     more.textContent = showAllRows ? "Show only coded and suggesting codes" : `Show all ${all.length} codes`;
     drawCurve(m.curve);
