@@ -185,7 +185,7 @@ def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFram
     raw = fitted["raw"]
     out["raw"], out["scores"], out["thresholds"] = raw, fitted["scores"], thresholds
     out["predicted"] = fitted["decide"](raw, thresholds)
-    uncoded = ~segments["document"].isin(set(docs)).to_numpy()
+    uncoded = ~read_mask(segments, human)
     out["uncertainty"] = uncertainty_ranks(segments, raw, thresholds, fitted["has_model"], uncoded)
     if llm:
         out["llm"], out["llm_suggestions"] = _ask_llm(corpus, codebook, segments, human, llm,
@@ -194,22 +194,60 @@ def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFram
     return out
 
 
+def read_mask(segments: pd.DataFrame, human: pd.DataFrame) -> np.ndarray:
+    """Which of ``segments`` a person has looked at, so that "not coded" means "does not apply":
+    in a document with human coding, every segment that starts before the end of its last human
+    coding (coders read in order), and every segment a human coding touches. The rest of a partly
+    coded document is not taken for negatives (a coder who stopped halfway, or coded one passage
+    from the review queue, said nothing about the others); a rejected suggestion says only that
+    its code does not apply (a counter-example of that code, see :func:`measure`)."""
+    seen = np.zeros(len(segments), dtype=bool)
+    if human is None or len(human) == 0:
+        return seen
+    doc = segments["document"].to_numpy()
+    start, end = segments["start"].to_numpy(), segments["end"].to_numpy()
+    for d, g in human.groupby("document"):
+        rows = doc == d
+        seen |= rows & (start < g["end"].max())
+        for s_, e_ in zip(g["start"], g["end"]):
+            seen |= rows & (start < e_) & (end > s_)
+    return seen
+
+
+def _labelled(corpus, codebook, human, dec):
+    """The looked-at codable segments (:func:`read_mask`) and their segments x codes labels, or
+    (None, None) when there are none."""
+    from .labels import human_labels
+
+    segs = corpus.codable_segments().reset_index(drop=True)
+    seen = read_mask(segs, human)
+    if not seen.any():
+        return None, None
+    labels, _ = human_labels(human, segs, codebook.ids(), rule="any")
+    return segs[seen].reset_index(drop=True), labels[seen]
+
+
 def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
     from .codebook_trained import CodebookCoder
-    from .labels import training_data
 
     options = {"kappa_floor": None, "cv_folds": folds, **options}
     cc = CodebookCoder(codebook, **options)
     labels = covered = oof_pred = None
     if len(human):
         rejected = dec[dec["status"] == "rejected"]
-        try:
-            segs, labels, _ = training_data(corpus, human, codebook, rule="any", nothing="")
-        except QualcodeError:
-            segs = None
+        segs, labels = _labelled(corpus, codebook, human, dec)
         if segs is not None:
-            cc.fit(corpus, human, rejected=rejected if len(rejected) else None)
-            covered = segs.reset_index(drop=True)
+            extra = None
+            if len(rejected):  # a rejection elsewhere: a counter-example of its code only
+                codes = codebook.ids()
+                rest = corpus.codable_segments()
+                keys = set(zip(segs["document"], segs["segment"]))
+                rest = rest[[k not in keys for k in zip(rest["document"], rest["segment"])]]
+                m = segment_code_matrix(rejected, rest, codes)
+                i, j = np.nonzero(m)
+                extra = pd.DataFrame({"text": rest["text"].to_numpy()[i], "code": [codes[k] for k in j]})
+            cc.fit_segments(segs, labels, codebook.ids(), rejected=extra)
+            covered = segs
             if cc.cv_scores_ is not None:
                 oof_pred = cc._decide(cc.cv_scores_, cc.thresholds())
     texts = corpus.codable_segments()["text"].tolist()
@@ -224,7 +262,7 @@ def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
 def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
     from .calibration import apply_calibration, fit_calibration
     from .classifier import ClassifierCoder
-    from .labels import document_folds, training_data
+    from .labels import document_folds
 
     codes = codebook.ids()
     n_seg = len(corpus.codable_segments())
@@ -235,15 +273,13 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
            "has_model": np.zeros(len(codes), bool)}
     if len(human) == 0:
         return out
-    try:
-        segs, labels, _ = training_data(corpus, human, codebook, rule="any", nothing="")
-    except QualcodeError:
+    segs, labels = _labelled(corpus, codebook, human, None)
+    if segs is None:
         return out
-    segs = segs.reset_index(drop=True)
     out.update(labels=labels, covered=segs)
     clf = ClassifierCoder(codebook, min_examples=min_examples)
     try:
-        clf.fit(corpus, human)
+        clf.fit_segments(segs, labels, codes)
     except QualcodeError:
         return out
     if len(clf.classes_) == 0:
@@ -266,7 +302,7 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
             test = segs["document"].isin(test_docs).to_numpy()
             part = ClassifierCoder(codebook, min_examples=min_examples)
             try:
-                part.fit(corpus, human[~human["document"].isin(test_docs)])
+                part.fit_segments(segs[~test], labels[~test], codes)
             except QualcodeError:
                 continue
             if len(part.classes_) == 0:

@@ -129,8 +129,23 @@ def test_hand_coding_is_measured_by_cross_validation(book, fake):
             <= codes[k]["kappa_high"]
         assert codes[k]["precision"] is not None
     assert codes["hire"]["source"] == "codebook"  # never coded: still from the codebook
-    # every document is coded: nothing left to suggest, nothing to rank
-    assert res["uncertainty"] == {}
+    # each interview's last turn comes after its last coding: not taken for a negative, it is
+    # what is left to review
+    assert set(res["uncertainty"]) == {(f"doc{d}", 12) for d in range(6)}
+    assert res["codes"][0]["code"] == "roi"
+
+
+def test_a_partly_coded_interview_is_not_taken_for_negatives(book):
+    corpus, human = make_study()
+    seg = corpus.codable_segments().reset_index(drop=True)
+    first = human[human["document"] == "doc0"].iloc[:1]  # one coding, at the first turn
+    seen = learner.read_mask(seg, first)
+    doc0 = (seg["document"] == "doc0").to_numpy()
+    assert seen[doc0].tolist() == [True, False, False, False, False, False]
+    # a coding further down marks the turns up to it as read
+    later = human[human["document"] == "doc0"].iloc[1:2]
+    assert learner.read_mask(seg, pd.concat([first, later]))[doc0].tolist() == [True, True, False,
+                                                                                 False, False, False]
 
 
 def test_no_suggestion_on_a_span_the_coder_already_coded(book, fake):
@@ -197,8 +212,9 @@ def test_uncertainty_ranks_cover_uncoded_interviews_spread(book, fake):
     res = learn(corpus, book, part, **options(fake))
     ranks = res["uncertainty"]
     assert sorted(ranks.values()) == list(range(1, len(ranks) + 1))
-    first = sorted(ranks, key=ranks.get)[:4]
-    assert {d for d, _ in first} == {"doc2", "doc3", "doc4", "doc5"}
+    first = sorted(ranks, key=ranks.get)[:6]  # one passage of every interview first
+    assert sorted(d for d, _ in first) == [f"doc{d}" for d in range(6)]
+    assert ("doc0", 2) not in ranks  # coded by hand
 
 
 def test_as_an_estimator_evaluate_cross_validates_the_whole_learner(book, fake):

@@ -102,12 +102,19 @@ def test_no_suggestion_where_a_person_already_decided(result, corpus):
     assert not ((sugg["document"] == "epsilon") & (sugg["code"] == "goal.branding")).any()
 
 
-def test_uncertainty_order_is_spread_over_the_uncoded_interviews(result):
+def test_uncertainty_order_is_spread_over_the_unread_passages(result, corpus):
     ranks = result["uncertainty"]
     assert ranks and sorted(ranks.values()) == list(range(1, len(ranks) + 1))
-    assert {d for d, _ in ranks} <= {"epsilon", "zeta"}  # the documents nobody coded yet
-    first = sorted(ranks, key=ranks.get)[:2]
-    assert {d for d, _ in first} == {"epsilon", "zeta"}
+    # the interviews nobody coded, and what comes after the last coding of the others
+    assert {"epsilon", "zeta"} <= {d for d, _ in ranks}
+    human = human_sample(DOCS[:4])
+    seg = corpus.codable_segments()
+    for d, n in ranks:
+        if d in DOCS[:4]:
+            row = seg[(seg["document"] == d) & (seg["segment"] == n)].iloc[0]
+            assert row["start"] >= human[human["document"] == d]["end"].max()
+    first = sorted(ranks, key=ranks.get)[:6]
+    assert len({d for d, _ in first}) == 6  # one passage of every interview first
 
 
 def test_a_fresh_project_gets_suggestions_within_one_retrain(tmp_path, fake_model):
@@ -228,10 +235,10 @@ def test_next_in_a_project_uses_the_learner_spread_over_interviews(tmp_path, fak
     project.add_coding("doc1", *_span(project, "doc1", 1), "rel", coder="ME")
     root = str(project.root)
     project.close()
-    res = CliRunner().invoke(main, ["next", "-p", root, "-n", "3"])
+    res = CliRunner().invoke(main, ["next", "-p", root, "-n", "5"])
     assert res.exit_code == 0, res.output
-    assert "spread over 3 interviews" in res.output
-    for d in ("doc2", "doc3", "doc4"):
+    assert "spread over 5 interviews" in res.output  # one passage of each, not five of one
+    for d in ("doc0", "doc1", "doc2", "doc3", "doc4"):
         assert d in res.output
 
 
