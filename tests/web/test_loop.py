@@ -276,3 +276,20 @@ def test_no_suggestions_written_into_a_transcript_changed_since_coding(tmp_path,
     finally:
         trainer.close()
         project.close()
+
+
+def test_evaluate_in_a_project_cross_validates_the_learner(tmp_path, fake_model):
+    project = small_project(tmp_path / "study", n_docs=4)
+    seg = project.corpus.codable_segments()
+    for r in seg.itertuples():
+        code = "roi" if "ROI" in r.text or "return" in r.text else \
+            "rel" if "trust" in r.text.lower() else None
+        if code:
+            project.add_coding(r.document, int(r.start), int(r.end), code, coder="ME")
+    root = str(project.root)
+    project.close()
+    res = CliRunner().invoke(main, ["evaluate", "-p", root, "--method", "learner", "--folds", "2"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("learner coder vs all human coders (union), 2-fold cross-validation "
+                                 "over 4 documents")
+    assert "pooled kappa" in res.output
