@@ -136,7 +136,7 @@ def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFram
             folds: int = FOLDS, base_options: dict | None = None, llm: dict | None = None) -> dict:
     """Fit the project's model and measure every code (see the module docstring).
 
-    Returns ``{"base", "model", "codes": {code: figures}, "scores": segments x codes calibrated
+    Returns ``{"base", "codes": {code: figures}, "scores": segments x codes calibrated
     scores, "raw", "thresholds", "predicted": 0/1, "segments": the codable segments,
     "uncertainty": {(document, segment): rank}, "llm": dict or None, "llm_suggestions": DataFrame,
     "documents", "codings", "seconds", "note"}``; ``codes[code]`` has ``n, source, kappa,
@@ -160,7 +160,6 @@ def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFram
                                    options=base_options or {})
         else:
             fitted = _fit_classifier(corpus, codebook, human, folds=folds, min_examples=min_examples)
-    out["model"] = fitted["model"]
     covered, labels, oof_pred = fitted["covered"], fitted["labels"], fitted["oof_pred"]
     support = labels.sum(axis=0).astype(int) if labels is not None else np.zeros(len(codes), int)
     thresholds = fitted["thresholds"]
