@@ -11,7 +11,11 @@ What it learns from. The codebook (definitions, inclusion and exclusion rules, e
 the codebook-trained coder, :class:`~qualcode.coders.codebook_trained.CodebookCoder`, when the
 semantic extra is installed; else the TF-IDF :class:`~qualcode.coders.classifier.ClassifierCoder`
 on hand coding alone), every human coding, and the review decisions: an accepted suggestion is a
-human coding already, a rejected one a negative example of its code. ``coder=NAME`` restricts all
+human coding already, a rejected one a negative example of its code. Once two interviews are
+coded, the TF-IDF classifier is fitted and measured too, and per code the one with the higher
+cross-validated kappa on the project's own coding suggests (``use_words=False``: the codebook
+coder alone): on the sample's synthetic interviews word features win for many codes once a few
+hundred turns are coded. ``coder=NAME`` restricts all
 of it to one coder's codings and decisions (a blind project: the model suggesting to a coder
 learns from that coder only).
 
@@ -133,7 +137,8 @@ def decision_rows(decisions: pd.DataFrame | None, coder: str | None = None) -> p
 
 def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFrame | None = None, *,
             coder: str | None = None, base: str | None = None, min_examples: int = MIN_EXAMPLES,
-            folds: int = FOLDS, base_options: dict | None = None, llm: dict | None = None) -> dict:
+            folds: int = FOLDS, base_options: dict | None = None, llm: dict | None = None,
+            use_words: bool = True) -> dict:
     """Fit the project's model and measure every code (see the module docstring).
 
     Returns ``{"base", "codes": {code: figures}, "scores": segments x codes calibrated
@@ -179,10 +184,28 @@ def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFram
         else:
             figures[code] = {"n": n, "source": None, "kappa": None, "kappa_low": None,
                              "kappa_high": None, "precision": None, "recall": None, "n_measured": 0}
+    raw, scores = np.array(fitted["raw"], dtype=float), np.array(fitted["scores"], dtype=float)
+    thresholds = np.array(thresholds, dtype=float)
+    if base == "codebook" and len(docs) >= 2 and use_words:
+        # the TF-IDF classifier too, measured the same way: per code, the better of the two
+        # (by the project's own cross-validated kappa) suggests
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alt = _fit_classifier(corpus, codebook, human, folds=folds, min_examples=min_examples)
+        if alt["oof_pred"] is not None:
+            alt_fig = _cv_figures(alt["oof_pred"], alt["labels"], alt["covered"], codes)
+            for j, code in enumerate(codes):
+                a, f = alt_fig.get(code), figures[code]
+                if (a is None or a["kappa"] is None or alt["thresholds"][j] > 1.0
+                        or int(support[j]) < min_examples):
+                    continue
+                if f["source"] != "project" or f["kappa"] is None or a["kappa"] > f["kappa"]:
+                    figures[code] = {"n": int(support[j]), "source": "project", **a, "model": "words"}
+                    raw[:, j], scores[:, j] = alt["raw"][:, j], alt["scores"][:, j]
+                    thresholds[j] = alt["thresholds"][j]
     out["codes"] = figures
     out["texts"] = {d: corpus.text(d) for d in docs}
-    raw = fitted["raw"]
-    out["raw"], out["scores"], out["thresholds"] = raw, fitted["scores"], thresholds
+    out["raw"], out["scores"], out["thresholds"] = raw, scores, thresholds
     out["predicted"] = fitted["decide"](raw, thresholds)
     uncoded = ~read_mask(segments, human)
     out["uncertainty"] = uncertainty_ranks(segments, raw, thresholds, fitted["has_model"], uncoded)
