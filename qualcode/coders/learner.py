@@ -590,15 +590,17 @@ def _mean(values):
     return float(np.mean(v)) if v else None
 
 
-def learning_curve(runs: pd.DataFrame) -> list[dict]:
-    """From a project's machine runs (``Project.machine_runs()``): one point per learner run with
-    a measured kappa, ``{"codings", "kappa", "time"}``, oldest first (repeats of the same number
-    of codings keep the last)."""
+def learning_curve(runs: pd.DataFrame, coder: str | None = None) -> list[dict]:
+    """From a project's machine runs (``Project.machine_runs()``): one point per run of the
+    learner (for ``coder``) with a measured kappa, ``{"codings", "kappa", "time"}``, oldest first
+    (repeats of the same number of codings keep the last)."""
     import json
 
     points: dict = {}
     if runs is None or len(runs) == 0 or "parameters" not in runs.columns:
         return []
+    if "coder" in runs.columns:
+        runs = runs[runs["coder"] == suggestion_coder(coder)]
     for r in runs.itertuples():
         try:
             p = json.loads(r.parameters) if isinstance(r.parameters, str) else (r.parameters or {})
@@ -608,7 +610,7 @@ def learning_curve(runs: pd.DataFrame) -> list[dict]:
         if not isinstance(cur, dict) or cur.get("kappa") is None:
             continue
         points[int(cur["codings"])] = {"codings": int(cur["codings"]), "kappa": float(cur["kappa"]),
-                                       "time": str(getattr(r, "created_at", "") or "")}
+                                       "time": str(getattr(r, "started_at", "") or "")}
     return [points[k] for k in sorted(points)]
 
 

@@ -130,7 +130,7 @@ class Trainer:
         out["llm"] = res.get("llm") if opts["llm"] else None
         try:
             with self.web.lock:
-                out["curve"] = learning_curve(self.web.project.machine_runs())
+                out["curve"] = learning_curve(self.web.project.machine_runs(), self.coder)
         except Exception:  # noqa: BLE001 - the curve is a nicety, never an error page
             out["curve"] = []
         return out

@@ -239,8 +239,11 @@ def test_learning_curve_from_the_runs():
         json.dumps({"learner": {"codings": 10, "kappa": 0.2}}), json.dumps({"other": 1}),
         json.dumps({"learner": {"codings": 30, "kappa": None}}),
         json.dumps({"learner": {"codings": 40, "kappa": 0.5}}), "not json"],
-        "created_at": ["t1", "t2", "t3", "t4", "t5"]})
+        "started_at": ["t1", "t2", "t3", "t4", "t5"],
+        "coder": ["qualcode-learner"] * 4 + ["qualcode-learner-for-ANNA"]})
     assert [(p["codings"], p["kappa"]) for p in learning_curve(runs)] == [(10, 0.2), (40, 0.5)]
+    assert learning_curve(runs)[0]["time"] == "t1"
+    assert learning_curve(runs, "ANNA") == []  # Anna's model has its own curve
 
 
 def test_the_chat_model_is_asked_measured_and_cached(book, fake, tmp_path):
