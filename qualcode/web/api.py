@@ -243,7 +243,7 @@ def _queue(web, params) -> pd.DataFrame:
 def _not_coded_already(web, df: pd.DataFrame) -> pd.DataFrame:
     """Leave out suggestions of a code on a span where a person already applied it (any machine
     coder's, e.g. an older run): accepting one would make a duplicate."""
-    from ..coders.learner import drop_known
+    from ..coders.reasons import drop_known
 
     if len(df) == 0:
         return df
