@@ -293,3 +293,30 @@ def test_evaluate_in_a_project_cross_validates_the_learner(tmp_path, fake_model)
     assert res.output.startswith("learner coder vs all human coders (union), 2-fold cross-validation "
                                  "over 4 documents")
     assert "pooled kappa" in res.output
+
+
+def test_the_chat_model_in_the_workbench_loop(tmp_path, fake_model, monkeypatch):
+    from coders.learner_stub import ChatStub
+
+    monkeypatch.setenv("QUALCODE_CACHE", str(tmp_path / "cache"))
+    project = small_project(tmp_path / "study")
+    project.add_coding("doc0", *_span(project, "doc0", 0), "roi", coder="ME")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with ChatStub() as stub, client_for(project, trainer=trainer) as c:
+            assert trainer.wait(120)
+            assert stub.requests == []  # off by default
+            r = c.put("/api/model/llm", json={"enabled": True, "url": stub.url, "model": "stub-1",
+                                              "budget": 30})
+            assert r.status_code == 200, r.text
+            assert trainer.wait(120)
+            assert stub.requests and stub.requests[0]["body"]["model"] == "stub-1"
+            llm = project.suggestions(coder="qualcode-llm")
+            assert trainer.state["error"] is None, trainer.state
+            assert len(llm) and llm["memo"].str.startswith("stub-1: ").all()
+            model = c.get("/api/model").json()
+            assert model["llm"]["model"] == "stub-1" and model["llm"]["asked"] >= 6
+            assert model["llm"]["measured_on"] >= 1
+    finally:
+        trainer.close()
+        project.close()
