@@ -66,8 +66,11 @@ def _reference(coder: str | None) -> str:
 @_codebook
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Trained model (.qcm from 'qualcode train') for --method classifier or both.")
-@click.option("--method", type=click.Choice(METHODS + ("semantic", "codebook", "llm")), default=None,
-              help="keyword rules, the trained classifier, both combined, semantic (sentence "
+@click.option("--method", type=click.Choice(METHODS + ("semantic", "codebook", "llm", "learner")),
+              default=None,
+              help="learner (the project learner: the codebook and your hand coding and review "
+                   "decisions, each code measured and gated; the default in a project), "
+                   "keyword rules, the trained classifier, both combined, semantic (sentence "
                    "embeddings vs the codebook's definitions and examples), codebook (classifiers "
                    "trained on the codebook's own texts, with your hand coding if --codings; both "
                    "need the semantic extra) or llm (a chat model on --llm-url) "
@@ -78,9 +81,12 @@ def _reference(coder: str | None) -> str:
                    "codebook, codes) from; codes whose cross-validated kappa is below the floor "
                    "are withheld. In a project, --method codebook learns from its stored human "
                    "codings and rejected suggestions when this is not given.")
-@click.option("--kappa-floor", type=float, default=0.2, show_default=True,
-              help="For --method codebook with human codings: withhold codes below this "
-                   "cross-validated kappa.")
+@click.option("--kappa-floor", type=float, default=None,
+              help="For --method learner or codebook: withhold codes below this kappa (default "
+                   "0.2; not below 0.1 without --show-everything).")
+@click.option("--show-everything", "show_all", is_flag=True,
+              help="For --method learner: suggest every code with a model, each suggestion "
+                   "labelled unmeasured (allows a kappa floor below the minimum).")
 @click.option("--llm-url", default=None,
               help="For --method llm: an OpenAI-compatible API (default http://127.0.0.1:8080/v1, "
                    "a server on this machine).")
@@ -97,15 +103,31 @@ def _reference(coder: str | None) -> str:
 @_unit
 @interviewer_option
 @project_option
-def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa_floor, llm_url,
-             llm_model, allow_remote, output, force, cases, unit, interviewer, project_dir):
-    """Suggest codes for TRANSCRIPTS (default: the project's) with keyword rules, a trained
-    classifier, sentence embeddings or a local chat model; in a project they are stored as
-    suggestions to review."""
+def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa_floor, show_all,
+             llm_url, llm_model, allow_remote, output, force, cases, unit, interviewer, project_dir):
+    """Suggest codes for TRANSCRIPTS (default: the project's) with the project learner, keyword
+    rules, a trained classifier, sentence embeddings or a local chat model; in a project they are
+    stored as suggestions to review."""
+    from ..coders.learner import check_gate
+
+    gate = check_gate(kappa_floor, show_all=show_all)  # before any work: the floor's minimum
+    if method is None and model_path is None and transcripts is None and cases is None \
+            and codings_path is None and unit is None and not interviewer:
+        with project_context(project_dir) as project:
+            if project is not None:
+                method = "learner"
     if method is None:
         from ..coders.factory import default_method
 
         method = "both" if model_path else default_method()
+    if method == "learner":
+        if model_path is not None or codings_path is not None or llm_url is not None:
+            raise click.UsageError("--method learner learns from the project's own coding: no "
+                                   "--model, --codings or --llm-url")
+        _learner_code(project_dir, gate, output, force)
+        return
+    if show_all:
+        raise click.UsageError("--show-everything is only used with --method learner")
     if method in ("semantic", "codebook", "llm") and model_path is not None:
         raise click.UsageError(f"--method {method} uses no --model")
     if codings_path is not None and method not in ("semantic", "codebook"):
@@ -130,7 +152,7 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
             if method == "semantic":
                 coder = _semantic_coder(codebook, corpus, codings_path)
             elif method == "codebook":
-                coder = _codebook_coder(codebook, corpus, codings_path, kappa_floor,
+                coder = _codebook_coder(codebook, corpus, codings_path, gate["kappa_floor"],
                                         project=project if into_store else None)
             elif method == "llm":
                 coder = _llm_coder(codebook, llm_url, llm_model, allow_remote)
@@ -160,6 +182,40 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
             n = len(project.suggestions())
             click.echo(f"stored in {project.store.path.name} (run {', '.join(map(str, runs))}): "
                        f"{n} suggestions await review ('qualcode suggestions')")
+
+
+def _learner_code(project_dir, gate, output, force) -> None:
+    """``qualcode code`` in a project: the project learner (the same function the workbench's
+    background loop calls), its suggestions stored as one run and listed per code."""
+    from ..coders import learner
+    from ..formatting import number
+
+    with project_context(project_dir) as project:
+        if project is None:
+            raise click.UsageError("--method learner works in a project (see 'qualcode init')")
+        if output is not None:
+            check_machine_output(output, force=force)
+        result = learner.learn_project(project, **gate)
+        sugg = result["suggestions"]
+        suggesting = [c for c in result["codes"] if c["state"] == "suggesting"]
+        click.echo(f"project learner ({result['base']}) on {result['codings']} hand codings in "
+                   f"{result['documents']} interviews, {result['seconds']:.1f} s: "
+                   f"{len(suggesting)} of {len(result['codes'])} codes suggest")
+        if result["note"]:
+            click.echo(f"note: {result['note']}")
+        for c in suggesting:
+            where = {"project": "your coding", "codebook": "the codebook's examples"}.get(
+                c["source"], "unmeasured")
+            click.echo(f"  {c['code']}: kappa {number(c['kappa'])}, precision "
+                       f"{number(c['precision'])}, n {c['n']} (from {where})")
+        runs = learner.store(project, result, parameters={"source": "cli"})
+        if output is not None:
+            write_codings(sugg.assign(coder=learner.CODER), output, force=force)
+            click.echo(f"written to {output}")
+        n = len(project.suggestions())
+        click.echo(f"{len(sugg)} suggestions stored in {project.store.path.name} (run "
+                   f"{', '.join(map(str, runs))}): {n} suggestions await review ('qualcode "
+                   "suggestions')")
 
 
 def _semantic_coder(codebook, corpus, codings_path):
@@ -369,12 +425,13 @@ def _level(value: str | None):
               help="Human codings to compare with (and, for the classifier, to train on).")
 @click.option("--coder", default=None,
               help="Reference coder, e.g. C1 (default: the union of all human coders).")
-@click.option("--method", type=click.Choice(METHODS + SEMANTIC + ("codebook", "llm")), default="keyword",
-              show_default=True,
+@click.option("--method", type=click.Choice(METHODS + SEMANTIC + ("codebook", "llm", "learner")),
+              default="keyword", show_default=True,
               help="Coder to evaluate: keyword rules, a classifier (cross-validated), both combined, "
                    "semantic (zero-shot, cut-offs chosen on the training folds), semantic-fewshot "
                    "(a classifier on sentence embeddings), codebook (trained on the codebook's texts "
-                   "and the training folds) or llm (a chat model on the local server).")
+                   "and the training folds), llm (a chat model on the local server) or learner "
+                   "(the project learner, gate included, as the workbench suggests).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Cross-validation folds over documents (no interview in both parts).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the document shuffle.")
@@ -406,6 +463,8 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
     from ..coders.evaluate import evaluate
 
     lvl = _level(level)
+    if quotes and method == "learner":
+        raise click.UsageError("--quotes takes a coder, not the project learner; use --method codebook")
     codebook = codebook_for(project, codebook_path)
     if quotes:
         report = _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method,
@@ -426,8 +485,13 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
             coder = reference_coder_for(project, coder) if codings_path is None else coder
         if coder:
             select_coder(human_codings(codings), coder, file=codings_path)
-        subject = _make_coder(method, codebook,
-                             min_examples=None if method == "keyword" else min_examples)
+        if method == "learner":
+            from ..coders.learner import ProjectLearner
+
+            subject = ProjectLearner(codebook, min_examples=min_examples)
+        else:
+            subject = _make_coder(method, codebook,
+                                 min_examples=None if method == "keyword" else min_examples)
         report = evaluate(subject, corpus, codings, folds=folds, seed=seed, level=lvl,
                           reference=_reference(coder))
         n_docs = len(set(d for f in report.folds for d in f["test"])) if report.folds else None
@@ -484,10 +548,11 @@ def _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method
 @_codebook
 @_codings
 @click.option("-n", "n", type=int, default=20, show_default=True, help="How many segments to list.")
-@click.option("--method", type=click.Choice(("classifier",) + SEMANTIC), default="classifier",
-              show_default=True,
-              help="Whose uncertainty ranks the segments: the TF-IDF classifier, the calibrated "
-                   "semantic coder, or the classifier on sentence embeddings (semantic extra).")
+@click.option("--method", type=click.Choice(("learner", "classifier") + SEMANTIC), default=None,
+              help="Whose uncertainty ranks the segments: the project learner (the default in a "
+                   "project: the workbench's review order), the TF-IDF classifier (the default "
+                   "otherwise), the calibrated semantic coder, or the classifier on sentence "
+                   "embeddings (semantic extra).")
 @_coder
 @_min_examples
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
@@ -499,23 +564,36 @@ def _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method
 @project_option
 def next_cmd(transcripts, codebook_path, codings_path, n, method, coder, min_examples, output, force,
              cases, unit, interviewer, project_dir):
-    """List uncoded segments to code next, most informative first (smallest classifier margin);
-    interviewer turns are never listed."""
+    """List uncoded segments to code next, most informative first (smallest margin), spread over
+    interviews; interviewer turns are never listed."""
     from ..coders.active import next_segments
 
     with project_context(project_dir) as project:
         corpus, codebook = _load(project, transcripts, codebook_path, cases, unit, interviewer)
         codings = _human(project, codings_path, corpus, codebook)
+        in_project = project is not None and codings_path is None and transcripts is None
+        if method is None:
+            method = "learner" if in_project else "classifier"
+        if method == "learner":
+            if not in_project:
+                raise click.UsageError("--method learner works in a project on its own coding")
+            from ..coders import learner
+
+            measured = learner.measure(corpus, codebook, codings, project.training_decisions(),
+                                       coder=coder, min_examples=min_examples)
+            table = learner.next_table(measured, codebook, n=n)
     if codings_path is None:
         coder = reference_coder_for(project, coder)
     if coder:
         select_coder(human_codings(codings), coder, file=codings_path)
-    table = next_segments(corpus, codings, codebook, n=n, reference=_reference(coder),
-                          coder=_learner(method, codebook, min_examples))
+    if method != "learner":
+        table = next_segments(corpus, codings, codebook, n=n, reference=_reference(coder),
+                              coder=_learner(method, codebook, min_examples), spread=True)
     if table.empty:
         click.echo("no uncoded segments: every transcript already has human codings")
         return
-    click.echo(f"{len(table)} segments to code next (smallest margin |p - threshold| first):")
+    click.echo(f"{len(table)} segments to code next (smallest margin |p - threshold| first, "
+               f"spread over {table['document'].nunique()} interviews):")
     echo_table(table[["rank", "document", "segment", "code", "probability", "margin", "preview"]],
                max_width=70)
     if output:

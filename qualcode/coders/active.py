@@ -24,7 +24,7 @@ COLUMNS = ["rank", "document", "segment", "start", "end", "speaker", "code", "pr
 
 
 def next_segments(corpus, codings, codebook=None, *, n: int = 20, coder=None, preview: int = 100,
-                  reference: str = "any") -> pd.DataFrame:
+                  reference: str = "any", spread: bool = False) -> pd.DataFrame:
     """The ``n`` uncoded codable segments the classifier is least sure about.
 
     Parameters
@@ -41,6 +41,9 @@ def next_segments(corpus, codings, codebook=None, *, n: int = 20, coder=None, pr
         Characters of each segment's text in ``preview``.
     reference : "any" | "majority" | coder name
         How several coders' codings become labels (as in :func:`human_labels`).
+    spread : bool
+        Spread the list over interviews: every interview's most uncertain segment first, then
+        every interview's second, ... (:func:`spread_over_documents`).
 
     Returns a DataFrame with :data:`COLUMNS`: ``code`` is the most uncertain code, ``probability``
     its probability, ``threshold`` its threshold, ``margin`` = ``|probability - threshold|``.
@@ -75,9 +78,22 @@ def next_segments(corpus, codings, codebook=None, *, n: int = 20, coder=None, pr
         "margin": margins[rows, which],
         "preview": [_preview(t, preview) for t in todo["text"]],
     })
-    out = out.sort_values("margin", kind="stable").head(int(n)).reset_index(drop=True)
+    if spread:
+        out = spread_over_documents(out, "margin").head(int(n)).reset_index(drop=True)
+    else:
+        out = out.sort_values("margin", kind="stable").head(int(n)).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out[COLUMNS]
+
+
+def spread_over_documents(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows ordered by ``key`` within each document, then interleaved: every document's first
+    row (best first), then every document's second row, and so on."""
+    if table.empty:
+        return table
+    t = table.sort_values(key, kind="stable")
+    t = t.assign(_within=t.groupby("document", sort=False).cumcount())
+    return t.sort_values(["_within", key], kind="stable").drop(columns="_within")
 
 
 def _preview(text: str, width: int) -> str:

@@ -255,6 +255,7 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         self.thresholds_ = np.full(n, default)
         self.cv_kappa_ = np.full(n, np.nan)
         self.calibration_ = None
+        self.cv_scores_ = oof  # held-out raw scores (segments x codes), for the project learner
         if oof is None:
             self.withheld_ = _withheld_frame([], [], [], [])
             return

@@ -6,11 +6,11 @@ Reads: ``GET /api/project`` (home), ``/api/documents/{id}``, ``/api/codebook``,
 /api/codings``, ``PATCH``/``DELETE /api/codings/{id}`` (with the ``version`` the page saw: a 409
 when someone changed it since), ``POST /api/undo``, ``PUT /api/memos/{kind}/{target}``,
 ``POST /api/suggestions/{id}/accept|reject``, ``POST /api/suggestions/accept-all`` (a dry run
-with the count unless ``confirm`` repeats that count), ``PUT /api/model/settings``,
-``POST /api/model/retrain``, ``POST /api/me``. Every handler receives the requesting coder's view
-of the project (:class:`~.view.CoderView`): what it shows and what it may change. Errors:
-``{"error": message, "status": status}`` with 400, 403 (not this coder's: the message says whose),
-404, 409, 413 or 421.
+with the count unless ``confirm`` repeats that count), ``PUT /api/model/settings`` (in
+:mod:`.api_learner`), ``POST /api/model/retrain``, ``POST /api/me``. Every handler receives the
+requesting coder's view of the project (:class:`~.view.CoderView`): what it shows and what it may
+change. Errors: ``{"error": message, "status": status}`` with 400, 403 (not this coder's: the
+message says whose), 404, 409, 413 or 421.
 """
 from __future__ import annotations
 
@@ -238,6 +238,7 @@ def _queue(view, params) -> pd.DataFrame:
     if document is not None and document not in view.corpus.document_ids:
         raise BadRequest(f"unknown document {document!r}; see /api/project")
     df = view.suggestions(code=code, document=document, min_score=min_score)
+    df = _not_coded_already(view, df)
     if order == "uncertainty" and len(df):
         trainer = view.web.trainer
         ranks = trainer.uncertainty() if trainer is not None and CODER in \
@@ -248,6 +249,17 @@ def _queue(view, params) -> pd.DataFrame:
         df = df.assign(_rank=key, _neg=-df["score"].fillna(0)).sort_values(
             ["_rank", "_neg"], kind="stable").drop(columns=["_rank", "_neg"])
     return df
+
+
+def _not_coded_already(view, df: pd.DataFrame) -> pd.DataFrame:
+    """Leave out suggestions of a code on a span where a person already applied it (any machine
+    coder's, e.g. an older run): accepting one would make a duplicate."""
+    from ..coders.reasons import drop_known
+
+    if len(df) == 0:
+        return df
+    human = view.codings(include_machine=False)
+    return drop_known(df, human[human["document"].isin(set(df["document"]))]) if len(human) else df
 
 
 @endpoint
@@ -356,24 +368,6 @@ def retrain(view, request, body):
     return model_status(view)
 
 
-@endpoint
-def model_settings(view, request, body):
-    view.require_owner("changing the suggestion gate (kappa floor, minimum examples)")
-    changes = {}
-    if "kappa_floor" in body:
-        v = body["kappa_floor"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not -1 <= v <= 1:
-            raise BadRequest(f"kappa_floor must be a number from -1 to 1, not {v!r}")
-        changes["kappa_floor"] = float(v)
-    if "min_examples" in body:
-        changes["min_examples"] = _int(body, "min_examples", minimum=1)
-    if not changes:
-        raise BadRequest("send kappa_floor and/or min_examples")
-    view.web.state.update(**changes)
-    _retrain(view)
-    return model_status(view)
-
-
 def routes() -> list[Route]:
     return [
         Route("/api/project", project_info, methods=["GET"]),
@@ -393,5 +387,4 @@ def routes() -> list[Route]:
         Route("/api/suggestions/{id}/reject", reject, methods=["POST"]),
         Route("/api/model", model, methods=["GET"]),
         Route("/api/model/retrain", retrain, methods=["POST"]),
-        Route("/api/model/settings", model_settings, methods=["PUT"]),
     ]

@@ -237,9 +237,9 @@ def export_codebook(view, request, body):
 
 
 @endpoint
-def next_color(web, request, body):
+def next_color(view, request, body):
     """The colour a new code gets unless one is chosen: the palette's first unused one."""
-    return {"color": palette.next_color(data.code_colors(web.project.codebook).values()),
+    return {"color": palette.next_color(data.code_colors(view.codebook).values()),
             "palette": list(palette.PALETTE)}
 
 

@@ -227,7 +227,9 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
     no background retraining, suggestions only as the store holds them).
     """
     web = Web(project, token=token, allowed_hosts=allowed_hosts, trainer=trainer)
-    routes = views.routes() + api.routes() + [
+    from . import api_learner  # the learner's settings, chat model and "find similar"
+
+    routes = api_learner.routes() + views.routes() + api.routes() + [
         *views_analysis.routes(), *api_codebook.routes(), *api_analysis.routes(),  # part 2
     ] + api_upload.routes() + [
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -183,11 +183,14 @@ def test_next_lists_uncoded_segments(tmp_path):
         res = run(runner, "next", "t", "--codebook", "cb.yaml", "--codings", "human.csv", "-n", "3")
         assert res.exit_code == 0, res.output
         lines = res.output.splitlines()
-        assert lines[0] == "3 segments to code next (smallest margin |p - threshold| first):"
+        assert lines[0] == ("3 segments to code next (smallest margin |p - threshold| first, spread "
+                            "over 2 interviews):")
         assert lines[1].split() == ["rank", "document", "segment", "code", "probability", "margin",
                                     "preview"]
         assert len(lines) == 6 and [line.split()[0] for line in lines[3:]] == ["1", "2", "3"]
         assert all(line.split()[1] in ("doc4", "doc5") for line in lines[3:])
+        # spread over the uncoded interviews, not three passages of one
+        assert {line.split()[1] for line in lines[3:5]} == {"doc4", "doc5"}
 
 
 def test_next_when_everything_is_coded(study):

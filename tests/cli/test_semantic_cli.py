@@ -64,7 +64,8 @@ def test_evaluate_and_next_with_semantic_methods(study):
               "--method", "semantic")
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
-    assert lines[0] == "2 segments to code next (smallest margin |p - threshold| first):"
+    assert lines[0] == ("2 segments to code next (smallest margin |p - threshold| first, spread "
+                        "over 2 interviews):")
     assert all(line.split()[1] in ("doc4", "doc5") for line in lines[3:])
 
 

@@ -1,15 +1,34 @@
-"""The coding loop: retraining measures each code by cross-validation and only codes it can
-predict get suggestions; the background trainer writes them into the store without blocking."""
+"""The coding loop: the workbench's background retraining is the project learner (the same
+function as ``qualcode code`` in a project): suggestions from the first retrain of a fresh
+project, per-code figures with their source, the gate's minimum, never a duplicate of one's own
+coding, and the same suggestions as the command line for the same project state. A fake
+bag-of-stems encoder stands in for the sentence-embedding model (no PyTorch)."""
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from workbench import CODEBOOK, SAMPLE, client_for, human_sample, make_project
+from click.testing import CliRunner
+from workbench import CODEBOOK, SAMPLE, client_for, human_sample
 
 import qualcode as qc
+from qualcode.cli import main
 from qualcode.web.loop import Trainer, retrain
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for the coders' helpers
+from coders.test_learner import BOOK, LINES
+from coders.test_semantic import FakeEncoder
+
+
+class LooseFake(FakeEncoder):
+    """The fake encoder standing in for a SentenceTransformer (which takes more keywords)."""
+
+    def encode(self, texts, batch_size=64, **kwargs):
+        return super().encode(texts, batch_size=batch_size)
+
 
 DOCS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
 
@@ -29,7 +48,34 @@ def result(corpus, codebook):
     human = human_sample(DOCS[:4]).assign(method="human")
     rejected = pd.DataFrame({"document": ["epsilon"], "start": [0], "end": [10 ** 6],
                              "code": ["goal.branding"], "status": ["rejected"]})
-    return retrain(corpus, codebook, human, rejected, kappa_floor=0.2, min_examples=5, folds=4)
+    return retrain(corpus, codebook, human, rejected, kappa_floor=0.2, min_examples=5, folds=4,
+                   base="classifier")
+
+
+@pytest.fixture
+def fake_model(tmp_path, monkeypatch):
+    """Every sentence-embedding model is the fake encoder (cache in a temporary folder)."""
+    from qualcode.coders import embeddings, learner
+
+    monkeypatch.setenv("QUALCODE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(embeddings, "load_encoder", lambda *a, **k: LooseFake())
+    monkeypatch.setattr(learner, "default_base", lambda: "codebook")
+    learner._ESTIMATES.clear()
+
+
+def small_project(folder: Path, n_docs: int = 4):
+    folder.mkdir(parents=True)
+    order = ["roi", "rel", "", "roi", "rel", ""]
+    for d in range(n_docs):
+        lines = []
+        for i, code in enumerate(order):
+            lines += [f"Interviewer: question {i}?", f"P{d}: {LINES[code][(d + i) % 3]}"]
+        (folder / f"doc{d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import yaml
+
+    (folder / "codebook.yaml").write_text(yaml.safe_dump(BOOK), encoding="utf-8")
+    return qc.Project.init(folder, transcripts=[f"doc{d}.txt" for d in range(n_docs)],
+                           codebook="codebook.yaml")
 
 
 def test_only_codes_it_can_predict_get_suggestions(result):
@@ -38,10 +84,8 @@ def test_only_codes_it_can_predict_get_suggestions(result):
     assert suggesting, "some code of the sample must be predictable from four coded documents"
     for c in codes.values():
         if c["state"] == "suggesting":
-            assert c["n"] >= 5 and c["kappa"] >= 0.2
-        elif c["n"] > 0:
-            assert c["state"] == "needs more examples"
-            assert c["n"] < 5 or c["kappa"] is None or c["kappa"] < 0.2
+            assert c["source"] == "project" and c["kappa"] >= 0.2
+            assert c["n"] >= 5 or c["precision"] is not None
     sugg = result["suggestions"]
     assert len(sugg) and set(sugg["code"]) <= suggesting
     assert sugg["score"].between(0, 1).all()
@@ -58,86 +102,221 @@ def test_no_suggestion_where_a_person_already_decided(result, corpus):
     assert not ((sugg["document"] == "epsilon") & (sugg["code"] == "goal.branding")).any()
 
 
-def test_uncertainty_order_is_that_of_qualcode_next(result):
+def test_uncertainty_order_is_spread_over_the_unread_passages(result, corpus):
     ranks = result["uncertainty"]
     assert ranks and sorted(ranks.values()) == list(range(1, len(ranks) + 1))
-    assert {d for d, _ in ranks} <= {"epsilon", "zeta"}  # the documents nobody coded yet
+    # the interviews nobody coded, and what comes after the last coding of the others
+    assert {"epsilon", "zeta"} <= {d for d, _ in ranks}
+    human = human_sample(DOCS[:4])
+    seg = corpus.codable_segments()
+    for d, n in ranks:
+        if d in DOCS[:4]:
+            row = seg[(seg["document"] == d) & (seg["segment"] == n)].iloc[0]
+            assert row["start"] >= human[human["document"] == d]["end"].max()
+    first = sorted(ranks, key=ranks.get)[:6]
+    assert len({d for d, _ in first}) == 6  # one passage of every interview first
 
 
-def test_one_coded_document_suggests_nothing(corpus, codebook):
-    """A new user's 30-odd codings in one interview: no flood of guesses, "needs more examples"."""
-    human = human_sample(["alpha"]).head(32).assign(method="human")
-    out = retrain(corpus, codebook, human, None)
-    assert len(out["suggestions"]) == 0
-    assert {c["state"] for c in out["codes"] if c["n"]} == {"needs more examples"}
-    assert "two documents" in out["note"]
-
-
-def test_the_trainer_retrains_in_the_background_after_a_decision(tmp_path):
-    project = make_project(tmp_path / "study", documents=DOCS)
-    project.add_codings(human_sample(DOCS[:4]))
+def test_a_fresh_project_gets_suggestions_within_one_retrain(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
     trainer = Trainer(mode="thread", delay=0)
     try:
         with client_for(project, trainer=trainer) as c:
             assert trainer.wait(120)
-            first = trainer.state["runs"]
+            assert trainer.state["trainings"] == 1, trainer.state
             model = c.get("/api/model").json()
             assert model["status"] == "idle" and model["suggesting"] > 0
-            shown = {x["code"] for x in model["codes"] if x["state"] == "suggesting"}
+            shown = [x for x in model["codes"] if x["state"] == "suggesting"]
+            assert {x["source"] for x in shown} == {"codebook"}
             stored = project.suggestions()
-            assert len(stored) and set(stored["code"]) <= shown
-            assert set(stored["coder"]) == {"qualcode-classifier"}
-            # a decision answers at once and asks for another run
+            assert len(stored) and set(stored["coder"]) == {"qualcode-learner"}
+            assert stored["memo"].str.contains("codebook's own examples").all()
+            assert model["kappa_minimum"] == 0.1
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_the_floor_minimum_holds_in_the_workbench(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            r = c.put("/api/model/settings", json={"kappa_floor": 0.0})
+            assert r.status_code == 400 and "minimum 0.1" in r.json()["error"]
+            r = c.put("/api/model/settings", json={"kappa_floor": 0.0, "show_all": True})
+            assert r.status_code == 200 and r.json()["show_all"] is True
+            assert trainer.wait(120)
+            model = c.get("/api/model").json()
+            assert {x["state"] for x in model["codes"]} == {"suggesting"}
+            assert project.suggestions()["memo"].str.startswith("unmeasured").all()
+            # turning "show everything" off with a floor below the minimum is refused too
+            assert c.put("/api/model/settings", json={"show_all": False}).status_code == 400
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_a_decision_answers_at_once_and_is_learned_from(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            assert trainer.wait(120)
+            stored = project.suggestions()
             sid = int(stored["id"].iloc[0])
             t0 = time.perf_counter()
             assert c.post(f"/api/suggestions/{sid}/reject").status_code == 200
             assert time.perf_counter() - t0 < 2
-            assert trainer.wait(120) and trainer.state["runs"] > first
-            assert sid not in set(project.suggestions()["id"])
-            # the human coding did not change: the last measurement was reused, not retrained
-            assert trainer.state["trainings"] == model["trainings"] == 1
+            assert trainer.wait(120) and trainer.state["trainings"] == 2  # rejections are data
             rejected = project.suggestions(status="rejected").iloc[0]
             again = project.suggestions()
             assert not ((again["document"] == rejected["document"]) & (again["code"] == rejected["code"])
                         & (again["start"] == rejected["start"])).any()
-            home = c.get("/api/project").json()
-            assert home["model"]["codes"] and home["suggestions"] == len(project.suggestions())
+            # a code applied by hand on a span is never suggested again there
+            s = again.iloc[0]
+            assert c.post("/api/codings", json={"document": s["document"], "start": int(s["start"]),
+                                                "end": int(s["end"]), "code": s["code"]}).status_code == 200
+            assert trainer.wait(120)
+            now = project.suggestions()
+            assert not ((now["document"] == s["document"]) & (now["code"] == s["code"])
+                        & (now["start"] < s["end"]) & (now["end"] > s["start"])).any()
     finally:
         trainer.close()
+        project.close()
 
 
-def test_no_suggestions_written_into_a_transcript_changed_since_coding(tmp_path, monkeypatch):
-    from qualcode.web import loop
+def test_cli_and_workbench_make_the_same_suggestions(tmp_path, fake_model):
+    project = small_project(tmp_path / "study", n_docs=5)
+    seg = project.corpus.codable_segments()
+    for doc in ("doc0", "doc1", "doc2"):
+        for r in seg[seg["document"] == doc].itertuples():
+            code = "roi" if "ROI" in r.text or "return" in r.text else \
+                "rel" if "trust" in r.text.lower() else None
+            if code:
+                project.add_coding(doc, int(r.start), int(r.end), code, coder="ME")
+    cols = ["document", "start", "end", "code", "score", "memo"]
 
+    def rows():
+        s = project.suggestions()
+        return s[cols].sort_values(cols[:4]).reset_index(drop=True).round({"score": 9})
+
+    res = CliRunner().invoke(main, ["code", "-p", str(project.root)])
+    assert res.exit_code == 0, res.output
+    assert "project learner" in res.output and "your coding" in res.output
+    from_cli = rows()
+    assert len(from_cli)
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer):
+            assert trainer.wait(120)
+            from_web = rows()
+    finally:
+        trainer.close()
+    pd.testing.assert_frame_equal(from_cli, from_web)
+    runs = project.machine_runs()
+    assert len(runs) >= 2
+    project.close()
+
+
+def test_cli_refuses_a_floor_below_the_minimum(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
+    root = str(project.root)
+    project.close()
+    res = CliRunner().invoke(main, ["code", "-p", root, "--kappa-floor", "0.05"])
+    assert res.exit_code != 0 and "minimum 0.1" in res.output
+    res = CliRunner().invoke(main, ["code", "-p", root, "--kappa-floor", "0", "--show-everything"])
+    assert res.exit_code == 0, res.output
+
+
+def test_next_in_a_project_uses_the_learner_spread_over_interviews(tmp_path, fake_model):
+    project = small_project(tmp_path / "study", n_docs=5)
+    project.add_coding("doc0", *_span(project, "doc0", 0), "roi", coder="ME")
+    project.add_coding("doc1", *_span(project, "doc1", 1), "rel", coder="ME")
+    root = str(project.root)
+    project.close()
+    res = CliRunner().invoke(main, ["next", "-p", root, "-n", "5"])
+    assert res.exit_code == 0, res.output
+    assert "spread over 5 interviews" in res.output  # one passage of each, not five of one
+    for d in ("doc0", "doc1", "doc2", "doc3", "doc4"):
+        assert d in res.output
+
+
+def _span(project, doc, i):
+    seg = project.corpus.codable_segments()
+    r = seg[seg["document"] == doc].iloc[i]
+    return int(r["start"]), int(r["end"])
+
+
+def test_no_suggestions_written_into_a_transcript_changed_since_coding(tmp_path, fake_model):
     folder = tmp_path / "study"
     folder.mkdir()
     for name in ("one", "two"):
         (folder / f"{name}.txt").write_text("Interviewer: Why?\nAnna: Because we measure ROI.\n",
                                             encoding="utf-8")
-    (folder / "codebook.yaml").write_text("codes:\n  - id: roi\n    name: ROI\n", encoding="utf-8")
+    (folder / "codebook.yaml").write_text(
+        "codes:\n  - id: roi\n    name: ROI\n    keywords: [ROI]\n    examples:\n"
+        + "".join(f"      - {{quote: 'We measure ROI {i}.', source: t}}\n" for i in range(3))
+        + "  - id: other\n    name: Other\n    examples:\n"
+        + "".join(f"      - {{quote: 'Lunch was late {i}.', source: t}}\n" for i in range(3)),
+        encoding="utf-8")
     project = qc.Project.init(folder, transcripts=["one.txt", "two.txt"], codebook="codebook.yaml")
     _ = project.corpus  # the store records each transcript's hash
     project.add_coding("two", 24, 45, "roi", coder="ME")
-    (folder / "two.txt").write_text("Interviewer: Why?\nAnna: Because we count leads.\n", encoding="utf-8")
+    (folder / "two.txt").write_text("Interviewer: Why?\nAnna: Because we count ROI.\n", encoding="utf-8")
     project.reload()
     assert list(project.changed_documents()["document"]) == ["two"]
-    fake = pd.DataFrame({"document": ["one", "two"], "start": [24, 24], "end": [45, 45],
-                         "code": ["roi", "roi"], "segment": [2, 2], "score": [0.9, 0.9],
-                         "memo": ["", ""]})
-    monkeypatch.setattr(loop, "measure", lambda *a, **k: {
-        "metrics": {"roi": {"precision": 1.0, "recall": 1.0, "kappa": 1.0}}, "support": {"roi": 9},
-        "predictions": fake, "uncertainty": {}, "documents": 2, "codings": 1, "seconds": 0.1,
-        "note": ""})
     trainer = Trainer(mode="thread", delay=0)
     try:
         with client_for(project, trainer=trainer) as c:
             assert "qualcode rehash two --accept" in c.get("/documents/two").text
-            assert "rehash" not in c.get("/documents/one").text
-            assert c.post("/api/codings", json={"document": "two", "start": 24, "end": 30,
-                                                "code": "roi"}).status_code == 400
-            assert trainer.wait(30)
+            assert trainer.wait(60)
             assert trainer.state["status"] == "idle", trainer.state
-            assert project.suggestions()["document"].tolist() == ["one"]
+            assert "two" not in set(project.suggestions()["document"])
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_evaluate_in_a_project_cross_validates_the_learner(tmp_path, fake_model):
+    project = small_project(tmp_path / "study", n_docs=4)
+    seg = project.corpus.codable_segments()
+    for r in seg.itertuples():
+        code = "roi" if "ROI" in r.text or "return" in r.text else \
+            "rel" if "trust" in r.text.lower() else None
+        if code:
+            project.add_coding(r.document, int(r.start), int(r.end), code, coder="ME")
+    root = str(project.root)
+    project.close()
+    res = CliRunner().invoke(main, ["evaluate", "-p", root, "--method", "learner", "--folds", "2"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("learner coder vs all human coders (union), 2-fold cross-validation "
+                                 "over 4 documents")
+    assert "pooled kappa" in res.output
+
+
+def test_the_chat_model_in_the_workbench_loop(tmp_path, fake_model, monkeypatch):
+    from coders.learner_stub import ChatStub
+
+    monkeypatch.setenv("QUALCODE_CACHE", str(tmp_path / "cache"))
+    project = small_project(tmp_path / "study")
+    project.add_coding("doc0", *_span(project, "doc0", 0), "roi", coder="ME")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with ChatStub() as stub, client_for(project, trainer=trainer) as c:
+            assert trainer.wait(120)
+            assert stub.requests == []  # off by default
+            r = c.put("/api/model/llm", json={"enabled": True, "url": stub.url, "model": "stub-1",
+                                              "budget": 30})
+            assert r.status_code == 200, r.text
+            assert trainer.wait(120)
+            assert stub.requests and stub.requests[0]["body"]["model"] == "stub-1"
+            llm = project.suggestions(coder="qualcode-llm")
+            assert trainer.state["error"] is None, trainer.state
+            assert len(llm) and llm["memo"].str.startswith("stub-1: ").all()
+            model = c.get("/api/model").json()
+            assert model["llm"]["model"] == "stub-1" and model["llm"]["asked"] >= 6
+            assert model["llm"]["measured_on"] >= 1
     finally:
         trainer.close()
         project.close()

@@ -1,0 +1,172 @@
+"""How fast the project learner learns: a simulated student codes the sample as C1 did.
+
+    python benchmarks/learning_curve.py                      # Markdown table (and --plot FILE.svg)
+    python benchmarks/learning_curve.py --steps 0,25 --orders document --learners tfidf   # a quick run
+
+The sample's interviews are split in two halves (every other interview in name order): the student
+codes the first half, the second is held out. The student copies C1's coding of the first half in
+one of two orders: ``document`` (interview by interview, turn by turn) or ``uncertainty`` (the
+passages the learner is least sure of first, as the workbench's review queue orders them, spread
+over interviews; retrained after every step). After each number of hand codings in ``--steps``,
+the learner is fitted on those codings and its gated suggestions on the held-out interviews are
+compared with C1's coding there: Cohen's kappa pooled over (turn, label) decisions and its mean
+over labels, at category level (the codebook's declared categories) and code level, for
+``learner`` (the project learner, :func:`qualcode.coders.learner.learn`) and ``tfidf`` (the
+TF-IDF classifier alone, as the workbench used before), with the seconds each retrain took.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np
+import pandas as pd
+
+from qualcode import Codebook, load_transcripts
+from qualcode.coders.evaluate import level_mapping, rollup, score_labels
+from qualcode.coders.labels import human_codings, human_labels
+from qualcode.coders.learner import learn
+from qualcode.codings import read_codings, segment_code_matrix
+
+SAMPLE = REPO / "transcripts_sample"
+STEPS = (0, 10, 25, 50, 100, 200, 400)
+
+
+def held_out_scores(corpus, codebook, c1, test_docs, suggestions) -> dict:
+    seg = corpus.codable_segments()
+    seg = seg[seg["document"].isin(test_docs)].reset_index(drop=True)
+    codes = codebook.ids()
+    y, _ = human_labels(c1[c1["document"].isin(test_docs)], seg, codes, rule="any")
+    sugg = suggestions[suggestions["document"].isin(test_docs)]
+    p = segment_code_matrix(sugg, seg, codes) if len(sugg) else np.zeros_like(y)
+    out = {}
+    for level in ("category", "code"):
+        mapping, _ = level_mapping(codebook, None if level == "code" else level)
+        labels, yl, pl = rollup(y, p, codes, mapping)
+        per, overall = score_labels(yl, pl, labels, keep_unused=False)
+        out[level] = (overall["kappa"], float(per["kappa"].fillna(0).mean()) if len(per) else np.nan)
+    return out
+
+
+def run(steps, orders, learners, *, base_options=None) -> list[dict]:
+    warnings.simplefilter("ignore")
+    cb = Codebook.load(REPO / "codebooks" / "b2b_influencer_marketing.yaml")
+    corpus = load_transcripts(SAMPLE, cases=SAMPLE / "cases.csv", unit="turn")
+    human = human_codings(read_codings(SAMPLE / "codings_human.csv", corpus=corpus, codebook=cb))
+    c1 = human[human["coder"] == "C1"].assign(method="human")
+    docs = sorted(corpus.document_ids)
+    pool_docs, test_docs = docs[0::2], docs[1::2]
+    pool = c1[c1["document"].isin(pool_docs)]
+    pool = pool.assign(_d=pool["document"].map({d: i for i, d in enumerate(pool_docs)}))
+    pool = pool.sort_values(["_d", "start", "end"]).drop(columns="_d").reset_index(drop=True)
+    rows = []
+    for learner in learners:
+        options = {"base": "classifier"} if learner == "tfidf" else {"base_options": base_options or {}}
+        for order in orders:
+            taken = pool.iloc[0:0]
+            ranks: dict = {}
+            for n in steps:
+                n = min(n, len(pool))
+                if order == "document":
+                    taken = pool.head(n)
+                else:
+                    taken = _take_uncertain(corpus, pool, taken, n, ranks)
+                t0 = time.perf_counter()
+                res = learn(corpus, cb, taken, None, **options)
+                seconds = time.perf_counter() - t0
+                ranks = res["uncertainty"]
+                scores = held_out_scores(corpus, cb, c1, test_docs, res["suggestions"])
+                rows.append({"learner": learner, "order": order, "codings": len(taken),
+                             "documents": taken["document"].nunique(),
+                             "category_kappa": scores["category"][0],
+                             "category_mean_kappa": scores["category"][1],
+                             "code_kappa": scores["code"][0], "code_mean_kappa": scores["code"][1],
+                             "suggesting": sum(c["state"] == "suggesting" for c in res["codes"]),
+                             "seconds": seconds})
+                print(_line(rows[-1]), flush=True)
+    return rows
+
+
+def _take_uncertain(corpus, pool, taken, n, ranks):
+    """Add the pool's codings of the most uncertain passages (by the last retrain's order) until
+    ``n`` codings are taken; passages without a rank come in document order after them."""
+    if n <= len(taken):
+        return taken
+    seg = corpus.codable_segments()
+    seg = seg[seg["document"].isin(set(pool["document"]))]
+    order = sorted(zip(seg["document"], seg["segment"], seg["start"], seg["end"]),
+                   key=lambda r: (ranks.get((str(r[0]), int(r[1])), 10 ** 9)))
+    chosen = set(taken.index)
+    for doc, _, s, e in order:
+        hit = pool[(pool["document"] == doc) & (pool["start"] < e) & (pool["end"] > s)]
+        chosen.update(hit.index)
+        if len(chosen) >= n:
+            break
+    return pool.loc[sorted(chosen)].head(max(n, len(taken)))
+
+
+def _line(r) -> str:
+    return (f"| {r['learner']} | {r['order']} | {r['codings']} | {r['documents']} | "
+            f"{r['category_kappa']:.3f} | {r['category_mean_kappa']:.3f} | {r['code_kappa']:.3f} | "
+            f"{r['code_mean_kappa']:.3f} | {r['suggesting']} | {r['seconds']:.1f} |")
+
+
+def plot(rows, path: Path) -> None:
+    """A small SVG: category-level kappa by hand codings, one line per learner and order."""
+    w, h, pad = 520, 300, 40
+    xs = sorted({r["codings"] for r in rows}) or [0]
+    xmax = max(max(xs), 1)
+    colors = {"learner/document": "#4e79a7", "learner/uncertainty": "#f28e2b",
+              "tfidf/document": "#59a14f", "tfidf/uncertainty": "#e15759"}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
+             f'<line x1="{pad}" y1="{h - pad}" x2="{w - 10}" y2="{h - pad}" stroke="#333"/>',
+             f'<line x1="{pad}" y1="10" x2="{pad}" y2="{h - pad}" stroke="#333"/>',
+             f'<text x="{w / 2}" y="{h - 8}" text-anchor="middle">hand codings</text>',
+             f'<text x="12" y="{h / 2}" transform="rotate(-90 12 {h / 2})" text-anchor="middle">category kappa (held out)</text>']
+    for k in (0, 0.25, 0.5, 0.75):
+        y = h - pad - k * (h - pad - 10)
+        parts.append(f'<text x="{pad - 4}" y="{y + 4}" text-anchor="end">{k:g}</text>')
+    for i, (name, color) in enumerate(colors.items()):
+        learner, order = name.split("/")
+        pts = [(r["codings"], r["category_kappa"]) for r in rows
+               if r["learner"] == learner and r["order"] == order and r["category_kappa"] == r["category_kappa"]]
+        if not pts:
+            continue
+        line = " ".join(f"{pad + x / xmax * (w - pad - 10):.1f},{h - pad - max(k, 0) * (h - pad - 10):.1f}"
+                        for x, k in pts)
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{line}"/>')
+        parts.append(f'<text x="{pad + 8}" y="{18 + 14 * i}" fill="{color}">{name}</text>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--steps", default=",".join(map(str, STEPS)))
+    ap.add_argument("--orders", default="document,uncertainty")
+    ap.add_argument("--learners", default="learner,tfidf")
+    ap.add_argument("--plot", type=Path, default=None, help="Write an SVG plot here.")
+    ap.add_argument("--csv", type=Path, default=None, help="Write the rows as CSV here.")
+    args = ap.parse_args(argv)
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("| learner | order | hand codings | interviews | category κ | category mean κ | code κ | "
+          "code mean κ | codes suggesting | retrain s |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    rows = run([int(s) for s in args.steps.split(",")], args.orders.split(","),
+               args.learners.split(","))
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.plot:
+        plot(rows, args.plot)
+    if args.csv:
+        pd.DataFrame(rows).to_csv(args.csv, index=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""benchmarks/learning_curve.py runs (a small run: the TF-IDF learner, two steps) so it cannot rot."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_learning_curve_small_run(tmp_path):
+    svg, csv = tmp_path / "curve.svg", tmp_path / "curve.csv"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "learning_curve.py"), "--steps", "0,60",
+         "--orders", "document,uncertainty", "--learners", "tfidf", "--plot", str(svg),
+         "--csv", str(csv)], capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| tfidf")]
+    assert len(rows) == 4
+    assert "| tfidf | document | 60 |" in proc.stdout
+    assert svg.read_text(encoding="utf-8").startswith("<svg") and "polyline" in svg.read_text()
+    assert csv.read_text(encoding="utf-8").startswith("learner,order,codings")
