@@ -209,9 +209,14 @@ def _run(r) -> dict:
             params = {}
     version = next((str(params[k]) for k in VERSION_KEYS if isinstance(params, dict)
                     and params.get(k)), None)
-    return {"id": int(r.id), "coder": r.coder, "method": r.method, "model": r.model,
-            "version": version, "codebook": r.codebook, "started_at": r.started_at,
-            "suggestions": None if r.n_suggestions is None else int(r.n_suggestions)}
+    return {"id": int(r.id), "coder": _text(r.coder), "method": _text(r.method),
+            "model": _text(r.model), "version": version, "codebook": _text(r.codebook),
+            "started_at": _text(r.started_at),
+            "suggestions": None if pd.isna(r.n_suggestions) else int(r.n_suggestions)}
+
+
+def _text(v) -> str | None:
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
 def _loads(text):
@@ -309,7 +314,8 @@ def summarize_agreement(table: pd.DataFrame, *, coders, unit: str, segment_unit:
                         codable_units: int, n_boot: int, seed: int, all_codes: str) -> dict:
     """The figures a methods section reports, from an :func:`qualcode.agreement.compare` table
     (its first ``(all codes)`` row and the per-code rows), and the reporting paragraph."""
-    pooled = table[table["code"] == all_codes].iloc[0]
+    rows = table[table["code"] == all_codes]
+    pooled = rows.iloc[0] if len(rows) else table.iloc[0]  # one code: no pooled row
     per_code = table[(table["code"] != all_codes)]
     if "document" in per_code.columns:
         per_code = per_code[per_code["document"] == pooled["document"]]
