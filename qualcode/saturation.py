@@ -25,7 +25,8 @@ reporting sentence. Nothing here writes.
 """
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from collections.abc import Sequence
 
 from .errors import QualcodeError
 
@@ -140,7 +141,7 @@ def interview_order(corpus, attribute: str | None = None) -> list[str]:
     values = {}
     for d in docs:
         v = value_of.get(case_of.get(d, d))
-        if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "":
+        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
             raise SaturationError(f"case {case_of.get(d, d)!r} (document {d!r}) has no "
                                   f"{attribute!r}; fill it in, or order by another attribute")
         values[d] = str(v).strip()

@@ -48,8 +48,8 @@ def helped(tmp_path):
                    "parameters": {"model_sha256": "abc123"}})
     # keyword: k1 accepted with its end moved (adjusted), k2 accepted then its coding deleted,
     # k3 rejected, k4 pending
-    s, e = turn[("i01", 3)]
-    [h1] = p.accept([kw[0]], coder="ME", end=e - 3)
+    e = turn[("i01", 3)][1]
+    p.accept([kw[0]], coder="ME", end=e - 3)
     [h2] = p.accept([kw[1]], coder="ME")
     p.delete_coding(h2, coder="ME", expected_version=1)
     p.reject([kw[2]], coder="ME")

@@ -91,4 +91,5 @@ def test_history_exports_the_event_log_as_jsonl_and_csv(tmp_path):
         assert invoke("history", "-p", "study", "--format", "csv", "-o", "a.jsonl").exit_code == 1
         res = invoke("history", "-p", "study", "--format", "csv", "--last", "1", "-o", "t.csv")
         assert res.output == "1 events written to t.csv\n"
-        assert list(csv.DictReader(open("t.csv")))[0]["action"] == "code_create"
+        with open("t.csv", encoding="utf-8") as f:
+            assert [r["action"] for r in csv.DictReader(f)] == ["code_create"]
