@@ -317,6 +317,8 @@ def summarize_agreement(table: pd.DataFrame, *, coders, unit: str, segment_unit:
     rows = table[table["code"] == all_codes]
     pooled = rows.iloc[0] if len(rows) else table.iloc[0]  # one code: no pooled row
     per_code = table[(table["code"] != all_codes)]
+    # a per-code row's n_units is the units two or more coders covered (the same for every
+    # code); the pooled row counts code x unit pairs
     if "document" in per_code.columns:
         per_code = per_code[per_code["document"] == pooled["document"]]
     if "coders" in per_code.columns:
@@ -360,8 +362,9 @@ def agreement_paragraph(a: dict) -> str:
     coders = a["coders"]
     who = " and ".join(coders) if len(coders) == 2 else \
         ", ".join(coders[:-1]) + f" and {coders[-1]}"
-    unit = {"turn": "turns", "paragraph": "paragraphs", "sentence": "sentences"}.get(
-        a["segment_unit"], "units")
+    unit = "characters" if a["unit"] == "character" else \
+        {"turn": "turns", "paragraph": "paragraphs", "sentence": "sentences"}.get(
+            a["segment_unit"], "units")
     o = a["overall"]
     share = f" ({100 * a['share_units']:.1f}% of the {a['codable_units']:,} codable " \
             f"{unit})" if a["share_units"] is not None else ""

@@ -30,6 +30,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from . import api, api_analysis, api_codebook, auth, views, views_analysis  # part 2: codebook, analysis
+from . import api_methods  # the Methods page and the Compare page's reporting paragraph
 from .http import BadRequest
 
 HERE = Path(__file__).resolve().parent
@@ -168,7 +169,7 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
     web = Web(project, token=token, allowed_hosts=allowed_hosts, trainer=trainer)
     routes = views.routes() + api.routes() + [
         *views_analysis.routes(), *api_codebook.routes(), *api_analysis.routes(),  # part 2
-    ] + [
+    ] + api_methods.routes() + [
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
