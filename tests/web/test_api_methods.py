@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from workbench import SAMPLE, client_for, make_project
 
 from qualcode.methods import methods_record
 from qualcode.web.auth import WebState
-
-import pandas as pd
 
 DOCS = ("alpha", "beta", "chi", "delta", "epsilon", "eta", "gamma")
 

@@ -27,7 +27,11 @@
     box.replaceChildren(...items.map(([label, value, key]) => h("div", {}, h("dt", { text: label }), h("dd", { text: value, dataset: { key } }))));
   }
 
-  function table(el, head, rows) {
+  function table(el, head, rows, empty) {
+    if (!rows.length && empty !== undefined) {  // "" = nothing at all
+      el.replaceChildren(...(empty ? [h("tbody", {}, h("tr", {}, h("td", { class: "muted", text: empty })))] : []));
+      return;
+    }
     el.replaceChildren(h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { class: c.num ? "num" : null, text: c.label })))),
       h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((v, i) => h("td", { class: head[i].num ? "num" : null, text: String(v) }))))));
   }
@@ -48,7 +52,7 @@
     points.forEach((p, i) => {
       const cx = L + step * (i + 0.5);
       const bh = (H - T - B) * (p.new / max);
-      const bar = s("rect", { x: cx - step * 0.3, y: H - B - bh, width: step * 0.6, height: bh, class: "bar", "data-new": p.new });
+      const bar = s("rect", { x: cx - step * 0.3, y: H - B - bh, width: step * 0.6, height: bh, class: "new-bar", "data-new": p.new });
       bar.append(s("title", {}, `${p.interview}. ${p.document}: ${p.new} new, ${p.cumulative} in all`));
       svg.append(bar);
       path.push(`${i ? "L" : "M"}${cx.toFixed(1)},${y(p.cumulative).toFixed(1)}`);
@@ -118,7 +122,7 @@
     document.getElementById("cb-summary").textContent = `${cb.start} codes at the start, ${cb.codes} now; ${cb.changes} change${cb.changes === 1 ? "" : "s"}`;
     sizeChart(document.getElementById("cb-chart"), cb.start, cb.timeline);
     table(document.getElementById("cb-table"), [{ label: "Time" }, { label: "By" }, { label: "Change" }, { label: "Code" }, { label: "Codes after", num: true }],
-      cb.timeline.map((t) => [t.time.slice(0, 19).replace("T", " "), t.actor || "", t.detail, t.code, t.size]));
+      cb.timeline.map((t) => [t.time.slice(0, 19).replace("T", " "), t.actor || "", t.detail, t.code, t.size]), "No codebook changes recorded: the codebook is as its file defines it.");
 
     document.getElementById("machine-statement").textContent = r.machine.statement;
     const co = r.codings, su = r.suggestions;
@@ -126,9 +130,9 @@
       ["From suggestions", n(co.from_suggestions), "codings.from_suggestions"], ["Edited after acceptance", n(co.edited_after_accept), "codings.edited_after_accept"],
       ["Accepted", n(su.accepted), "suggestions.accepted"], ["Rejected", n(su.rejected), "suggestions.rejected"], ["Pending", n(su.pending), "suggestions.pending"]]);
     table(document.getElementById("machine-methods"), [{ label: "Method" }, { label: "Accepted", num: true }, { label: "Rejected", num: true }, { label: "Pending", num: true }],
-      Object.entries(su.by_method).map(([m, v]) => [m, n(v.accepted), n(v.rejected), n(v.pending)]));
+      Object.entries(su.by_method).map(([m, v]) => [m, n(v.accepted), n(v.rejected), n(v.pending)]), "No machine suggestions in the store.");
     table(document.getElementById("machine-codes"), [{ label: "Code" }, { label: "Accepted", num: true }, { label: "Rejected", num: true }, { label: "Pending", num: true }, { label: "Acceptance rate", num: true }],
-      Object.entries(su.by_code).map(([code, v]) => [code, n(v.accepted), n(v.rejected), n(v.pending), pct(v.acceptance_rate)]));
+      Object.entries(su.by_code).map(([code, v]) => [code, n(v.accepted), n(v.rejected), n(v.pending), pct(v.acceptance_rate)]), "");
 
     document.getElementById("agreement-paragraph").value = r.agreement ? r.agreement.paragraph : "Fewer than two human coders: no agreement to report.";
   }
