@@ -171,31 +171,43 @@ def codes_by_interview(codings, order: Sequence[str], *, codebook=None,
 def project_saturation(project, *, order: str | None = None, coders: Sequence[str] | None = None,
                        level: str = "code", base: int = 4, run: int = 2,
                        threshold: float = 0.05) -> dict:
-    """Saturation of a project's human coding (see the module docstring).
+    """Saturation of a project's human coding: :func:`saturation_of` on its corpus, codebook and
+    live human codings."""
+    try:
+        return saturation_of(project.corpus, project.codebook,
+                             project.codings(include_machine=False), order=order, coders=coders,
+                             level=level, base=base, run=run, threshold=threshold)
+    except SaturationError as exc:
+        if exc.file is None and exc.message.startswith(("no human codings", "no codings")):
+            raise SaturationError(exc.message, file=project.store.path) from None
+        raise
 
-    Interviews are the documents the chosen human ``coders`` (default: every human coder) coded,
-    in :func:`interview_order`; a document nobody among them coded yet is left out and listed in
-    ``uncoded`` (an interview not yet coded would otherwise count as one with nothing new).
-    Returns :func:`assess`'s dict plus ``level``, ``coders``, ``order_by``, ``uncoded``,
+
+def saturation_of(corpus, codebook, human, *, order: str | None = None,
+                  coders: Sequence[str] | None = None, level: str = "code", base: int = 4,
+                  run: int = 2, threshold: float = 0.05) -> dict:
+    """Saturation of human codings (``document, code, coder``) of ``corpus``.
+
+    Interviews are the documents the chosen human ``coders`` (default: every coder in ``human``)
+    coded, in :func:`interview_order`; a document nobody among them coded yet is left out and
+    listed in ``uncoded`` (an interview not yet coded would otherwise count as one with nothing
+    new). Returns :func:`assess`'s dict plus ``level``, ``coders``, ``order_by``, ``uncoded``,
     ``curve`` (:func:`curve` with each interview's ``document``) and ``sentence``.
     """
-    human = project.codings(include_machine=False)
-    present = sorted(human["coder"].unique().tolist())
+    present = sorted(human["coder"].astype(str).unique().tolist()) if len(human) else []
     if coders:
         unknown = [c for c in coders if c not in present]
         if unknown:
             raise SaturationError(f"no human codings by coder {unknown[0]!r} "
-                                  f"(human coders: {', '.join(present) or 'none yet'})",
-                                  file=project.store.path)
+                                  f"(human coders: {', '.join(present) or 'none yet'})")
         human = human[human["coder"].isin(list(coders))]
     chosen = list(coders) if coders else present
     if not len(human):
-        raise SaturationError("no human codings yet: saturation is assessed on coded interviews",
-                              file=project.store.path)
-    docs = interview_order(project.corpus, order)
+        raise SaturationError("no human codings yet: saturation is assessed on coded interviews")
+    docs = interview_order(corpus, order)
     coded = set(human["document"])
     interviews = [d for d in docs if d in coded]
-    sets = codes_by_interview(human, interviews, codebook=project.codebook, level=level)
+    sets = codes_by_interview(human, interviews, codebook=codebook, level=level)
     result = assess(sets, base=base, run=run, threshold=threshold, names=interviews)
     result.update(level=level, coders=chosen, order_by=order,
                   uncoded=[d for d in docs if d not in coded],
@@ -205,4 +217,4 @@ def project_saturation(project, *, order: str | None = None, coders: Sequence[st
 
 
 __all__ = ["JSON_KEYS", "LEVELS", "SaturationError", "assess", "curve", "sentence", "public",
-           "interview_order", "codes_by_interview", "project_saturation"]
+           "interview_order", "codes_by_interview", "project_saturation", "saturation_of"]
