@@ -286,6 +286,11 @@ def statement(codings: dict, suggestions: dict) -> str:
     return text + "; every machine suggestion was reviewed by a human coder before use."
 
 
+def _when(time: str) -> str:
+    """A stored ISO time as ``YYYY-MM-DD HH:MM`` (UTC)."""
+    return str(time)[:16].replace("T", " ")
+
+
 def _method_name(method: str) -> str:
     return METHOD_NAMES.get(method, f"the machine coder '{method}'")
 
@@ -415,8 +420,8 @@ def to_markdown(record: dict) -> str:
              "## Coders", "", "| coder | codings | documents | first coding | last coding |",
              "| --- | ---: | ---: | --- | --- |"]
     for name, v in record["coders"].items():
-        lines.append(f"| {name} | {v['codings']:,} | {v['documents']:,} | {v['first'][:19]} | "
-                     f"{v['last'][:19]} |")
+        lines.append(f"| {name} | {v['codings']:,} | {v['documents']:,} | {_when(v['first'])} | "
+                     f"{_when(v['last'])} |")
     if not record["coders"]:
         lines.append("| (no human codings yet) | | | | |")
     cb = record["codebook"]
@@ -427,7 +432,7 @@ def to_markdown(record: dict) -> str:
     if cb["timeline"]:
         lines += ["| time | by | change | code | codes after |", "| --- | --- | --- | --- | ---: |"]
         for t in cb["timeline"]:
-            lines.append(f"| {t['time'][:19]} | {t['actor'] or ''} | {t['detail']} | "
+            lines.append(f"| {_when(t['time'])} | {t['actor'] or ''} | {t['detail']} | "
                          f"{t['code']} | {t['size']} |")
     co, su = record["codings"], record["suggestions"]
     lines += ["", "## Machine assistance", "", record["machine"]["statement"], "",
@@ -446,13 +451,18 @@ def to_markdown(record: dict) -> str:
         lines += ["", "| method | accepted | rejected | pending |", "| --- | ---: | ---: | ---: |"]
         for m, v in su["by_method"].items():
             lines.append(f"| {m} | {v['accepted']:,} | {v['rejected']:,} | {v['pending']:,} |")
-    if su["by_code"]:
+    decided = {c: v for c, v in su["by_code"].items() if v["accepted"] + v["rejected"]}
+    if decided:
         lines += ["", "| code | accepted | rejected | pending | acceptance rate |",
                   "| --- | ---: | ---: | ---: | ---: |"]
-        for code, v in su["by_code"].items():
+        for code, v in decided.items():
             rate = "–" if v["acceptance_rate"] is None else f"{100 * v['acceptance_rate']:.1f}%"
             lines.append(f"| {code} | {v['accepted']:,} | {v['rejected']:,} | {v['pending']:,} | "
                          f"{rate} |")
+    undecided = len(su["by_code"]) - len(decided)
+    if undecided:
+        lines += ["", f"{undecided} other code{'' if undecided == 1 else 's'} "
+                      f"{'has' if undecided == 1 else 'have'} suggestions not reviewed yet."]
     lines += ["", "## Intercoder agreement", ""]
     a = record["agreement"]
     lines.append(a["paragraph"] if a else "Fewer than two human coders: no agreement to report.")

@@ -97,6 +97,10 @@ def test_machine_help_is_counted_exactly(helped):
         "(2 of them with their span or code changed by the coder); 2 suggestions were rejected; "
         "2 were never reviewed and are not part of the coding; every machine suggestion was "
         "reviewed by a human coder before use.")
+    md = to_markdown(r)
+    assert "| x.a | 2 | 1 | 0 | 66.7% |" in md and "| y.e | 1 | 1 | 1 | 50.0% |" in md
+    assert "| x.b |" not in md and "1 other code has suggestions not reviewed yet." in md
+    assert "| codebook | codebook-trained coder | abc123 | 3 |" in md
     for part, keys in KEYS.items():
         assert keys <= set(r[part])
     assert {"agreement", "saturation"} <= set(r)

@@ -132,7 +132,7 @@
     table(document.getElementById("machine-methods"), [{ label: "Method" }, { label: "Accepted", num: true }, { label: "Rejected", num: true }, { label: "Pending", num: true }],
       Object.entries(su.by_method).map(([m, v]) => [m, n(v.accepted), n(v.rejected), n(v.pending)]), "No machine suggestions in the store.");
     table(document.getElementById("machine-codes"), [{ label: "Code" }, { label: "Accepted", num: true }, { label: "Rejected", num: true }, { label: "Pending", num: true }, { label: "Acceptance rate", num: true }],
-      Object.entries(su.by_code).map(([code, v]) => [code, n(v.accepted), n(v.rejected), n(v.pending), pct(v.acceptance_rate)]), "");
+      Object.entries(su.by_code).filter(([, v]) => v.accepted + v.rejected > 0).map(([code, v]) => [code, n(v.accepted), n(v.rejected), n(v.pending), pct(v.acceptance_rate)]), "");
 
     document.getElementById("agreement-paragraph").value = r.agreement ? r.agreement.paragraph : "Fewer than two human coders: no agreement to report.";
   }
