@@ -258,6 +258,8 @@ def statement(codings: dict, suggestions: dict) -> str:
     acc, rej, pend = suggestions["accepted"], suggestions["rejected"], suggestions["pending"]
     total = acc + rej + pend
     if not total and not k:
+        if not n:
+            return "There are no codings yet, and no machine suggestions were used."
         return (f"All {n:,} codings were made by human coders; no machine suggestions were "
                 "used.")
     if not k:
@@ -413,7 +415,8 @@ def to_markdown(record: dict) -> str:
     c = record["corpus"]
     lines = [f"# Methods record: {record['project']}", "",
              "Counted from the project's store by `qualcode methods`.", "", "## Corpus", "",
-             f"- Interviews: {c['interviews']:,} ({c['cases']:,} cases)",
+             f"- Interviews: {c['interviews']:,} ({c['cases']:,} case"
+             f"{'' if c['cases'] == 1 else 's'})",
              f"- Codable turns: {c['codable_turns']:,} ({c['words']:,} words; "
              f"{c['words_total']:,} words in all)",
              f"- Coding unit: {c['unit']} ({c['codable_units']:,} codable units)", "",

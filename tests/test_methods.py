@@ -113,6 +113,8 @@ def test_the_statement_without_machine_help():
           "adjusted_on_accept": 0, "from_suggestions_by": []}
     assert statement(co, none) == ("All 1,142 codings were made by human coders; no machine "
                                    "suggestions were used.")
+    assert statement({**co, "human": 0}, none) == ("There are no codings yet, and no machine "
+                                                   "suggestions were used.")
     assert statement(co, {"accepted": 0, "rejected": 208, "pending": 80}) == (
         "All 1,142 codings were made by human coders without machine help: none of the 288 "
         "machine suggestions was accepted (208 rejected, 80 not reviewed).")
