@@ -120,7 +120,8 @@
 
     const cb = r.codebook;
     document.getElementById("cb-summary").textContent = `${cb.start} codes at the start, ${cb.codes} now; ${cb.changes} change${cb.changes === 1 ? "" : "s"}`;
-    sizeChart(document.getElementById("cb-chart"), cb.start, cb.timeline);
+    if (cb.timeline.length) sizeChart(document.getElementById("cb-chart"), cb.start, cb.timeline);
+    else document.getElementById("cb-chart").replaceChildren();
     table(document.getElementById("cb-table"), [{ label: "Time" }, { label: "By" }, { label: "Change" }, { label: "Code" }, { label: "Codes after", num: true }],
       cb.timeline.map((t) => [t.time.slice(0, 19).replace("T", " "), t.actor || "", t.detail, t.code, t.size]), "No codebook changes recorded: the codebook is as its file defines it.");
 
