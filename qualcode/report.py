@@ -83,6 +83,7 @@ class ReportData:
     evaluation_note: str = ""
     disagreements: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    saturation: dict | None = None  # qualcode.saturation.saturation_of's result (issue 26)
 
 
 def _table(df: pd.DataFrame | None, *, max_rows: int = 500) -> dict | None:
@@ -222,6 +223,7 @@ def render_report(data: ReportData) -> str:
         "evaluation_note": data.evaluation_note,
         "disagreements": _table(data.disagreements, max_rows=200),
         "notes": data.notes,
+        "saturation": saturation_chart(data.saturation),
     }
     return _env().get_template("report.html.j2").render(**context)
 
@@ -229,3 +231,31 @@ def render_report(data: ReportData) -> str:
 def write_report(data: ReportData, path, *, force: bool = False) -> Path:
     """Render and write the report atomically."""
     return write_text(path, render_report(data), force=force)
+
+
+def saturation_chart(sat: dict | None, *, width: int = 760, height: int = 240) -> dict | None:
+    """The saturation curve's layout for the report's inline SVG: one bar per interview (codes
+    new in it), the line of distinct codes so far, the end of the base; None without a result."""
+    if not sat or "curve" not in sat:
+        return None
+    pts = sat["curve"]
+    left, right, top, bottom = 44, width - 20, 12, height - 30
+    top_value = max([1] + [p["cumulative"] for p in pts])
+    step = (right - left) / max(1, len(pts))
+
+    def y(v):
+        return round(top + (bottom - top) * (1 - v / top_value), 1)
+
+    bars, line = [], []
+    for i, p in enumerate(pts):
+        cx = round(left + step * (i + 0.5), 1)
+        bars.append({"x": round(cx - step * 0.3, 1), "w": round(step * 0.6, 1), "y": y(p["new"]),
+                     "h": round(bottom - y(p["new"]), 1), "cx": cx, "label": p["interview"],
+                     "title": f"{p['interview']}. {p['document']}: {p['new']} new, "
+                              f"{p['cumulative']} in all"})
+        line.append(f"{cx},{y(p['cumulative'])}")
+    base = sat.get("base_size") or 0
+    return {"sentence": sat["sentence"], "width": width, "height": height, "left": left,
+            "right": right, "top": top, "bottom": bottom, "bars": bars, "points": " ".join(line),
+            "ticks": [{"y": y(v), "label": v} for v in sorted({0, top_value // 2, top_value})],
+            "base_x": round(left + step * base, 1) if 0 < base < len(pts) else None}

@@ -753,3 +753,23 @@ class Store(FileMixin, CodebookMixin):
                     (t, actor, action, coding, document, code,
                      None if before is None else _json(before),
                      None if after is None else _json(after), batch))
+
+    # -- the methods record (read-only) -------------------------------------------------------
+
+    def event_log(self) -> pd.DataFrame:
+        """Every event oldest first, for export: :data:`EVENT_COLUMNS` plus ``batch`` (one user
+        action) and ``undoes`` (the event an undo reverts); before/after are JSON text."""
+        cols = EVENT_COLUMNS + ["batch", "undoes"]
+        df = pd.DataFrame(self._query(f"SELECT {', '.join(cols)} FROM events ORDER BY id"),
+                          columns=cols)
+        for c in ("coding", "batch", "undoes"):
+            df[c] = df[c].astype("Int64")
+        return df
+
+    def machine_provenance(self) -> pd.DataFrame:
+        """Live machine rows with their run: ``id, code, method, status, run_id, reviewer``."""
+        rows = self._query("SELECT id, code, method, status, run_id, reviewer FROM codings "
+                          "WHERE deleted = 0 AND method != 'human' ORDER BY id")
+        df = pd.DataFrame(rows, columns=["id", "code", "method", "status", "run_id", "reviewer"])
+        df["run_id"] = df["run_id"].astype("Int64")
+        return df

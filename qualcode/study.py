@@ -281,6 +281,7 @@ def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds
         machine_agreement=r.machine_agreement, evaluation=evaluation,
         evaluation_summary=summary, evaluation_note=note,
         disagreements=_disagreements_view(r.disagreements, r.codebook), notes=notes, **labels,
+        saturation=_saturation(r),
     )
 
 
@@ -315,3 +316,14 @@ def _disagreements_view(table: pd.DataFrame, codebook) -> pd.DataFrame:
     out = table.assign(_o=table["code"].map(order).fillna(len(order))).sort_values(
         ["_o", "document", "start"], kind="stable").drop(columns="_o")
     return out.assign(start=out["start"].astype(str), end=out["end"].astype(str))
+
+
+def _saturation(r: StudyResult) -> dict | None:
+    """The report's saturation curve (every human coder, document order, the defaults of
+    ``qualcode saturation``), or None where it cannot be assessed (too few interviews)."""
+    from .saturation import SaturationError, saturation_of
+
+    try:
+        return saturation_of(r.corpus, r.codebook, r.human)
+    except SaturationError:
+        return None

@@ -23,6 +23,7 @@ def _register() -> None:
     from . import commands_project  # noqa: F401  (init, status, history, rehash, codebook new)
     from . import commands_web  # noqa: F401  (open: the workbench)
     from . import commands_backup  # noqa: F401  (backup, restore)
+    from . import commands_methods  # noqa: F401  (saturation, methods)
     # -- further command modules are imported here --
 
 

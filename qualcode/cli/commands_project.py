@@ -158,13 +158,31 @@ def _print_changed(project) -> None:
 @click.option("--code", default=None, help="Only events on this code id.")
 @click.option("--last", type=int, default=None, help="Only the last N events.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the events (with before/after JSON) to .csv/.xlsx/.md.")
+              help="Write the events (with before/after JSON) to .csv/.xlsx/.md (or, with "
+                   "--format, to this file).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+              help="Export the whole event log (with batch and undoes) as CSV or JSON Lines, to "
+                   "-o or standard output: the audit trail for an appendix or replication "
+                   "package.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @project_option
-def history_cmd(document, coding, code, last, output, force, project_dir):
+def history_cmd(document, coding, code, last, output, fmt, force, project_dir):
     """Show who did what and when (create, edit, delete, accept, reject, memo, undo, codebook
     changes), oldest first."""
     with open_project(project_dir, required=True) as project:
+        if fmt is not None:
+            from ..fileio import write_bytes
+            from ..methods import history_export
+
+            data = history_export(project, fmt, document=document, coding=coding, code=code,
+                                  last=last)
+            if output is None:
+                click.echo(data.decode("utf-8"), nl=False)
+            else:
+                write_bytes(output, data, force=force)
+                click.echo(f"{_n_events(data, fmt)} events "
+                           f"written to {output}")
+            return
         hist = project.history(document=document, coding=coding, code=code)
         if last is not None:
             hist = hist.tail(last)
@@ -182,12 +200,33 @@ def history_cmd(document, coding, code, last, output, force, project_dir):
         echo_table(view, max_width=70)
 
 
+def _n_events(data: bytes, fmt: str) -> int:
+    lines = data.decode("utf-8").splitlines()
+    return len(lines) if fmt == "jsonl" else max(len(_csv_rows(data)) - 1, 0)
+
+
+def _csv_rows(data: bytes) -> list:
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(data.decode("utf-8"))))
+
+
+def _state(text) -> dict:
+    """An event's before/after: a JSON object, or {} (none, or JSON null: an undone creation)."""
+    value = json.loads(text) if isinstance(text, str) and text else None
+    return value if isinstance(value, dict) else {}
+
+
 def _change(before, after) -> str:
-    b = json.loads(before) if isinstance(before, str) and before else {}
-    a = json.loads(after) if isinstance(after, str) and after else {}
+    b = _state(before)
+    a = _state(after)
     if not b:
         keys = ("start", "end", "status", "text", "run", "added", "name")
         return ", ".join(f"{k}={a[k]}" for k in keys if a.get(k) is not None)
+    if not a:  # the coding no longer exists (an undone creation)
+        return "removed: " + ", ".join(f"{k}={b[k]}" for k in ("code", "start", "end")
+                                       if b.get(k) is not None)
     diff = [f"{k}: {b.get(k)} -> {a.get(k)}" for k in sorted(set(a) | set(b))
             if k not in ("version", "human") and b.get(k) != a.get(k)]
     return "; ".join(diff)

@@ -191,6 +191,26 @@ def _machine_label(r) -> str:
     return f"machine suggestion by {r.coder} ({', '.join(parts)}), not a human coding"
 
 
+def _created_at(r) -> str | None:
+    """A coding's ``created_at`` (the store's ISO-8601 UTC time) as an xsd:dateTime, or None."""
+    v = getattr(r, "created_at", None)
+    if not isinstance(v, str) or not v.strip():
+        return None
+    try:
+        t = pd.Timestamp(v.strip())
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.tz_localize("UTC")
+    return t.isoformat()
+
+
+def _created(sel: pd.DataFrame) -> str | None:
+    """A selection's creation time: its earliest coding's."""
+    times = [t for t in (_created_at(r) for r in sel.itertuples(index=False)) if t]
+    return min(times, key=pd.Timestamp) if times else None
+
+
 def _check_offsets(offsets: str) -> None:
     if offsets not in EXPORT_MODES:
         raise QualcodeError(f"unknown offsets {offsets!r} for export; use one of "
@@ -277,6 +297,7 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
                 sel_coders = sorted(sel["coder"].astype(str).unique())
                 if len(sel_coders) == 1:
                     attrs["creatingUser"] = users[sel_coders[0]]
+                    attrs["creationDateTime"] = _created(sel)
                 pe = b.el(src, "PlainTextSelection", attrs)
                 # the selection's Description is what other tools show: the human coders' memos,
                 # and a machine suggestion marked as one; each coding's own memo, method, score
@@ -290,7 +311,8 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
                 for r in sel.itertuples(index=False):
                     ck = f"{key}\x1f{r.code}\x1f{r.coder}"
                     cguid = derived_guid("coding", ck)
-                    co = b.el(pe, "Coding", {"guid": cguid, "creatingUser": users[str(r.coder)]})
+                    co = b.el(pe, "Coding", {"guid": cguid, "creatingUser": users[str(r.coder)],
+                                             "creationDateTime": _created_at(r)})
                     b.el(co, "CodeRef", {"targetGUID": guids[r.code]})
                     extra = _coding_meta(r)
                     if memos and "memo" not in extra:  # not the other coders' memos on read

@@ -32,6 +32,7 @@ from ..formatting import DIGITS, MISSING, is_missing, number, percent
 from .http import MAX_BODY, error_response, too_large
 from .view import OWNER, CoderView
 from . import api_upload  # home: Add interviews
+from . import api_methods  # the Methods page and the Compare page's reporting paragraph
 
 HERE = Path(__file__).resolve().parent
 
@@ -231,7 +232,7 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
 
     routes = api_learner.routes() + views.routes() + api.routes() + [
         *views_analysis.routes(), *api_codebook.routes(), *api_analysis.routes(),  # part 2
-    ] + api_upload.routes() + [
+    ] + api_upload.routes() + api_methods.routes() + [
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})

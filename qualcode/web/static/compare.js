@@ -170,8 +170,22 @@
         if (last && full.unit === last.unit && full.coders.join() === last.coders.join()) { last = full; drawTable(full); }
         document.body.dataset.intervals = "1";
       }
+      await showParagraph(q);
     } catch (e) { flash(e.message, "error"); }
   }
+
+  /* the reporting paragraph of this comparison (qualcode.methods, as `qualcode methods` writes it) */
+  async function showParagraph(q) {
+    const r = await api("GET", "/api/methods/agreement?" + q.toString());
+    document.getElementById("report-paragraph").value = r.paragraph;
+    document.getElementById("report-panel").hidden = false;
+    document.body.dataset.paragraph = "1";
+  }
+  document.getElementById("copy-report").addEventListener("click", async () => {
+    const box = document.getElementById("report-paragraph");
+    try { await navigator.clipboard.writeText(box.value); flash("Paragraph copied"); }
+    catch (e) { box.select(); flash("Select and copy the paragraph (Ctrl+C)"); }
+  });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); run(); });
 
   if (!page.blind && params.coders) run();
