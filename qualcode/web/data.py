@@ -11,10 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .. import errors
-from ..errors import QualcodeError
-
-NotFoundError = getattr(errors, "NotFoundError", QualcodeError)  # from the project store
+from ..errors import NotFoundError, QualcodeError
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
