@@ -341,10 +341,10 @@ class Project:
         """The codebook file with the project's stored codebook changes applied."""
         with self._lock:
             if self._codebook is None:
-                from .project_codebook import apply_changes, base_codebook
+                from .project_codebook import current_codebook
 
-                self._codebook = apply_changes(base_codebook(self), self.store.codebook_changes(),
-                                               file=self.settings_path)
+                # the file plus the stored changes not yet in it (the file is brought in step)
+                self._codebook = current_codebook(self)
             return self._codebook
 
     def reload(self) -> None:
@@ -537,6 +537,7 @@ class Project:
         from .project_codebook import apply_changes
 
         with self._lock:
+            self._codebook = None  # re-read: a hand edit of the file is what this change applies to
             trial = apply_changes(self.codebook, [{"action": action, "code": code, "data": data}],
                                   file=self.settings_path)
             with self.store.transaction() as con:
@@ -549,7 +550,9 @@ class Project:
                     for cid, version in rows:
                         self.store.update_coding(cid, actor=coder, expected_version=version,
                                                  action="recode", con=con, batch=batch, code=new)
-            self._codebook = trial
+            from .project_codebook import current_codebook
+
+            self._codebook = current_codebook(self)  # == trial; writes the codebook file in step
 
     def create_code(self, id, name, *, parent=None, color=None, description="", coder) -> None:
         self._codebook_change("create", id, {"name": name, "parent": parent, "color": color,
