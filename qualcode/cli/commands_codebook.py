@@ -65,10 +65,11 @@ def _project_option(f):
 
 
 def _load(codebook, project_dir):
-    """``(codebook, label, where)``: the CODEBOOK file when given, else the project's codebook
-    (its file plus the changes made while coding; ``where`` says where it lives)."""
+    """``(codebook, label, where, file)``: the CODEBOOK file when given, else the project's
+    codebook (its file plus the changes made while coding; ``where`` says where it lives, ``file``
+    is the project's codebook file or None)."""
     if codebook is not None:
-        return read_codebook(codebook), str(codebook), None
+        return read_codebook(codebook), str(codebook), None, None
     from ..project import Project
     from ..project_codebook import codebook_status
     from .projectopts import open_project
@@ -90,7 +91,7 @@ def _load(codebook, project_dir):
     else:
         where = (f"{status['file']} (outside the project or not YAML, so never rewritten) plus "
                  f"qualcode.sqlite ({changes}); 'qualcode codebook export -o FILE' writes it whole")
-    return cb, "project codebook", where
+    return cb, "project codebook", where, status["file"]
 
 
 @codebook_group.command("validate")
@@ -99,7 +100,7 @@ def _load(codebook, project_dir):
 def validate_cmd(codebook, project_dir):
     """Check a codebook and print a one-line summary (exit 1 with the error otherwise); without
     CODEBOOK, the project's codebook (its file plus the changes made while coding)."""
-    cb, label, where = _load(codebook, project_dir)
+    cb, label, where, _ = _load(codebook, project_dir)
     n_kw = sum(len(c.keywords) for c in cb)
     click.echo(f"{label}: valid — {len(cb)} codes ({len(cb.roots())} top level, "
                f"{len(cb.leaves())} leaves), {n_kw} keyword phrases, version {cb.version or '-'}")
@@ -114,7 +115,7 @@ def validate_cmd(codebook, project_dir):
 def show_cmd(codebook, code_id, project_dir):
     """Print the code tree, or one code's definition, rules, examples and properties; without
     CODEBOOK, the project's codebook (its file plus the changes made while coding)."""
-    cb, label, _ = _load(codebook, project_dir)
+    cb, label, _, _ = _load(codebook, project_dir)
     if code_id is None:
         for c in cb:
             click.echo(f"{'  ' * c.depth}{c.id}  {c.name}")
@@ -147,7 +148,11 @@ def export_cmd(codebook, output, force, project_dir):
     """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook; without
     CODEBOOK, the project's current codebook (its file plus the codes created, renamed, moved and
     merged while coding)."""
-    cb, _, _ = _load(codebook, project_dir)
+    cb, _, _, own = _load(codebook, project_dir)
+    if own is not None and output.resolve() == own.resolve():
+        raise click.ClickException(
+            f"{output}: this is the project's codebook file itself (qualcode keeps it in step, "
+            "and the changes made while coding apply on top of it); export to another file")
     suffix = output.suffix.lower()
     if suffix in (".md", ".markdown"):
         write_text(output, cb.to_markdown(), force=force)

@@ -125,3 +125,18 @@ def test_without_a_codebook_or_a_project_one_line_says_what_to_give(tmp_path):
             res = CliRunner().invoke(main, ["codebook", command])
             assert res.exit_code == 2 and "Traceback" not in res.output
             assert "give a CODEBOOK file, or run inside a project" in res.output
+
+
+def test_export_refuses_to_overwrite_the_projects_own_codebook_file(tmp_path, monkeypatch):
+    """An export over the file the stored changes apply to would apply them twice."""
+    import qualcode as qc
+
+    root = tmp_path / "study"
+    root.mkdir()
+    (root / "t.txt").write_text("Interviewer: Why?\nAnn: Deals.\n", encoding="utf-8")
+    (root / "codebook.yaml").write_text(CB, encoding="utf-8")
+    qc.Project.init(root, transcripts=["t.txt"], codebook="codebook.yaml").close()
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["codebook", "export", "-o", "codebook.yaml", "--force"])
+    assert res.exit_code == 1 and "the project's codebook file itself" in res.output
+    assert (root / "codebook.yaml").read_text(encoding="utf-8") == CB
