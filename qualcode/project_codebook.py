@@ -199,7 +199,8 @@ _HEADER = """\
 # The codebook of the qualcode project "{name}", kept in step with its store (qualcode.sqlite):
 # codes created, edited, moved, merged or deleted while coding are written here by qualcode.
 # Edit it by hand if you like; qualcode reads your edits (a version it replaces that you edited
-# is kept beside it as a .bak file). 'qualcode codebook export -o FILE' writes it elsewhere.
+# is kept beside it as a .bak file). Keep the qualcode-sync line: it says which of the stored
+# changes this file holds. 'qualcode codebook export -o FILE' writes the codebook elsewhere.
 {prefix} change {change} {time} sha256 {digest}
 """
 
