@@ -97,9 +97,23 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) 
     return validate_codings(df, corpus=corpus, codebook=codebook, file=path)
 
 
-#: ``df.attrs`` key of a validated codings table: what it was checked against (see
-#: :func:`validate_codings`); pandas keeps it through filtering, copying and ``assign``.
-VALIDATED = "qualcode_validated"
+class CodingsTable(pd.DataFrame):
+    """A codings DataFrame that :func:`validate_codings` checked, and against what.
+
+    It is a DataFrame in every respect; the only addition is :attr:`validated_against` (the keys
+    of the corpus and codebook it was checked against), which pandas' documented subclassing
+    carries (``_metadata``) through filtering, copying, ``assign``, sorting and pickling, so the
+    functions a table is passed to (:func:`ensure_validated`) do not check it again.
+    ``pd.DataFrame(table)``, a concatenation or a merge is a table not (or no longer) known to be
+    valid: it is checked again. Not ``df.attrs``: pandas documents ``attrs`` as experimental.
+    """
+
+    _metadata = ["validated_against"]
+    validated_against: dict | None = None
+
+    @property
+    def _constructor(self):
+        return CodingsTable
 
 
 def corpus_key(corpus) -> int | None:
@@ -117,7 +131,7 @@ def codebook_key(codebook) -> int | None:
 def is_validated(df: pd.DataFrame, *, corpus=None, codebook=None) -> bool:
     """Whether ``df`` carries the mark of :func:`validate_codings` for this corpus and codebook
     (None: not needed) and still has the validated columns: a cheap check, no row is read."""
-    mark = df.attrs.get(VALIDATED)
+    mark = df.validated_against if isinstance(df, CodingsTable) else None
     if not isinstance(mark, dict) or any(c not in df.columns for c in REQUIRED):
         return False
     if not all(pd.api.types.is_integer_dtype(df[c]) for c in ("start", "end")):
@@ -140,7 +154,7 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
     Columns: ``document, start, end, code, coder`` (required; ``start``/``end`` become int64) and
     any of ``segment`` (Int64), ``method``, ``score`` (float in [0, 1]), ``memo``, ``text``. With
     ``corpus``, documents and offsets are checked against it; with ``codebook``, code ids. The result
-    carries the mark ``attrs[VALIDATED]`` saying against what (:func:`is_validated`), so the
+    is a :class:`CodingsTable` saying against what (:func:`is_validated`), so the
     functions it is passed to (:func:`ensure_validated`) do not check it again. A table changed
     after validation (values edited in place) should be validated again.
     """
@@ -214,9 +228,10 @@ def validate_codings(df: pd.DataFrame, *, corpus=None, codebook=None, file=None)
             unknown = codes[bad].iloc[0]
             raise CodingsError(f"unknown code id {unknown!r} (not in the codebook)", file=file,
                                place=f"row {_row(df, bad)}")
-    df = df.drop(columns="_row").reset_index(drop=True)
-    df.attrs[VALIDATED] = {"corpus": corpus_key(corpus), "codebook": codebook_key(codebook)}
-    return df
+    out = CodingsTable(df.drop(columns="_row").reset_index(drop=True))
+    object.__setattr__(out, "validated_against", {"corpus": corpus_key(corpus),
+                                                  "codebook": codebook_key(codebook)})
+    return out
 
 
 def _row(df: pd.DataFrame, mask) -> int:

@@ -414,12 +414,12 @@ class Project:
                     self._codebook = None
                 self._codebook_key = key
             if self._codebook is None:
-                from .project_codebook import apply_changes, base_codebook
+                from .project_codebook import current_codebook
 
-                key = self._codebook_state(version)
-                self._codebook = apply_changes(base_codebook(self), self.store.codebook_changes(),
-                                               file=self.settings_path)
-                self._codebook_key = key
+                # the file plus the stored changes not yet in it (the file is brought in step);
+                # the key after it, since bringing the file in step changes the file's state
+                self._codebook = current_codebook(self)
+                self._codebook_key = self._codebook_state(version)
             return self._codebook
 
     def _codebook_state(self, version: int) -> tuple:
@@ -627,26 +627,23 @@ class Project:
         codebook as stored at write time (inside the store's write transaction, so no other
         process changes it meanwhile): a change that cannot be applied to it is refused, never
         stored. Returns the change's data."""
-        from .project_codebook import apply_changes, base_codebook
+        from .project_codebook import apply_changes, compose, current_codebook
 
         with self._lock:
-            base = base_codebook(self)
-            built = {}
-
             def plan(changes, count):
-                current = apply_changes(base, changes, file=self.settings_path)
+                current = compose(self, changes)[0]  # the file + the stored changes not in it
                 data, recode = make(current, count)
-                built["codebook"] = apply_changes(
-                    current, [{"action": action, "code": code, "data": data}],
-                    file=self.settings_path)
+                apply_changes(current, [{"action": action, "code": code, "data": data}],
+                              file=self.settings_path)  # refused here unless it applies
                 return data, recode
 
             if snapshot:
                 self.store.snapshot(f"{action}-{code}")
             data = self.store.change_codebook(action, code, plan, actor=coder)
-            # the change is in; whether another process wrote right after it is checked on the
-            # next use (a key that matches nothing)
-            self._codebook, self._codebook_key = built["codebook"], (-1, None, None)
+            version = self.store.data_version()
+            # the codebook as stored now; writes the project's codebook file in step
+            self._codebook = current_codebook(self)
+            self._codebook_key = self._codebook_state(version)
             return data
 
     def create_code(self, id, name, *, parent=None, color=None, description="", coder) -> None:

@@ -13,8 +13,15 @@ store's ``codebook_changes`` table (``action, code, data``), applied in order on
 """
 from __future__ import annotations
 
+import datetime
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 from .codebook import Codebook
-from .errors import CodebookError
+from .errors import CodebookError, QualcodeError, warn
+from .fileio import write_bytes, write_text
 
 EDITABLE = ("name", "description", "inclusion", "exclusion", "keywords", "examples", "color")
 
@@ -44,6 +51,7 @@ def apply_changes(cb: Codebook, changes: list[dict], *, file=None) -> Codebook:
     if not changes:
         return cb
     codes = _flat(cb)
+    categories = list(cb.categories)  # declared categories follow renames, merges and deletes
     for ch in changes:
         action, code, data = ch["action"], ch["code"], dict(ch["data"] or {})
         by_id = {c["id"]: c for c in codes}
@@ -79,6 +87,7 @@ def apply_changes(cb: Codebook, changes: list[dict], *, file=None) -> Codebook:
                 moved.pop("parent", None)
             codes.remove(moved)  # the last of its new siblings
             codes.append(moved)
+            categories = [renames.get(c, c) for c in categories]
         elif action == "merge":
             target = data["target"]
             renames = _subtree_renames([c["id"] for c in codes], code, target)
@@ -90,16 +99,24 @@ def apply_changes(cb: Codebook, changes: list[dict], *, file=None) -> Codebook:
                     c["parent"] = target
                 elif c.get("parent") in renames:
                     c["parent"] = renames[c["parent"]]
+            categories = [target if c == code else renames.get(c, c) for c in categories]
         elif action == "delete":
             if any(c.get("parent") == code for c in codes):
                 raise CodebookError(f"code {code!r} has children; move or delete them first",
                                     file=file, place=where)
             codes = [c for c in codes if c["id"] != code]
+            categories = [c for c in categories if c != code]
         else:
             raise CodebookError(f"unknown codebook change {action!r}", file=file, place=where)
-    out = Codebook.from_dict({"name": cb.name, "version": cb.version,
-                              "description": cb.description, "references": cb.references,
-                              "codes": _nest(codes)}, file=file)
+    data = {"name": cb.name, "version": cb.version, "description": cb.description,
+            "references": cb.references, "codes": _nest(codes)}
+    if categories:
+        kept = []
+        for c in dict.fromkeys(categories):  # none twice, none below another
+            if not any(c.startswith(k + ".") or k.startswith(c + ".") for k in kept):
+                kept.append(c)
+        data["categories"] = kept
+    out = Codebook.from_dict(data, file=file)
     out.path = cb.path
     return out
 
@@ -159,3 +176,151 @@ def merged_ids(cb: Codebook, source: str, target: str) -> dict[str, str]:
         raise CodebookError(f"cannot merge {source!r} into {target!r}: {clash[0]!r} exists already")
     out.update(renames)
     return out
+
+
+# -- the codebook file, kept in step with the store ------------------------------------------------
+#
+# The project's codebook is the file plus the stored changes not yet written into it. After every
+# codebook change (by whichever process makes it) the library rewrites a YAML codebook file inside
+# the project folder atomically, with a ``# qualcode-sync:`` line naming the last change it holds
+# and the sha256 of what it wrote. So the file a student opens is the project's codebook, and:
+# - a hand edit is read at once (the file is the base the changes not yet in it apply to);
+# - a hand edit made while the store has changes the file lacks keeps both: the changes are
+#   applied on top of the edit, the file as the student left it is copied to a ``.bak`` first, and
+#   a notice says so; a change that cannot apply to the edit is an error naming both, nothing lost;
+# - a file outside the project folder (shared by several projects, or the shipped codebook) or
+#   in another format (.qdc/.qdpx, another program's export) is never rewritten: the changes stay
+#   in the store, and ``qualcode codebook export`` writes the current codebook.
+
+SYNC_PREFIX = "# qualcode-sync:"
+_SYNC_LINE = re.compile(r"^# qualcode-sync: change (\d+) (\S+) sha256 ([0-9a-f]{64})[ \t]*\r?$",
+                        re.MULTILINE)
+_HEADER = """\
+# The codebook of the qualcode project "{name}", kept in step with its store (qualcode.sqlite):
+# codes created, edited, moved, merged or deleted while coding are written here by qualcode.
+# Edit it by hand if you like; qualcode reads your edits (a version it replaces that you edited
+# is kept beside it as a .bak file). Keep the qualcode-sync line: it says which of the stored
+# changes this file holds. 'qualcode codebook export -o FILE' writes the codebook elsewhere.
+{prefix} change {change} {time} sha256 {digest}
+"""
+
+
+@dataclass
+class FileState:
+    """What qualcode can tell about a codebook file it keeps in step."""
+
+    path: Path
+    change: int | None = None   #: the last stored change the file holds (its sync line), or None
+    time: str | None = None     #: that change's time, to tell this project's store from another's
+    edited: bool = True         #: changed since qualcode wrote it (a file without a sync line: True)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_state(path) -> FileState:
+    """The sync line of a codebook file and whether its text changed since qualcode wrote it."""
+    path = Path(path)
+    text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    m = _SYNC_LINE.search(text)
+    if m is None:
+        return FileState(path)
+    body = text[m.end() + 1:]
+    return FileState(path, int(m.group(1)), m.group(2), _digest(body) != m.group(3))
+
+
+def synced_file(project) -> Path | None:
+    """The codebook file qualcode keeps in step: the project's YAML codebook when it lies inside
+    the project folder; None otherwise (no file, a .qdc/.qdpx, or a file outside the folder)."""
+    if not project.settings.codebook:
+        return None
+    path = project.path(project.settings.codebook)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    try:
+        path.resolve().relative_to(project.root)
+    except ValueError:
+        return None
+    return path
+
+
+def current_codebook(project) -> Codebook:
+    """The project's codebook: its file with the stored changes not yet in the file applied, and
+    the file brought in step when it lacks some (see the section comment above). Called by
+    :attr:`qualcode.Project.codebook` and after every codebook change."""
+    cb, pending, state = compose(project, project.store.codebook_changes())
+    if pending and state is not None:
+        write_in_step(project, cb, pending[-1], state)
+    return cb
+
+
+def compose(project, changes: list[dict]) -> tuple[Codebook, list[dict], "FileState | None"]:
+    """The codebook of ``project`` given its stored ``changes``: the file with the changes it
+    does not hold yet applied (no file is written). Returns ``(codebook, those changes, the
+    file's state)``; a store's write transaction plans a codebook change on it."""
+    base = base_codebook(project)
+    path = synced_file(project)
+    state = file_state(path) if path is not None and path.is_file() else None
+    pending = changes
+    if state is not None and state.change is not None:
+        held = next((c for c in changes if c["id"] == state.change), None)
+        if held is not None and held["time"] == state.time:
+            pending = [c for c in changes if c["id"] > state.change]
+        elif changes:
+            warn(f"{path}: its qualcode-sync line names codebook change {state.change}, which "
+                 f"this project's store does not hold (a file from another project?); all "
+                 f"{len(changes)} stored changes are applied to it")
+    try:
+        cb = apply_changes(base, pending, file=path or project.settings_path)
+    except CodebookError as exc:
+        if state is None or not state.edited:
+            raise
+        raise CodebookError(
+            f"{exc.message}: the file was edited by hand while the project's store held "
+            f"{len(pending)} codebook change(s) not yet in it, and they no longer fit your edit. "
+            "Nothing was lost: your edit is in the file, the changes are in qualcode.sqlite "
+            "('qualcode history' lists them); put back in the file what that change needs "
+            "(e.g. the code it names), then run the command again",
+            file=path, place=exc.place) from None
+    return cb, pending, state
+
+
+def write_in_step(project, cb: Codebook, last_change: dict, state: FileState) -> Path | None:
+    """Write ``cb`` to the project's codebook file atomically, marked as holding ``last_change``.
+
+    A file edited since qualcode wrote it (or never written by qualcode) is copied beside itself
+    as ``NAME.YYYYmmdd-HHMMSS.bak`` first, and a notice names the copy. A file that cannot be
+    written is reported as a notice (the codebook stays whole in the store). Returns the backup."""
+    path = state.path
+    body = cb.to_yaml()
+    text = _HEADER.format(name=project.settings.name, prefix=SYNC_PREFIX, change=last_change["id"],
+                          time=last_change["time"], digest=_digest(body)) + body
+    backup = None
+    try:
+        old = path.read_bytes()
+        if state.edited and old.decode("utf-8-sig", errors="replace") != text:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            for n in range(1, 1000):
+                backup = path.with_name(f"{path.name}.{stamp}{'' if n == 1 else f'-{n}'}.bak")
+                if not backup.exists():
+                    break
+            write_bytes(backup, old)
+        write_text(path, text, force=True)
+    except (OSError, QualcodeError) as exc:
+        warn(f"{path}: could not bring the codebook file in step ({exc}); the project's codebook "
+             "is whole in qualcode.sqlite: 'qualcode codebook export -o FILE' writes it")
+        return None
+    if backup is not None:
+        warn(f"{path}: brought in step with the project's codebook ({len(cb)} codes; codebook "
+             f"changes made while coding written into it); the file as it was before is kept as "
+             f"{backup.name}")
+    return backup
+
+
+def codebook_status(project) -> dict:
+    """Where the project's codebook lives, for messages: ``file`` (the settings' codebook path or
+    None), ``in_step`` (qualcode keeps that file in step), ``changes`` (stored codebook changes)."""
+    path = project.path(project.settings.codebook) if project.settings.codebook else None
+    return {"file": path, "in_step": synced_file(project) is not None,
+            "changes": len(project.store.codebook_changes())}

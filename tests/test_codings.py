@@ -209,3 +209,29 @@ def test_functions_taking_codings_do_not_validate_a_marked_table_again(sample, m
     assert calls == []
     agreement.compare(corpus, pd.DataFrame(human.to_dict("list")), n_boot=0)  # no mark: checked
     assert calls == [1]
+
+
+def test_the_validation_mark_is_a_typed_table_not_df_attrs(sample):
+    """issue 24: pandas documents ``attrs`` as experimental; the mark must not depend on it."""
+    import pickle
+
+    from qualcode.codings import CodingsTable, is_validated
+
+    corpus, book, human = sample
+    assert isinstance(human, CodingsTable) and not human.attrs
+    kept = human.copy()
+    kept.attrs.clear()  # whatever pandas does with attrs, the table is still known valid
+    assert is_validated(kept, corpus=corpus, codebook=book)
+    for derived in (human.sort_values("start"), human.reset_index(drop=True),
+                    human.loc[human["code"].str.startswith("goal")],
+                    pickle.loads(pickle.dumps(human))):
+        assert is_validated(derived, corpus=corpus, codebook=book)
+    # a plain DataFrame is not made valid by writing the old attrs mark on it
+    plain = pd.DataFrame(human.to_dict("list"))
+    plain.attrs["qualcode_validated"] = dict(human.validated_against)
+    assert not is_validated(plain, corpus=corpus, codebook=book)
+    # a table whose columns no longer hold the contract is not valid, mark or not
+    assert not is_validated(human.drop(columns="code"))
+    assert not is_validated(human.assign(start=human["start"].astype(float)))
+    # concatenating or merging makes a table that is checked again
+    assert not is_validated(pd.concat([human, human]), corpus=corpus, codebook=book)

@@ -58,28 +58,70 @@ def new_cmd(output, force):
                f"'qualcode codebook validate {output}'")
 
 
+def _project_option(f):
+    return click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path),
+                        default=None, help="Project folder (default: the qualcode.yaml here or in "
+                                           "a parent); used when no CODEBOOK is given.")(f)
+
+
+def _load(codebook, project_dir):
+    """``(codebook, label, where, file)``: the CODEBOOK file when given, else the project's
+    codebook (its file plus the changes made while coding; ``where`` says where it lives, ``file``
+    is the project's codebook file or None)."""
+    if codebook is not None:
+        return read_codebook(codebook), str(codebook), None, None
+    from ..project import Project
+    from ..project_codebook import codebook_status
+    from .projectopts import open_project
+
+    if project_dir is None and Project.find(Path.cwd()) is None:
+        raise click.UsageError("give a CODEBOOK file, or run inside a project (there is no "
+                               "qualcode.yaml here or in a parent folder; see 'qualcode init') "
+                               "or name one with -p/--project")
+    with open_project(project_dir, required=True) as project:
+        cb = project.codebook
+        status = codebook_status(project)
+    n = status["changes"]
+    changes = (f"{n} change{'s' if n != 1 else ''} made while coding" if n
+               else "no change made while coding yet")
+    if status["file"] is None:
+        where = f"stored in qualcode.sqlite ({changes})"
+    elif status["in_step"]:
+        where = f"{status['file'].name}, kept in step with qualcode.sqlite ({changes})"
+    else:
+        where = (f"{status['file']} (outside the project or not YAML, so never rewritten) plus "
+                 f"qualcode.sqlite ({changes}); 'qualcode codebook export -o FILE' writes it whole")
+    return cb, "project codebook", where, status["file"]
+
+
 @codebook_group.command("validate")
-@click.argument("codebook", type=click.Path(path_type=Path))
-def validate_cmd(codebook):
-    """Check a codebook and print a one-line summary (exit 1 with the error otherwise)."""
-    cb = read_codebook(codebook)
+@click.argument("codebook", type=click.Path(path_type=Path), required=False)
+@_project_option
+def validate_cmd(codebook, project_dir):
+    """Check a codebook and print a one-line summary (exit 1 with the error otherwise); without
+    CODEBOOK, the project's codebook (its file plus the changes made while coding)."""
+    cb, label, where, _ = _load(codebook, project_dir)
     n_kw = sum(len(c.keywords) for c in cb)
-    click.echo(f"{codebook}: valid — {len(cb)} codes ({len(cb.roots())} top level, "
+    click.echo(f"{label}: valid — {len(cb)} codes ({len(cb.roots())} top level, "
                f"{len(cb.leaves())} leaves), {n_kw} keyword phrases, version {cb.version or '-'}")
+    if where:
+        click.echo(f"It lives in {where}.")
 
 
 @codebook_group.command("show")
-@click.argument("codebook", type=click.Path(path_type=Path))
+@click.argument("codebook", type=click.Path(path_type=Path), required=False)
 @click.option("--code", "code_id", default=None, help="Show one code (and its children) in full.")
-def show_cmd(codebook, code_id):
-    """Print the code tree, or one code's definition, rules, examples and properties."""
-    cb = read_codebook(codebook)
+@_project_option
+def show_cmd(codebook, code_id, project_dir):
+    """Print the code tree, or one code's definition, rules, examples and properties; without
+    CODEBOOK, the project's codebook (its file plus the changes made while coding)."""
+    cb, label, _, _ = _load(codebook, project_dir)
     if code_id is None:
         for c in cb:
             click.echo(f"{'  ' * c.depth}{c.id}  {c.name}")
         return
     if code_id not in cb:
-        raise click.ClickException(f"{codebook}: unknown code id {code_id!r}")
+        raise click.ClickException(f"{label}: unknown code id {code_id!r}")
     c = cb[code_id]
     click.echo(f"{c.id}  {c.name}")
     for label, value in (("definition", c.description), ("include", c.inclusion),
@@ -101,19 +143,16 @@ def show_cmd(codebook, code_id):
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Output file: .md (an appendix), .csv/.xlsx (one row per code), .yaml, or .qdc.")
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
-@click.option("-p", "--project", "project_dir", type=click.Path(path_type=Path), default=None,
-              help="Project folder (default: the qualcode.yaml here or in a parent).")
+@_project_option
 def export_cmd(codebook, output, force, project_dir):
     """Export a codebook as Markdown, CSV/XLSX, YAML or a REFI-QDA .qdc codebook; without
     CODEBOOK, the project's current codebook (its file plus the codes created, renamed, moved and
     merged while coding)."""
-    if codebook is None:
-        from .projectopts import open_project
-
-        with open_project(project_dir, required=True) as project:
-            cb = project.codebook
-    else:
-        cb = read_codebook(codebook)
+    cb, _, _, own = _load(codebook, project_dir)
+    if own is not None and output.resolve() == own.resolve():
+        raise click.ClickException(
+            f"{output}: this is the project's codebook file itself (qualcode keeps it in step, "
+            "and the changes made while coding apply on top of it); export to another file")
     from .. import exports
 
     fmt = {".markdown": "md", ".yml": "yaml"}.get(output.suffix.lower(),

@@ -14,10 +14,6 @@ from __future__ import annotations
 from ..errors import QualcodeError
 
 METHODS = ("keyword", "classifier", "both", "semantic", "semantic-fewshot", "codebook", "llm")
-#: methods that learn from human coding (``fit``) before they code
-LEARNERS = ("classifier", "both", "semantic-fewshot")
-#: methods that code with no hand coding at all
-ZERO_SHOT = ("keyword", "semantic", "codebook", "llm")
 
 
 def default_method() -> str:

@@ -202,10 +202,6 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
     return out
 
 
-def _has_text_column(df: pd.DataFrame) -> bool:
-    return any(str(c).strip().lower() in TEXT_COLUMNS for c in df.columns)
-
-
 def _cell(value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""

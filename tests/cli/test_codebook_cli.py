@@ -77,3 +77,66 @@ def test_every_command_has_help():
         for param in cmd.params:
             if isinstance(param, click.Option):
                 assert (param.help or "").strip(), f"{' '.join(path)} {param.opts[0]} has no help"
+
+
+def test_in_a_project_every_codebook_command_works_on_the_projects_codebook(tmp_path, monkeypatch):
+    """issue 23: 'qualcode codebook show' in a project demanded a file, and the file on disk stayed
+    at the codes the student started with."""
+    import warnings
+
+    import qualcode as qc
+
+    root = tmp_path / "study"
+    root.mkdir()
+    (root / "t.txt").write_text("Interviewer: Why?\nAnn: Deals.\n", encoding="utf-8")
+    (root / "codebook.yaml").write_text(CB, encoding="utf-8")
+    with qc.Project.init(root, transcripts=["t.txt"], codebook="codebook.yaml") as p, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the notice that the student's file was kept as .bak
+        p.create_code("goal.trust", "Trust", parent="goal", coder="ME")
+    runner = CliRunner()
+    monkeypatch.chdir(root)
+    res = runner.invoke(main, ["codebook", "show"])
+    assert res.exit_code == 0, res.output
+    assert res.output == "goal  Goals\n  goal.sales  Sales\n  goal.trust  Trust\n"
+    res = runner.invoke(main, ["codebook", "show", "--code", "goal.trust"])
+    assert res.output.splitlines()[0] == "goal.trust  Trust"
+    res = runner.invoke(main, ["codebook", "validate"])
+    assert res.exit_code == 0
+    assert res.output.splitlines() == [
+        "project codebook: valid — 3 codes (1 top level, 2 leaves), 2 keyword phrases, version 2",
+        ("It lives in codebook.yaml, kept in step with qualcode.sqlite (1 change made while "
+         "coding).")]
+    res = runner.invoke(main, ["codebook", "export", "-o", "now.md"])
+    assert res.exit_code == 0 and "Trust (`goal.trust`)" in (root / "now.md").read_text()
+    # from elsewhere with -p; and the file on disk is the project's codebook
+    res = runner.invoke(main, ["codebook", "show", "-p", str(root)])
+    assert "goal.trust  Trust" in res.output
+    assert qc.Codebook.load(root / "codebook.yaml").ids() == ["goal", "goal.sales", "goal.trust"]
+    # a CODEBOOK given wins over the project
+    (root / "other.yaml").write_text(CB, encoding="utf-8")
+    res = runner.invoke(main, ["codebook", "show", str(root / "other.yaml"), "-p", str(root)])
+    assert "goal.trust" not in res.output
+
+
+def test_without_a_codebook_or_a_project_one_line_says_what_to_give(tmp_path):
+    with inside(tmp_path):
+        for command in ("show", "validate"):
+            res = CliRunner().invoke(main, ["codebook", command])
+            assert res.exit_code == 2 and "Traceback" not in res.output
+            assert "give a CODEBOOK file, or run inside a project" in res.output
+
+
+def test_export_refuses_to_overwrite_the_projects_own_codebook_file(tmp_path, monkeypatch):
+    """An export over the file the stored changes apply to would apply them twice."""
+    import qualcode as qc
+
+    root = tmp_path / "study"
+    root.mkdir()
+    (root / "t.txt").write_text("Interviewer: Why?\nAnn: Deals.\n", encoding="utf-8")
+    (root / "codebook.yaml").write_text(CB, encoding="utf-8")
+    qc.Project.init(root, transcripts=["t.txt"], codebook="codebook.yaml").close()
+    monkeypatch.chdir(root)
+    res = CliRunner().invoke(main, ["codebook", "export", "-o", "codebook.yaml", "--force"])
+    assert res.exit_code == 1 and "the project's codebook file itself" in res.output
+    assert (root / "codebook.yaml").read_text(encoding="utf-8") == CB

@@ -31,6 +31,7 @@ def test_demo_end_to_end(tmp_path):
         assert line.endswith(f"| published {row}")
     m = re.search(r"(\d+) of (\d+) firm assignments differ from the published Table 4", res.output)
     assert m and int(m.group(2)) >= 17  # every published assignment is compared
+    assert m.group(1) == "0"  # the sample reproduces Table 4 (issue 23)
     for name in ("report.html", "agreement_humans.csv", "evaluation_classifier.csv",
                  "evaluation_keyword.csv", "strategy_vs_published.csv", "codings_keyword.csv",
                  "codings_classifier.csv", "disagreements_humans.csv", "case_by_code.csv"):
