@@ -288,14 +288,7 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         self._check_params()
         segments, labels, codes = training_data(corpus, codings, self.codebook,
                                                 rule=self.label_rule, nothing=self._nothing)
-        extra = None
-        if rejected is not None and len(rejected):
-            rest = corpus.codable_segments()
-            covered = set(zip(segments["document"], segments["segment"]))
-            rest = rest[[k not in covered for k in zip(rest["document"], rest["segment"])]]
-            m = segment_code_matrix(rejected, rest, codes)
-            i, j = np.nonzero(m)
-            extra = pd.DataFrame({"text": rest["text"].to_numpy()[i], "code": [codes[k] for k in j]})
+        extra = rejected_rows(rejected, corpus, segments, codes)
         return self.fit_segments(segments, labels, codes, rejected=extra)
 
     # -- scoring ----------------------------------------------------------------------------------
@@ -410,3 +403,18 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
 def _withheld_frame(codes, support, kappas, why) -> pd.DataFrame:
     return pd.DataFrame({"code": list(codes), "support": pd.array(list(support), dtype="int64"),
                          "cv_kappa": np.asarray(kappas, dtype=float), "reason": list(why)})
+
+
+def rejected_rows(rejected, corpus, covered: pd.DataFrame, codes) -> pd.DataFrame | None:
+    """Rejected suggestions on codable passages outside ``covered`` (the segments the hand coding
+    labels, which decide where they are) as counter-examples of their code only: a frame
+    ``text, code`` for :meth:`CodebookCoder.fit_segments`'s ``rejected``; None when there are
+    none."""
+    if rejected is None or not len(rejected):
+        return None
+    rest = corpus.codable_segments()
+    keys = set(zip(covered["document"], covered["segment"]))
+    rest = rest[[k not in keys for k in zip(rest["document"], rest["segment"])]]
+    m = segment_code_matrix(rejected, rest, codes)
+    i, j = np.nonzero(m)
+    return pd.DataFrame({"text": rest["text"].to_numpy()[i], "code": [codes[k] for k in j]})

@@ -251,7 +251,7 @@ def _labelled(corpus, codebook, human, dec):
 
 
 def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
-    from .codebook_trained import CodebookCoder
+    from .codebook_trained import CodebookCoder, rejected_rows
 
     options = {"kappa_floor": None, "cv_folds": folds, **options}
     cc = CodebookCoder(codebook, **options)
@@ -260,15 +260,8 @@ def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
         rejected = dec[dec["status"] == "rejected"]
         segs, labels = _labelled(corpus, codebook, human, dec)
         if segs is not None:
-            extra = None
-            if len(rejected):  # a rejection elsewhere: a counter-example of its code only
-                codes = codebook.ids()
-                rest = corpus.codable_segments()
-                keys = set(zip(segs["document"], segs["segment"]))
-                rest = rest[[k not in keys for k in zip(rest["document"], rest["segment"])]]
-                m = segment_code_matrix(rejected, rest, codes)
-                i, j = np.nonzero(m)
-                extra = pd.DataFrame({"text": rest["text"].to_numpy()[i], "code": [codes[k] for k in j]})
+            # a rejection elsewhere: a counter-example of its code only
+            extra = rejected_rows(rejected, corpus, segs, codebook.ids())
             cc.fit_segments(segs, labels, codebook.ids(), rejected=extra)
             covered = segs
             if cc.cv_scores_ is not None:
