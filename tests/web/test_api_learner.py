@@ -24,7 +24,9 @@ def test_chat_model_settings_owner_only_and_remote_needs_consent(project):
     with client_for(project, coder=None) as c:
         c.headers["X-Qualcode-Token"] = token
         r = c.put("/api/model/llm", json={"enabled": False})
-        assert r.status_code == 400 and "owner" in r.json()["error"]
+        assert r.status_code == 403 and "owner" in r.json()["error"]
+        r = c.put("/api/model/settings", json={"kappa_floor": 0.3})
+        assert r.status_code == 403 and "owner" in r.json()["error"]
         c.headers["X-Qualcode-Token"] = TOKEN
 
 

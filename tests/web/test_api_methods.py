@@ -53,8 +53,10 @@ def test_the_compare_paragraph_summarises_the_compare_table(tmp_path):
 
 def test_blind_mode_keeps_the_record_closed(tmp_path):
     with _sample(tmp_path) as p, client_for(p) as c:
-        WebState(p.root).update(blind=["ME"])
+        p.settings.blind = True
         r = c.get("/api/methods")
-        assert r.status_code == 400 and "blind mode is on for ME" in r.json()["error"]
-        assert c.get("/methods").status_code == 400
-        assert c.get("/api/methods/agreement?coders=C1,C2").status_code == 400
+        assert r.status_code == 403 and "blind" in r.json()["error"]
+        assert c.get("/methods").status_code == 403
+        assert c.get("/api/methods/agreement?coders=C1,C2").status_code == 403
+        p.settings.blind = False
+        assert c.get("/api/methods").status_code == 200

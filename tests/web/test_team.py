@@ -249,7 +249,7 @@ def test_lifting_blind_is_an_owners_logged_act_and_then_coders_meet(project):
 
 def test_a_read_only_project_refuses_every_write(project):
     olga, kim, maya = clients(project, blind=False)
-    project.read_only = True
+    project.store.read_only = True  # as Project.open sets it for a folder the user may only read
     for c in (olga, kim):
         for method, url, body in [
             ("POST", "/api/codings", {"document": "alpha", "start": 394, "end": 434,
