@@ -206,6 +206,10 @@ def test_cli_and_workbench_make_the_same_suggestions(tmp_path, fake_model):
     assert "project learner" in res.output and "your coding" in res.output
     from_cli = rows()
     assert len(from_cli)
+    import json
+
+    run = json.loads(project.machine_runs()["parameters"].iloc[-1])
+    assert run["learned_from"] == ["ME"]  # whose work it learned from, also from the CLI
     trainer = Trainer(mode="thread", delay=0)
     try:
         with client_for(project, trainer=trainer):
@@ -394,6 +398,11 @@ def test_blind_coders_get_suggestions_from_a_model_of_their_own_work(tmp_path, f
             assert model["suggesting"] > 0 and model["curve"]
             got = items(c)
             assert got and {s["coder"] for s in got} == {mine[coder]}
+            # the document page's suggestions are the same model's
+            doc = got[0]["document"]
+            shown = c.get(f"/api/documents/{doc}").json()["codings"]
+            machine = {x["coder"] for x in shown if x["coder"].startswith("qualcode-")}
+            assert machine == {mine[coder]}, machine
         assert "qualcode-learner" not in set(project.machine_runs()["coder"])
         # Kim never sees Maya's model nor her name, on any page that shows suggestions or figures
         for url in ("/api/suggestions?limit=1000", "/api/suggestions?order=uncertainty",
