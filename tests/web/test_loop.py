@@ -321,6 +321,11 @@ def test_the_chat_model_in_the_workbench_loop(tmp_path, fake_model, monkeypatch)
             model = c.get("/api/model").json()
             assert model["llm"]["model"] == "stub-1" and model["llm"]["asked"] >= 6
             assert model["llm"]["measured_on"] >= 1
+            import json
+
+            runs = project.machine_runs()
+            llm_run = json.loads(runs[runs["coder"] == "qualcode-llm"]["parameters"].iloc[-1])
+            assert llm_run["learned_from"] == ["ME"]  # a blind coder sees their own chat run
     finally:
         trainer.close()
         project.close()
