@@ -24,7 +24,7 @@ def test_chat_model_settings_owner_only_and_remote_needs_consent(project):
     with client_for(project, coder=None) as c:
         c.headers["X-Qualcode-Token"] = token
         r = c.put("/api/model/llm", json={"enabled": False})
-        assert r.status_code == 400 and "owner" in r.json()["error"]
+        assert r.status_code == 403 and "owner" in r.json()["error"]  # Forbidden: owners only
         c.headers["X-Qualcode-Token"] = TOKEN
 
 

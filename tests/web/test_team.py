@@ -248,8 +248,11 @@ def test_lifting_blind_is_an_owners_logged_act_and_then_coders_meet(project):
 
 
 def test_a_read_only_project_refuses_every_write(project):
-    olga, kim, maya = clients(project, blind=False)
-    project.read_only = True
+    from qualcode import Project
+
+    clients(project, blind=False)
+    read_only = Project.open(project.root, read_only=True)  # the project as a reader opens it
+    olga, kim, maya = clients(read_only)
     for c in (olga, kim):
         for method, url, body in [
             ("POST", "/api/codings", {"document": "alpha", "start": 394, "end": 434,
@@ -262,6 +265,7 @@ def test_a_read_only_project_refuses_every_write(project):
             assert r.status_code == 403 and "read-only" in r.json()["error"], (url, r.text)
     assert olga.get("/api/project").status_code == 200  # reading still works
     assert len(project.codings()) == 0
+    read_only.close()
 
 
 # ---- web hardening -----------------------------------------------------------------------------
