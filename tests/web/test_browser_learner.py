@@ -68,7 +68,10 @@ def test_home_learner_table_fits(browser, project, size, tmp_path):
         text = panel.inner_text()
         for bad in ("null", "undefined", "NaN"):
             assert bad not in text
-        assert "from your coding" in text and "from codebook" in text and "[0.42, 0.78]" in text
+        from qualcode.formatting import number
+
+        interval = f"[{number(0.42)}, {number(0.78)}]"  # the one number format (0.420 today)
+        assert "from your coding" in text and "from codebook" in text and interval in text
         check = pg.evaluate("""() => {
             const table = document.getElementById('model-table');
             let el = table.parentElement, inner = false;
