@@ -99,12 +99,17 @@ def _reference(coder: str | None) -> str:
               help="Machine codings file to write (.csv or .xlsx); never a file with human codings. "
                    "In a project the suggestions go into its store, and to this file when given.")
 @click.option("--force", is_flag=True, help="Replace the output file if it holds machine codings.")
+@click.option("--coder", default=None,
+              help="For --method learner: learn from this coder's codings and review decisions "
+                   "only (the codebook alone when they have none), stored as that coder's own "
+                   "suggestions: the model a blind project's workbench trains for them.")
 @_cases
 @_unit
 @interviewer_option
 @project_option
 def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa_floor, show_all,
-             llm_url, llm_model, allow_remote, output, force, cases, unit, interviewer, project_dir):
+             llm_url, llm_model, allow_remote, output, force, coder, cases, unit, interviewer,
+             project_dir):
     """Suggest codes for TRANSCRIPTS (default: the project's) with the project learner, keyword
     rules, a trained classifier, sentence embeddings or a local chat model; in a project they are
     stored as suggestions to review."""
@@ -124,10 +129,13 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
         if model_path is not None or codings_path is not None or llm_url is not None:
             raise click.UsageError("--method learner learns from the project's own coding: no "
                                    "--model, --codings or --llm-url")
-        _learner_code(project_dir, gate, output, force)
+        _learner_code(project_dir, gate, output, force, coder=coder)
         return
     if show_all:
         raise click.UsageError("--show-everything is only used with --method learner")
+    if coder is not None:
+        raise click.UsageError("--coder is only used with --method learner (the project "
+                               "learner, the default in a project)")
     if method in ("semantic", "codebook", "llm") and model_path is not None:
         raise click.UsageError(f"--method {method} uses no --model")
     if codings_path is not None and method not in ("semantic", "codebook"):
@@ -184,7 +192,7 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
                        f"{n} suggestions await review ('qualcode suggestions')")
 
 
-def _learner_code(project_dir, gate, output, force) -> None:
+def _learner_code(project_dir, gate, output, force, *, coder=None) -> None:
     """``qualcode code`` in a project: the project learner (the same function the workbench's
     background loop calls), its suggestions stored as one run and listed per code."""
     from ..coders import learner
@@ -195,11 +203,12 @@ def _learner_code(project_dir, gate, output, force) -> None:
             raise click.UsageError("--method learner works in a project (see 'qualcode init')")
         if output is not None:
             check_machine_output(output, force=force)
-        result = learner.learn_project(project, **gate)
+        result = learner.learn_project(project, coder=coder, **gate)
         sugg = result["suggestions"]
         suggesting = [c for c in result["codes"] if c["state"] == "suggesting"]
-        click.echo(f"project learner ({result['base']}) on {result['codings']} hand codings in "
-                   f"{result['documents']} interviews, {result['seconds']:.1f} s: "
+        whose = f"{coder}'s " if coder else ""
+        click.echo(f"project learner ({result['base']}) on {whose}{result['codings']} hand "
+                   f"codings in {result['documents']} interviews, {result['seconds']:.1f} s: "
                    f"{len(suggesting)} of {len(result['codes'])} codes suggest")
         if result["note"]:
             click.echo(f"note: {result['note']}")
@@ -208,9 +217,9 @@ def _learner_code(project_dir, gate, output, force) -> None:
                 c["source"], "unmeasured")
             click.echo(f"  {c['code']}: kappa {number(c['kappa'])}, precision "
                        f"{number(c['precision'])}, n {c['n']} (from {where})")
-        runs = learner.store(project, result, parameters={"source": "cli"})
+        runs = learner.store(project, result, coder=coder, parameters={"source": "cli"})
         if output is not None:
-            write_codings(sugg.assign(coder=learner.CODER), output, force=force)
+            write_codings(sugg.assign(coder=learner.suggestion_coder(coder)), output, force=force)
             click.echo(f"written to {output}")
         n = len(project.suggestions())
         click.echo(f"{len(sugg)} suggestions stored in {project.store.path.name} (run "

@@ -558,13 +558,18 @@ def learn_project(project, *, coder=None, kappa_floor=None, min_examples=None, s
 def store(project, result: dict, *, coder=None, parameters: dict | None = None) -> list[int]:
     """Write a result's suggestions into the project as one machine run per source (the learner,
     and the chat model when asked); ``parameters`` joins the run's record with the per-code
-    figures, so the project's learning curve can be drawn from its runs."""
+    figures, so the project's learning curve can be drawn from its runs. Every run records whose
+    work it learned from (``learned_from``: ``[coder]``, else every human coder and reviewer): a
+    blind project shows a coder only the suggestions of a model of their own work."""
     name = suggestion_coder(coder)
+    parameters = dict(parameters or {})
+    if parameters.get("learned_from") is None:
+        parameters["learned_from"] = learned_from(project, coder)
     sugg = result["suggestions"].assign(coder=name)
     curve = {"codings": int(result["codings"]), "documents": int(result["documents"]),
              "kappa": _mean([c["kappa"] for c in result["codes"] if c["source"] == "project"]),
              "suggesting": sum(c["state"] == "suggesting" for c in result["codes"])}
-    params = {**result["settings"], **(parameters or {}), "learner": curve, "for_coder": coder,
+    params = {**result["settings"], **parameters, "learner": curve, "for_coder": coder,
               "seconds": round(float(result["seconds"]), 3)}
     runs = [project.replace_suggestions(sugg, coder=name, run={
         "method": "codebook" if result["base"] == "codebook" else "classifier",
@@ -575,8 +580,19 @@ def store(project, result: dict, *, coder=None, parameters: dict | None = None) 
         lname = f"qualcode-llm-for-{coder}" if coder else "qualcode-llm"
         runs.append(project.replace_suggestions(result["llm_suggestions"].assign(coder=lname),
                                                 coder=lname, run={
-            "method": "llm", "model": llm["model"], "parameters": {"url": llm["url"], **llm}}))
+            "method": "llm", "model": llm["model"], "parameters": {
+                "url": llm["url"], **llm, "learned_from": parameters["learned_from"]}}))
     return runs
+
+
+def learned_from(project, coder: str | None = None) -> list[str]:
+    """Whose work the learner learns from in ``project``: ``[coder]``, else every human coder
+    and reviewer."""
+    if coder:
+        return [coder]
+    human = project.codings(include_machine=False)
+    reviewers = project.training_decisions()["reviewer"].dropna()
+    return sorted(set(human["coder"]) | set(reviewers))
 
 
 def _mean(values):

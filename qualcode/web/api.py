@@ -19,9 +19,9 @@ import math
 import pandas as pd
 from starlette.routing import Route
 
+from ..coders.learner import suggestion_coder
 from . import auth, data
 from .http import BadRequest, Forbidden, endpoint
-from .loop import CODER
 from .view import READ_ONLY
 
 
@@ -71,8 +71,10 @@ def _row(view, coding_id: int) -> dict:
 
 
 def _retrain(view) -> None:
-    if view.web.trainer is not None:
-        view.web.trainer.request()
+    """After the requesting coder's decision: their model retrains (the shared one unless blind)."""
+    trainer = view.trainer
+    if trainer is not None:
+        trainer.request()
 
 
 # ---- reads -------------------------------------------------------------------------------------
@@ -86,6 +88,7 @@ def project_info(view, request, body):
 
 @endpoint
 def document(view, request, body):
+    view.trainer  # noqa: B018 - a blind coder's own model is made (and trains) on first ask
     return dict(data.document(view, request.path_params["doc"]), blind=view.blind)
 
 
@@ -100,13 +103,14 @@ def coding(view, request, body):
 
 
 def model_status(view) -> dict:
-    trainer = view.web.trainer
-    if trainer is None:
+    """The requesting coder's model's status (in a blind project their own model: asking makes
+    it, and it trains)."""
+    if view.web.trainer is None:
         return {"status": "off", "codes": [], "note": "retraining is off for this server"}
-    if view.blind and CODER not in view.visible_machine_coders():
-        # the shared model learned from every coder: in a blind project it is not shown
+    trainer = view.trainer
+    if trainer is None:  # blind, and the local user has not said who they are
         return {"status": "off", "codes": [], "note": "blind project: suggestions come only from "
-                "a model that learned from your own coding (or from the codebook alone)"}
+                "a model that learned from your own coding; say who you are first"}
     return trainer.status()
 
 
@@ -218,6 +222,7 @@ def set_memo(view, request, body):
 # ---- suggestions -------------------------------------------------------------------------------
 
 def _queue(view, params) -> pd.DataFrame:
+    view.trainer  # noqa: B018 - a blind coder's own model is made (and trains) on first ask
     order = params.get("order", "score")
     if order not in ("score", "uncertainty"):
         raise BadRequest(f"order must be 'score' or 'uncertainty', not {order!r}")
@@ -240,9 +245,9 @@ def _queue(view, params) -> pd.DataFrame:
     df = view.suggestions(code=code, document=document, min_score=min_score)
     df = _not_coded_already(view, df)
     if order == "uncertainty" and len(df):
-        trainer = view.web.trainer
-        ranks = trainer.uncertainty() if trainer is not None and CODER in \
-            view.visible_machine_coders() else {}
+        trainer = view.trainer  # the requesting coder's own model in a blind project
+        ranks = trainer.uncertainty() if trainer is not None and suggestion_coder(
+            trainer.coder) in view.visible_machine_coders() else {}
         big = len(ranks) + 1
         key = [ranks.get((str(d), int(s)) if pd.notna(s) else None, big)
                for d, s in zip(df["document"], df["segment"])]
@@ -364,7 +369,8 @@ def accept_all(view, request, body):
 def retrain(view, request, body):
     if view.web.trainer is None:
         raise BadRequest("retraining is off for this server (started with --no-train)")
-    view.web.trainer.request(force=True)
+    if view.trainer is not None:
+        view.trainer.request(force=True)
     return model_status(view)
 
 

@@ -140,6 +140,8 @@ def blind(view, request, body):
         if not isinstance(on, bool):
             raise BadRequest("send {\"blind\": true} or {\"blind\": false}")
         view.set_blind(on)
+        if view.trainer is not None:  # lifted: the shared model; set: the owner's own
+            view.trainer.request()
     return {"coder": view.coder, "blind": view.blind}
 
 

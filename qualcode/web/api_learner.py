@@ -50,8 +50,10 @@ def model_settings(view, request, body):
     web.state.update(**changes)
     if web.trainer is None:
         return {"status": "off", "codes": [], "note": "retraining is off for this server", **changes}
-    web.trainer.request()
-    return web.trainer.status()
+    web.trainer.request_all()  # every model's gate (each coder's own in a blind project)
+    from .api import model_status
+
+    return model_status(view)
 
 
 def _llm_view(saved: dict | None) -> dict:
@@ -91,7 +93,7 @@ def llm_put(view, request, body):
                          "'allow a remote server' (allow_remote: true)")
     web.state.update(llm=cfg)
     if web.trainer is not None:
-        web.trainer.request()
+        web.trainer.request_all()
     return _llm_view(cfg)
 
 

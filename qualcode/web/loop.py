@@ -10,6 +10,14 @@ tests), then :func:`~qualcode.coders.learner.gate` and writes the suggestions as
 it. While the human coding and the decisions are unchanged (a new kappa floor) the last
 measurement is reused and only the gate runs again. The gate's settings (kappa floor, minimum
 examples, "show everything") and the chat model's are kept in the workbench's settings file.
+
+In a blind project each coder's suggestions come from a model of their own work:
+:meth:`Trainer.for_coder` makes (on the coder's first ask) a trainer that learns from that
+coder's codings and review decisions only (the codebook alone when they have none) and stores
+its runs under the coder's own machine coder name with ``learned_from: [coder]``. The coders'
+trainers share the workbench trainer's one worker process and train in turn; each retrains only
+when asked (its coder's decisions) and its inputs changed. The shared model (everyone's coding)
+trains only while the project is open, the coders' models only while it is blind.
 """
 from __future__ import annotations
 
@@ -36,9 +44,16 @@ def retrain(corpus, codebook, human: pd.DataFrame, decisions: pd.DataFrame | Non
                              min_examples=min_examples, show_all=show_all, folds=folds, **options)
 
 
-def _fingerprint(human: pd.DataFrame, decisions: pd.DataFrame, extra: str) -> str:
-    """What :func:`measure` depends on besides the corpus and codebook."""
+def _fingerprint(human: pd.DataFrame, decisions: pd.DataFrame, extra: str,
+                 coder: str | None = None) -> str:
+    """What :func:`measure` depends on besides the corpus and codebook (``coder``: only that
+    coder's codings and decisions count)."""
     import hashlib
+
+    if coder:
+        human = human[human["coder"] == coder] if len(human) else human
+        if len(decisions) and "reviewer" in decisions.columns:
+            decisions = decisions[decisions["reviewer"] == coder]
 
     cols = [c for c in HUMAN_COLUMNS if c in human.columns]
     rows = human[cols].astype(str).sort_values(cols).to_csv(index=False) if len(human) else ""
@@ -64,7 +79,11 @@ class Trainer:
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
-        self._pool = None
+        # one worker process and one training at a time, shared with the coders' trainers
+        self._shared = {"pool": None, "turn": threading.Lock()}
+        self._parent: Trainer | None = None
+        self._coders: dict[str, Trainer] = {}
+        self._family = threading.Lock()
         self._thread = None
         self.result: dict | None = None
         self._measured: dict | None = None  # the last measure(), reused while its inputs are unchanged
@@ -77,6 +96,33 @@ class Trainer:
         self._thread = threading.Thread(target=self._run, name="qualcode-trainer", daemon=True)
         self._thread.start()
         self.request()
+
+    def for_coder(self, coder: str) -> Trainer:
+        """The trainer of ``coder``'s own model (a blind project): made, attached and asked to
+        train on first use; it shares this trainer's worker process and trains in turn."""
+        if self._parent is not None:
+            return self._parent.for_coder(coder)
+        with self._family:
+            trainer = self._coders.get(coder)
+            if trainer is None:
+                trainer = Trainer(mode=self.mode, delay=self.delay, folds=self.folds, coder=coder,
+                                  base=self.base, base_options=self.base_options)
+                trainer._shared, trainer._parent = self._shared, self
+                self._coders[coder] = trainer
+                if self.web is not None:
+                    trainer.attach(self.web)
+        return trainer
+
+    def family(self) -> list[Trainer]:
+        """This trainer and the coders' trainers made from it."""
+        with self._family:
+            return [self, *self._coders.values()]
+
+    def request_all(self, *, force: bool = False) -> None:
+        """Ask every model to retrain (the gate's or the chat model's settings changed); a
+        model that does not suggest in the project's current mode (shared / per coder) skips."""
+        for trainer in (self._parent or self).family():
+            trainer.request(force=force)
 
     def settings(self) -> dict:
         """The gate's settings (kappa floor, min. examples, show everything) and the chat model's
@@ -103,16 +149,23 @@ class Trainer:
         self._wake.set()
 
     def wait(self, timeout: float = 60) -> bool:
-        """Block until no retraining is pending or running (tests and benchmarks)."""
-        return self._idle.wait(timeout)
+        """Block until no retraining is pending or running, the coders' trainers' included
+        (tests and benchmarks)."""
+        end = time.monotonic() + timeout
+        family = self.family() if self._parent is None else [self]
+        return all(t._idle.wait(max(0.0, end - time.monotonic())) for t in family)
 
     def close(self) -> None:
+        if self._parent is None:
+            for trainer in self.family()[1:]:
+                trainer.close()
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        pool = self._shared["pool"]
+        if pool is not None and self._parent is None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def status(self) -> dict:
         """What the home page shows: the run state, per code the source of its figure, kappa with
@@ -153,9 +206,33 @@ class Trainer:
             if not self._wake.is_set():
                 self._idle.set()
 
+    def _suggests(self) -> bool:
+        """Whether this model suggests in the project's current mode: the shared one while the
+        project is open, a coder's own while it is blind (a standalone trainer always)."""
+        if self._parent is None and self.coder is None:
+            return not self.web.blind()
+        return self._parent is None or self.web.blind()
+
+    def _measure(self, args, kwargs) -> dict:
+        if self.mode == "thread":
+            return measure(*args, **kwargs)
+        if self._shared["pool"] is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._shared["pool"] = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return self._shared["pool"].submit(measure, *args, **kwargs).result()
+        except BrokenProcessPool:  # the worker died (e.g. out of memory): a fresh one next time
+            self._shared["pool"] = None
+            raise
+
     def _once(self) -> None:
         web = self.web
         with web.lock:
+            if not self._suggests():
+                return
             project = web.project
             corpus, codebook = project.corpus, project.codebook
             human = project.codings(include_machine=False)
@@ -164,27 +241,15 @@ class Trainer:
         opts = self.settings()
         llm = opts.pop("llm")
         key = _fingerprint(human, decisions, f"{opts['min_examples']}|{self.folds}|{llm}|"
-                           f"{self.base}|{self.coder}") + codebook.fingerprint()
+                           f"{self.base}|{self.coder}", self.coder) + codebook.fingerprint()
         fresh = key != self._key or self._measured is None
         if fresh:
             self.state.update(status="training", error=None)
             args = (corpus, codebook, human, decisions)
             kwargs = {"coder": self.coder, "base": self.base, "min_examples": opts["min_examples"],
                       "folds": self.folds, "base_options": self.base_options, "llm": llm}
-            if self.mode == "process":
-                if self._pool is None:
-                    import multiprocessing
-                    from concurrent.futures import ProcessPoolExecutor
-
-                    self._pool = ProcessPoolExecutor(max_workers=1,
-                                                     mp_context=multiprocessing.get_context("spawn"))
-                try:
-                    self._measured = self._pool.submit(measure, *args, **kwargs).result()
-                except BrokenProcessPool:  # the worker died (e.g. out of memory): a fresh one next time
-                    self._pool = None
-                    raise
-            else:
-                self._measured = measure(*args, **kwargs)
+            with self._shared["turn"]:  # the coders' models train in turn
+                self._measured = self._measure(args, kwargs)
             self._key = key
         result = gate(self._measured, codebook, human, decisions, coder=self.coder,
                       changed=changed, **opts)

@@ -103,6 +103,17 @@ class CoderView:
         return self.project.changed_documents()
 
     @property
+    def trainer(self):
+        """The background trainer whose model suggests to this viewer (None when retraining is
+        off): the shared one in an open project; in a blind one the coder's own, learning from
+        their codings and review decisions only, made and asked to train on first use (None
+        before the local user has said who they are)."""
+        shared = getattr(getattr(self, "web", None), "trainer", None)
+        if shared is None or not self.blind:
+            return shared
+        return shared.for_coder(self.coder) if self.coder else None
+
+    @property
     def is_owner(self) -> bool:
         return self.role == OWNER
 

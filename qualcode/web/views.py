@@ -48,6 +48,7 @@ def document(view, request):
     redirect = _who(view, request)
     if redirect:
         return redirect
+    view.trainer  # noqa: B018 - a blind coder's own model is made (and trains) on first ask
     doc = dict(data.document(view, request.path_params["doc"]), blind=view.blind)
     return view.web.render("document.html", request, project_name=_name(view), doc=doc,
                            page_data={"document": doc, "coder": view.coder})

@@ -68,7 +68,10 @@ def test_home_learner_table_fits(browser, project, size, tmp_path):
         text = panel.inner_text()
         for bad in ("null", "undefined", "NaN"):
             assert bad not in text
-        assert "from your coding" in text and "from codebook" in text and "[0.420, 0.780]" in text
+        from qualcode.formatting import number
+
+        interval = f"[{number(0.42)}, {number(0.78)}]"  # the one number format (0.420 today)
+        assert "from your coding" in text and "from codebook" in text and interval in text
         check = pg.evaluate("""() => {
             const table = document.getElementById('model-table');
             let el = table.parentElement, inner = false;
@@ -95,3 +98,60 @@ def test_home_learner_table_fits(browser, project, size, tmp_path):
         pg.screenshot(path=str(tmp_path / f"home-{size[0]}.png"), full_page=True)
         assert errors == []
         ctx.close()
+
+
+def test_blind_coders_each_see_their_own_models_table_and_suggestions(browser, project):
+    """Kim and Maya (their own ``--add-coder`` links, a blind project) code different
+    interviews; in Chromium Kim's home page shows her own model's table (her number of codings)
+    and her Review queue only her model's suggestions; Maya's name appears nowhere."""
+    import json
+    import re
+
+    from click.testing import CliRunner
+    from workbench import human_sample
+
+    from qualcode.cli import main
+    from qualcode.web.loop import Trainer
+    from qualcode.web.server import ServerThread
+
+    WebState(project.root).update(local_coder="Olga", show_all=True)  # two interviews: unmeasured
+    tokens = {}
+    for name in ("Kim", "Maya"):
+        r = CliRunner().invoke(main, ["open", str(project.root), "--add-coder", name])
+        assert r.exit_code == 0, r.output
+        tokens[name] = re.search(r"token: (\S+)", r.output).group(1)
+    for name, docs in (("Kim", ["alpha", "beta"]), ("Maya", ["gamma"])):
+        for r in human_sample(docs).itertuples():
+            project.add_coding(r.document, int(r.start), int(r.end), r.code, coder=name)
+    n_kim = int((project.codings(include_machine=False)["coder"] == "Kim").sum())
+    trainer = Trainer(mode="thread", delay=0, base="classifier")
+    try:
+        with ServerThread(create_app(project, token=TOKEN, trainer=trainer)) as server:
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            ctx.set_default_timeout(60_000)
+            pg = ctx.new_page()
+            errors = []
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.goto(f"{server.url}/?token={tokens['Kim']}")  # Kim's first ask: her model trains
+            assert trainer.wait(120)
+            pg.reload()
+            pg.wait_for_selector("#model-table tbody tr")
+            model = json.loads(pg.evaluate("() => fetch('/api/model').then((r) => r.text())"))
+            assert model["codings"] == n_kim and model["status"] == "idle"
+            assert "Maya" not in pg.content()
+            runs = project.machine_runs()
+            kims = runs[runs["coder"] == "qualcode-learner-for-Kim"]
+            assert json.loads(kims["parameters"].iloc[-1])["learned_from"] == ["Kim"]
+            assert not (runs["coder"] == "qualcode-learner-for-Maya").any()  # Maya has not asked
+            pg.goto(server.url + "/review")
+            queue = json.loads(pg.evaluate(
+                "() => fetch('/api/suggestions?limit=500&order=uncertainty').then((r) => r.text())"))
+            assert queue["total"] > 0
+            assert {s["coder"] for s in queue["items"]} == {"qualcode-learner-for-Kim"}
+            pg.wait_for_selector("#card .passage, #card mark, #card p")
+            assert queue["items"][0]["code_name"] in pg.locator("#card").inner_text()
+            assert "Maya" not in pg.content()
+            assert not errors, errors
+            ctx.close()
+    finally:
+        trainer.close()

@@ -206,6 +206,10 @@ def test_cli_and_workbench_make_the_same_suggestions(tmp_path, fake_model):
     assert "project learner" in res.output and "your coding" in res.output
     from_cli = rows()
     assert len(from_cli)
+    import json
+
+    run = json.loads(project.machine_runs()["parameters"].iloc[-1])
+    assert run["learned_from"] == ["ME"]  # whose work it learned from, also from the CLI
     trainer = Trainer(mode="thread", delay=0)
     try:
         with client_for(project, trainer=trainer):
@@ -317,6 +321,145 @@ def test_the_chat_model_in_the_workbench_loop(tmp_path, fake_model, monkeypatch)
             model = c.get("/api/model").json()
             assert model["llm"]["model"] == "stub-1" and model["llm"]["asked"] >= 6
             assert model["llm"]["measured_on"] >= 1
+            import json
+
+            runs = project.machine_runs()
+            llm_run = json.loads(runs[runs["coder"] == "qualcode-llm"]["parameters"].iloc[-1])
+            assert llm_run["learned_from"] == ["ME"]  # a blind coder sees their own chat run
     finally:
         trainer.close()
         project.close()
+
+
+# ---- a blind project: each coder's suggestions come from a model of their own work -------------
+
+def _add_coder(root, name) -> str:
+    """``qualcode open --add-coder NAME``: the coder's own token."""
+    res = CliRunner().invoke(main, ["open", str(root), "--add-coder", name])
+    assert res.exit_code == 0, res.output
+    return res.output.split("token: ")[-1].strip()
+
+
+def _code_by_hand(project, coder, docs, code):
+    seg = project.corpus.codable_segments()
+    word = {"roi": "ROI", "rel": "trust"}[code]
+    for doc in docs:
+        for r in seg[seg["document"] == doc].itertuples():
+            if word.lower() in r.text.lower() or (code == "roi" and "return" in r.text):
+                project.add_coding(doc, int(r.start), int(r.end), code, coder=coder)
+
+
+def test_blind_coders_get_suggestions_from_a_model_of_their_own_work(tmp_path, fake_model):
+    import json
+
+    from starlette.testclient import TestClient
+    from workbench import HOST, TOKEN
+
+    from qualcode.web import create_app
+    from qualcode.web.auth import WebState
+
+    project = small_project(tmp_path / "study", n_docs=5)
+    WebState(project.root).update(local_coder="Olga")
+    tokens = {name: _add_coder(project.root, name) for name in ("Kim", "Maya")}
+    _code_by_hand(project, "Kim", ["doc0", "doc1", "doc2"], "roi")
+    _code_by_hand(project, "Maya", ["doc3", "doc4"], "rel")
+    human = project.codings(include_machine=False)
+    n = {c: int((human["coder"] == c).sum()) for c in ("Kim", "Maya")}
+    assert n["Kim"] and n["Maya"] and n["Kim"] != n["Maya"]
+    trainer = Trainer(mode="thread", delay=0)
+    app = create_app(project, token=TOKEN, trainer=trainer)
+
+    def client(token):
+        c = TestClient(app, base_url=HOST)
+        c.headers["X-Qualcode-Token"] = token
+        return c
+
+    olga, kim, maya = client(TOKEN), client(tokens["Kim"]), client(tokens["Maya"])
+    mine = {"Kim": "qualcode-learner-for-Kim", "Maya": "qualcode-learner-for-Maya"}
+
+    def latest_run(name):
+        runs = project.machine_runs()
+        return json.loads(runs[runs["coder"] == name].iloc[-1]["parameters"])
+
+    def items(c, **params):
+        r = c.get("/api/suggestions", params={"limit": 1000, **params})
+        assert r.status_code == 200, r.text
+        return r.json()["items"]
+
+    try:
+        assert kim.get("/api/me").json()["blind"] is True
+        assert trainer.wait(120)
+        assert trainer.state["trainings"] == 0  # blind: the shared model (everyone's) is not trained
+        # Kim asks on the home page, Maya by opening a document: each one's own model trains
+        assert kim.get("/").status_code == 200
+        assert maya.get("/documents/doc0").status_code == 200
+        assert trainer.wait(120)
+        assert sorted(c.coder for c in trainer.family()[1:]) == ["Kim", "Maya"]
+        for coder, c in (("Kim", kim), ("Maya", maya)):
+            params = latest_run(mine[coder])
+            assert params["learned_from"] == [coder] and params["learner"]["codings"] == n[coder]
+            model = c.get("/api/model").json()
+            assert model["status"] == "idle" and model["codings"] == n[coder], model
+            assert model["suggesting"] > 0 and model["curve"]
+            got = items(c)
+            assert got and {s["coder"] for s in got} == {mine[coder]}
+            # the document page's suggestions are the same model's
+            doc = got[0]["document"]
+            shown = c.get(f"/api/documents/{doc}").json()["codings"]
+            machine = {x["coder"] for x in shown if x["coder"].startswith("qualcode-")}
+            assert machine == {mine[coder]}, machine
+        assert "qualcode-learner" not in set(project.machine_runs()["coder"])
+        # Kim never sees Maya's model nor her name, on any page that shows suggestions or figures
+        for url in ("/api/suggestions?limit=1000", "/api/suggestions?order=uncertainty",
+                    "/api/model", "/api/project", "/api/documents/doc3", "/", "/review",
+                    "/documents/doc3"):
+            text = kim.get(url).text
+            assert "Maya" not in text and mine["Maya"] not in text, url
+        # the uncertainty order is Kim's own model's
+        ranks = trainer.for_coder("Kim").uncertainty()
+        assert ranks
+        order = items(kim, order="uncertainty")
+        key = [ranks.get((s["document"], s["segment"]), len(ranks) + 1) for s in order]
+        assert key == sorted(key)
+        # a decision of Kim's retrains Kim's model only
+        before = {c.coder: c.state["trainings"] for c in trainer.family()[1:]}
+        first = items(kim)[0]
+        assert kim.post(f"/api/suggestions/{first['id']}/reject").status_code == 200
+        assert trainer.wait(120)
+        after = {c.coder: c.state["trainings"] for c in trainer.family()[1:]}
+        assert after == {"Kim": before["Kim"] + 1, "Maya": before["Maya"]}
+        # the command line, for the same state of Kim's data, makes the same suggestions
+        cols = ["document", "start", "end", "code", "score", "memo"]
+
+        def kims():
+            s = project.suggestions(coder=mine["Kim"])
+            return s[cols].sort_values(cols[:4]).reset_index(drop=True).round({"score": 9})
+
+        from_web = kims()
+        res = CliRunner().invoke(main, ["code", "--coder", "Kim", "-p", str(project.root)])
+        assert res.exit_code == 0, res.output
+        assert "Kim's" in res.output
+        pd.testing.assert_frame_equal(from_web, kims())
+        assert latest_run(mine["Kim"])["learned_from"] == ["Kim"]
+        # an owner who has coded nothing: a model of the codebook alone, theirs
+        assert olga.get("/api/model").status_code == 200
+        assert trainer.wait(120)
+        assert latest_run("qualcode-learner-for-Olga")["learner"]["codings"] == 0
+        assert {s["coder"] for s in items(olga)} <= {"qualcode-learner-for-Olga"}
+        # blind lifted: back to the shared model, learned from everyone
+        assert olga.put("/api/blind", json={"blind": False}).status_code == 200
+        assert trainer.wait(120)
+        assert trainer.state["trainings"] == 1
+        assert sorted(latest_run("qualcode-learner")["learned_from"]) == ["Kim", "Maya"]
+        assert kim.get("/api/model").json()["codings"] == n["Kim"] + n["Maya"]
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_the_command_line_coder_option_is_for_the_learner(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
+    root = str(project.root)
+    project.close()
+    res = CliRunner().invoke(main, ["code", "--method", "keyword", "--coder", "Kim", "-p", root])
+    assert res.exit_code != 0 and "--coder is only used with --method learner" in res.output

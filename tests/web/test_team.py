@@ -248,8 +248,11 @@ def test_lifting_blind_is_an_owners_logged_act_and_then_coders_meet(project):
 
 
 def test_a_read_only_project_refuses_every_write(project):
-    olga, kim, maya = clients(project, blind=False)
-    project.store.read_only = True  # as Project.open sets it for a folder the user may only read
+    from qualcode import Project
+
+    clients(project, blind=False)
+    read_only = Project.open(project.root, read_only=True)  # the project as a reader opens it
+    olga, kim, maya = clients(read_only)
     for c in (olga, kim):
         for method, url, body in [
             ("POST", "/api/codings", {"document": "alpha", "start": 394, "end": 434,
@@ -262,6 +265,7 @@ def test_a_read_only_project_refuses_every_write(project):
             assert r.status_code == 403 and "read-only" in r.json()["error"], (url, r.text)
     assert olga.get("/api/project").status_code == 200  # reading still works
     assert len(project.codings()) == 0
+    read_only.close()
 
 
 # ---- web hardening -----------------------------------------------------------------------------
@@ -330,31 +334,41 @@ def test_status_of_maps_qualcodes_classes_not_names():
     assert status_of(ConflictError2()) == 500
 
 
-def test_the_shared_model_suggests_in_a_blind_project_only_while_it_learned_from_you_alone(project):
+def test_in_a_blind_project_each_coder_is_suggested_to_by_a_model_of_their_own_work(project):
     from qualcode.web.loop import Trainer
 
     state = WebState(project.root)
     state.update(local_coder="Olga")
     kim_token, maya_token = state.add_coder("Kim"), state.add_coder("Maya")
     trainer = Trainer(mode="thread", delay=0)
+
+    def learned(name):
+        runs = project.machine_runs()
+        runs = runs[runs["coder"] == name]
+        return json.loads(runs["parameters"].iloc[-1])["learned_from"] if len(runs) else None
+
     try:
         app = create_app(project, token=TOKEN, trainer=trainer)
         kim, maya = (TestClient(app, base_url=HOST) for _ in range(2))
         kim.headers["X-Qualcode-Token"], maya.headers["X-Qualcode-Token"] = kim_token, maya_token
         code(kim, *SPANS[0])
         assert trainer.wait(120)
-        runs = project.machine_runs()
-        assert json.loads(runs["parameters"].iloc[-1])["learned_from"] == ["Kim"]
-        assert kim.get("/api/model").json()["status"] != "off"  # learned from Kim alone
-        assert maya.get("/api/model").json()["status"] == "off"  # not Maya's: hidden from her
+        assert learned("qualcode-learner-for-Kim") == ["Kim"]
+        assert learned("qualcode-learner") is None  # blind: no shared model of everyone's work
+        assert kim.get("/api/model").json()["codings"] == 1  # Kim's own model
+        maya_model = maya.get("/api/model").json()  # Maya asks: her own model (the codebook's)
+        assert maya_model["status"] != "off" and maya_model["codings"] in (0, None)
         code(maya, *SPANS[1])
-        trainer.request(force=True)
+        trainer.request(force=True)  # the shared model: it does not train while blind
         assert trainer.wait(120)
-        assert json.loads(project.machine_runs()["parameters"].iloc[-1])["learned_from"] == [
-            "Kim", "Maya"]
-        for c in (kim, maya):  # now it learned from both: neither sees it while blind
-            assert c.get("/api/model").json()["status"] == "off"
-            assert c.get("/api/suggestions").json()["total"] == 0
+        assert trainer.state["trainings"] == 0
+        assert learned("qualcode-learner-for-Maya") == ["Maya"]
+        assert learned("qualcode-learner-for-Kim") == ["Kim"]
+        for c, me, other in ((kim, "Kim", "Maya"), (maya, "Maya", "Kim")):
+            assert c.get("/api/model").json()["codings"] == 1
+            shown = {s["coder"] for s in c.get("/api/suggestions").json()["items"]}
+            assert shown <= {f"qualcode-learner-for-{me}"}, shown
+            assert other not in c.get("/api/suggestions").text
     finally:
         trainer.close()
 
