@@ -191,13 +191,35 @@ class Project:
 
     def backup(self, target=None, *, force: bool = False) -> Path:
         """A consistent copy of the store (safe while a server writes); default in
-        ``.qualcode/backups/``. Returns its path."""
-        return self.store.backup(target, force=force)
+        ``.qualcode/backups/``, with the project's codebook file copied beside it. Returns its
+        path."""
+        from .project_codebook import save_beside  # lazy: off the CLI's start-up path
+
+        path = self.store.backup(target, force=force)
+        save_beside(self, path)
+        return path
+
+    def snapshot(self, reason: str) -> Path | None:
+        """The automatic snapshot before an operation that rewrites many rows (the store's, with
+        the codebook file beside it)."""
+        from .project_codebook import save_beside  # lazy: off the CLI's start-up path
+
+        path = self.store.snapshot(reason)
+        save_beside(self, path)
+        return path
 
     def restore(self, source, *, actor=None) -> Path:
-        """Put the backup ``source`` back as the store (the current one is backed up first and
-        its path returned); caches follow the store's new data version."""
-        return self.store.restore(source, actor=actor)
+        """Put the backup ``source`` back as the store, and the codebook file saved beside it
+        (the current ones are backed up first; the store's copy's path is returned); caches
+        follow the store's new data version."""
+        from .project_codebook import restore_beside, save_beside  # lazy: off the start-up path
+
+        with self._lock:
+            kept = self.store.restore(source, actor=actor)
+            save_beside(self, kept)
+            restore_beside(self, Path(source))
+            self._codebook = None
+        return kept
 
     # -- discovery and creation ---------------------------------------------------------------
 
@@ -398,7 +420,7 @@ class Project:
 
     def accept_document_change(self, document: str, *, coder: str | None = None) -> None:
         """Take the document's current text as the one its codings refer to (offsets kept)."""
-        self.store.snapshot(f"rehash-{document}")
+        self.snapshot(f"rehash-{document}")
         self.store.accept_document_text(document, self.corpus.text(document), actor=coder)
         self._changed = self.store.sync_documents(self.corpus.texts)
 
@@ -638,7 +660,7 @@ class Project:
                 return data, recode
 
             if snapshot:
-                self.store.snapshot(f"{action}-{code}")
+                self.snapshot(f"{action}-{code}")
             data = self.store.change_codebook(action, code, plan, actor=coder)
             version = self.store.data_version()
             # the codebook as stored now; writes the project's codebook file in step

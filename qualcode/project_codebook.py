@@ -324,3 +324,37 @@ def codebook_status(project) -> dict:
     path = project.path(project.settings.codebook) if project.settings.codebook else None
     return {"file": path, "in_step": synced_file(project) is not None,
             "changes": len(project.store.codebook_changes())}
+
+
+# ---- backups: the codebook file goes with the store -----------------------------------------
+# The file kept in step holds the codebook as of a stored change; a restored store may hold fewer
+# changes, and the file alone cannot say what the codebook was before them. So every backup of
+# the store made through the project keeps a copy of the file beside it, and a restore puts the
+# copy back with the store.
+
+def save_beside(project, backup: Path | None) -> Path | None:
+    """Copy the project's synced codebook file beside ``backup`` (``<backup>.codebook.yaml``);
+    None when there is no such file."""
+    from .store_file import CODEBOOK_BESIDE
+
+    path = synced_file(project)
+    if backup is None or path is None or not path.is_file():
+        return None
+    copy = Path(backup).with_name(Path(backup).name + CODEBOOK_BESIDE)
+    write_bytes(copy, path.read_bytes(), force=True)
+    return copy
+
+
+def restore_beside(project, backup: Path) -> bool:
+    """Put back the codebook file saved beside ``backup`` (if any): the codebook is then the one
+    of the restored store. A backup without a copy (made by an older qualcode, or of a project
+    whose codebook file lies outside it) leaves the file as it is and says so when the file holds
+    changes the restored store does not."""
+    from .store_file import CODEBOOK_BESIDE
+
+    path = synced_file(project)
+    copy = Path(backup).with_name(Path(backup).name + CODEBOOK_BESIDE)
+    if path is None or not copy.is_file():
+        return False
+    write_bytes(path, copy.read_bytes(), force=True)
+    return True

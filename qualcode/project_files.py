@@ -134,7 +134,7 @@ def import_codings(project, path, *, coder=None, actor=None) -> ImportedIds:
         source_links = pd.to_numeric(df["suggestion_id"], errors="coerce").tolist()
     df = df.drop(columns=[c for c in ("id", "suggestion_id", "text") if c in df.columns])
     df, actor = project.prepare_codings(df, actor=actor, file=path)
-    project.store.snapshot("import")
+    project.snapshot("import")
     ids, skipped = project.store.import_codings(df, actor=actor, source_ids=source_ids,
                                                 source_links=source_links)
     out = ImportedIds(ids)

@@ -40,6 +40,9 @@ KEEP_SNAPSHOTS = 10
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: pages copied per step of a backup (other processes write between steps)
 BACKUP_PAGES = 1024
+#: a backup's copy of the project's codebook file (kept in step with the store) is named
+#: ``<backup>.sqlite`` + this
+CODEBOOK_BESIDE = ".codebook.yaml"
 _NAME = re.compile(r"^(auto|backup|before-restore)-(\d{8}T\d{6}\d{6})(?:-([a-z0-9-]+))?\.sqlite$")
 
 
@@ -194,6 +197,9 @@ def prune(store_path, keep: int = KEEP_SNAPSHOTS) -> list[Path]:
     folder = backup_folder(store_path)
     auto = [p for p in backups(store_path) if p.name.startswith("auto-")]
     removed = auto[:-keep] if keep else auto
+    # a snapshot's copy of the project's codebook file (see project_codebook.save_beside) goes too
+    removed += [q for q in (p.with_name(p.name + CODEBOOK_BESIDE) for p in list(removed))
+                if q.is_file()]
     if folder.is_dir():  # left by a backup killed half-way (an hour old: not one under way)
         cutoff = datetime.datetime.now().timestamp() - 3600
         removed += [p for p in folder.glob(".*.partial") if _mtime(p) < cutoff]

@@ -181,3 +181,25 @@ def test_a_restore_is_seen_by_the_codebook_of_a_running_project(folder):
         kept = other.restore(saved, actor="ME")
         assert kept.name.startswith("before-restore-")
         assert "goal.extra" not in p.codebook and "goal.extra" not in other.codebook
+
+
+def test_a_restore_brings_back_the_codebook_file_kept_in_step(tmp_path):
+    """The codebook file inside the project holds the stored changes; a restore puts back the
+    file as it was when the backup was made, so the codebook is the restored store's."""
+    root = tmp_path / "study"
+    root.mkdir()
+    shutil.copy(CODEBOOK, root / "codebook.yaml")
+    p = qc.Project.init(root, name="s", transcripts=[str(SAMPLE / "alpha.txt")],
+                        codebook="codebook.yaml")
+    try:
+        saved = p.backup()
+        assert saved.with_name(saved.name + ".codebook.yaml").is_file()
+        p.create_code("goal.extra", "Extra", parent="goal", coder="ME")
+        assert "goal.extra" in (root / "codebook.yaml").read_text(encoding="utf-8")
+    finally:
+        p.close()
+    r = CliRunner().invoke(main, ["restore", str(saved), "-p", str(root)])
+    assert r.exit_code == 0, r.output
+    assert "goal.extra" not in (root / "codebook.yaml").read_text(encoding="utf-8")
+    with qc.Project.open(root) as again:
+        assert "goal.extra" not in again.codebook

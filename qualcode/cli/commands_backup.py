@@ -35,6 +35,7 @@ def restore_cmd(backup, coder, project_dir):
     store. The current store is backed up first, so a restore can itself be undone; a store
     that cannot be opened (empty, damaged) is kept beside the backups."""
     from ..project import STORE_FILE, Project
+    from ..project_codebook import restore_beside, save_beside
     from ..store import Store
 
     root = Project.find(project_dir or Path.cwd())
@@ -43,6 +44,11 @@ def restore_cmd(backup, coder, project_dir):
                            "-p/--project", file=project_dir or Path.cwd())
     kept = Store.restore_file(root / STORE_FILE, backup, actor=coder)
     with open_project(root, required=True) as project:
+        # the codebook file kept in step goes with the store: the current one beside the copy of
+        # the old store, the backup's own back in place
+        if kept is not None:
+            save_beside(project, kept)
+        restore_beside(project, backup)
         n = len(project.codings())
     click.echo(f"restored {STORE_FILE} from {backup} ({n} codings); " +
                (f"the store as it was is in {kept}" if kept else "there was no store before"))
