@@ -41,7 +41,8 @@ from .agreement import ALL_CODES, compare
 from .errors import QualcodeError
 from .fileio import neutralise_cell
 from .formatting import interval, number
-from .saturation import SaturationError, project_saturation, sentence as sat_sentence
+from .saturation import SaturationError, project_saturation
+from .saturation import sentence as sat_sentence
 
 #: how the statement names each machine method
 METHOD_NAMES = {

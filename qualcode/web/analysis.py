@@ -16,7 +16,8 @@ import pandas as pd
 
 from .. import crosscase as crosscase_mod
 from .. import retrieval
-from ..agreement import ALL_CODES, compare as ag_compare
+from ..agreement import ALL_CODES
+from ..agreement import compare as ag_compare
 from ..errors import QualcodeError
 from . import data
 
