@@ -8,6 +8,8 @@ See DESIGN.md for the data contracts. The public API::
 """
 from __future__ import annotations
 
+import importlib
+
 from .codebook import Code, Codebook
 from .corpus import Corpus, load_transcripts, read_cases
 from .errors import (
@@ -43,8 +45,6 @@ def __getattr__(name):  # lazy: heavy optional parts import only when used
         "write_qdpx": ("qualcode.refi", "write_qdpx"),
     }
     if name in lazy:
-        import importlib
-
         module, attr = lazy[name]
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'qualcode' has no attribute {name!r}")

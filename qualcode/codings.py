@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import CodingsError, InputFormatError
-from .fileio import read_csv_strings, read_string_table, read_text, write_dataframe
+from .fileio import (
+    read_csv_strings, read_string_table, read_text, require_regular_file, write_dataframe,
+)
 
 REQUIRED = ["document", "start", "end", "code", "coder"]
 #: readers of codings files by suffix beyond the tables read here (:mod:`qualcode.io` adds .qdpx)
@@ -74,8 +76,7 @@ def read_codings(path, *, corpus=None, codebook=None, coder: str | None = None) 
     if suffix in READERS:
         df = READERS[suffix](path)
     elif suffix == ".xlsx":
-        from .fileio import require_regular_file
-        from .ziplimits import check_zip_file
+        from .ziplimits import check_zip_file  # lazy: qualcode.ziplimits at CLI start-up
 
         require_regular_file(path, missing="no such codings file")
         check_zip_file(path, file=path, what="an .xlsx workbook")

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFormatError, QualcodeError, warn
+from .fileio import read_string_table
+from .nlp import blank_pipeline
 from .readers import (DEFAULT_INTERVIEWER, Source, declared_speakers, interviewer_rule,
                       paragraph_turns, parse_turns, read_source, supported_suffixes, with_turns)
 
@@ -260,8 +262,6 @@ def _warn_skipped(folder: Path, files: list[Path]) -> None:
     it): a transcript must never vanish silently. Hidden files, README.md, the cases table,
     codings tables and qualcode's own files (.yaml, .qcm, .qdpx, .html ...) are not listed; a
     transcript it cannot read is an error naming it, not a warning."""
-    from .errors import warn
-
     reading = set(files)
     skipped = []
     for f in sorted(folder.iterdir()):
@@ -286,7 +286,6 @@ def _warn_skipped(folder: Path, files: list[Path]) -> None:
 def read_cases(path) -> pd.DataFrame:
     """Read a cases file: column ``case`` plus attributes, all values as strings."""
     path = Path(path)
-    from .fileio import read_string_table
 
     try:
         df = read_string_table(path)
@@ -479,8 +478,6 @@ def _pieces(text: str, limit: int):
 
 def sentence_pipeline():
     """A blank English spaCy pipeline with the rule-based sentencizer."""
-    from .nlp import blank_pipeline
-
     nlp = blank_pipeline()
     if "sentencizer" not in nlp.pipe_names and "parser" not in nlp.pipe_names \
             and "senter" not in nlp.pipe_names:

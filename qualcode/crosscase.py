@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import matrix
+from .agreement import disagreements
 from .codings import map_to_segments
 from .errors import QualcodeError
 
@@ -33,8 +34,6 @@ def disagreement_passages(corpus, codings: pd.DataFrame, *, unit: str = "segment
     ``passage_start``, ``passage_end``, ``passage_speaker``, ``passage_case``, and ``passage``,
     the turn's place in reading order (the rows of one passage are all the codes the coders
     decided differently there). Sorted by passage, start and code."""
-    from .agreement import disagreements
-
     table = disagreements(corpus, codings, unit, mapping=mapping).reset_index(drop=True)
     seg = corpus.codable_segments()
     if len(table):

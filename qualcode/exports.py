@@ -27,6 +27,9 @@ import pandas as pd
 from .codings import is_human
 from .errors import QualcodeError
 from .fileio import dataframe_bytes
+from .refi import writer
+from .report import render_report
+from .study import run_study
 from .transcript_state import usable_codings
 
 #: the columns of a codings file exported from a project (store rows)
@@ -90,8 +93,6 @@ def qdpx_bytes(corpus, codebook, codings=None, *, settings: dict | None = None,
     """A REFI-QDA project (:func:`qualcode.refi.qdpx_bytes`): ``corpus`` None for a
     codebook-only project; ``settings`` (qualcode's project settings) travel in its metadata
     note and come back with :func:`qualcode.refi.read_qdpx` and ``qualcode init --from``."""
-    from .refi import writer
-
     return writer.qdpx_bytes(corpus, codebook, codings, name=name, offsets=offsets,
                              settings=settings)
 
@@ -118,8 +119,6 @@ def project_qdpx(project, codings: pd.DataFrame, *, skip_changed: bool = False,
 
 def qdc_bytes(codebook) -> bytes:
     """A REFI-QDA codebook (.qdc)."""
-    from .refi import writer
-
     return writer.qdc_bytes(codebook)
 
 
@@ -161,8 +160,6 @@ def report_options(project, *, reference: str | None = None, title: str | None =
 
 def report_bytes(result) -> bytes:
     """The HTML report of a :class:`qualcode.study.StudyResult`."""
-    from .report import render_report
-
     return render_report(result.report).encode("utf-8")
 
 
@@ -181,8 +178,6 @@ def report_inputs(project, codings: pd.DataFrame, *, reference: str | None = Non
 def report_from_inputs(inputs: dict, *, n_boot: int = 1000, classifier: bool = False,
                        folds: int = 5, where: dict | None = None, progress=None) -> Export:
     """The HTML report of :func:`report_inputs` (:func:`qualcode.study.run_study`)."""
-    from .study import run_study
-
     args = dict(inputs)
     corpus, codebook, codings = args.pop("corpus"), args.pop("codebook"), args.pop("codings")
     result = run_study(corpus, codebook, codings, n_boot=n_boot, classifier=classifier,

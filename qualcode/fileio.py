@@ -22,14 +22,19 @@ import contextlib
 import csv
 import errno
 import io
+import math
 import os
 import re
+import shutil
 import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
+
 from .errors import InputFormatError, OutputExistsError, QualcodeError
+from .formatting import cell as _cell
 
 
 def check_writable(path: str | os.PathLike, *, force: bool = False) -> Path:
@@ -210,10 +215,8 @@ def write_dataframe(df, path: str | os.PathLike, *, force: bool = False) -> Path
 
 def _write_xlsx(df, path: Path) -> None:
     """One sheet; every text cell a string cell (openpyxl would make ``=...`` a formula)."""
-    import math
-
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
+    import openpyxl  # lazy: openpyxl
+    from openpyxl.cell import WriteOnlyCell  # lazy: openpyxl
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet()
@@ -252,11 +255,9 @@ def read_string_table(path: str | os.PathLike):
     """A .xlsx sheet or a CSV file (any encoding :func:`read_text` reads) as a DataFrame of strings,
     empty cells as ``""``. Errors are the readers' own: callers say what the table is; a CSV row
     with more or fewer fields than the header is an error naming its line."""
-    import pandas as pd
-
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        from .ziplimits import check_zip_file  # the zip limits every container shares
+        from .ziplimits import check_zip_file  # lazy: qualcode.ziplimits at CLI start-up
 
         require_regular_file(path)
         check_zip_file(path, file=path, what="an .xlsx workbook")
@@ -274,10 +275,6 @@ def read_csv_strings(text: str, *, sep: str = ",", file: str | os.PathLike | Non
     duplicate column name is an error, and (with ``restore``) cells neutralised by
     :func:`write_dataframe` are restored. An empty header cell is named ``Unnamed: <n>`` as pandas does.
     """
-    import io
-
-    import pandas as pd
-
     unescape = restore_cell if restore else (lambda v: v)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     rows: list[list[str]] = []
@@ -313,8 +310,6 @@ def read_csv_strings(text: str, *, sep: str = ",", file: str | os.PathLike | Non
 def dataframe_to_markdown(df) -> str:
     """A GitHub-flavoured Markdown table (no dependency on tabulate)."""
     cols = [str(c) for c in df.columns]
-
-    from .formatting import cell as _cell
 
     def cell(v) -> str:
         return _cell(v).replace("|", "\\|")
@@ -455,8 +450,6 @@ def write_folder(planned, out: str | os.PathLike, *, force: bool = False) -> Non
     temporary sibling of ``out``: a folder that cannot be fully written is left as it was, and a
     rerun works. A new ``out`` appears at once (one rename); into an existing one each file is
     linked (never replacing a file that appeared meanwhile) or, with ``force``, replaced."""
-    import shutil
-
     out = Path(out)
     if not force:
         for target, _ in planned:

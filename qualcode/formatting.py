@@ -16,6 +16,7 @@ import math
 import numbers
 
 import numpy as np
+import pandas as pd
 
 #: what an undefined or absent value prints as (an undefined coefficient, a coder who did not
 #: code the material, an empty cell)
@@ -30,8 +31,6 @@ def is_missing(value) -> bool:
     if isinstance(value, float):
         return math.isnan(value)
     try:
-        import pandas as pd
-
         result = pd.isna(value)
     except (TypeError, ValueError):
         return False

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import InputFormatError, ProjectError
 from .fileio import write_bytes
+from .project import load_corpus_files
 from .readers import supported_suffixes
 
 #: the largest transcript accepted (a 300-page PDF is a few MB; a docx with images more)
@@ -72,8 +73,6 @@ def add_transcript(folder, name: str, data: bytes, *, interviewer=(), speakers=(
     document id already in ``existing`` is refused with one line, and nothing is written. The
     file appears under its name in one step (a hard link, which fails rather than replace).
     """
-    from .project import load_corpus_files
-
     folder = Path(folder)
     name = safe_name(name)
     reason = unreadable_reason(name)

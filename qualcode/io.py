@@ -26,13 +26,13 @@ EXCHANGE_SUFFIXES = (".qdc", ".qdpx", ".qde")
 
 
 def _refi_codebook(path):
-    from . import refi
+    from . import refi  # lazy: qualcode.refi at CLI start-up
 
     return refi.read_codebook(path)
 
 
 def _refi_codings(path):
-    from . import refi
+    from . import refi  # lazy: qualcode.refi at CLI start-up
 
     return refi.read_qdpx(path).codings
 

@@ -31,12 +31,18 @@ Its parts:
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 
 import pandas as pd
 
+from .agreement import ALL_CODES, compare
+from .errors import QualcodeError
+from .fileio import neutralise_cell
 from .formatting import interval, number
+from .saturation import SaturationError, project_saturation
+from .saturation import sentence as sat_sentence
 
 #: how the statement names each machine method
 METHOD_NAMES = {
@@ -58,8 +64,6 @@ def methods_record(project, *, n_boot: int = 1000, seed: int = 0, saturation: di
     """The methods record of ``project`` (see the module docstring). ``saturation``: keyword
     arguments for :func:`qualcode.saturation.project_saturation`; ``agreement=False`` leaves the
     (bootstrap) agreement out."""
-    from .saturation import SaturationError, project_saturation
-
     human = project.codings(include_machine=False)
     record = {
         "project": project.settings.name,
@@ -303,8 +307,6 @@ def agreement_summary(project, human: pd.DataFrame, *, n_boot: int = 1000,
                       seed: int = 0) -> dict | None:
     """Agreement of the project's human coders, as ``qualcode agree`` computes it in a project;
     None with fewer than two human coders."""
-    from .agreement import ALL_CODES, compare
-
     coders = sorted(human["coder"].unique().tolist())
     if len(coders) < 2:
         return None
@@ -410,8 +412,6 @@ def agreement_paragraph(a: dict) -> str:
 
 def to_markdown(record: dict) -> str:
     """The methods appendix as Markdown (the numbers of :func:`methods_record`, nothing else)."""
-    from .saturation import sentence as sat_sentence
-
     c = record["corpus"]
     lines = [f"# Methods record: {record['project']}", "",
              "Counted from the project's store by `qualcode methods`.", "", "## Corpus", "",
@@ -498,11 +498,6 @@ def history_export(project, fmt: str, *, document=None, coding=None, code=None,
     ``last`` events) as ``csv`` (before/after as JSON text; cells a spreadsheet would run are
     neutralised) or ``jsonl`` (one event per line, before/after as JSON objects). Columns: ``id,
     time, actor, action, coding, document, code, before, after, batch, undoes``."""
-    import io
-
-    from .errors import QualcodeError
-    from .fileio import neutralise_cell
-
     if fmt not in HISTORY_FORMATS:
         raise QualcodeError(f"unknown history format {fmt!r}; use {' or '.join(HISTORY_FORMATS)}")
     df = project.store.event_log()

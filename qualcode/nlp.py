@@ -40,14 +40,14 @@ def thinc_without_torch() -> None:
 
 
 def blank_pipeline(lang: str = "en"):
-    import spacy
+    import spacy  # lazy: spaCy
 
     return spacy.blank(lang)
 
 
 @lru_cache(maxsize=4)
 def _lemmatizing_pipeline(lang: str):
-    import spacy
+    import spacy  # lazy: spaCy
 
     nlp = spacy.blank(lang)
     try:
@@ -69,7 +69,7 @@ def lemma_lookup_table(lang: str = "en") -> dict[str, str]:
     The data the lookup lemmatizer of :func:`load_pipeline` uses, read without building a pipeline
     or spaCy's hashed ``Table`` (a quarter of a second saved at every start).
     """
-    from spacy.util import load_language_data, registry
+    from spacy.util import load_language_data, registry  # lazy: spaCy
 
     try:
         data = registry.lookups.get(lang) if lang in registry.lookups else {}
@@ -90,7 +90,7 @@ def load_pipeline(name: str | None = None, *, lang: str = "en"):
     pipeline with the lookup lemmatizer is built (cached: built once per process).
     """
     if name:
-        import spacy
+        import spacy  # lazy: spaCy
 
         try:
             return spacy.load(name, exclude=["ner", "parser", "textcat"])

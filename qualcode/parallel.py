@@ -23,13 +23,19 @@ crashed in our measurements).
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, TypeVar
+
+from .errors import QualcodeError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,8 +72,6 @@ def processes(n_jobs: int | None, n_tasks: int, *, worth_it: bool) -> int:
 
 def check_n_jobs(n_jobs) -> None:
     """Raise :class:`~qualcode.errors.QualcodeError` unless ``n_jobs`` is None or an int >= 1."""
-    from .errors import QualcodeError
-
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1):
         raise QualcodeError(f"n_jobs must be None or a whole number of at least 1, not {n_jobs!r}")
 
@@ -104,14 +108,8 @@ def _run(item):
 
 def _exit_with_parent(parent: int, *, poll: float = 0.5) -> None:
     """In a worker: exit as soon as ``parent`` is gone (see the module docstring)."""
-    import threading
-    import time
-
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-            import signal
-
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
         except (OSError, AttributeError):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,9 +33,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .codings import assign_segments, validate_codings, write_codings
+from .corpus import _expand
 from .errors import CodingsError, ProjectError, StoreError, warn
-from .project_files import (SETTINGS_FILE, STORE_FILE, ImportedIds, _relative,  # noqa: F401
-                            _stat, load_corpus_files, place_new_project)
+from .fileio import write_text
+from .project_files import (  # noqa: F401
+    SETTINGS_FILE, STORE_FILE, ImportedIds, _relative, _stat, import_codings, load_corpus_files,
+    place_new_project,
+)
 from .store import CODING_COLUMNS, Store
 from .yamlsafe import load_yaml
 
@@ -306,10 +312,6 @@ class Project:
 
     def set_setting(self, key: str, value) -> None:
         """Change one key of ``qualcode.yaml`` in place (the file's other lines and comments kept)."""
-        import re
-
-        from .fileio import write_text
-
         if key not in ProjectSettings.__dataclass_fields__:
             raise ProjectError(f"unknown setting {key!r}", file=self.settings_path)
         text = self.settings_path.read_text(encoding="utf-8-sig")
@@ -339,8 +341,6 @@ class Project:
 
     def transcript_files(self) -> list[Path]:
         """The transcript files the settings name, in order (folders expanded, globs matched)."""
-        from .corpus import _expand
-
         if not self.settings.transcripts:
             raise ProjectError("no transcripts in the settings; add 'transcripts: [folder/]'",
                                file=self.settings_path, place="key transcripts")
@@ -436,7 +436,7 @@ class Project:
                     self._codebook = None
                 self._codebook_key = key
             if self._codebook is None:
-                from .project_codebook import current_codebook
+                from .project_codebook import current_codebook  # lazy: qualcode.project_codebook at CLI start-up
 
                 # the file plus the stored changes not yet in it (the file is brought in step);
                 # the key after it, since bringing the file in step changes the file's state
@@ -475,8 +475,6 @@ class Project:
                 f"rehash {doc} --accept' to keep its codings at their offsets", file=self.store.path)
 
     def _validate(self, df: pd.DataFrame, *, file=None) -> pd.DataFrame:
-        from .codings import validate_codings
-
         df = validate_codings(df, corpus=self.corpus, codebook=self.codebook, file=file)
         self._check_writable_documents(df["document"].unique())
         return df
@@ -513,8 +511,6 @@ class Project:
         return df, actor
 
     def _check_span(self, document, start, end, code) -> None:
-        from .codings import assign_segments
-
         row = pd.DataFrame([{"document": document, "start": start, "end": end, "code": code,
                              "coder": "-"}])
         self._validate(row)
@@ -649,7 +645,7 @@ class Project:
         codebook as stored at write time (inside the store's write transaction, so no other
         process changes it meanwhile): a change that cannot be applied to it is refused, never
         stored. Returns the change's data."""
-        from .project_codebook import apply_changes, compose, current_codebook
+        from .project_codebook import apply_changes, compose, current_codebook  # lazy: qualcode.project_codebook at CLI start-up
 
         with self._lock:
             def plan(changes, count):
@@ -673,7 +669,7 @@ class Project:
         self._codebook_change("create", id, lambda cb, count: (data, None), coder=coder)
 
     def update_code(self, id, *, coder, **fields) -> None:
-        from .project_codebook import EDITABLE
+        from .project_codebook import EDITABLE  # lazy: qualcode.project_codebook at CLI start-up
 
         bad = [k for k in fields if k not in EDITABLE]
         if bad:
@@ -684,7 +680,7 @@ class Project:
     def move_code(self, id, new_parent, *, coder) -> str:
         """Move a code (and its children) under ``new_parent`` (None: top level). Ids carry their
         parent's id, so the code gets a new id; codings follow. Returns the new id."""
-        from .project_codebook import moved_ids
+        from .project_codebook import moved_ids  # lazy: qualcode.project_codebook at CLI start-up
 
         def make(cb, count):
             renames = moved_ids(cb, id, new_parent)
@@ -695,7 +691,7 @@ class Project:
 
     def merge_codes(self, source, target, *, coder) -> None:
         """Merge ``source`` into ``target``: its codings (and its children's) follow to target."""
-        from .project_codebook import merged_ids
+        from .project_codebook import merged_ids  # lazy: qualcode.project_codebook at CLI start-up
 
         self._codebook_change("merge", source, lambda cb, count: (
             {"target": target}, merged_ids(cb, source, target)), coder=coder, snapshot=True)
@@ -724,16 +720,12 @@ class Project:
         after a snapshot of the store. Rows identical to stored ones (document, start, end, code,
         coder) are skipped, so importing a file twice adds nothing: the returned list of new ids
         carries their number as ``.skipped``."""
-        from .project_files import import_codings
-
         return import_codings(self, path, coder=coder, actor=actor)
 
     def export_codings(self, path, *, coder=None, include_machine=True, force=False,
                        text=False) -> Path:
         """Write the live codings to .csv/.xlsx (columns :data:`EXPORT_COLUMNS`, plus the passage
         ``text`` when asked), atomically."""
-        from .codings import write_codings
-
         df = self.codings(coder, include_machine=include_machine)[EXPORT_COLUMNS].copy()
         if text:
             texts = self.corpus.texts

@@ -22,6 +22,7 @@ from pathlib import Path
 from .codebook import Codebook
 from .errors import CodebookError, QualcodeError, warn
 from .fileio import write_bytes, write_text
+from .io import read_codebook
 
 EDITABLE = ("name", "description", "inclusion", "exclusion", "keywords", "examples", "color")
 
@@ -29,8 +30,6 @@ EDITABLE = ("name", "description", "inclusion", "exclusion", "keywords", "exampl
 def base_codebook(project) -> Codebook:
     """The project's codebook file, or an empty codebook when the settings name none."""
     if project.settings.codebook:
-        from .io import read_codebook
-
         return read_codebook(project.path(project.settings.codebook))
     return Codebook([], name=project.settings.name)
 

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .corpus import _build, apply_speaker_settings, case_interviewer_labels, read_cases
 from .errors import ProjectError
+from .io import read_codings
+from .readers import read_source, with_turns
 from .store import Store
 
 SETTINGS_FILE = "qualcode.yaml"
@@ -124,8 +127,6 @@ def store_ready(codings: pd.DataFrame) -> pd.DataFrame:
 
 def import_codings(project, path, *, coder=None, actor=None) -> ImportedIds:
     """:meth:`qualcode.project.Project.import_codings` (see there)."""
-    from .io import read_codings
-
     df = store_ready(read_codings(path, coder=coder, corpus=project.corpus,
                                   codebook=project.codebook))
     source_ids = source_links = None
@@ -150,9 +151,6 @@ def load_corpus_files(files, *, cases=None, unit: str = "turn", interviewer=None
     cases table, which names the interviewer of each case's interviews); ``speakers`` are labels
     that are speakers even when used once. Front matter naming interviewers wins for its document.
     """
-    from .corpus import _build, apply_speaker_settings, case_interviewer_labels, read_cases
-    from .readers import read_source, with_turns
-
     sources = []
     for f in files:
         sources.extend(read_source(f, turns=False))

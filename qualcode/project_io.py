@@ -7,22 +7,25 @@ and ``interviewer``, so the files load into exactly the turns they came from.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from . import refi
+from .corpus import is_side_file
 from .errors import OutputExistsError, QualcodeError
 from .fileio import write_dataframe, write_text
+from .project import Project, ProjectSettings
 from .project_files import SETTINGS_FILE, STORE_FILE, check_writable, store_ready
+from .readers import parse_turns
 from .store import Store
 
 def speaker_front_matter(corpus, document: str) -> dict:
     """``case``, ``speakers`` and ``interviewer`` of one document as front-matter values, and
     ``turns`` when the plain-text rules would find other turns in its text (a subtitle cue
     without a speaker label reads as part of the turn before it)."""
-    from .readers import parse_turns
-
     turns = corpus.turns[corpus.turns["document"] == document]
     labels = [s for s in dict.fromkeys(turns["speaker"]) if s]
     interviewers = [s for s in dict.fromkeys(turns.loc[turns["is_interviewer"], "speaker"]) if s]
@@ -83,10 +86,6 @@ MAX_NAME_BYTES = 200  # most file systems allow 255 bytes per name
 def safe_document_names(docs, folder: Path) -> dict[str, str]:
     """Documents whose file name ``load`` would skip (README, cases.csv ...) or that is too long
     for a file system (a 300-character source name) -> a name that works (old id -> new id)."""
-    import hashlib
-
-    from .corpus import is_side_file  # the rule 'load' skips files by
-
     taken = {d.lower() for d in docs}
     renamed = {}
     for d in docs:
@@ -118,9 +117,6 @@ def init_from_qdpx(directory, qdpx, *, name=None, unit: str | None = None, offse
     is the only human coder when there is one. A document whose name cannot be a file name
     (README, too long) is renamed, said in the qdpx project's ``warnings``. The project is built
     in a temporary folder and moved into place: a failure leaves nothing behind."""
-    from . import refi
-    from .project import Project, ProjectSettings
-
     directory = Path(directory)
     if (directory / SETTINGS_FILE).exists():
         raise QualcodeError(f"a project already exists here; edit {SETTINGS_FILE} or choose "

@@ -23,7 +23,7 @@ _ENV = None
 def _env():
     global _ENV
     if _ENV is None:
-        import jinja2
+        import jinja2  # lazy: jinja2
 
         _ENV = jinja2.Environment(
             loader=jinja2.PackageLoader("qualcode", "templates"),

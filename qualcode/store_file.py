@@ -24,6 +24,7 @@ import contextlib
 import datetime
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -307,8 +308,6 @@ class FileMixin:
         kept as ``damaged-<time>.sqlite`` in the backups folder and replaced by a checked copy
         of the backup (renamed into place). Returns the copy of what was there before (None when
         there was no store)."""
-        import shutil
-
         path, source = Path(path), Path(source)
         try:
             store = cls(path, create=False)
@@ -349,9 +348,6 @@ class FileMixin:
         step into the live store: a process killed in the middle leaves the old content). The
         current store is backed up first (``before-restore-<time>.sqlite``, returned); the restore
         is logged as an event and moves the data version past both stores'."""
-        import shutil
-        import tempfile
-
         source = Path(source)
         if not source.is_file():
             raise StoreError("no such backup file", file=source)
@@ -395,8 +391,6 @@ class FileMixin:
 def _set_aside(path: Path) -> Path:
     """Keep a copy of a store that cannot be opened (and move its WAL files away, which must not
     be applied to what replaces it) in the backups folder as ``damaged-<time>.sqlite``."""
-    import shutil
-
     folder = backup_folder(path)
     folder.mkdir(parents=True, exist_ok=True)
     keep = folder / backup_name("damaged")

@@ -16,14 +16,18 @@ from typing import Callable
 import pandas as pd
 
 from . import matrix as matrix_mod
+from .agreement import compare, disagreements
 from .codebook import Codebook
+from .coders.evaluate import evaluate
+from .coders.factory import make_coder
 from .codings import (ensure_validated, map_to_segments, refuse_human_file, select_coder,
                       write_codings)
 from .corpus import Corpus
 from .errors import QualcodeError
 from .fileio import check_writable, write_dataframe
 from .formatting import MISSING
-from .report import ReportData, write_report
+from .report import ReportData, agreement_view, write_report
+from .saturation import SaturationError, saturation_of
 
 OUTPUTS = {
     "report": "report.html",
@@ -106,10 +110,6 @@ def run_study(corpus, codebook, codings: pd.DataFrame, output_dir=None, *,
     (:class:`~qualcode.report.ReportData`'s ``themes_title``, ``themes_nav``, ``themes_group``);
     ``notes``: lines the report shows at the top (what was left out). The bundled replication's
     settings are :data:`qualcode.studies.b2b_influencer_marketing.STUDY`."""
-    from .agreement import compare, disagreements
-    from .coders.evaluate import evaluate
-    from .coders.factory import make_coder
-
     say = progress or (lambda msg: None)
     targets = {}
     if output_dir is not None:
@@ -248,8 +248,6 @@ def _eval_table(ev) -> pd.DataFrame:
 
 def _report_data(r: StudyResult, title: str, reference: str, matrix_coder, folds: int,
                  labels: dict, notes: list[str]) -> ReportData:
-    from .report import agreement_view
-
     agreement, agreement_notes = agreement_view(r.agreement)
     evaluation = _eval_table(r.classifier_evaluation or r.keyword_evaluation)
     summary = {"keyword coder: pooled kappa": r.keyword_evaluation.overall["kappa"],
@@ -321,8 +319,6 @@ def _disagreements_view(table: pd.DataFrame, codebook) -> pd.DataFrame:
 def _saturation(r: StudyResult) -> dict | None:
     """The report's saturation curve (every human coder, document order, the defaults of
     ``qualcode saturation``), or None where it cannot be assessed (too few interviews)."""
-    from .saturation import SaturationError, saturation_of
-
     try:
         return saturation_of(r.corpus, r.codebook, r.human)
     except SaturationError:

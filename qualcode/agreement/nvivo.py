@@ -24,6 +24,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from .prepare import ALL_CODES, ALL_DOCUMENTS, _setup, _tidy
+
 __all__ = ["nvivo_table", "coded_lengths"]
 
 NVIVO_NOTE = "NVivo: per document over all its characters; averages weighted by document size"
@@ -68,8 +70,6 @@ def nvivo_table(corpus, codings: pd.DataFrame, *, codes=None, coders=None, by=()
     ``n_units`` is the document's characters (summed for averages), ``n_coded`` the characters
     either coder coded; ``percent_agreement`` and ``cohen_kappa`` as NVivo computes them.
     """
-    from .prepare import ALL_CODES, ALL_DOCUMENTS, _setup, _tidy
-
     st = _setup(corpus, codings, codes, coders)
     lengths = np.array([len(corpus.text(d)) for d in st.documents], dtype=float)
     cod = st.codings

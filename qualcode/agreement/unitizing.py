@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .metrics import Undefined
+from .prepare import ALL_CODES, ALL_DOCUMENTS, _setup, _tidy
 
 __all__ = ["unitizing_alpha", "unitizing_table"]
 
@@ -190,8 +191,6 @@ def unitizing_table(corpus, codings: pd.DataFrame, *, codes=None, coders=None,
     Rows as :func:`~qualcode.agreement.units.compare`; ``alpha`` is u-alpha, ``n_units`` the
     number of (merged) coded spans of all coders, ``n_coded`` the characters of the continuum.
     """
-    from .prepare import ALL_CODES, ALL_DOCUMENTS, _setup, _tidy
-
     st = _setup(corpus, codings, codes, coders)
     lengths = np.array([len(corpus.text(d)) for d in st.documents], dtype=np.int64)
     cod = st.codings

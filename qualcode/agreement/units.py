@@ -54,8 +54,10 @@ from ..codings import segment_pairs, span_overlaps
 from ..errors import CodingsError
 from .bootstrap import percentile_interval, resample
 from .metrics import metric_spec
+from .nvivo import nvivo_table
 from .prepare import ALL_CODES, ALL_DOCUMENTS, _setup, _Setup, _tidy
 from .reliability import compress_with_inverse
+from .unitizing import unitizing_table
 
 __all__ = ["compare", "disagreements", "reliability_data", "UNITS", "METRICS", "ALL_CODES",
            "OVERLAP_BASES"]
@@ -288,12 +290,8 @@ def compare(corpus, codings: pd.DataFrame, unit: str = "segment", *,
                              f"{overlap_base!r}.")
         return _overlap_table(corpus, codings, codes, coders, threshold, by, overlap_base)
     if unit == "nvivo":
-        from .nvivo import nvivo_table
-
         return nvivo_table(corpus, codings, codes=codes, coders=coders, by=by)
     if unit == "unitizing":
-        from .unitizing import unitizing_table
-
         return unitizing_table(corpus, codings, codes=codes, coders=coders, by=by)
     st, values, seg_idx, bounds, labels, categories = _build(corpus, codings, unit, codes,
                                                              coders, group, mapping)

@@ -9,25 +9,18 @@ from __future__ import annotations
 import gc
 
 from .app import QualcodeGroup, main  # noqa: F401  (the group; commands register on it)
-
-
-def _register() -> None:
-    # Each command module adds its commands to ``main`` when imported.
-    from . import commands_corpus  # noqa: F401  (load, demo)
-    from . import commands_codebook  # noqa: F401  (codebook validate|show|export)
-    from . import commands_matrix  # noqa: F401  (matrix)
-    from . import commands_coding  # noqa: F401  (code, train, evaluate, next)
-    from . import commands_agree  # noqa: F401  (agree)
-    from . import commands_refi  # noqa: F401  (import, export: REFI-QDA .qdpx/.qdc)
-    from . import commands_report  # noqa: F401  (report)
-    from . import commands_project  # noqa: F401  (init, status, history, rehash, codebook new)
-    from . import commands_web  # noqa: F401  (open: the workbench)
-    from . import commands_backup  # noqa: F401  (backup, restore)
-    from . import commands_methods  # noqa: F401  (saturation, methods)
-    # -- further command modules are imported here --
-
-
-_register()
+# Each command module adds its commands to ``main`` when imported.
+from . import commands_corpus  # noqa: F401  (load, demo)
+from . import commands_codebook  # noqa: F401  (codebook validate|show|export)
+from . import commands_matrix  # noqa: F401  (matrix)
+from . import commands_coding  # noqa: F401  (code, train, evaluate, next)
+from . import commands_agree  # noqa: F401  (agree)
+from . import commands_refi  # noqa: F401  (import, export: REFI-QDA .qdpx/.qdc)
+from . import commands_report  # noqa: F401  (report)
+from . import commands_project  # noqa: F401  (init, status, history, rehash, codebook new)
+from . import commands_web  # noqa: F401  (open: the workbench)
+from . import commands_backup  # noqa: F401  (backup, restore)
+from . import commands_methods  # noqa: F401  (saturation, methods)
 
 
 def run() -> None:

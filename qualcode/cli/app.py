@@ -10,6 +10,7 @@ import warnings
 import click
 
 from ..errors import QualcodeError
+from ..nlp import thinc_without_torch
 
 
 class QualcodeGroup(click.Group):
@@ -60,6 +61,5 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    from ..nlp import thinc_without_torch
 
     thinc_without_torch()  # no command loads a PyTorch-backed spaCy pipeline: seconds of start-up

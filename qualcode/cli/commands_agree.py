@@ -9,10 +9,12 @@ import pandas as pd
 
 from .. import corpus as corpus_mod
 from ..agreement import units as agreement_units
+from ..codebook import ID_RE
 from ..errors import CodingsError
 from ..fileio import check_writable, write_dataframe
 from ..formatting import interval, number
-from ..io import read_codings
+from ..io import read_codebook, read_codings
+from ..transcript_state import usable_codings
 from .app import main
 from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
 from .projectopts import (corpus_for, project_context, project_option, skip_changed_option,
@@ -103,8 +105,6 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_co
             check_writable(path, force=force)
     cb = None
     if codebook is not None:
-        from ..io import read_codebook
-
         cb = read_codebook(codebook)
     frames, coder_files = [], {}
     with project_context(project_dir) as project:
@@ -115,8 +115,6 @@ def agree_cmd(codings, transcripts, cases, codebook, unit, segment_unit, only_co
             corpus = corpus_for(project, None, cases=cases, unit=segment_unit,
                                 interviewer=interviewer)
             if not codings:
-                from ..transcript_state import usable_codings
-
                 table_in, notes = usable_codings(
                     project, _project_codings(project, split_names(only_coders)),
                     skip_changed=skip_changed)
@@ -183,8 +181,6 @@ agree_cmd.help = inspect.cleandoc(agree_cmd.help or "") + "\n\n" + CODINGS_FORMS
 def _refuse_malformed_ids(df: pd.DataFrame, path) -> None:
     """Without a codebook, a code id that is not a lowercase dotted id (``a;b``, ``Cost``) is an
     error naming the codes and the first row: it would silently become a code of its own."""
-    from ..codebook import ID_RE
-
     bad = df["code"][~df["code"].astype(str).str.match(ID_RE.pattern)]
     if len(bad):
         names = list(dict.fromkeys(bad.astype(str)))

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import ProjectError
+from ..project import STORE_FILE, Project
+from ..store import Store
 from .app import main
 from .projectopts import open_project, project_option
 
@@ -34,9 +36,7 @@ def restore_cmd(backup, coder, project_dir):
     """Put BACKUP (a file from 'qualcode backup' or .qualcode/backups/) back as the project's
     store. The current store is backed up first, so a restore can itself be undone; a store
     that cannot be opened (empty, damaged) is kept beside the backups."""
-    from ..project import STORE_FILE, Project
-    from ..project_codebook import restore_beside, save_beside
-    from ..store import Store
+    from ..project_codebook import restore_beside, save_beside  # lazy: off the CLI's start-up path
 
     root = Project.find(project_dir or Path.cwd())
     if root is None:

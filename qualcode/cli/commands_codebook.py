@@ -6,8 +6,10 @@ from pathlib import Path
 import click
 
 from ..io import read_codebook
-from ..fileio import write_text
+from ..fileio import write_bytes, write_text
+from ..project import Project
 from .app import main
+from .projectopts import open_project
 
 
 @main.group("codebook")
@@ -70,9 +72,7 @@ def _load(codebook, project_dir):
     is the project's codebook file or None)."""
     if codebook is not None:
         return read_codebook(codebook), str(codebook), None, None
-    from ..project import Project
-    from ..project_codebook import codebook_status
-    from .projectopts import open_project
+    from ..project_codebook import codebook_status  # lazy: qualcode.project_codebook at CLI start-up
 
     if project_dir is None and Project.find(Path.cwd()) is None:
         raise click.UsageError("give a CODEBOOK file, or run inside a project (there is no "
@@ -153,13 +153,12 @@ def export_cmd(codebook, output, force, project_dir):
         raise click.ClickException(
             f"{output}: this is the project's codebook file itself (qualcode keeps it in step, "
             "and the changes made while coding apply on top of it); export to another file")
-    from .. import exports
+    from .. import exports  # lazy: qualcode.exports at CLI start-up
 
     fmt = {".markdown": "md", ".yml": "yaml"}.get(output.suffix.lower(),
                                                   output.suffix.lower().lstrip("."))
     if fmt not in exports.CODEBOOK_FORMATS:
         raise click.ClickException(f"{output}: unknown export format; use .md, .csv, .xlsx, .yaml or .qdc")
-    from ..fileio import write_bytes
 
     write_bytes(output, exports.codebook_bytes(cb, fmt), force=force)
     click.echo(f"{len(cb)} codes written to {output}")

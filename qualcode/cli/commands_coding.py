@@ -6,11 +6,14 @@ from pathlib import Path
 
 import click
 
+from ..codings import METHODS as CODING_METHODS
 from ..codings import human_codings, select_coder, write_codings
-from ..corpus import UNITS
+from ..corpus import UNITS, _expand, _is_side_file
 from ..errors import CodingsError, ModelError, QualcodeError
-from ..fileio import read_string_table, write_dataframe
+from ..fileio import check_writable, read_string_table, write_dataframe
+from ..formatting import number
 from ..io import read_codings
+from ..readers import supported_suffixes
 from .app import main
 from .common import CODINGS_FORMS, echo_table, is_project, load_project_inputs
 from .projectopts import (codebook_for, codings_for, corpus_for, interviewer_option,
@@ -113,7 +116,7 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
     """Suggest codes for TRANSCRIPTS (default: the project's) with the project learner, keyword
     rules, a trained classifier, sentence embeddings or a local chat model; in a project they are
     stored as suggestions to review."""
-    from ..coders.learner import check_gate
+    from ..coders.learner import check_gate  # lazy: scikit-learn
 
     gate = check_gate(kappa_floor, show_all=show_all)  # before any work: the floor's minimum
     if method is None and model_path is None and transcripts is None and cases is None \
@@ -122,7 +125,7 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
             if project is not None:
                 method = "learner"
     if method is None:
-        from ..coders.factory import default_method
+        from ..coders.factory import default_method  # lazy: qualcode.coders at CLI start-up
 
         method = "both" if model_path else default_method()
     if method == "learner":
@@ -195,8 +198,7 @@ def code_cmd(transcripts, codebook_path, model_path, method, codings_path, kappa
 def _learner_code(project_dir, gate, output, force, *, coder=None) -> None:
     """``qualcode code`` in a project: the project learner (the same function the workbench's
     background loop calls), its suggestions stored as one run and listed per code."""
-    from ..coders import learner
-    from ..formatting import number
+    from ..coders import learner  # lazy: scikit-learn
 
     with project_context(project_dir) as project:
         if project is None:
@@ -268,7 +270,7 @@ def _codebook_coder(codebook, corpus, codings_path, kappa_floor, *, project=None
 
 
 def _llm_coder(codebook, url, model, allow_remote):
-    from ..coders.llm import DEFAULT_URL, is_local, what_is_sent
+    from ..coders.llm import DEFAULT_URL, is_local, what_is_sent  # lazy: http.client (the optional LLM coder)
 
     url = url or DEFAULT_URL
     if allow_remote and not is_local(url):
@@ -279,7 +281,7 @@ def _llm_coder(codebook, url, model, allow_remote):
 def _make_coder(method: str, codebook, **options):
     """:func:`qualcode.coders.factory.make_coder`, imported only when a coder is built: the coders
     package is not loaded when the command line starts."""
-    from ..coders.factory import make_coder
+    from ..coders.factory import make_coder  # lazy: qualcode.coders at CLI start-up
 
     return make_coder(method, codebook, **options)
 
@@ -292,8 +294,6 @@ def _learner(method: str, codebook, min_examples: int):
 def _input_files(inputs) -> set[Path]:
     """Every file the command reads: each given path, the transcripts a folder holds, and the
     folder's cases.csv."""
-    from ..corpus import _expand
-
     files: set[Path] = set()
     for item in inputs:
         if item is None:
@@ -316,12 +316,6 @@ def check_machine_output(path: Path, *, force: bool, inputs=()) -> None:
     ``force``, an existing file that does not hold machine codings only (a human codings table, a
     cases table, a transcript, anything unreadable): ``--force`` replaces earlier suggestions, never
     someone's work."""
-    from ..codings import METHODS
-    from ..fileio import check_writable
-
-    from ..corpus import _is_side_file
-    from ..readers import supported_suffixes
-
     path = Path(path)
     if path.resolve() in _input_files(inputs):
         raise CodingsError("is an input of this command; write the suggestions to another -o file",
@@ -340,7 +334,7 @@ def check_machine_output(path: Path, *, force: bool, inputs=()) -> None:
         why = "cannot be read as a codings table, so it may hold someone's work"
     else:
         cols = {str(c).strip().lower(): c for c in df.columns}
-        machine = METHODS - {"human"}
+        machine = CODING_METHODS - {"human"}
         if "code" not in cols:
             why = ("is not a codings table (no 'code' column): a transcript, a cases table or "
                    "someone's work")
@@ -469,7 +463,7 @@ def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds,
 
 def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, folds, seed, level,
               min_examples, quotes, seeds, output, force, cases, unit, interviewer):
-    from ..coders.evaluate import evaluate
+    from ..coders.evaluate import evaluate  # lazy: qualcode.coders at CLI start-up
 
     lvl = _level(level)
     if quotes and method == "learner":
@@ -495,7 +489,7 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
         if coder:
             select_coder(human_codings(codings), coder, file=codings_path)
         if method == "learner":
-            from ..coders.learner import ProjectLearner
+            from ..coders.learner import ProjectLearner  # lazy: scikit-learn
 
             subject = ProjectLearner(codebook, min_examples=min_examples)
         else:
@@ -519,11 +513,11 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
 
 def _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method, min_examples, seeds,
                      cases, unit, interviewer):
-    from ..studies.quotes import check_codebook, evaluate_on_quotes, extract_quotes
+    from ..studies.quotes import check_codebook, evaluate_on_quotes, extract_quotes  # lazy: qualcode.coders at CLI start-up
 
     check_codebook(codebook)  # before any training: the quotes must belong to this codebook
     if method in SEMANTIC + ("codebook", "llm"):
-        from ..coders.semantic import without_examples_from
+        from ..coders.semantic import without_examples_from  # lazy: scikit-learn
 
         codebook, removed = without_examples_from(codebook, extract_quotes(seeds)["text"])
         if removed:
@@ -575,7 +569,7 @@ def next_cmd(transcripts, codebook_path, codings_path, n, method, coder, min_exa
              cases, unit, interviewer, project_dir):
     """List uncoded segments to code next, most informative first (smallest margin), spread over
     interviews; interviewer turns are never listed."""
-    from ..coders.active import next_segments
+    from ..coders.active import next_segments  # lazy: scikit-learn
 
     with project_context(project_dir) as project:
         corpus, codebook = _load(project, transcripts, codebook_path, cases, unit, interviewer)
@@ -586,7 +580,7 @@ def next_cmd(transcripts, codebook_path, codings_path, n, method, coder, min_exa
         if method == "learner":
             if not in_project:
                 raise click.UsageError("--method learner works in a project on its own coding")
-            from ..coders import learner
+            from ..coders import learner  # lazy: scikit-learn
 
             measured = learner.measure(corpus, codebook, codings, project.training_decisions(),
                                        coder=coder, min_examples=min_examples)

@@ -6,7 +6,11 @@ from pathlib import Path
 import click
 
 from .. import corpus as corpus_mod
+from ..corpus import load_transcripts
 from ..fileio import check_writable, write_dataframe
+from ..io import read_codebook, read_codings
+from ..studies import b2b_influencer_marketing as replication
+from ..transcript_state import problem_lines
 from .app import main
 from .common import bundled, echo_table
 from .projectopts import corpus_for, project_context, project_option
@@ -43,8 +47,6 @@ def load_cmd(transcripts, cases, unit, interviewer, speakers, output, cases_outp
         corpus = corpus_for(project, list(transcripts), cases=cases, unit=unit,
                             interviewer=interviewer, speakers=speakers)
         if project is not None and not transcripts:
-            from ..transcript_state import problem_lines
-
             for line in problem_lines(project):
                 click.echo(f"warning: {line}", err=True)
     _print_corpus(corpus)
@@ -96,10 +98,7 @@ def demo_cmd(output_dir, n_boot, force):
     """Run the bundled sample study end to end: load the 22 interviews, keyword and classifier
     coding, agreement between the human coders and between machine and humans, the cross-case
     matrices (Table 4 layout) and the HTML report; print where the report is."""
-    from ..corpus import load_transcripts
-    from ..io import read_codebook, read_codings
-    from ..studies import b2b_influencer_marketing as replication
-    from ..study import run_study
+    from ..study import run_study  # lazy: qualcode.study at CLI start-up
 
     sample = bundled(replication.SAMPLE)
     corpus = load_transcripts(sample)

@@ -8,6 +8,7 @@ import click
 from .. import matrix as matrix_mod
 from ..fileio import write_dataframe
 from ..io import read_codebook
+from ..transcript_state import usable_codings
 from .app import main
 from .common import echo_table
 from .projectopts import (
@@ -65,8 +66,6 @@ def matrix_cmd(kind, transcripts, codings_path, codebook_path, cases, coder, dep
             (project.codebook if project is not None else None)
         codings = codings_for(project, codings_path, corpus=corpus, codebook=codebook)
         if codings_path is None:
-            from ..transcript_state import usable_codings
-
             codings, notes = usable_codings(project, codings, skip_changed=skip_changed)
             for note in notes:
                 click.echo(f"warning: {note}", err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from ..fileio import check_writable, write_text
 from .app import main
 from .common import echo_table
 from .projectopts import open_project, project_option, split_names
@@ -46,7 +47,7 @@ def saturation_cmd(order, coders, level, base, run_length, threshold, as_json, p
     do: base size, run length and new-information threshold; saturation is reached at s-1
     interviews for the first run s..s+run-1 whose codes not seen before are at most the threshold
     times the base's codes."""
-    from ..saturation import project_saturation, public
+    from ..saturation import project_saturation, public  # lazy: qualcode.saturation at CLI start-up
 
     with open_project(project_dir, required=True) as project:
         result = project_saturation(project, order=order, coders=split_names(coders) or None,
@@ -92,8 +93,7 @@ def methods_cmd(output, as_json, n_boot, seed, order, coders, level, base, run_l
     their codings, how the codebook developed, machine assistance (suggestions accepted, edited,
     rejected and pending, by method and model), intercoder agreement with a reporting paragraph,
     and saturation (options as 'qualcode saturation')."""
-    from ..fileio import check_writable, write_text
-    from ..methods import methods_record, to_markdown
+    from ..methods import methods_record, to_markdown  # lazy: qualcode.methods at CLI start-up
 
     if output is not None:
         check_writable(output, force=force)

@@ -2,6 +2,8 @@
 ``reject`` and ``undo``: making a project and looking into its store."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -9,8 +11,11 @@ import click
 import pandas as pd
 
 from ..corpus import UNITS
-from ..fileio import write_text
+from ..fileio import write_bytes, write_dataframe, write_text
+from ..project import Project
+from ..transcript_state import problem_lines
 from .app import main
+from .commands_codebook import TEMPLATE
 from .common import echo_table
 from .projectopts import open_project, project_option, split_names
 
@@ -45,9 +50,7 @@ def init_cmd(directory, name, transcripts, cases, codebook, codings, unit, inter
              reference_coder, from_qdpx, offsets):
     """Make DIRECTORY (default: here) a qualcode project: a commented qualcode.yaml with the
     settings every command reads, and the store qualcode.sqlite for codings, memos and reviews."""
-    from ..project import Project
-    from ..project_io import init_from_qdpx
-    from .commands_codebook import TEMPLATE
+    from ..project_io import init_from_qdpx  # lazy: qualcode.project_io at CLI start-up
 
     wrote_template = None
     if from_qdpx is not None:
@@ -146,8 +149,6 @@ def status_cmd(project_dir):
 
 def _print_changed(project) -> None:
     """Transcripts changed or missing since they were coded (machine suggestions count too)."""
-    from ..transcript_state import problem_lines
-
     for line in problem_lines(project):
         click.echo(f"warning: {line}", err=True)
 
@@ -171,8 +172,7 @@ def history_cmd(document, coding, code, last, output, fmt, force, project_dir):
     changes), oldest first."""
     with open_project(project_dir, required=True) as project:
         if fmt is not None:
-            from ..fileio import write_bytes
-            from ..methods import history_export
+            from ..methods import history_export  # lazy: qualcode.methods at CLI start-up
 
             data = history_export(project, fmt, document=document, coding=coding, code=code,
                                   last=last)
@@ -187,8 +187,6 @@ def history_cmd(document, coding, code, last, output, fmt, force, project_dir):
         if last is not None:
             hist = hist.tail(last)
         if output is not None:
-            from ..fileio import write_dataframe
-
             write_dataframe(hist, output, force=force)
             click.echo(f"{len(hist)} events written to {output}")
             return
@@ -206,9 +204,6 @@ def _n_events(data: bytes, fmt: str) -> int:
 
 
 def _csv_rows(data: bytes) -> list:
-    import csv
-    import io
-
     return list(csv.reader(io.StringIO(data.decode("utf-8"))))
 
 

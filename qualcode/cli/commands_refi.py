@@ -6,13 +6,18 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..fileio import write_bytes
+from ..codings import is_human, refuse_human_file
+from ..fileio import check_writable, write_bytes, write_folder
+from ..io import read_codings
 from .app import main
-from .projectopts import open_project, project_option, skip_changed_option
+from .commands_project import _set_only_human_coder
+from .projectopts import (
+    codebook_for, corpus_for, open_project, project_context, project_option, skip_changed_option,
+)
 
 
 def _refi():
-    from .. import refi  # imported when a command runs, so `qualcode --help` stays fast
+    from .. import refi  # lazy: qualcode.refi at CLI start-up
 
     return refi
 
@@ -40,8 +45,7 @@ def import_cmd(project, output_dir, coder, offsets, force, project_dir):
     if output_dir is None:
         _import_into_project(project, coder, project_dir)
         return
-    from ..fileio import write_folder
-    from ..project_io import qdpx_folder_plan
+    from ..project_io import qdpx_folder_plan  # lazy: qualcode.project_io at CLI start-up
 
     refi = _refi()
     p = refi.read_qdpx(project, offsets=offsets)
@@ -72,8 +76,6 @@ def import_cmd(project, output_dir, coder, offsets, force, project_dir):
 
 
 def _import_into_project(path: Path, coder, project_dir) -> None:
-    from .commands_project import _set_only_human_coder
-
     with open_project(project_dir, required=True) as project:
         ids = project.import_codings(path, coder=coder)
         rows = project.store.codings(ids=ids)
@@ -120,11 +122,7 @@ def export_cmd(fmt, transcripts, cases, codebook, codings, include_suggestions, 
     project settings), the codebook as a .qdc, for NVivo, ATLAS.ti, MAXQDA or QualCoder, or the
     project's codings as csv/xlsx (in a project: its own, human codings unless
     --include-suggestions)."""
-    from .. import exports
-    from ..codings import is_human, refuse_human_file
-    from ..fileio import check_writable
-    from ..io import read_codings
-    from .projectopts import codebook_for, corpus_for, project_context
+    from .. import exports  # lazy: qualcode.exports at CLI start-up
 
     fmt = fmt or output.suffix.lower().lstrip(".")
     if fmt not in ("qdpx", "qdc", "csv", "xlsx"):

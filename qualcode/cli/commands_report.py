@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from ..fileio import check_writable, write_bytes
+from ..transcript_state import usable_codings
 from .app import main
 from .projectopts import (
     codebook_for,
@@ -59,10 +61,8 @@ def report_cmd(transcripts, codebook_path, codings_path, output, tables, referen
     """Build one self-contained HTML report: codebook, code frequencies by case, strategy by
     case next to the codebook's published assignments, themes with quotes, agreement with
     confidence intervals, machine-versus-human evaluation and the disagreements."""
-    from .. import exports
-    from ..fileio import check_writable, write_bytes
-    from ..study import run_study
-    from ..transcript_state import usable_codings
+    from .. import exports  # lazy: qualcode.exports at CLI start-up
+    from ..study import run_study  # lazy: qualcode.study at CLI start-up
 
     check_writable(output, force=force)  # refuse before the work, so nothing is half-done
     notes: list[str] = []

@@ -6,6 +6,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from ..codings import ensure_validated
+from ..errors import InputFormatError
 from ..formatting import cell
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,16 +55,13 @@ def is_project(path) -> bool:
 def load_project_inputs(path, *, codebook=None, unit: str = "turn"):
     """Corpus and codings from one REFI-QDA project (its text sources are the transcripts);
     with ``codebook`` the codings are checked against it, else against the project's own."""
-    from ..codings import ensure_validated
-    from ..refi import read_qdpx
+    from ..refi import read_qdpx  # lazy: qualcode.refi at CLI start-up
 
     project = read_qdpx(path, unit=unit)
     for w in project.warnings:
         click.echo(f"warning: {path}: {w}", err=True)
     cb = codebook if codebook is not None else project.codebook
     if project.corpus is None:
-        from ..errors import InputFormatError
-
         raise InputFormatError(
             f"holds no codings and no text sources, only a codebook of {len(project.codebook)} "
             "codes; use it as --codebook, or export a project with its sources", file=path)

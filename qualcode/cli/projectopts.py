@@ -3,11 +3,16 @@ or a parent. Explicit arguments always win over the project's settings; without 
 command works from files as before."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
+import pandas as pd
 
+from ..corpus import _expand
 from ..errors import ProjectError
+from ..io import read_codebook, read_codings
+from ..project import Project, load_corpus_files
 
 
 def project_option(f):
@@ -21,8 +26,6 @@ def project_option(f):
 def open_project(project_dir=None, *, required: bool = False):
     """The project named by ``-p``, else the one around the working folder, else None (or a
     :class:`ProjectError` when ``required``)."""
-    from ..project import Project
-
     if project_dir is not None:
         if not (Path(project_dir) / "qualcode.yaml").is_file() and Project.find(project_dir) is None:
             raise ProjectError("no qualcode.yaml in this folder or a parent; run 'qualcode init' "
@@ -52,9 +55,6 @@ def corpus_for(project, transcripts=None, *, cases=None, unit=None, interviewer=
     ``--interviewer`` labels are added to the default rule and to an ``interviewer`` column of the
     cases table.
     """
-    from ..corpus import _expand
-    from ..project import load_corpus_files
-
     interviewer = split_names(interviewer)
     speakers = split_names(speakers)
     if isinstance(transcripts, (str, Path)):
@@ -86,8 +86,6 @@ def corpus_for(project, transcripts=None, *, cases=None, unit=None, interviewer=
 
 def codebook_for(project, codebook_path=None):
     """``--codebook`` when given, else the project's codebook (file plus stored changes)."""
-    from ..io import read_codebook
-
     if codebook_path is not None:
         return read_codebook(codebook_path)
     if project is None:
@@ -98,10 +96,6 @@ def codebook_for(project, codebook_path=None):
 def codings_for(project, paths=(), *, corpus=None, codebook=None, human_only: bool = True):
     """Codings from ``--codings`` files when given, else from the project's store (human rows
     only unless ``human_only`` is False). Columns: the codings contract (DESIGN.md)."""
-    import pandas as pd
-
-    from ..io import read_codings
-
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if paths:
@@ -132,8 +126,6 @@ def reference_coder_for(project, explicit=None, codings=None) -> str | None:
 
 def project_context(project_dir=None, *, required: bool = False):
     """A context manager giving the project (closed at the end) or None without one."""
-    import contextlib
-
     project = open_project(project_dir, required=required)
     return project if project is not None else contextlib.nullcontext(None)
 

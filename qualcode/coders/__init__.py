@@ -12,6 +12,8 @@ model through :meth:`ClassifierCoder.save`.
 """
 from __future__ import annotations
 
+import importlib
+
 from .evaluate import EvaluationReport, evaluate  # eager: the function shadows its module's name
 from .keyword import KeywordCoder
 
@@ -28,8 +30,6 @@ def __getattr__(name):  # the other modules load when first used
         "SentenceEmbeddings": ("embeddings", "SentenceEmbeddings"),
     }
     if name in lazy:
-        import importlib
-
         module, attr = lazy[name]
         return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

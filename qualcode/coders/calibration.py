@@ -22,7 +22,7 @@ __all__ = ["fit_calibration", "apply_calibration", "reliability_table", "expecte
 def fit_calibration(scores: np.ndarray, labels: np.ndarray) -> dict | None:
     """An isotonic map from held-out ``scores`` to the chance of a human positive, pooled over
     codes: ``{"x": ..., "y": ...}`` (increasing knots), or None without positives and negatives."""
-    from sklearn.isotonic import IsotonicRegression
+    from sklearn.isotonic import IsotonicRegression  # lazy: scikit-learn
 
     s, y = np.ravel(scores).astype(float), np.ravel(labels).astype(float)
     if len(s) == 0 or y.min() == y.max():

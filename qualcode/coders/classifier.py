@@ -52,6 +52,7 @@ from .features import make_featurizer
 from .keyword import KeywordCoder
 from .labels import (LABEL_RULES, LearnsFromCodings, best_f1_threshold, check_threshold,
                      document_folds)
+from .persist import load_model, save_model
 
 CODER_NAME = "qualcode-classifier"
 KEYWORD_WEIGHT = 0.5
@@ -304,15 +305,11 @@ class ClassifierCoder(LearnsFromCodings, BaseEstimator):
 
     def save(self, path, *, force: bool = False):
         """Save to a ``.qcm`` file (zip of JSON + .npz; no pickle): see :mod:`.persist`."""
-        from .persist import save_model
-
         return save_model(self, path, force=force)
 
     @classmethod
     def load(cls, path, *, codebook=None) -> "ClassifierCoder":
         """Load a model saved with :meth:`save`; ``codebook`` is checked against the model's."""
-        from .persist import load_model
-
         return load_model(path, cls, codebook=codebook)
 
 

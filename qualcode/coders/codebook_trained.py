@@ -48,8 +48,12 @@ from sklearn.base import BaseEstimator
 
 from ..codings import empty_codings, machine_codings, segment_code_matrix
 from ..errors import QualcodeError
+from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
-from .labels import LearnsFromCodings, best_f1_threshold, check_threshold, document_folds
+from .keyword import KeywordCoder
+from .labels import (
+    LearnsFromCodings, best_f1_threshold, check_threshold, document_folds, training_data,
+)
 
 CODER_NAME = "qualcode-codebook"
 DEFAULT_THRESHOLD = 0.5
@@ -152,8 +156,6 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
     def _keywords(self):
         kw = getattr(self, "_keyword_coder", None)
         if kw is None and self.keyword_weight:
-            from .keyword import KeywordCoder
-
             kw = self._keyword_coder = KeywordCoder(self.codebook, n_jobs=1)
         return kw
 
@@ -180,7 +182,7 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
     def _train(self, X, y, w):
         """One logistic regression per code (rows with label -1 left out); None where a code has
         no positive or no negative row."""
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.linear_model import LogisticRegression  # lazy: scikit-learn
 
         models = []
         for j in range(y.shape[1]):
@@ -248,8 +250,6 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         return self
 
     def _set_cutoffs(self, oof, y) -> None:
-        from .calibration import fit_calibration, per_code_kappa
-
         n = len(self.classes_)
         default = DEFAULT_THRESHOLD if self.threshold == "auto" else float(self.threshold)
         self.thresholds_ = np.full(n, default)
@@ -283,8 +283,6 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         ``rejected``: a codings table of rejected suggestions (negative evidence for their code on
         segments the human coding does not cover; where it does, the human coding decides).
         Returns ``self``."""
-        from .labels import training_data
-
         self._check_params()
         segments, labels, codes = training_data(corpus, codings, self.codebook,
                                                 rule=self.label_rule, nothing=self._nothing)
@@ -334,8 +332,6 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
 
     def predict_calibrated(self, texts) -> np.ndarray:
         """Scores mapped to the chance they are right on held-out hand coding (raw before fit)."""
-        from .calibration import apply_calibration
-
         raw = self.predict_proba(texts)
         cal = getattr(self, "calibration_", None)
         return raw if cal is None else apply_calibration(cal, raw)
@@ -385,7 +381,6 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         rows_i, cols_j = np.nonzero(pred)
         if len(rows_i) == 0:
             return empty_codings()
-        from .calibration import apply_calibration
 
         cal = getattr(self, "calibration_", None)
         score = raw if cal is None else apply_calibration(cal, raw)

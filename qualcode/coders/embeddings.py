@@ -322,10 +322,10 @@ def load_encoder(source: str, local: bool, *, device=None):
     """A SentenceTransformer for ``source`` (kept for the process: folds reuse one load)."""
     _require_sentence_transformers()
     with _offline():
-        from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer  # lazy: sentence-transformers (torch)
 
         with contextlib.suppress(Exception):  # quieter loads; harmless if the API moves
-            from transformers.utils import logging as hf_logging
+            from transformers.utils import logging as hf_logging  # lazy: transformers (torch)
 
             hf_logging.disable_progress_bar()
             hf_logging.set_verbosity_error()

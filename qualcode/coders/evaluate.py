@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import agreement as ag
 from ..codings import ensure_validated, human_codings, segment_code_matrix, select_coder
 from ..errors import QualcodeError
 from ..formatting import number
@@ -190,7 +191,7 @@ def _machine_codings(obj, corpus, segments, human, *, folds, seed, reference, no
 
 def _fresh(obj):
     if hasattr(obj, "fit"):
-        from sklearn.base import clone
+        from sklearn.base import clone  # lazy: scikit-learn
 
         return clone(obj)
     return obj()
@@ -244,8 +245,6 @@ def score_labels(ref: np.ndarray, pred: np.ndarray, labels: list[str], *, mask=N
                  notes: list | None = None, keep_unused: bool = False):
     """Per-label table and overall dict (see the module docstring). ``mask`` (units x labels,
     bool) limits which units count for which label; ``keep_unused`` reports labels nobody used."""
-    from .. import agreement as ag
-
     ref = np.asarray(ref, dtype=np.int8)
     pred = np.asarray(pred, dtype=np.int8)
     mask = np.ones(ref.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)

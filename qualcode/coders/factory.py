@@ -11,7 +11,10 @@ hits as evidence, codes with a low cross-validated kappa withheld; the semantic 
 """
 from __future__ import annotations
 
+import importlib.util
+
 from ..errors import QualcodeError
+from .keyword import KeywordCoder
 
 METHODS = ("keyword", "classifier", "both", "semantic", "semantic-fewshot", "codebook", "llm")
 
@@ -20,11 +23,9 @@ def default_method() -> str:
     """The method ``qualcode code`` uses when none is named: ``codebook`` (best on held-out data,
     README "Which coder") when the semantic extra and its bundled model are installed, else
     ``keyword``."""
-    import importlib.util
-
     if importlib.util.find_spec("sentence_transformers") is None:
         return "keyword"
-    from .embeddings import bundled_model_path
+    from .embeddings import bundled_model_path  # lazy: scikit-learn
 
     return "codebook" if bundled_model_path() is not None else "keyword"
 
@@ -43,34 +44,32 @@ def make_coder(method: str, codebook, *, model=None, min_examples: int | None = 
     if model is not None:
         if method not in ("classifier", "both"):
             raise QualcodeError(f"a trained model is for the classifier, not method {method!r}")
-        from .classifier import ClassifierCoder
+        from .classifier import ClassifierCoder  # lazy: scikit-learn
 
         coder = ClassifierCoder.load(model, codebook=codebook)
         coder.combine_keywords = method == "both"
         return coder
     if method == "keyword":
-        from .keyword import KeywordCoder
-
         return KeywordCoder(codebook, **params)
     if method == "codebook":
-        from .codebook_trained import CodebookCoder
+        from .codebook_trained import CodebookCoder  # lazy: scikit-learn
 
         params.pop("min_examples", None)  # the codebook gives every code its rows
         return CodebookCoder(codebook, **params)
     if method == "llm":
-        from .llm import LLMCoder
+        from .llm import LLMCoder  # lazy: http.client (the optional LLM coder)
 
         params.pop("min_examples", None)
         return LLMCoder(codebook, **params)
     if method == "semantic":
-        from .semantic import SemanticCoder
+        from .semantic import SemanticCoder  # lazy: scikit-learn
 
         params.pop("min_examples", None)  # zero-shot: no per-code minimum
         return SemanticCoder(codebook, **params)
-    from .classifier import ClassifierCoder
+    from .classifier import ClassifierCoder  # lazy: scikit-learn
 
     if method == "semantic-fewshot":
-        from .embeddings import SentenceEmbeddings
+        from .embeddings import SentenceEmbeddings  # lazy: scikit-learn
 
         return ClassifierCoder(codebook, features=SentenceEmbeddings(), **params)
     return ClassifierCoder(codebook, combine_keywords=method == "both", **params)

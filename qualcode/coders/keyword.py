@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..codings import empty_codings, machine_codings
 from ..errors import QualcodeError, warn
+from ..nlp import blank_pipeline, has_lemmas, lemma_lookup_table
 from ..parallel import check_n_jobs, fork_map, processes
 
 CODER_NAME = "qualcode-keyword"
@@ -100,22 +101,19 @@ class KeywordCoder:
     # -- pipeline ---------------------------------------------------------------------------------
 
     def _setup_pipeline(self, nlp) -> None:
-        from ..nlp import has_lemmas, lemma_lookup_table
-
         table = None
         if nlp is None:
             try:
                 table = lemma_lookup_table()
             except QualcodeError as exc:  # no spacy-lookups-data: still useful on lowercase
                 warn(f"{exc}; matching keywords on lowercase words instead of lemmas")
-                from ..nlp import blank_pipeline
 
                 nlp = blank_pipeline()
         elif list(nlp.pipe_names) == ["lemmatizer"]:
             table = _lookup_table(nlp)
         if table is not None:
-            import spacy
-            from spacy.attrs import LOWER, NORM
+            import spacy  # lazy: spaCy
+            from spacy.attrs import LOWER, NORM  # lazy: spaCy
 
             lang = getattr(nlp, "lang", None) or "en"
             private = spacy.blank(lang)  # its own vocab: the NORM override stays private
@@ -156,7 +154,7 @@ class KeywordCoder:
     # -- matchers ---------------------------------------------------------------------------------
 
     def _build_matchers(self) -> None:
-        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.matcher import Matcher, PhraseMatcher  # lazy: spaCy
 
         vocab = self._nlp.vocab
         self._phrase_matcher = PhraseMatcher(vocab, attr=self._attr)

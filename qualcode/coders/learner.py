@@ -53,6 +53,7 @@ decisions); :func:`gate` is cheap, so a new floor or a rejection reuses the last
 """
 from __future__ import annotations
 
+import json
 import time
 import warnings
 
@@ -61,6 +62,11 @@ import pandas as pd
 
 from ..codings import segment_code_matrix
 from ..errors import QualcodeError
+from .calibration import apply_calibration, fit_calibration, per_code_kappa
+from .codebook_trained import CodebookCoder, codebook_texts, rejected_rows
+from .evaluate import score_labels
+from .factory import default_method
+from .labels import document_folds, human_labels
 from .reasons import drop_known, overlaps, why  # noqa: F401 (overlaps: part of the learner's API)
 
 #: the gate's defaults, the one place they are defined (CLI, workbench and library read them here)
@@ -103,8 +109,6 @@ def suggestion_coder(coder: str | None = None) -> str:
 
 def default_base() -> str:
     """``codebook`` when the semantic extra and its model are installed, else ``classifier``."""
-    from .factory import default_method
-
     return "codebook" if default_method() == "codebook" else "classifier"
 
 
@@ -240,8 +244,6 @@ def read_mask(segments: pd.DataFrame, human: pd.DataFrame) -> np.ndarray:
 def _labelled(corpus, codebook, human, dec):
     """The looked-at codable segments (:func:`read_mask`) and their segments x codes labels, or
     (None, None) when there are none."""
-    from .labels import human_labels
-
     segs = corpus.codable_segments().reset_index(drop=True)
     seen = read_mask(segs, human)
     if not seen.any():
@@ -251,8 +253,6 @@ def _labelled(corpus, codebook, human, dec):
 
 
 def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
-    from .codebook_trained import CodebookCoder, rejected_rows
-
     options = {"kappa_floor": None, "cv_folds": folds, **options}
     cc = CodebookCoder(codebook, **options)
     labels = covered = oof_pred = None
@@ -276,9 +276,7 @@ def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
 
 
 def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
-    from .calibration import apply_calibration, fit_calibration
-    from .classifier import ClassifierCoder
-    from .labels import document_folds
+    from .classifier import ClassifierCoder  # lazy: scikit-learn
 
     codes = codebook.ids()
     n_seg = len(corpus.codable_segments())
@@ -342,8 +340,6 @@ def _threshold_decide(scores, thresholds):
 def _cv_figures(pred, labels, covered, codes, *, reps: int = 200) -> dict:
     """Per code, from held-out 0/1 decisions: kappa with a 90% bootstrap interval over documents,
     precision, recall, and the number of held-out positive guesses."""
-    from .calibration import per_code_kappa
-
     pred = np.asarray(pred)
     y = np.asarray(labels)
     kappa = per_code_kappa(y, pred)
@@ -383,9 +379,6 @@ def codebook_estimate(cc, *, folds: int = 3) -> dict:
     ``folds``; each fold's examples are coded by a model trained on the rest of the codebook's
     texts, against the codes they are examples of (and those codes' ancestors). Cached per codebook
     and embedding model."""
-    from .calibration import per_code_kappa
-    from .codebook_trained import codebook_texts
-
     key = (cc.codebook.fingerprint(), str(cc.model), float(cc.C), float(cc.keyword_weight),
            float(cc.exclusion_weight), cc.max_codes)
     if key in _ESTIMATES:
@@ -430,7 +423,7 @@ def uncertainty_ranks(segments, raw, thresholds, has_model, todo) -> dict:
         return {}
     margin = np.abs(raw[:, has_model] - np.asarray(thresholds)[has_model]).min(axis=1)
     table = segments.loc[todo, ["document", "segment"]].assign(margin=margin[todo])
-    from .active import spread_over_documents
+    from .active import spread_over_documents  # lazy: scikit-learn
 
     table = spread_over_documents(table, "margin")
     return {(str(d), int(s)): i + 1 for i, (d, s) in enumerate(zip(table["document"], table["segment"]))}
@@ -440,7 +433,7 @@ def next_table(measured: dict, codebook, *, n: int = 20, preview: int = 100) -> 
     """The ``n`` first passages of the review order (:func:`uncertainty_ranks`) with the columns
     of :func:`qualcode.coders.active.next_segments`: each passage's most uncertain code, its
     score, cut-off and margin."""
-    from .active import COLUMNS, _preview
+    from .active import COLUMNS, _preview  # lazy: scikit-learn
 
     ranks = measured["uncertainty"]
     if not ranks:
@@ -604,8 +597,6 @@ def learning_curve(runs: pd.DataFrame, coder: str | None = None) -> list[dict]:
     """From a project's machine runs (``Project.machine_runs()``): one point per run of the
     learner (for ``coder``) with a measured kappa, ``{"codings", "kappa", "time"}``, oldest first
     (repeats of the same number of codings keep the last)."""
-    import json
-
     points: dict = {}
     if runs is None or len(runs) == 0 or "parameters" not in runs.columns:
         return []
@@ -635,9 +626,7 @@ def _empty() -> pd.DataFrame:
 
 def _ask_llm(corpus, codebook, segments, human, llm: dict, ranks: dict):
     """Ask the chat model about the least certain uncoded passages and some hand-coded ones."""
-    from .evaluate import score_labels
-    from .labels import human_labels
-    from .llm import DEFAULT_URL, LLMCoder
+    from .llm import DEFAULT_URL, LLMCoder  # lazy: http.client (the optional LLM coder)
 
     url = llm.get("url") or DEFAULT_URL
     model = llm.get("model") or "local"

@@ -173,7 +173,7 @@ class LLMCoder:
         if self.cache_dir is False:
             return None
         if self.cache_dir is None:
-            from .embeddings import default_cache_dir
+            from .embeddings import default_cache_dir  # lazy: scikit-learn
 
             return default_cache_dir() / "llm"
         return Path(self.cache_dir) / "llm"

@@ -26,8 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..codebook import Codebook
 from ..errors import ModelError, QualcodeError
-from ..fileio import atomic_path
+from ..fileio import atomic_path, require_regular_file
+from ..version import __version__
+from ..ziplimits import check_zip_directory, check_zip_file
 
 FORMAT = "qualcode-classifier"
 FORMAT_VERSION = 1
@@ -38,16 +41,15 @@ _PARAMS = ("threshold", "min_examples", "C", "combine_keywords", "random_state",
 
 def save_model(coder, path, *, force: bool = False) -> Path:
     """Write a fitted coder to ``path`` atomically (refuses to replace a file unless ``force``)."""
-    from sklearn.utils.validation import check_is_fitted
+    from sklearn.utils.validation import check_is_fitted  # lazy: scikit-learn
 
-    from ..version import __version__
-    from .features import TfidfFeatures, features_state
+    from .features import TfidfFeatures, features_state  # lazy: scikit-learn
 
     check_is_fitted(coder, "classes_")
     if not isinstance(coder.featurizer_, TfidfFeatures):
         raise ModelError("only models with the built-in 'tfidf' features can be saved without "
                          "pickle; retrain with features='tfidf'", file=path)
-    import sklearn
+    import sklearn  # lazy: scikit-learn
 
     feat_state, arrays = features_state(coder.featurizer_)
     meta = {
@@ -82,9 +84,6 @@ _DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImp
 
 def read_model_file(path) -> tuple[dict, dict[str, np.ndarray]]:
     """The metadata and arrays of a model file, checked for format and size."""
-    from ..fileio import require_regular_file
-    from ..ziplimits import check_zip_directory, check_zip_file
-
     path = Path(path)
     require_regular_file(path, error=ModelError, missing="no such model file")
     try:
@@ -172,8 +171,7 @@ def check_fields(meta: dict, path) -> None:
 def load_model(path, coder_class, *, codebook=None):
     """Rebuild a fitted coder of ``coder_class`` (:class:`ClassifierCoder`, which passes itself:
     this module does not import it) from a model file."""
-    from ..codebook import Codebook
-    from .features import features_from_state
+    from .features import features_from_state  # lazy: scikit-learn
 
     meta, arrays = read_model_file(path)
     check_fields(meta, path)

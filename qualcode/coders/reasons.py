@@ -36,9 +36,9 @@ def why(measured, codebook, human: pd.DataFrame, pred: pd.DataFrame) -> list[str
     """Why each suggestion: the label of its code's figure, the code's keyword found in it, and
     the nearest hand-coded passage of the code (TF-IDF cosine), else its nearest codebook
     example."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer  # lazy: scikit-learn
 
-    from .codebook_trained import codebook_texts
+    from .codebook_trained import codebook_texts  # lazy: scikit-learn
 
     corpus_text = {}
     seg = measured["segments"]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import QualcodeError
+from .factory import default_method
 
 COLUMNS = ["document", "segment", "start", "end", "speaker", "similarity", "text"]
 _VECTORS: dict = {}  # embeddings of a corpus's passages, per corpus texts and model
@@ -27,14 +28,12 @@ _VECTORS: dict = {}  # embeddings of a corpus's passages, per corpus texts and m
 
 def semantic_available() -> bool:
     """Whether the semantic extra and its bundled model are installed."""
-    from .factory import default_method
-
     return default_method() == "codebook"
 
 
 def _passage_vectors(texts: list[str], query: str, method: str, model=None):
     if method == "embeddings":
-        from .embeddings import SentenceEmbeddings
+        from .embeddings import SentenceEmbeddings  # lazy: scikit-learn
 
         emb = SentenceEmbeddings(model or "all-MiniLM-L6-v2", normalize=True).fit()
         key = (str(getattr(model, "model_id", model)), hash(tuple(texts)))
@@ -45,7 +44,7 @@ def _passage_vectors(texts: list[str], query: str, method: str, model=None):
                 _VECTORS.pop(next(iter(_VECTORS)))
         q = emb.transform([query])[0]
         return P @ q
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer  # lazy: scikit-learn
 
     vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1).fit(texts + [query])
     P = vec.transform(texts)

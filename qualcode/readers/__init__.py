@@ -12,11 +12,13 @@ or timestamp.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 from pathlib import Path
 from typing import Callable
 
 from ..errors import InputFormatError
+from ..fileio import require_regular_file
 from .base import Source, Turn
 from .plain import paragraph_turns, parse_turns
 from .speakers import (DEFAULT_INTERVIEWER, declared_interviewers, declared_speakers,
@@ -64,11 +66,9 @@ def read_source(path: str | os.PathLike, *, turns: bool = True) -> list[Source]:
             f"use one of {', '.join(supported_suffixes())}",
             file=path,
         )
-    from ..fileio import require_regular_file
 
     require_regular_file(path)  # a FIFO or device would hang the reader or fill memory
     module_name, func_name = _READERS[suffix]
-    import importlib
 
     module = importlib.import_module(f"{__name__}.{module_name}")
     sources = getattr(module, func_name)(path)

@@ -28,6 +28,7 @@ from xml.etree import ElementTree
 
 from ..errors import InputFormatError
 from ..fileio import require_regular_file
+from ..ziplimits import check_zip_file
 from . import Source
 from .plain import split_front_matter
 
@@ -39,8 +40,8 @@ def read_docx(path: Path) -> list[Source]:
     """Read a Word ``.docx`` transcript (see the module docstring for the rules)."""
     path = Path(path)
     _check_zip(path, "a Word .docx document")
-    import docx
-    from docx.table import Table
+    import docx  # lazy: python-docx
+    from docx.table import Table  # lazy: python-docx
 
     try:
         document = docx.Document(str(path))
@@ -108,7 +109,6 @@ def _check_zip(path: Path, what: str) -> None:
     if not ok:
         raise InputFormatError(f"not {what} (not a zip archive); if it is a text file, rename it "
                                "to .txt", file=path)
-    from ..ziplimits import check_zip_file  # the limits every zip container shares
 
     check_zip_file(path, file=path, what=what)
 

@@ -48,8 +48,8 @@ def read_pdf(path: Path) -> list[Source]:
 
 
 def _extract_pages(path: Path) -> list[str]:
-    import pypdf
-    from pypdf.errors import PyPdfError
+    import pypdf  # lazy: pypdf
+    from pypdf.errors import PyPdfError  # lazy: pypdf
 
     with open(path, "rb") as f:
         head = f.read(1024)

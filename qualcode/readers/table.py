@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import InputFormatError
 from ..fileio import read_csv_strings, read_text
+from ..ziplimits import check_zip_file
 from . import Source
 from .subtitles import CP1252_WARNING, Utterance, build_source
 
@@ -166,14 +167,12 @@ def _check_quotes(text: str, sep: str, path: Path) -> None:
 def _read_xlsx(path: Path) -> pd.DataFrame:
     """The first sheet as strings; formula cells give their saved values, and a formula with no
     saved value (a workbook written by a program, never opened and saved) is an error naming it."""
-    from ..ziplimits import check_zip_file
-
     if not zipfile.is_zipfile(path):
         raise InputFormatError("not an .xlsx workbook (not a zip archive); save it again from "
                                "your spreadsheet program as .xlsx", file=path)
     check_zip_file(path, file=path, what="an .xlsx workbook")
     try:
-        import openpyxl
+        import openpyxl  # lazy: openpyxl
 
         df = pd.read_excel(path, dtype=str, sheet_name=0, engine="openpyxl", header=None)
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)

@@ -37,6 +37,7 @@ import pandas as pd
 
 from ..version import __version__
 from ..codings import ensure_validated
+from ..corpus import Corpus
 from ..errors import CodebookError, QualcodeError
 from ..fileio import atomic_path
 from .codes import GUID_RE, derived_guid, parse_color
@@ -231,7 +232,6 @@ def qdpx_bytes(corpus, codebook, codings=None, *, origin: str = ORIGIN, name: st
         if codings is not None and len(codings):
             raise QualcodeError("codings need their transcripts: pass the corpus the codings "
                                 "were made on (or no codings, for a codebook-only project)")
-        from ..corpus import Corpus
 
         corpus = Corpus.from_texts({})
     df = _check_codings(codings, corpus, codebook)

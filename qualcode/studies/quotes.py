@@ -23,9 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_code_matrix
+from ..codings import empty_codings, segment_code_matrix
 from ..coders.evaluate import EvaluationReport, rollup, score_labels
+from ..corpus import Corpus
 from ..errors import QualcodeError
+from ..readers import Source, Turn
 from .b2b_influencer_marketing import CATEGORIES, CODEBOOK, default_seeds_dir
 
 AUTHORS = "authors"
@@ -194,9 +196,6 @@ def quotes_corpus(quotes: pd.DataFrame | None = None, *, seeds_dir=None):
     Returns ``(corpus, codings)``; codings have coder ``authors``, method ``human`` and the
     quote's category as ``code``. Speakers are the attributions; none is an interviewer.
     """
-    from ..corpus import Corpus
-    from ..readers import Source, Turn
-
     quotes = extract_quotes(seeds_dir) if quotes is None else quotes
     sources, rows = [], []
     for paper, group in quotes.groupby("paper", sort=False):
@@ -272,8 +271,7 @@ def evaluate_leave_one_quote_out(factory, codebook, *, seeds_dir=None, quotes=No
     words, :func:`qualcode.coders.semantic.without_examples_from`'s rule), and it codes only the
     quotes that set belongs to. Keywords stay as they are (they were written with the visible
     quotes in view: the keyword evidence is still optimistic here)."""
-    from ..codings import empty_codings
-    from ..coders.semantic import without_examples_from
+    from ..coders.semantic import without_examples_from  # lazy: scikit-learn
 
     class _LeaveOneOut:
         method = ""

@@ -16,6 +16,8 @@ import pandas as pd
 
 from .. import crosscase as crosscase_mod
 from .. import retrieval
+from ..agreement import ALL_CODES
+from ..agreement import compare as ag_compare
 from ..errors import QualcodeError
 from . import data
 
@@ -180,9 +182,6 @@ def compare_inputs(project, coders, *, unit: str = "segment", n_boot: int = 1000
 
 def compare_finish(inputs: dict) -> dict:
     """The agreement table of :func:`compare_inputs`' data (the slow part: the bootstrap)."""
-    from ..agreement import ALL_CODES
-    from ..agreement import compare as ag_compare
-
     cod, table = inputs["codings"], inputs["table"]
     if table is None:
         table = ag_compare(inputs["corpus"], cod, inputs["unit"], n_boot=inputs["n_boot"],

@@ -15,13 +15,15 @@ the machine rows, ``skip_changed=1`` leaves out changed transcripts), ``/api/exp
 """
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import exports
 from . import analysis
 from .api import _int
 from .api_codebook import download
-from .http import BadRequest, Forbidden, endpoint
+from .http import BadRequest, Forbidden, endpoint, error_message, error_response, log, status_of
 
 
 def _params(request) -> dict:
@@ -79,9 +81,6 @@ def _unit(p) -> str:
 async def compare(request):
     """``/api/compare``: the codings are read under the project lock, the bootstrap runs outside
     it (seconds at character level on a big project), so coding goes on meanwhile."""
-    from starlette.concurrency import run_in_threadpool
-    from starlette.responses import JSONResponse
-
     web = request.app.state.web
 
     def prepare():
@@ -104,8 +103,6 @@ async def compare(request):
 
 
 def _error(request, exc):
-    from .http import error_message, error_response, log, status_of
-
     status = status_of(exc)
     if status == 500:
         log.exception("internal error in %s", request.url.path)
@@ -179,8 +176,6 @@ def _send(result: exports.Export, filename: str, fmt: str):
 async def report(request):
     """``/api/export/report.html``: the codings are read under the project lock, the report is
     built outside it (seconds to minutes), so other requests are not held up meanwhile."""
-    from starlette.concurrency import run_in_threadpool
-
     web = request.app.state.web
     p = _params(request)
     try:

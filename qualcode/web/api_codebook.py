@@ -19,7 +19,7 @@ import unicodedata
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import palette
+from .. import exports, palette
 from ..codebook import COLOR_RE, ID_RE
 from . import analysis, data
 from .api import _int, _str
@@ -216,8 +216,6 @@ CODEBOOK_TYPES = {"yaml": "application/x-yaml; charset=utf-8", "md": "text/markd
 
 def codebook_bytes(codebook, fmt: str) -> bytes:
     """The bytes ``qualcode codebook export -o codebook.FMT`` writes (:mod:`qualcode.exports`)."""
-    from .. import exports
-
     if fmt not in CODEBOOK_TYPES:
         raise BadRequest(f"codebook format {fmt!r}: use yaml, qdc or md")
     return exports.codebook_bytes(codebook, fmt)

@@ -15,9 +15,12 @@ from __future__ import annotations
 import pandas as pd
 from starlette.routing import Route
 
+from ..agreement import ALL_CODES
+from ..methods import methods_record, summarize_agreement
 from . import analysis
 from .api import _int
 from .http import BadRequest, Forbidden, endpoint, page
+from .views_analysis import _base
 
 
 def _blind_refusal(view) -> None:
@@ -53,8 +56,6 @@ def _options(request) -> dict:
 
 def record(view, request) -> dict:
     """The methods record for the request's options (cached per state of the store)."""
-    from ..methods import methods_record
-
     _blind_refusal(view)
     opts = _options(request)
     sat = opts["saturation"]
@@ -72,9 +73,6 @@ def methods_json(view, request, body):
 @endpoint
 def agreement_paragraph(view, request, body):
     """The reporting paragraph of ``/api/compare`` with the same parameters."""
-    from ..agreement import ALL_CODES
-    from ..methods import summarize_agreement
-
     p = dict(request.query_params)
     coders = [c.strip() for c in (p.get("coders") or "").split(",") if c.strip()]
     if view.blind and any(c != view.coder for c in coders):
@@ -100,8 +98,6 @@ def agreement_paragraph(view, request, body):
 
 @page
 def methods_page(view, request):
-    from .views_analysis import _base
-
     _blind_refusal(view)
     return _base(view, request, "methods.html")
 

@@ -6,6 +6,7 @@ shows only what that coder may see; nothing here writes.
 """
 from __future__ import annotations
 
+import colorsys
 import math
 import re
 
@@ -53,8 +54,6 @@ def code_colors(codebook) -> dict[str, str]:
     colour (siblings get distinct hues around it, so overlapping codings of one family stay
     apart); top-level codes without one take a fixed palette colour. Never a string copied into a
     style unchecked."""
-    import colorsys
-
     out: dict[str, str] = {}
 
     def own(code) -> str | None:

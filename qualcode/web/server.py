@@ -124,7 +124,7 @@ class ServerThread:
     """
 
     def __init__(self, app, *, host: str = "127.0.0.1"):
-        import uvicorn
+        import uvicorn  # lazy: uvicorn
 
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
