@@ -22,6 +22,7 @@ from pathlib import Path
 from .codebook import Codebook
 from .errors import CodebookError, QualcodeError, warn
 from .fileio import write_bytes, write_text
+from .store_file import CODEBOOK_BESIDE
 from .io import read_codebook
 
 EDITABLE = ("name", "description", "inclusion", "exclusion", "keywords", "examples", "color")
@@ -334,8 +335,6 @@ def codebook_status(project) -> dict:
 def save_beside(project, backup: Path | None) -> Path | None:
     """Copy the project's synced codebook file beside ``backup`` (``<backup>.codebook.yaml``);
     None when there is no such file."""
-    from .store_file import CODEBOOK_BESIDE
-
     path = synced_file(project)
     if backup is None or path is None or not path.is_file():
         return None
@@ -349,8 +348,6 @@ def restore_beside(project, backup: Path) -> bool:
     of the restored store. A backup without a copy (made by an older qualcode, or of a project
     whose codebook file lies outside it) leaves the file as it is and says so when the file holds
     changes the restored store does not."""
-    from .store_file import CODEBOOK_BESIDE
-
     path = synced_file(project)
     copy = Path(backup).with_name(Path(backup).name + CODEBOOK_BESIDE)
     if path is None or not copy.is_file():

@@ -63,8 +63,8 @@ def open_cmd(project, project_dir, host, port, token, no_browser, add_coder, rol
     link sets it). Whoever runs the server is the project's owner; one server per project (a
     second one is refused, naming the first one's address).
     """
-    from ..project import Project
-    from ..web import auth
+    from ..project import Project  # lazy: qualcode.project off the CLI start-up path
+    from ..web import auth  # lazy: the workbench (starlette, uvicorn) loads only for qualcode open
 
     proj = Project.open(project or project_dir or ".")
     state = auth.WebState(proj.root)
@@ -95,11 +95,11 @@ def open_cmd(project, project_dir, host, port, token, no_browser, add_coder, rol
 
 
 def _serve(proj, *, host, port, token, browser, allow_hosts, train) -> None:
-    import uvicorn
+    import uvicorn  # lazy: the workbench (starlette, uvicorn) loads only for qualcode open
 
-    from ..web import create_app
-    from ..web.loop import Trainer
-    from ..web.server import ServerLock
+    from ..web import create_app  # lazy: the workbench (starlette, uvicorn) loads only for qualcode open
+    from ..web.loop import Trainer  # lazy: the workbench (starlette, uvicorn) loads only for qualcode open
+    from ..web.server import ServerLock  # lazy: the workbench (starlette, uvicorn) loads only for qualcode open
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

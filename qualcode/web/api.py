@@ -259,7 +259,7 @@ def _queue(view, params) -> pd.DataFrame:
 def _not_coded_already(view, df: pd.DataFrame) -> pd.DataFrame:
     """Leave out suggestions of a code on a span where a person already applied it (any machine
     coder's, e.g. an older run): accepting one would make a duplicate."""
-    from ..coders.reasons import drop_known
+    from ..coders.reasons import drop_known  # lazy: qualcode.coders (scikit-learn) only when a queue is filtered
 
     if len(df) == 0:
         return df

@@ -15,7 +15,9 @@ from starlette.routing import Route
 
 from ..coders import learner
 from ..coders.llm import DEFAULT_URL, is_local, what_is_sent
+from .api import model_status
 from .http import BadRequest, endpoint, page
+from .views import _name
 
 HOW_TO_START = ("Start a local server, e.g. llama.cpp: llama-server -m model.gguf --port 8080 "
                 "(then http://127.0.0.1:8080/v1), or Ollama: ollama serve and ollama pull "
@@ -51,7 +53,6 @@ def model_settings(view, request, body):
     if web.trainer is None:
         return {"status": "off", "codes": [], "note": "retraining is off for this server", **changes}
     web.trainer.request_all()  # every model's gate (each coder's own in a blind project)
-    from .api import model_status
 
     return model_status(view)
 
@@ -107,7 +108,7 @@ def _int_param(params, name):
 
 @endpoint
 def similar(view, request, body):
-    from ..coders.similar import similar_passages
+    from ..coders.similar import similar_passages  # lazy: sentence-transformers or scikit-learn, only for find similar
 
     params = dict(request.query_params)
     project = view  # the requesting coder's view: their own coding only in a blind project
@@ -140,7 +141,6 @@ def similar(view, request, body):
 
 @page
 def similar_page(view, request):
-    from .views import _name
 
     return view.web.render("similar.html", request, project_name=_name(view),
                            codebook=[{"id": c.id, "name": c.name} for c in view.codebook])

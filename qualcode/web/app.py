@@ -12,6 +12,7 @@ JSON or HTML answer with a one-line message: a user error is a 400 (409 for a ve
 from __future__ import annotations
 
 import html
+import hmac
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
@@ -33,6 +34,7 @@ from .http import MAX_BODY, error_response, too_large
 from .view import OWNER, CoderView
 from . import api_upload  # home: Add interviews
 from . import api_methods  # the Methods page and the Compare page's reporting paragraph
+from . import api_learner  # the learner's settings, chat model and "find similar"
 
 HERE = Path(__file__).resolve().parent
 
@@ -161,7 +163,6 @@ class Web:
 
     def coder_for_token(self, token: str) -> str | None:
         """``""`` for the server token (the local user), a coder name for a coder's token."""
-        import hmac
 
         if hmac.compare_digest(token.encode(), self.token.encode()):
             return ""
@@ -228,7 +229,6 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
     no background retraining, suggestions only as the store holds them).
     """
     web = Web(project, token=token, allowed_hosts=allowed_hosts, trainer=trainer)
-    from . import api_learner  # the learner's settings, chat model and "find similar"
 
     routes = api_learner.routes() + views.routes() + api.routes() + [
         *views_analysis.routes(), *api_codebook.routes(), *api_analysis.routes(),  # part 2

@@ -21,9 +21,12 @@ trains only while the project is open, the coders' models only while it is blind
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import multiprocessing
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import pandas as pd
@@ -48,7 +51,6 @@ def _fingerprint(human: pd.DataFrame, decisions: pd.DataFrame, extra: str,
                  coder: str | None = None) -> str:
     """What :func:`measure` depends on besides the corpus and codebook (``coder``: only that
     coder's codings and decisions count)."""
-    import hashlib
 
     if coder:
         human = human[human["coder"] == coder] if len(human) else human
@@ -217,8 +219,6 @@ class Trainer:
         if self.mode == "thread":
             return measure(*args, **kwargs)
         if self._shared["pool"] is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
 
             self._shared["pool"] = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"))

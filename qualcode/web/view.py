@@ -22,12 +22,14 @@ rules are not repeated in the handlers.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
 
 from .. import errors
-from .http import Forbidden
+from ..project import Project
+from .http import BadRequest, Forbidden
 
 OWNER, CODER = "owner", "coder"
 ROLES = (OWNER, CODER)
@@ -81,7 +83,6 @@ class CoderView:
         """The project settings; in a blind project the reference coder is the viewer."""
         settings = self.project.settings
         if self.blind and settings.reference_coder and settings.reference_coder != self.coder:
-            import dataclasses
 
             settings = dataclasses.replace(settings, reference_coder=self.coder)
         return settings
@@ -247,7 +248,6 @@ class CoderView:
     def export_codings(self, path, *, coder=None, include_machine=True, force=False,
                        text=False):
         """:meth:`qualcode.Project.export_codings` of the codings this viewer may see."""
-        from ..project import Project
 
         return Project.export_codings(self, path, coder=coder, include_machine=include_machine,
                                       force=force, text=text)
@@ -264,7 +264,6 @@ class CoderView:
         if self.read_only:
             raise Forbidden(READ_ONLY)
         if not self.coder:
-            from .http import BadRequest
 
             raise BadRequest("say who you are first: POST /api/me {\"coder\": \"NAME\"} "
                              "(the workbench asks on the first page)")
