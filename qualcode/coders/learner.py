@@ -60,13 +60,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..codings import segment_code_matrix
 from ..errors import QualcodeError
 from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .codebook_trained import CodebookCoder, codebook_texts, rejected_rows
-from .evaluate import score_labels
 from .factory import default_method
 from .labels import document_folds, human_labels
+from .learner_llm import LLM_BUDGET, ask_llm, empty_codings as _empty  # noqa: F401 (LLM_BUDGET: part of the API)
 from .reasons import drop_known, overlaps, why  # noqa: F401 (overlaps: part of the learner's API)
 
 #: the gate's defaults, the one place they are defined (CLI, workbench and library read them here)
@@ -74,7 +73,6 @@ KAPPA_FLOOR = 0.2
 KAPPA_MINIMUM = 0.1
 MIN_EXAMPLES = 3
 FOLDS = 3
-LLM_BUDGET = 20
 CODER = "qualcode-learner"
 HUMAN_COLUMNS = ["document", "start", "end", "code", "coder", "method"]
 CODEBOOK_LABEL = "estimated on the codebook's own examples; no coding of yours yet"
@@ -215,7 +213,7 @@ def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFram
     uncoded = ~read_mask(segments, human)
     out["uncertainty"] = uncertainty_ranks(segments, raw, thresholds, fitted["has_model"], uncoded)
     if llm:
-        out["llm"], out["llm_suggestions"] = _ask_llm(corpus, codebook, segments, human, llm,
+        out["llm"], out["llm_suggestions"] = ask_llm(corpus, codebook, segments, human, llm,
                                                       out["uncertainty"])
     out["seconds"] = time.perf_counter() - t0
     return out
@@ -616,54 +614,6 @@ def learning_curve(runs: pd.DataFrame, coder: str | None = None) -> list[dict]:
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["document", "start", "end", "code", "coder", "segment", "method",
-                                 "score", "memo"])
-
-
-# ---- the chat model --------------------------------------------------------------------------------
-
-def _ask_llm(corpus, codebook, segments, human, llm: dict, ranks: dict):
-    """Ask the chat model about the least certain uncoded passages and some hand-coded ones."""
-    from .llm import DEFAULT_URL, LLMCoder  # lazy: http.client (the optional LLM coder)
-
-    url = llm.get("url") or DEFAULT_URL
-    model = llm.get("model") or "local"
-    budget = int(llm.get("budget") or LLM_BUDGET)
-    info = {"url": url, "model": model, "budget": budget, "asked": 0, "kappa": None,
-            "precision": None, "measured_on": 0, "error": None}
-    try:
-        coder = LLMCoder(codebook, url=url, model_name=model,
-                         allow_remote=bool(llm.get("allow_remote")), cache_dir=llm.get("cache_dir"))
-    except QualcodeError as exc:  # e.g. a remote server without consent: said, never sent
-        info["error"] = str(exc)
-        return info, _empty()
-    order = sorted(ranks, key=ranks.get)[:budget]
-    key = set(order)
-    pick = segments[[(str(d), int(s)) in key for d, s in zip(segments["document"], segments["segment"])]]
-    info["asked"] = len(pick)
-    try:
-        found = coder.code_segments(pick) if len(pick) else _empty()
-        coded = segments[segments["document"].isin(set(human["document"]))]
-        check = coded.head(budget)
-        if len(check):
-            got = coder.code_segments(check)
-            codes = codebook.ids()
-            y, _ = human_labels(human, check, codes, rule="any")
-            p = segment_code_matrix(got, check, codes) if len(got) else np.zeros_like(y)
-            _, overall = score_labels(y, p, codes)
-            info.update(measured_on=len(check), kappa=_num(overall["kappa"]),
-                        precision=_num(overall["micro_precision"]))
-    except QualcodeError as exc:
-        info["error"] = str(exc)
-        return info, _empty()
-    info["cached"] = int(coder.stats_.get("cached", 0))
-    if len(found):
-        found = found.assign(memo=[f"{model}: “{m}”" if m else model for m in found["memo"]],
-                             coder="qualcode-llm")
-    return info, found
-
 
 # ---- as an estimator (for evaluate) -------------------------------------------------------------
 
