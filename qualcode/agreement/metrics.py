@@ -33,7 +33,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .reliability import Reliability, compress, compress_with_inverse, encode, prepare  # noqa: F401
-from .weights import WEIGHT_FAMILIES, weight_matrix
+from .weights import WEIGHT_FAMILIES, kappa_disagreement, weight_matrix
 
 __all__ = [
     "Undefined", "Coefficient", "is_undefined", "percent_agreement", "cohen_kappa", "scott_pi",
@@ -385,20 +385,6 @@ def _alpha_metric(level: str) -> _Metric:
 _ALPHA = {level: _alpha_metric(level) for level in LEVELS}
 
 
-def _kappa_delta(weights, categories: list) -> np.ndarray:
-    """Disagreement weights of Cohen's kappa: positions for linear/quadratic (as scikit-learn),
-    ``1 - w`` for the other families and for a matrix of agreement weights."""
-    q = len(categories)
-    idx = np.arange(q, dtype=float)
-    if weights is None:
-        return 1.0 - np.eye(q)
-    if isinstance(weights, str) and weights == "linear":
-        return np.abs(idx[:, None] - idx[None, :])
-    if isinstance(weights, str) and weights == "quadratic":
-        return (idx[:, None] - idx[None, :]) ** 2
-    return 1.0 - weight_matrix(weights, categories)
-
-
 def _cohen_metric(weights, missing: str) -> _Metric:
     def codes(rel: Reliability):
         if rel.n_coders != 2:
@@ -410,7 +396,7 @@ def _cohen_metric(weights, missing: str) -> _Metric:
     def features(rel: Reliability) -> np.ndarray:
         a, b = codes(rel)
         both = ((a >= 0) & (b >= 0)).astype(float)
-        delta = _kappa_delta(weights, rel.categories)
+        delta = kappa_disagreement(weights, rel.categories)
         eye = np.vstack([np.eye(rel.q), np.zeros((1, rel.q))])  # row -1: missing
         if missing == "gwet":  # marginals over every unit each coder rated
             row, col = eye[a], eye[b]
@@ -420,7 +406,7 @@ def _cohen_metric(weights, missing: str) -> _Metric:
 
     def finish(s: np.ndarray, rel: Reliability):
         q = rel.q
-        delta = _kappa_delta(weights, rel.categories)
+        delta = kappa_disagreement(weights, rel.categories)
         n = s[:, 0]
         row, col = s[:, 2:2 + q], s[:, 2 + q:]
         with np.errstate(invalid="ignore", divide="ignore"):

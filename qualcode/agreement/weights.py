@@ -87,3 +87,17 @@ def weight_matrix(weights, categories: Sequence) -> np.ndarray:
     d[np.eye(q, dtype=bool)] = 0.0
     d = np.nan_to_num(d, nan=0.0, posinf=0.0)
     return 1 - d / d.max()
+
+
+def kappa_disagreement(weights, categories: list) -> np.ndarray:
+    """Disagreement weights of Cohen's kappa: positions for linear/quadratic (as scikit-learn),
+    ``1 - w`` for the other families and for a matrix of agreement weights."""
+    q = len(categories)
+    idx = np.arange(q, dtype=float)
+    if weights is None:
+        return 1.0 - np.eye(q)
+    if isinstance(weights, str) and weights == "linear":
+        return np.abs(idx[:, None] - idx[None, :])
+    if isinstance(weights, str) and weights == "quadratic":
+        return (idx[:, None] - idx[None, :]) ** 2
+    return 1.0 - weight_matrix(weights, categories)
