@@ -232,6 +232,8 @@ def test_two_pages_on_one_document_nothing_lost(browser, served, project):
     assert "changed by someone else" in second.text_content("#flash")
     # the first tab's memo is stored; the second tab still shows its own text to save again
     assert project.codings().iloc[0]["memo"] == "memo from the first tab"
+    # the panel is drawn again from the reloaded document (version 2), keeping the unsaved text
+    second.wait_for_selector("#coding-panel .note")
     assert second.input_value("#coding-panel textarea") == "memo from the second tab"
     assert "not saved" in second.text_content("#coding-panel")
     second.click("text=Save memo")
