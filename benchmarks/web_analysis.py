@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import qualcode as qc  # noqa: E402
-from qualcode.web import analysis, create_app  # noqa: E402
+from qualcode.web import create_app, results  # noqa: E402
 from qualcode.web.auth import WebState  # noqa: E402
 from qualcode.web.server import ServerThread  # noqa: E402
 
@@ -96,7 +96,7 @@ def timed(client, url: str, project=None, repeat: int = 5) -> tuple[list[float],
     times, cpu = [], []
     for _ in range(repeat):
         if project is not None:
-            analysis._CACHE.pop(project, None)
+            results._CACHE.pop(project, None)
         c0, t0 = time.process_time(), time.perf_counter()
         r = client.get(url)
         times.append(time.perf_counter() - t0)

@@ -182,3 +182,59 @@ def _project_name(web) -> str:
         return web.project.settings.name or web.project.root.name
     except Exception:  # noqa: BLE001 - only a title
         return "qualcode"
+
+
+# ---- reading a request's fields (every resource module) ----------------------------------------
+
+def int_field(body: dict, name: str, *, required: bool = True, minimum: int | None = 0):
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"field {name!r} is missing; send it as an integer")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise BadRequest(f"field {name!r} must be an integer, not {value!r}")
+    try:
+        f = float(value)
+        if not f.is_integer():
+            raise ValueError
+        value = int(f)
+    except ValueError:
+        raise BadRequest(f"field {name!r} must be an integer, not {value!r}") from None
+    if minimum is not None and value < minimum:
+        raise BadRequest(f"field {name!r} must be at least {minimum}, not {value}")
+    return value
+
+
+def str_field(body: dict, name: str, *, required: bool = True, limit: int = 100_000):
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"field {name!r} is missing; send it as a string")
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"field {name!r} must be a string, not {value!r}")
+    if len(value) > limit:
+        raise BadRequest(f"field {name!r} is longer than {limit:,} characters")
+    return value
+
+
+def path_int(request, name: str) -> int:
+    raw = request.path_params[name]
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, not {raw!r}") from None
+
+
+def query(request) -> dict:
+    return dict(request.query_params)
+
+
+def error_answer(request, exc):
+    """An exception of a handler that runs outside :func:`endpoint` as the one error
+    envelope (a 500 is logged with its traceback, never sent)."""
+    status = status_of(exc)
+    if status == 500:
+        log.exception("internal error in %s", request.url.path)
+    return error_response(error_message(exc), status)
