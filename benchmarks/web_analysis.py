@@ -1,4 +1,5 @@
-"""Workbench part 2 speed (issue 15), measured on this machine and printed (not a timed test).
+"""The workbench's analysis pages' speed (issue 15), measured on this machine and printed (not
+a timed test).
 
 On a project of 200 documents and 50,000 human codings by two coders, each answer must come in
 under 1 s through a real uvicorn server (``httpx`` from outside, as a page's ``fetch`` would):

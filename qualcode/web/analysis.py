@@ -35,8 +35,9 @@ def _coders(params) -> list[str]:
 
 
 def _page(params) -> dict:
-    return {"offset": int_field(params, "offset", required=False) or 0,
-            "limit": min(int_field(params, "limit", required=False, minimum=1) or results.PAGE, 1000)}
+    offset = int_field(params, "offset", required=False) or 0
+    limit = int_field(params, "limit", required=False, minimum=1) or results.PAGE
+    return {"offset": offset, "limit": min(limit, 1000)}
 
 
 def _blind_check(view, coders) -> None:
