@@ -3,13 +3,14 @@
 (``create_code``, ``update_code``, ``move_code``, ``merge_codes``, ``delete_code``), logged as an
 event and validated by the same rules as a codebook file.
 
-``GET /api/codes/{id}`` a code with its counts, a few coded passages (to take an example from) and
-its history; ``POST /api/codes`` ``{name, parent?, color?, description?, id?}`` creates;
+``GET /api/codebook`` the codebook as a list; ``GET /api/codes/next-color`` the colour a new
+code gets; ``GET /api/codes/{id}`` a code with its counts, a few coded passages (to take an
+example from) and its history; ``POST /api/codes`` ``{name, parent?, color?, description?, id?}`` creates;
 ``PATCH /api/codes/{id}`` edits ``name, description, inclusion, exclusion, keywords, examples,
 color``; ``POST /api/codes/{id}/move`` ``{parent}`` (null: top level; the code gets a new id and
 its codings follow); ``POST /api/codes/{id}/merge`` ``{into}``; ``DELETE /api/codes/{id}``
-(``{recode_to}`` when it has codings). ``GET /api/export/codebook.{yaml,qdc,md}`` the codebook as
-``qualcode codebook export`` writes it.
+(``{recode_to}`` when it has codings). The codebook as a file is a download
+(:mod:`.exports`).
 """
 from __future__ import annotations
 

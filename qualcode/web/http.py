@@ -2,7 +2,8 @@
 project calls in a worker thread under the project lock, and every error becomes an answer with a
 one-line message (400 user error, 403 not this coder's to do, 404 unknown id, 409 version
 conflict, 413 too large), never a traceback. Every endpoint receives the project as the requesting
-coder sees it (:class:`~.view.CoderView`)."""
+coder sees it (:class:`~.view.CoderView`); the resource modules read its fields with
+:func:`int_field`, :func:`str_field`, :func:`path_int` and :func:`query`."""
 from __future__ import annotations
 
 import functools
@@ -184,9 +185,11 @@ def _project_name(web) -> str:
         return "qualcode"
 
 
-# ---- reading a request's fields (every resource module) ----------------------------------------
+# ---- reading a request's fields (every resource module) ------------------------------------------
 
 def int_field(body: dict, name: str, *, required: bool = True, minimum: int | None = 0):
+    """An integer field of a JSON body or of the query (``"12"`` and ``12.0`` are 12); a 400
+    naming the field when it is missing (and required), not an integer, or below ``minimum``."""
     value = body.get(name)
     if value is None:
         if required:
@@ -207,6 +210,8 @@ def int_field(body: dict, name: str, *, required: bool = True, minimum: int | No
 
 
 def str_field(body: dict, name: str, *, required: bool = True, limit: int = 100_000):
+    """A string field of a JSON body; a 400 naming the field when it is missing (and required),
+    not a string, or longer than ``limit``."""
     value = body.get(name)
     if value is None:
         if required:
@@ -220,6 +225,7 @@ def str_field(body: dict, name: str, *, required: bool = True, limit: int = 100_
 
 
 def path_int(request, name: str) -> int:
+    """An integer in the address (``/api/codings/{id}``); a 400 when it is not one."""
     raw = request.path_params[name]
     try:
         return int(raw)
@@ -228,6 +234,7 @@ def path_int(request, name: str) -> int:
 
 
 def query(request) -> dict:
+    """The query's parameters as a plain dict (the last value of a repeated one)."""
     return dict(request.query_params)
 
 
