@@ -1,4 +1,5 @@
-"""Workbench part 2 speed (issue 15), measured on this machine and printed (not a timed test).
+"""The workbench's analysis pages' speed (issue 15), measured on this machine and printed (not
+a timed test).
 
 On a project of 200 documents and 50,000 human codings by two coders, each answer must come in
 under 1 s through a real uvicorn server (``httpx`` from outside, as a page's ``fetch`` would):
@@ -35,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import qualcode as qc  # noqa: E402
-from qualcode.web import analysis, create_app  # noqa: E402
+from qualcode.web import create_app, results  # noqa: E402
 from qualcode.web.auth import WebState  # noqa: E402
 from qualcode.web.server import ServerThread  # noqa: E402
 
@@ -96,7 +97,7 @@ def timed(client, url: str, project=None, repeat: int = 5) -> tuple[list[float],
     times, cpu = [], []
     for _ in range(repeat):
         if project is not None:
-            analysis._CACHE.pop(project, None)
+            results._CACHE.pop(project, None)
         c0, t0 = time.process_time(), time.perf_counter()
         r = client.get(url)
         times.append(time.perf_counter() - t0)

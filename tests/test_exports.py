@@ -1,5 +1,5 @@
 """qualcode.exports: every export one function from project objects to bytes (the CLI and the
-workbench both call it; tests/web/test_api_part2.py checks the two give the same bytes)."""
+workbench both call it; tests/web/test_exports.py checks the two give the same bytes)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,9 +7,11 @@ The library never imports this package.
 
 Modules: :mod:`.app` (the Starlette application: token and Host checks, templates),
 :mod:`.http` (endpoints run under the project lock; errors as one-line answers),
-:mod:`.auth` (tokens, coders, the allowed Host names), :mod:`.views` (HTML pages),
-:mod:`.api` (their JSON twins and the write endpoints), :mod:`.data` (what a page shows, as
-plain dicts), :mod:`.loop` (background retraining and suggestions).
+:mod:`.auth` (tokens, coders, the allowed Host names), :mod:`.view` (the project as the
+requesting coder sees it), :mod:`.pages` (every HTML page); the JSON API by resource:
+:mod:`.documents`, :mod:`.codings`, :mod:`.suggestions`, :mod:`.codebook`, :mod:`.analysis`,
+:mod:`.exports`; :mod:`.data` and :mod:`.results` (what the pages show, as plain dicts),
+:mod:`.loop` (background retraining and suggestions), :mod:`.server` (uvicorn in a thread).
 """
 from __future__ import annotations
 

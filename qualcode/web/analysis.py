@@ -1,328 +1,232 @@
-"""What the workbench's analysis pages show (retrieve, search, compare coders, cross-case), as
-JSON-ready dicts: the web-facing shaping of library functions. Retrieval and search are
-:mod:`qualcode.retrieval`, disagreements by passage and the cross-case tables
-:mod:`qualcode.crosscase`, agreement :func:`qualcode.agreement.compare`, the CLI's functions;
-nothing here computes a figure of its own or writes to the store.
+"""The workbench's analysis: the JSON twins of the retrieve, compare, cross-case and Methods
+pages, and blind mode.
 
-Each function takes the project as the requesting coder sees it (:class:`~.view.CoderView`: in a
-blind project their own codings only), or a bare :class:`qualcode.Project`.
+``GET /api/retrieve?code=&descendants=1&coder=&document=&attribute=&value=&case=&offset=&limit=``
+every coded passage; ``GET /api/search?q=&document=&attribute=&value=`` text search;
+``GET /api/compare?coders=A,B&unit=segment|character&n_boot=&seed=`` agreement per code and
+pooled; ``GET /api/disagreements?coders=A,B&unit=&code=`` disputed passages grouped by passage;
+``GET /api/passage?document=&start=&end=&coders=A,B`` one passage with each coder's codings;
+``GET|PUT /api/blind`` the project's blind mode (an owner sets or lifts it); ``GET
+/api/crosscase?coder=&depth=&attribute=`` the case x code, code x attribute, strategy-by-case and
+co-occurrence tables; ``GET /api/methods?order=&coders=A,B&level=&base=&run=&threshold=&n_boot=``
+:func:`qualcode.methods.methods_record` as JSON (the numbers ``qualcode methods --json`` prints
+for the same options); ``GET /api/methods/agreement?coders=A,B&unit=&n_boot=&seed=`` the Compare
+page's reporting paragraph (the same cached table, summarised by
+:func:`qualcode.methods.summarize_agreement`). The figures are shaped and cached per coder's view
+by :mod:`.results`. The methods record shows every coder's work, so in a blind project it is
+refused until an owner lifts blind mode (the Compare page).
 """
 from __future__ import annotations
 
-import weakref
-
-import numpy as np
 import pandas as pd
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
-from .. import crosscase as crosscase_mod
-from .. import retrieval
 from ..agreement import ALL_CODES
-from ..agreement import compare as ag_compare
-from ..errors import QualcodeError
-from . import data
-
-#: a code whose comparison rests on fewer coded passages than this gets the low-n flag
-LOW_N = 10
-PAGE = 100
+from ..methods import methods_record, summarize_agreement
+from . import results
+from .http import BadRequest, Forbidden, endpoint, error_answer, int_field, query
 
 
-class AnalysisError(QualcodeError):
-    """A request the analysis pages cannot answer (unknown coder, code, attribute...)."""
+def _coders(params) -> list[str]:
+    raw = params.get("coders") or ""
+    return [c.strip() for c in raw.split(",") if c.strip()]
 
 
-# ---- shared lookups ----------------------------------------------------------------------------
-
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def store_signature(project) -> tuple:
-    """Changes whenever the store is written, by this server or any other process (the store's
-    data version), or the project's transcripts change (a new corpus object)."""
-    base = getattr(project, "project", project)  # a coder's view: its project's state
-    return ("data_version", base.data_version(), id(base.corpus))
+def _page(params) -> dict:
+    offset = int_field(params, "offset", required=False) or 0
+    limit = int_field(params, "limit", required=False, minimum=1) or results.PAGE
+    return {"offset": offset, "limit": min(limit, 1000)}
 
 
-def cached(project, key, compute):
-    """``compute()`` once per state of the store: analysis pages re-read 50,000 codings and
-    re-run bootstraps only after something was written."""
-    base = getattr(project, "project", project)  # a coder's view: cached per project and view
-    key = (getattr(project, "cache_key", None), key)
-    sig = store_signature(base)
-    entry = _CACHE.get(base)
-    if entry is None or entry[0] != sig:
-        entry = (sig, {})
-        _CACHE[base] = entry
-    memo = entry[1]
-    if key not in memo:
-        if len(memo) > 32:
-            memo.clear()
-        memo[key] = compute()
-    return memo[key]
+def _blind_check(view, coders) -> None:
+    """In a blind project a coder may look only at their own codings."""
+    if view.blind and any(c != view.coder for c in coders):
+        raise Forbidden(f"this project is blind: {view.coder} sees only their own codings until "
+                        "an owner lifts blind mode (the Compare page)")
 
 
-def human(project, coders=None) -> pd.DataFrame:
-    """Live human codings (the codings columns of the store), of ``coders`` when given."""
-    df = cached(project, ("human",),
-                lambda: data.human_rows(project.codings(include_machine=False)))
-    if coders:
-        df = df[df["coder"].isin(list(coders))]
-    return df
-
-
-def _turns(corpus) -> dict:
-    """:func:`qualcode.retrieval.turn_index` of ``corpus``, once per corpus."""
-    cache = _CACHE.setdefault(corpus, (None, {}))[1]
-    if "turns" not in cache:
-        cache["turns"] = retrieval.turn_index(corpus)
-    return cache["turns"]
-
-
-def case_filter(corpus, attribute: str | None, value: str | None, case: str | None = None):
-    """:func:`qualcode.retrieval.case_documents`."""
-    return retrieval.case_documents(corpus, attribute, value, case)
-
-
-def attributes(corpus) -> dict[str, list[str]]:
-    """Case attributes and their values (for the filters)."""
-    return crosscase_mod.case_attributes(corpus)
-
-
-def passages(project, rows: pd.DataFrame, *, context: int = 160) -> list[dict]:
-    """Coding rows as passages (:func:`qualcode.retrieval.passages`), as records."""
-    corpus = project.corpus
-    if not len(rows):
-        return []
-    cols = ["id", "document", "start", "end", "code", "coder", "memo", "version"]
-    table = retrieval.passages(corpus, project.codebook, rows[[c for c in cols if c in rows.columns]],
-                               context=context, turns=_turns(corpus))
-    return data.records(table, cols + ["text", "before", "after", "speaker", "case", "code_name"])
-
-
-# ---- retrieve ----------------------------------------------------------------------------------
-
-def retrieve(project, *, code: str | None = None, descendants: bool = True, coders=None,
-             document: str | None = None, attribute: str | None = None, value: str | None = None,
-             case: str | None = None, offset: int = 0, limit: int = PAGE) -> dict:
-    """Every human coding of ``code`` (and its descendants), filtered by coder, document and case
-    attribute (:func:`qualcode.retrieval.retrieve`): ``total`` and one page of ``items``
-    (:func:`passages`), with the ``coders`` who coded anything."""
-    corpus, codebook = project.corpus, project.codebook
-    df = human(project)
-    all_coders = sorted(df["coder"].unique().tolist()) if len(df) else []
-    codes = None
-    if code and code in codebook:
-        codes = codebook.descendants(code, include_self=True) if descendants else [code]
-    df = retrieval.retrieve(corpus, codebook, df, code=code, descendants=descendants,
-                            coders=coders, document=document,
-                            documents=case_filter(corpus, attribute, value, case))
-    page = df.iloc[offset: offset + limit]
-    return {"code": code, "codes": codes, "total": int(len(df)), "offset": offset,
-            "limit": limit, "items": passages(project, page), "coders": all_coders,
-            "by_code": {str(k): int(v) for k, v in df["code"].value_counts().items()}}
-
-
-# ---- text search -------------------------------------------------------------------------------
-
-terms = retrieval.terms
-
-
-def search(project, query: str, *, document: str | None = None, attribute: str | None = None,
-           value: str | None = None, coder: str | None = None, offset: int = 0,
-           limit: int = PAGE, context: int = 120) -> dict:
-    """:func:`qualcode.retrieval.search` of the codable turns, one page of hits with their
-    context and the codes already on them (of ``coder``, or of every coder)."""
-    corpus = project.corpus
-    docs = case_filter(corpus, attribute, value)
-    if document:
-        if document not in corpus.document_ids:
-            raise AnalysisError(f"unknown document {document!r}")
-        docs = {document} if docs is None else docs & {document}
-    hits = retrieval.search(corpus, query, documents=docs, turns=_turns(corpus))
-    page = hits.iloc[offset: offset + limit].to_dict("records")
-    if page:
-        cod = human(project, [coder] if coder else None)
-        for h in page:
-            text = corpus.text(h["document"])
-            c0 = max(h["turn_start"], h["start"] - context)
-            c1 = min(h["turn_end"], h["end"] + context)
-            h["context_start"], h["context"] = c0, text[c0:c1]
-            h["codes"] = retrieval.codes_on(cod, h["document"], h["start"], h["end"]) \
-                if len(cod) else []
-    return {"query": query, "terms": retrieval.terms(query), "total": int(len(hits)),
-            "offset": offset, "limit": limit, "items": data.records(pd.DataFrame(page))
-            if page else []}
-
-
-# ---- compare coders ----------------------------------------------------------------------------
-
-def compare(project, coders, *, unit: str = "segment", n_boot: int = 1000, seed: int = 0) -> dict:
-    """Agreement between ``coders`` (two or more) per code and pooled, from
-    :func:`qualcode.agreement.compare` with the same arguments ``qualcode agree`` passes (all
-    metrics, ``n_boot`` resamples, ``seed``); each row gains ``low_n`` (fewer than
-    :data:`LOW_N` coded passages by these coders) and ``n_passages``."""
-    return compare_finish(compare_inputs(project, coders, unit=unit, n_boot=n_boot, seed=seed))
-
-
-def compare_inputs(project, coders, *, unit: str = "segment", n_boot: int = 1000,
-                   seed: int = 0) -> dict:
-    """What :func:`compare_finish` needs, read from the project (quick; the web layer reads it
-    under the project lock and computes the bootstrap outside it)."""
-    coders = _check_coders(project, coders)
-    if unit not in ("segment", "character"):
-        raise AnalysisError(f"unit must be 'segment' or 'character', not {unit!r}")
-    base = getattr(project, "project", project)  # cached per project, keyed by the view too
-    key = (getattr(project, "cache_key", None), ("compare", tuple(coders), unit, n_boot, seed))
-    entry = _CACHE.get(base)
-    done = entry[1].get(key) if entry is not None and entry[0] == store_signature(base) else None
-    return {"project": base, "coders": coders, "unit": unit, "n_boot": n_boot, "seed": seed,
-            "key": key, "signature": store_signature(project), "table": done,
-            "corpus": project.corpus, "codings": human(project, coders),
-            "names": {c.id: c.name for c in project.codebook}}
-
-
-def compare_finish(inputs: dict) -> dict:
-    """The agreement table of :func:`compare_inputs`' data (the slow part: the bootstrap)."""
-    cod, table = inputs["codings"], inputs["table"]
-    if table is None:
-        table = ag_compare(inputs["corpus"], cod, inputs["unit"], n_boot=inputs["n_boot"],
-                           seed=inputs["seed"])
-        entry = _CACHE.get(inputs["project"])
-        if entry is not None and entry[0] == inputs["signature"]:
-            entry[1][inputs["key"]] = table  # still the state it was computed from
-    per_code = cod["code"].value_counts()
-    rows = data.records(table)
-    for r in rows:
-        n = int(len(cod)) if r["code"] == ALL_CODES else int(per_code.get(r["code"], 0))
-        r["n_passages"] = n
-        r["low_n"] = n < LOW_N
-        r["name"] = inputs["names"].get(r["code"], r["code"])
-    return {"coders": inputs["coders"], "unit": inputs["unit"], "n_boot": inputs["n_boot"],
-            "seed": inputs["seed"], "rows": rows, "low_n": LOW_N,
-            "two": len(inputs["coders"]) == 2}
-
-
-def _check_coders(project, coders) -> list[str]:
-    coders = [c for c in (coders or []) if c]
-    present = sorted(human(project)["coder"].unique().tolist())
-    if len(set(coders)) < 2:
-        raise AnalysisError("pick two or more coders to compare "
-                            f"(coders with codings: {', '.join(present) or 'none yet'})")
-    unknown = [c for c in coders if c not in present]
-    if unknown:
-        raise AnalysisError(f"no human codings by coder {unknown[0]!r} "
-                            f"(coders: {', '.join(present) or 'none yet'})")
-    return sorted(set(coders), key=coders.index)
-
-
-def disagreements(project, coders, *, unit: str = "segment", code: str | None = None,
-                  offset: int = 0, limit: int = PAGE) -> dict:
-    """The disputed passages grouped by passage (:func:`qualcode.crosscase.disagreement_passages`):
-    all the codes the coders decided differently on one codable turn are one entry
-    (``document, start, end, text, speaker, case, codes``), each code with every coder's decision
-    (``1``/``0``, or ``None`` where the coder did not cover the document)."""
-    coders = _check_coders(project, coders)
-    corpus = project.corpus
-    table = cached(project, ("disagreements", tuple(coders), unit),
-                   lambda: crosscase_mod.disagreement_passages(corpus, human(project, coders),
-                                                               unit=unit))
-    if code:
-        table = table[table["code"] == code]
-    groups = table["passage"].unique()  # in reading order
-    page = groups[offset: offset + limit]
-    rows = table[table["passage"].isin(page)]
-    names = {c.id: c.name for c in project.codebook}
-    items = []
-    for _, g in rows.groupby("passage", sort=True):
-        first = g.iloc[0]
-        doc, s0, s1 = first["document"], int(first["passage_start"]), int(first["passage_end"])
-        items.append({
-            "document": doc, "start": s0, "end": s1, "speaker": first["passage_speaker"],
-            "case": first["passage_case"], "text": corpus.text(doc)[s0:s1],
-            "codes": [{"code": r["code"], "name": names.get(r["code"], r["code"]),
-                       "start": int(r["start"]), "end": int(r["end"]),
-                       "decisions": {c: _decision(r.get(c)) for c in coders}}
-                      for r in g.to_dict("records")]})
-    return {"coders": coders, "unit": unit, "total": int(len(groups)), "rows": int(len(table)),
-            "offset": offset, "limit": limit, "items": items}
-
-
-def _decision(v):
-    if v is None or v == "" or (isinstance(v, float) and np.isnan(v)):
-        return None
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return str(v)
-
-
-def side_by_side(project, document: str, start: int, end: int, coders) -> dict:
-    """One passage (the turns it lies in) with each coder's human codings on it, for the
-    disagreement view: ``text, start, end, speaker`` and ``coders: {name: [codings]}``."""
-    corpus = project.corpus
-    if document not in corpus.document_ids:
-        raise AnalysisError(f"unknown document {document!r}")
-    coders = _check_coders(project, coders)
-    ctx = data.context_for(corpus, document, start, end)
-    c0 = ctx["context_start"]
-    c1 = c0 + len(ctx["context"])
-    cod = human(project, coders)
-    cod = cod[(cod["document"] == document) & (cod["start"] < c1) & (cod["end"] > c0)]
-    names = {c.id: c.name for c in project.codebook}
-    colors = data.code_colors(project.codebook)
-    out = {}
-    for coder in coders:
-        rows = data.records(cod[cod["coder"] == coder],
-                            ["id", "start", "end", "code", "coder", "memo"])
-        for r in rows:
-            r["name"] = names.get(r["code"], r["code"])
-            r["color"] = colors.get(r["code"], "#888888")
-        out[coder] = rows
-    return {"document": document, "start": c0, "end": c1, "text": ctx["context"],
-            "focus": [start, end], "speaker": ctx["speaker"], "coders": out}
-
-
-# ---- cross-case --------------------------------------------------------------------------------
-
-strategy_root = crosscase_mod.strategy_root
-
-
-def crosscase(project, *, coder: str | None = None, depth: int | None = None,
-              attribute: str | None = None) -> dict:
-    """:func:`qualcode.crosscase.tables` of the human codings (``coder``: one coder's; default
-    every human coder's, a turn coded by several counting once), as the Cross-case page draws
-    them; the attribute defaults to the first case attribute."""
-    corpus, codebook = project.corpus, project.codebook
-    cod = human(project)
-    attrs = attributes(corpus)
-    t = crosscase_mod.tables(corpus, codebook, cod, coder=coder, depth=depth,
-                             attribute=attribute or (next(iter(attrs)) if attrs else None))
-    names = {c.id: c.name for c in codebook}
-    colors = data.code_colors(codebook)
-    cols = list(t.case_by_code.columns)
-    out = {
-        "coder": coder, "coders": sorted(cod["coder"].unique().tolist()) if len(cod) else [],
-        "depth": depth,
-        "codes": [{"id": c, "name": names.get(c, c), "color": colors.get(c, "#888888")}
-                  for c in cols],
-        "cases": [str(c) for c in t.case_by_code.index],
-        "case_by_code": t.case_by_code.to_numpy().astype(int).tolist(),
-        "attributes": attrs, "attribute": t.attribute, "strategy": None,
-        "cooccurrence": {"codes": list(t.cooccurrence.index),
-                         "table": t.cooccurrence.to_numpy().astype(int).tolist()},
-    }
-    if t.code_by_attribute is not None:
-        cba = t.code_by_attribute
-        out["code_by_attribute"] = {
-            "values": [str(v) for v in cba.index], "n_cases": cba["n_cases"].astype(int).tolist(),
-            "codes": [c for c in cba.columns if c != "n_cases"],
-            "table": cba.drop(columns="n_cases").to_numpy().astype(int).tolist()}
-    sm = t.strategy
-    if sm is not None:
-        out["strategy"] = {
-            "strategies": [{"id": s, "name": names.get(s, s)} for s in sm.counts.columns],
-            "cases": [str(c) for c in sm.counts.index],
-            "counts": sm.counts.to_numpy().astype(int).tolist(),
-            "shows": sm.shows.to_numpy().astype(bool).tolist(),
-            "hybrid": [bool(sm.hybrid[c]) for c in sm.counts.index],
-            "min_segments": sm.min_segments}
+@endpoint
+def retrieve(view, request, body):
+    p = query(request)
+    coders = _coders(p) or ([p["coder"]] if p.get("coder") else [])
+    _blind_check(view, coders)
+    out = results.retrieve(view, code=p.get("code") or None,
+                            descendants=p.get("descendants", "1") not in ("0", "false", "no"),
+                            coders=coders or None, document=p.get("document") or None,
+                            attribute=p.get("attribute") or None, value=p.get("value"),
+                            case=p.get("case") or None, **_page(p))
+    out["blind"] = view.blind
     return out
+
+
+@endpoint
+def search(view, request, body):
+    p = query(request)
+    coder = p.get("coder") or None
+    _blind_check(view, [coder] if coder else [])
+    return results.search(view, p.get("q", ""), document=p.get("document") or None,
+                           attribute=p.get("attribute") or None, value=p.get("value"),
+                           coder=coder, **_page(p))
+
+
+def _unit(p) -> str:
+    unit = p.get("unit") or "segment"
+    if unit not in ("segment", "character"):
+        raise BadRequest(f"unit must be segment or character, not {unit!r}")
+    return unit
+
+
+async def compare(request):
+    """``/api/compare``: the codings are read under the project lock, the bootstrap runs outside
+    it (seconds at character level on a big project), so coding goes on meanwhile."""
+    web = request.app.state.web
+
+    def prepare():
+        p = query(request)
+        coders = _coders(p)
+        with web.lock:
+            view = web.view(request)
+            _blind_check(view, coders)
+            n_boot = int_field(p, "n_boot", required=False)
+            n_boot = 1000 if n_boot is None else min(n_boot, 5000)
+            return results.compare_inputs(
+                view, coders, unit=_unit(p), n_boot=n_boot,
+                seed=int_field(p, "seed", required=False, minimum=None) or 0)
+
+    try:
+        inputs = await run_in_threadpool(prepare)
+        return JSONResponse(await run_in_threadpool(results.compare_finish, inputs))
+    except Exception as exc:  # noqa: BLE001 - every error becomes a message, never a traceback
+        return error_answer(request, exc)
+
+
+@endpoint
+def disagreements(view, request, body):
+    p = query(request)
+    coders = _coders(p)
+    _blind_check(view, coders)
+    return results.disagreements(view, coders, unit=_unit(p), code=p.get("code") or None,
+                                  **_page(p))
+
+
+@endpoint
+def passage(view, request, body):
+    p = query(request)
+    coders = _coders(p)
+    _blind_check(view, coders)
+    start, end = int_field(p, "start"), int_field(p, "end")
+    return results.side_by_side(view, p.get("document") or "", start, max(end, start),
+                                 coders)
+
+
+@endpoint
+def blind(view, request, body):
+    """``GET``: whether the project is blind; ``PUT {"blind": bool}``: an owner sets or lifts it
+    (written to qualcode.yaml, logged as an event)."""
+    if request.method == "PUT":
+        on = body.get("blind")
+        if not isinstance(on, bool):
+            raise BadRequest("send {\"blind\": true} or {\"blind\": false}")
+        view.set_blind(on)
+        if view.trainer is not None:  # lifted: the shared model; set: the owner's own
+            view.trainer.request()
+    return {"coder": view.coder, "blind": view.blind}
+
+
+@endpoint
+def crosscase(view, request, body):
+    p = query(request)
+    coder = p.get("coder") or None
+    _blind_check(view, [coder] if coder else [])
+    depth = int_field(p, "depth", required=False)
+    return results.crosscase(view, coder=coder, depth=depth,
+                              attribute=p.get("attribute") or None)
+
+
+def refuse_if_blind(view) -> None:
+    if view.blind:
+        raise Forbidden("the project is blind: the methods record shows every coder's work; an "
+                        "owner lifts blind mode on the Compare page first")
+
+
+def _float(params, name, default):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a number, not {raw!r}") from None
+
+
+def _options(request) -> dict:
+    p = dict(request.query_params)
+    level = p.get("level") or "code"
+    if level not in ("code", "category"):
+        raise BadRequest(f"level must be code or category, not {level!r}")
+    coders = [c.strip() for c in (p.get("coders") or "").split(",") if c.strip()]
+    n_boot = int_field(p, "n_boot", required=False)
+    return {"n_boot": 1000 if n_boot is None else min(n_boot, 5000),
+            "saturation": {"order": p.get("order") or None, "coders": coders or None,
+                           "level": level,
+                           "base": int_field(p, "base", required=False, minimum=1) or 4,
+                           "run": int_field(p, "run", required=False, minimum=1) or 2,
+                           "threshold": _float(p, "threshold", 0.05)}}
+
+
+def record(view, request) -> dict:
+    """The methods record for the request's options (cached per state of the store)."""
+    refuse_if_blind(view)
+    opts = _options(request)
+    sat = opts["saturation"]
+    key = ("methods", opts["n_boot"], sat["order"], tuple(sat["coders"] or ()), sat["level"],
+           sat["base"], sat["run"], sat["threshold"])
+    return results.cached(view, key, lambda: methods_record(
+        view.project, n_boot=opts["n_boot"], saturation=sat))
+
+
+@endpoint
+def methods_json(view, request, body):
+    return record(view, request)
+
+
+@endpoint
+def agreement_paragraph(view, request, body):
+    """The reporting paragraph of ``/api/compare`` with the same parameters."""
+    p = dict(request.query_params)
+    coders = [c.strip() for c in (p.get("coders") or "").split(",") if c.strip()]
+    if view.blind and any(c != view.coder for c in coders):
+        raise Forbidden("the project is blind: an owner lifts blind mode before coders compare")
+    unit = p.get("unit") or "segment"
+    n_boot = int_field(p, "n_boot", required=False)
+    n_boot = 1000 if n_boot is None else min(n_boot, 5000)
+    seed = int_field(p, "seed", required=False, minimum=None) or 0
+    result = results.compare(view, coders, unit=unit, n_boot=n_boot, seed=seed)
+    table = pd.DataFrame(result["rows"])
+    for col in table.columns:
+        if col not in ("code", "coders", "document", "unit", "note", "name"):
+            table[col] = pd.to_numeric(table[col], errors="coerce")
+    corpus = view.corpus
+    codable = corpus.codable_segments()
+    units = len(codable) if unit == "segment" else int((codable["end"] - codable["start"]).sum())
+    out = summarize_agreement(table, coders=result["coders"], unit=unit,
+                              segment_unit=corpus.unit, codable_units=units, n_boot=n_boot,
+                              seed=seed, all_codes=ALL_CODES)
+    return {"coders": out["coders"], "unit": unit, "n_boot": n_boot, "seed": seed,
+            "paragraph": out["paragraph"], "summary": out}
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/retrieve", retrieve, methods=["GET"]),
+        Route("/api/search", search, methods=["GET"]),
+        Route("/api/compare", compare, methods=["GET"]),
+        Route("/api/disagreements", disagreements, methods=["GET"]),
+        Route("/api/passage", passage, methods=["GET"]),
+        Route("/api/blind", blind, methods=["GET", "PUT"]),
+        Route("/api/crosscase", crosscase, methods=["GET"]),
+        Route("/api/methods", methods_json, methods=["GET"]),
+        Route("/api/methods/agreement", agreement_paragraph, methods=["GET"]),
+    ]

@@ -11,8 +11,8 @@ JSON or HTML answer with a one-line message: a user error is a 400 (409 for a ve
 """
 from __future__ import annotations
 
-import html
 import hmac
+import html
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
@@ -28,13 +28,10 @@ from starlette.responses import (
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from . import api, api_analysis, api_codebook, auth, views, views_analysis  # part 2: codebook, analysis
 from ..formatting import DIGITS, MISSING, is_missing, number, percent
+from . import analysis, auth, codebook, codings, documents, exports, pages, suggestions
 from .http import MAX_BODY, error_response, too_large
 from .view import OWNER, CoderView
-from . import api_upload  # home: Add interviews
-from . import api_methods  # the Methods page and the Compare page's reporting paragraph
-from . import api_learner  # the learner's settings, chat model and "find similar"
 
 HERE = Path(__file__).resolve().parent
 
@@ -230,9 +227,9 @@ def create_app(project, *, token: str, allowed_hosts=(), trainer=None) -> Starle
     """
     web = Web(project, token=token, allowed_hosts=allowed_hosts, trainer=trainer)
 
-    routes = api_learner.routes() + views.routes() + api.routes() + [
-        *views_analysis.routes(), *api_codebook.routes(), *api_analysis.routes(),  # part 2
-    ] + api_upload.routes() + api_methods.routes() + [
+    routes = [
+        *suggestions.routes(), *pages.routes(), *documents.routes(), *codings.routes(),
+        *codebook.routes(), *analysis.routes(), *exports.routes(),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})

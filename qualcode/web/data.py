@@ -236,3 +236,8 @@ def context_for(corpus, doc: str, start: int, end: int, *, limit: int = 1600) ->
         c0 = max(c0, start - limit // 3)
         c1 = min(c1, max(end, c0 + limit))
     return {"context_start": c0, "context": corpus.text(doc)[c0:c1], "speaker": speaker}
+
+
+def coding_row(view, coding_id: int) -> dict:
+    """One coding as the pages and the API show it (the answer to a write that made or changed it)."""
+    return records(pd.DataFrame([view.coding(coding_id)]), CODING_FIELDS)[0]

@@ -2,7 +2,8 @@
 project calls in a worker thread under the project lock, and every error becomes an answer with a
 one-line message (400 user error, 403 not this coder's to do, 404 unknown id, 409 version
 conflict, 413 too large), never a traceback. Every endpoint receives the project as the requesting
-coder sees it (:class:`~.view.CoderView`)."""
+coder sees it (:class:`~.view.CoderView`); the resource modules read its fields with
+:func:`int_field`, :func:`str_field`, :func:`path_int` and :func:`query`."""
 from __future__ import annotations
 
 import functools
@@ -182,3 +183,65 @@ def _project_name(web) -> str:
         return web.project.settings.name or web.project.root.name
     except Exception:  # noqa: BLE001 - only a title
         return "qualcode"
+
+
+# ---- reading a request's fields (every resource module) ------------------------------------------
+
+def int_field(body: dict, name: str, *, required: bool = True, minimum: int | None = 0):
+    """An integer field of a JSON body or of the query (``"12"`` and ``12.0`` are 12); a 400
+    naming the field when it is missing (and required), not an integer, or below ``minimum``."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"field {name!r} is missing; send it as an integer")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise BadRequest(f"field {name!r} must be an integer, not {value!r}")
+    try:
+        f = float(value)
+        if not f.is_integer():
+            raise ValueError
+        value = int(f)
+    except ValueError:
+        raise BadRequest(f"field {name!r} must be an integer, not {value!r}") from None
+    if minimum is not None and value < minimum:
+        raise BadRequest(f"field {name!r} must be at least {minimum}, not {value}")
+    return value
+
+
+def str_field(body: dict, name: str, *, required: bool = True, limit: int = 100_000):
+    """A string field of a JSON body; a 400 naming the field when it is missing (and required),
+    not a string, or longer than ``limit``."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"field {name!r} is missing; send it as a string")
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"field {name!r} must be a string, not {value!r}")
+    if len(value) > limit:
+        raise BadRequest(f"field {name!r} is longer than {limit:,} characters")
+    return value
+
+
+def path_int(request, name: str) -> int:
+    """An integer in the address (``/api/codings/{id}``); a 400 when it is not one."""
+    raw = request.path_params[name]
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, not {raw!r}") from None
+
+
+def query(request) -> dict:
+    """The query's parameters as a plain dict (the last value of a repeated one)."""
+    return dict(request.query_params)
+
+
+def error_answer(request, exc):
+    """An exception of a handler that runs outside :func:`endpoint` as the one error
+    envelope (a 500 is logged with its traceback, never sent)."""
+    status = status_of(exc)
+    if status == 500:
+        log.exception("internal error in %s", request.url.path)
+    return error_response(error_message(exc), status)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pagecheck import CHECK_JS
 from test_browser import drag_select, open_document, pick
-from test_browser_part2 import sample_codings
+from test_browser_analysis import sample_codings
 from workbench import TOKEN, suggest
 
 import qualcode as qc

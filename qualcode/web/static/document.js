@@ -311,7 +311,7 @@
       return li;
     }));
     if (!matches.length) list.append(h("li", { class: "muted", text: "no code matches" }));
-    if (window.QCNewCode) list.append(QCNewCode.item(filter.value.trim(), (code, codebook) => {  // part 2
+    if (window.QCNewCode) list.append(QCNewCode.item(filter.value.trim(), (code, codebook) => {  // the new-code dialog (newcode.js)
       doc.codebook = codebook; codebook.forEach((x) => codes.set(x.id, x));
       matches = [code]; active = 0; applyPick();
     }));
@@ -707,6 +707,6 @@
   const t0 = performance.now();
   render();
   window.qcRendered = performance.now() - t0;  // read by benchmarks/web.py
-  if (window.QCNewCode) QCNewCode.openAt(location.hash, doc, focusTurn, setSel);  // part 2: #at=START-END
+  if (window.QCNewCode) QCNewCode.openAt(location.hash, doc, focusTurn, setSel);  // a passage opened in place: #at=START-END
   document.body.dataset.ready = "1";
 })();

@@ -1,7 +1,8 @@
-"""The workbench's part 2 in real Chromium (Playwright, /usr/bin/chromium) against a real uvicorn
-server: create, rename, move and merge codes and see the codings follow; a new code from the
-document's code picker; retrieve a code's passages and open one in place; blind mode; a
-disagreement opening both coders' codings; charts with the right number of bars and cells."""
+"""The workbench's codebook and analysis pages in real Chromium (Playwright,
+/usr/bin/chromium) against a real uvicorn server: create, rename, move and merge codes and see the
+codings follow; a new code from the document's code picker; retrieve a code's passages and open
+one in place; blind mode; a disagreement opening both coders' codings; charts with the right number
+of bars and cells."""
 from __future__ import annotations
 
 import json

@@ -3,27 +3,31 @@
 (``create_code``, ``update_code``, ``move_code``, ``merge_codes``, ``delete_code``), logged as an
 event and validated by the same rules as a codebook file.
 
-``GET /api/codes/{id}`` a code with its counts, a few coded passages (to take an example from) and
-its history; ``POST /api/codes`` ``{name, parent?, color?, description?, id?}`` creates;
+``GET /api/codebook`` the codebook as a list; ``GET /api/codes/next-color`` the colour a new
+code gets; ``GET /api/codes/{id}`` a code with its counts, a few coded passages (to take an
+example from) and its history; ``POST /api/codes`` ``{name, parent?, color?, description?, id?}`` creates;
 ``PATCH /api/codes/{id}`` edits ``name, description, inclusion, exclusion, keywords, examples,
 color``; ``POST /api/codes/{id}/move`` ``{parent}`` (null: top level; the code gets a new id and
 its codings follow); ``POST /api/codes/{id}/merge`` ``{into}``; ``DELETE /api/codes/{id}``
-(``{recode_to}`` when it has codings). ``GET /api/export/codebook.{yaml,qdc,md}`` the codebook as
-``qualcode codebook export`` writes it.
+(``{recode_to}`` when it has codings). The codebook as a file is a download
+(:mod:`.exports`).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
-from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import exports, palette
+from .. import palette
 from ..codebook import COLOR_RE, ID_RE
-from . import analysis, data
-from .api import _int, _str
-from .http import BadRequest, endpoint
+from . import data, results
+from .http import BadRequest, endpoint, int_field, str_field
+
+
+@endpoint
+def codebook(view, request, body):
+    return {"codes": data.codebook_list(view.codebook)}
 
 
 def slug(name: str) -> str:
@@ -59,7 +63,7 @@ def _parent(view, body, key="parent"):
 
 def tree(project) -> list[dict]:
     """The code tree with each code's count of human codings (own and with its sub-codes)."""
-    cod = analysis.human(project)
+    cod = results.human(project)
     counts = cod["code"].value_counts().to_dict() if len(cod) else {}
     return data.codebook_list(project.codebook, counts)
 
@@ -69,7 +73,7 @@ def code_detail(project, code_id: str) -> dict:
     c = cb[code_id]
     entry = next(x for x in tree(project) if x["id"] == code_id)
     memo = data.memo_of(project, "code", code_id)
-    cod = analysis.human(project)
+    cod = results.human(project)
     own = cod[cod["code"] == code_id]
     sub = cod[cod["code"].isin(cb.descendants(code_id, include_self=True))]
     entry.update({
@@ -77,7 +81,7 @@ def code_detail(project, code_id: str) -> dict:
         "properties": data.clean(dict(c.properties or {})),
         "children": list(cb.children(code_id)), "count": int(len(own)), "total": int(len(sub)),
         "coders": sorted(own["coder"].unique().tolist()) if len(own) else [],
-        "passages": analysis.passages(project, own.head(20), context=0),
+        "passages": results.passages(project, own.head(20), context=0),
         "history": data.records(project.history(code=code_id).tail(30)),
         "memo": memo["text"], "memo_version": memo["version"], "memos": memo["others"],
     })
@@ -92,11 +96,11 @@ def get_code(view, request, body):
 @endpoint
 def create_code(view, request, body):
     view.check_write()  # coders may create codes while coding (the event names them)
-    name = (_str(body, "name", limit=200) or "").strip()
+    name = (str_field(body, "name", limit=200) or "").strip()
     if not name:
         raise BadRequest("give the new code a name")
     parent = _parent(view, body)
-    code_id = _str(body, "id", required=False, limit=200)
+    code_id = str_field(body, "id", required=False, limit=200)
     if code_id:
         code_id = code_id.strip()
         if not ID_RE.match(code_id):
@@ -114,7 +118,7 @@ def create_code(view, request, body):
     color = (_color(body.get("color"))  # none chosen: the palette's next unused colour
              or palette.next_color(data.code_colors(view.codebook).values()))
     view.create_code(code_id, name, parent=parent, color=color,
-                     description=_str(body, "description", required=False) or "")
+                     description=str_field(body, "description", required=False) or "")
     return {"created": code_id, "code": code_detail(view, code_id), "codebook": tree(view)}
 
 
@@ -149,7 +153,7 @@ def update_code(view, request, body):
     fields = {}
     for key in ("name", "description", "inclusion", "exclusion"):
         if key in body:
-            fields[key] = (_str(body, key, limit=20_000) or "").strip()
+            fields[key] = (str_field(body, key, limit=20_000) or "").strip()
     if "name" in fields and not fields["name"]:
         raise BadRequest("a code's name cannot be empty")
     if "keywords" in body:
@@ -164,8 +168,8 @@ def update_code(view, request, body):
     if fields:  # the code itself: an owner's (a coder keeps their own memo on it)
         view.update_code(code_id, **fields)
     if "memo" in body:
-        view.set_memo("code", code_id, _str(body, "memo") or "",
-                      expected_version=_int(body, "memo_version", required=False))
+        view.set_memo("code", code_id, str_field(body, "memo") or "",
+                      expected_version=int_field(body, "memo_version", required=False))
     return {"updated": code_id, "code": code_detail(view, code_id), "codebook": tree(view),
             "message": "Memo saved" if "memo" in body and not fields else "Saved"}
 
@@ -185,9 +189,9 @@ def move_code(view, request, body):
 def merge_code(view, request, body):
     view.require_owner("merging codes")
     code_id = _code(view, request.path_params["id"])
-    into = _str(body, "into", limit=200)
+    into = str_field(body, "into", limit=200)
     _code(view, into)
-    n = int((analysis.human(view)["code"] == code_id).sum())
+    n = int((results.human(view)["code"] == code_id).sum())
     view.merge_codes(code_id, into)
     return {"merged": code_id, "into": into, "codings_moved": n,
             "code": code_detail(view, into), "codebook": tree(view)}
@@ -208,32 +212,6 @@ def delete_code(view, request, body):
     return {"deleted": code_id, "recoded_to": recode, "codebook": tree(view)}
 
 
-# ---- the codebook as a file --------------------------------------------------------------------
-
-CODEBOOK_TYPES = {"yaml": "application/x-yaml; charset=utf-8", "md": "text/markdown; charset=utf-8",
-                  "qdc": "application/xml"}
-
-
-def codebook_bytes(codebook, fmt: str) -> bytes:
-    """The bytes ``qualcode codebook export -o codebook.FMT`` writes (:mod:`qualcode.exports`)."""
-    if fmt not in CODEBOOK_TYPES:
-        raise BadRequest(f"codebook format {fmt!r}: use yaml, qdc or md")
-    return exports.codebook_bytes(codebook, fmt)
-
-
-def download(content: bytes, filename: str, media_type: str) -> Response:
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store"})
-
-
-@endpoint
-def export_codebook(view, request, body):
-    fmt = request.path_params["fmt"]
-    content = codebook_bytes(view.codebook, fmt)
-    return download(content, f"codebook.{fmt}", CODEBOOK_TYPES[fmt])
-
-
 @endpoint
 def next_color(view, request, body):
     """The colour a new code gets unless one is chosen: the palette's first unused one."""
@@ -243,6 +221,7 @@ def next_color(view, request, body):
 
 def routes() -> list[Route]:
     return [
+        Route("/api/codebook", codebook, methods=["GET"]),
         Route("/api/codes/next-color", next_color, methods=["GET"]),
         Route("/api/codes", create_code, methods=["POST"]),
         Route("/api/codes/{id}", get_code, methods=["GET"]),
@@ -250,5 +229,4 @@ def routes() -> list[Route]:
         Route("/api/codes/{id}", delete_code, methods=["DELETE"]),
         Route("/api/codes/{id}/move", move_code, methods=["POST"]),
         Route("/api/codes/{id}/merge", merge_code, methods=["POST"]),
-        Route("/api/export/codebook.{fmt}", export_codebook, methods=["GET"]),
     ]
