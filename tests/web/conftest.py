@@ -7,12 +7,14 @@ import shutil
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # for `from workbench import ...`
 
 from workbench import (
     EVIL,
+    SAMPLE,
     EVIL_CODEBOOK,
     EVIL_TRANSCRIPT,
     TOKEN,
@@ -91,3 +93,29 @@ def page(browser, served):
     pg.goto(served.url + f"/?token={TOKEN}")
     yield pg
     context.close()
+
+
+@pytest.fixture
+def coded(project):
+    """The project with the sample's three human coders on alpha, beta and gamma."""
+    h = pd.read_csv(SAMPLE / "codings_human.csv")
+    project.add_codings(h[h["document"].isin(project.corpus.document_ids)])
+    return project
+
+
+@pytest.fixture
+def cclient(coded):
+    with client_for(coded, coder="C1") as c:
+        yield c
+
+
+@pytest.fixture
+def study(tmp_path):
+    """A project over the whole sample folder, with two coders' codings (for the CLI checks)."""
+    p = qc.Project.init(tmp_path / "whole", name="Sample", transcripts=[str(SAMPLE)],
+                        cases=str(SAMPLE / "cases.csv"),
+                        codebook=str(SAMPLE.parent / "codebooks" / "b2b_influencer_marketing.yaml"))
+    h = pd.read_csv(SAMPLE / "codings_human.csv")
+    p.add_codings(h[h["coder"].isin(["C1", "C2"])])
+    yield p
+    p.close()

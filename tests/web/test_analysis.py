@@ -7,45 +7,10 @@ import json
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-from workbench import SAMPLE, client_for, make_project
+from workbench import invoke, SAMPLE, client_for, make_project
 
-import qualcode as qc
 from qualcode import matrix
-from qualcode.cli import main
 from qualcode.methods import methods_record
-
-
-@pytest.fixture
-def coded(project):
-    """The project with the sample's three human coders on alpha, beta and gamma."""
-    h = pd.read_csv(SAMPLE / "codings_human.csv")
-    project.add_codings(h[h["document"].isin(project.corpus.document_ids)])
-    return project
-
-
-@pytest.fixture
-def cclient(coded):
-    with client_for(coded, coder="C1") as c:
-        yield c
-
-
-@pytest.fixture
-def study(tmp_path):
-    """A project over the whole sample folder, with two coders' codings (for the CLI checks)."""
-    p = qc.Project.init(tmp_path / "whole", name="Sample", transcripts=[str(SAMPLE)],
-                        cases=str(SAMPLE / "cases.csv"),
-                        codebook=str(SAMPLE.parent / "codebooks" / "b2b_influencer_marketing.yaml"))
-    h = pd.read_csv(SAMPLE / "codings_human.csv")
-    p.add_codings(h[h["coder"].isin(["C1", "C2"])])
-    yield p
-    p.close()
-
-
-def invoke(*args):
-    res = CliRunner().invoke(main, [str(a) for a in args])
-    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
-    return res
 
 
 DOCS = ("alpha", "beta", "chi", "delta", "epsilon", "eta", "gamma")

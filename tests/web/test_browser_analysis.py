@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
 
 from workbench import SAMPLE
 
-from test_browser import drag_select, open_document  # noqa: E402 - part 1's helpers
+from test_browser import drag_select, open_document  # noqa: E402 - the document page's helpers
 
 
 def sample_codings(project, coders=("C1", "C2"), as_me: str | None = None) -> pd.DataFrame:

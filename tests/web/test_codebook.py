@@ -2,25 +2,9 @@
 edit and rename, take an example from a coded passage, move, merge and delete (codings follow)."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
-from workbench import SAMPLE, client_for
 
 ALPHA = (394, 839)  # Alpha's second turn
-
-
-@pytest.fixture
-def coded(project):
-    """The project with the sample's three human coders on alpha, beta and gamma."""
-    h = pd.read_csv(SAMPLE / "codings_human.csv")
-    project.add_codings(h[h["document"].isin(project.corpus.document_ids)])
-    return project
-
-
-@pytest.fixture
-def cclient(coded):
-    with client_for(coded, coder="C1") as c:
-        yield c
 
 
 def test_create_code_from_a_name_under_a_parent(client, project):

@@ -6,45 +6,10 @@ import io
 import zipfile
 
 import pandas as pd
-import pytest
 import yaml
-from click.testing import CliRunner
-from workbench import SAMPLE, client_for
+from workbench import invoke, SAMPLE, client_for
 
 import qualcode as qc
-from qualcode.cli import main
-
-
-@pytest.fixture
-def coded(project):
-    """The project with the sample's three human coders on alpha, beta and gamma."""
-    h = pd.read_csv(SAMPLE / "codings_human.csv")
-    project.add_codings(h[h["document"].isin(project.corpus.document_ids)])
-    return project
-
-
-@pytest.fixture
-def cclient(coded):
-    with client_for(coded, coder="C1") as c:
-        yield c
-
-
-@pytest.fixture
-def study(tmp_path):
-    """A project over the whole sample folder, with two coders' codings (for the CLI checks)."""
-    p = qc.Project.init(tmp_path / "whole", name="Sample", transcripts=[str(SAMPLE)],
-                        cases=str(SAMPLE / "cases.csv"),
-                        codebook=str(SAMPLE.parent / "codebooks" / "b2b_influencer_marketing.yaml"))
-    h = pd.read_csv(SAMPLE / "codings_human.csv")
-    p.add_codings(h[h["coder"].isin(["C1", "C2"])])
-    yield p
-    p.close()
-
-
-def invoke(*args):
-    res = CliRunner().invoke(main, [str(a) for a in args])
-    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
-    return res
 
 
 def _figures(html: str) -> dict:

@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
-import pytest
-from workbench import EVIL, SAMPLE, client_for
+from workbench import EVIL, client_for
 
 ALPHA = (394, 839)      # Alpha's second turn: "Sure. I sit in the marketing team, ..."
-
-
-@pytest.fixture
-def coded(project):
-    """The project with the sample's three human coders on alpha, beta and gamma."""
-    h = pd.read_csv(SAMPLE / "codings_human.csv")
-    project.add_codings(h[h["document"].isin(project.corpus.document_ids)])
-    return project
-
-
-@pytest.fixture
-def cclient(coded):
-    with client_for(coded, coder="C1") as c:
-        yield c
 
 
 def test_pages_and_their_json_twins(client):

@@ -2,29 +2,12 @@
 every write; strategy-like codes found for the strategy-by-case table."""
 from __future__ import annotations
 
-import pandas as pd
-import pytest
-from workbench import SAMPLE, client_for
 
 import qualcode as qc
 from qualcode.web import results
 from qualcode.web.results import strategy_root
 
 ALPHA = (394, 839)  # Alpha's second turn
-
-
-@pytest.fixture
-def coded(project):
-    """The project with the sample's three human coders on alpha, beta and gamma."""
-    h = pd.read_csv(SAMPLE / "codings_human.csv")
-    project.add_codings(h[h["document"].isin(project.corpus.document_ids)])
-    return project
-
-
-@pytest.fixture
-def cclient(coded):
-    with client_for(coded, coder="C1") as c:
-        yield c
 
 
 def _codable_span(project, doc):

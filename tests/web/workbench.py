@@ -68,3 +68,14 @@ def suggest(project, rows) -> list[int]:
     df["method"] = "classifier"
     project.replace_suggestions(df, coder="qualcode-classifier", run={"method": "classifier"})
     return project.suggestions()["id"].tolist()
+
+
+def invoke(*args):
+    """``qualcode ARGS`` in-process; it must succeed without a traceback."""
+    from click.testing import CliRunner
+
+    from qualcode.cli import main
+
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+    return res
