@@ -18,6 +18,7 @@ def test_lemma_table_is_the_lookup_lemmatizers_table():
     assert table.get("measured") == "measure" and table.get("went") == "go"
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 def test_thinc_without_torch_leaves_torch_importable():
     code = (

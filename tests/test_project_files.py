@@ -166,6 +166,7 @@ def _run_as_reader(args, cwd, home) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_a_read_only_project_reads_and_refuses_writes_in_one_line():
     top = _reader_tree()
     try:

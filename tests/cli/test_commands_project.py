@@ -2,6 +2,8 @@
 through CliRunner."""
 from __future__ import annotations
 
+import pytest
+
 import shutil
 from pathlib import Path
 
@@ -141,6 +143,7 @@ def test_codebook_export_writes_the_projects_current_codebook(tmp_path):
         assert cb["goal.talent"].name == "Recruiting talent" and cb["goal.talent"].parent == "goal"
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_train_next_evaluate_and_matrix_in_a_project(tmp_path):
     with inside(tmp_path):
         Path("study/transcripts").mkdir(parents=True)

@@ -116,6 +116,7 @@ def _stop(proc) -> None:
     proc.stderr.close()
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_a_second_server_on_one_project_is_refused_naming_the_first(tmp_path):
     folder = tmp_path / "study"
     make_project(folder).close()

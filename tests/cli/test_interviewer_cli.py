@@ -52,6 +52,7 @@ def _setup(cases: bool = False):
         Path("t/cases.csv").write_text("case,interviewer\nP1,Dan\nP1b,Dan\n")
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 @pytest.mark.parametrize("how", ["option", "cases"])
 def test_code_and_next_leave_the_interviewer_alone(tmp_path, how):
     dan = _dan_segments()
@@ -70,6 +71,7 @@ def test_code_and_next_leave_the_interviewer_alone(tmp_path, how):
         assert len(ranked) and not set(ranked["segment"]) & dan
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_evaluate_report_and_export_take_interviewer(tmp_path):
     runner = CliRunner()
     with inside(tmp_path):

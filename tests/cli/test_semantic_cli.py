@@ -69,6 +69,7 @@ def test_evaluate_and_next_with_semantic_methods(study):
     assert all(line.split()[1] in ("doc4", "doc5") for line in lines[3:])
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_evaluate_semantic_on_quotes_leaves_out_quoted_examples(study, shared):
     codebook = Path(__file__).resolve().parents[2] / "codebooks" / "b2b_influencer_marketing.yaml"
     res = run(study, "evaluate", "--quotes", "--codebook", str(codebook), "--method", "semantic",

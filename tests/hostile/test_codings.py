@@ -133,6 +133,7 @@ def test_code_force_never_replaces_an_input(tmp_path, run_cli, target):
     assert (tmp_path / target).read_bytes() == before
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_code_force_replaces_only_machine_codings(tmp_path, run_cli):
     _study(tmp_path)
     (tmp_path / "other.csv").write_text("case,role\nanna,lead\n", encoding="utf-8")
@@ -214,6 +215,7 @@ def test_xlsx_zip_bombs_are_refused_for_codings_and_cases(tmp_path, name):
         reader(path)
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_code_output_in_the_transcripts_folder_must_be_a_codings_file(tmp_path, run_cli):
     _study(tmp_path)
     out = run_cli("code", "t", "--codebook", "cb.yaml", "-o", "t/machine.csv")

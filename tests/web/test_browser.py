@@ -3,6 +3,8 @@ code a selection and see it after a reload, overlapping codings, keyboard review
 suggestions, undo, escaping, and two pages editing the same document."""
 from __future__ import annotations
 
+import pytest
+
 from workbench import EVIL, TOKEN, suggest
 
 from qualcode.web import create_app
@@ -214,6 +216,7 @@ def test_accept_all_asks_with_the_count(page, served, project):
     assert len(project.codings(include_machine=False)) == 2
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_two_pages_on_one_document_nothing_lost(browser, served, project):
     context = browser.new_context(viewport={"width": 1300, "height": 900}, bypass_csp=True)
     first, second = context.new_page(), context.new_page()

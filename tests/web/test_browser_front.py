@@ -234,6 +234,7 @@ PAGES = ["/", "/documents/alpha", "/review", "/codes?code=goal.branding",
          "/me"]
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)], ids=["1280x800", "1920x1080"])
 def test_every_page_without_null_or_clipped_headers(browser, served, project, size):
     sample_codings(project, as_me="C1")

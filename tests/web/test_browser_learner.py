@@ -100,6 +100,7 @@ def test_home_learner_table_fits(browser, project, size, tmp_path):
         ctx.close()
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_blind_coders_each_see_their_own_models_table_and_suggestions(browser, project):
     """Kim and Maya (their own ``--add-coder`` links, a blind project) code different
     interviews; in Chromium Kim's home page shows her own model's table (her number of codings)

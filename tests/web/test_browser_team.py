@@ -63,6 +63,7 @@ def call(page, method, path, body=None):
         [method, path, body])
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_blind_team_kim_sees_nothing_of_maya_and_cannot_touch_her_work(team, project):
     server, pages = team
     kim, maya = pages["Kim"], pages["Maya"]

@@ -2,6 +2,8 @@
 csv/xlsx, qdpx, the report, the codebook."""
 from __future__ import annotations
 
+import pytest
+
 import io
 import zipfile
 
@@ -47,6 +49,7 @@ def test_report_needs_codings(client):
     assert client.get("/api/export/report.html?n_boot=x").status_code == 400
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_exports_equal_the_cli(study, tmp_path):
     """One library function per format (qualcode.exports): the CLI's file and the workbench's
     download are the same bytes, human codings by default, the machine rows when asked."""

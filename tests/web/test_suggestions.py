@@ -3,6 +3,8 @@ and the learner's settings (the gate's minimum; the chat model: owner only, remo
 and says what is sent), find similar (JSON and page)."""
 from __future__ import annotations
 
+import pytest
+
 from workbench import TOKEN, client_for, suggest
 
 from qualcode.web.auth import WebState
@@ -111,6 +113,7 @@ def test_model_endpoints_without_a_trainer(client):
     assert client.post("/api/model/retrain").status_code == 400
 
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_model_settings_are_validated_and_kept(project):
     from qualcode.web.loop import Trainer
 

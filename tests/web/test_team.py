@@ -4,6 +4,8 @@ blind coding (a coder sees nothing of another coder: pages, JSON twins, exports,
 retrieval, tables, suggestions), lifting it (an owner's logged act), read-only projects."""
 from __future__ import annotations
 
+import pytest
+
 import io
 import json
 import zipfile
@@ -269,6 +271,7 @@ def test_a_read_only_project_refuses_every_write(project):
 
 # ---- web hardening -----------------------------------------------------------------------------
 
+@pytest.mark.slow  # over 2 s: end to end (the full suite runs it)
 def test_in_a_blind_project_each_coder_is_suggested_to_by_a_model_of_their_own_work(project):
     from qualcode.web.loop import Trainer
 
