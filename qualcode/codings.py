@@ -320,6 +320,17 @@ def refuse_human_file(path) -> None:
                            "-o file)", file=path)
 
 
+def check_one_kind_per_coder(df: pd.DataFrame, *, file=None) -> None:
+    """Refuse a table in which one coder name has both human and machine rows (machine codings
+    go under their own coder name, e.g. ``qualcode-keyword``)."""
+    if "method" in df.columns and len(df):
+        kinds = df.assign(_human=is_human(df)).groupby("coder")["_human"].nunique()
+        mixed = kinds[kinds > 1]
+        if len(mixed):
+            raise CodingsError(f"coder {mixed.index[0]!r} has both human and machine rows; "
+                               "write machine codings under their own coder name", file=file)
+
+
 def write_codings(df: pd.DataFrame, path, *, force: bool = False) -> Path:
     """Write a codings table (csv/xlsx) atomically.
 
@@ -327,12 +338,7 @@ def write_codings(df: pd.DataFrame, path, *, force: bool = False) -> Path:
     holds human codings (:func:`refuse_human_file`, even with ``force``); otherwise an existing file
     is replaced only with ``force``.
     """
-    if "method" in df.columns and len(df):
-        kinds = df.assign(_human=is_human(df)).groupby("coder")["_human"].nunique()
-        mixed = kinds[kinds > 1]
-        if len(mixed):
-            raise CodingsError(f"coder {mixed.index[0]!r} has both human and machine rows; "
-                               "write machine codings under their own coder name", file=path)
+    check_one_kind_per_coder(df, file=path)
     if len(df) and not is_human(df).all():
         refuse_human_file(path)
     cols = [c for c in REQUIRED + OPTIONAL if c in df.columns]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .codings import is_human
+from .codings import check_one_kind_per_coder
 from .errors import QualcodeError
 from .fileio import dataframe_bytes
 from .refi import writer
@@ -69,11 +69,7 @@ def codings_bytes(codings: pd.DataFrame, fmt: str) -> bytes:
     cells neutralised). One coder's rows are all human or all machine."""
     if fmt not in ("csv", "xlsx"):
         raise QualcodeError(f"codings export format {fmt!r}: use csv or xlsx")
-    if "method" in codings.columns and len(codings):
-        kinds = codings.assign(_h=is_human(codings)).groupby("coder")["_h"].nunique()
-        if (kinds > 1).any():
-            raise QualcodeError(f"coder {kinds[kinds > 1].index[0]!r} has both human and machine "
-                                "rows; machine codings need their own coder name")
+    check_one_kind_per_coder(codings)
     cols = [c for c in CODINGS_COLUMNS if c in codings.columns]
     cols += [c for c in codings.columns if c not in cols]
     return dataframe_bytes(codings[cols], fmt)
