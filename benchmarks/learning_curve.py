@@ -2,6 +2,7 @@
 
     python benchmarks/learning_curve.py                      # Markdown table (and --plot FILE.svg)
     python benchmarks/learning_curve.py --steps 0,25 --orders document --learners tfidf   # a quick run
+    python benchmarks/learning_curve.py --retrain 3          # seconds per retrain on 1,143 codings
 
 The sample's interviews are split in two halves (every other interview in name order): the student
 codes the first half, the second is held out. The student copies C1's coding of the first half in
@@ -36,7 +37,7 @@ from qualcode.coders.learner import learn
 from qualcode.codings import read_codings, segment_code_matrix
 
 SAMPLE = REPO / "transcripts_sample"
-STEPS = (0, 10, 25, 50, 100, 200, 400)
+STEPS = "0,10,25,50,100,200,half,400,all"  # half/all: half of / all the codings of the coded half
 
 
 def held_out_scores(corpus, codebook, c1, test_docs, suggestions) -> dict:
@@ -55,14 +56,29 @@ def held_out_scores(corpus, codebook, c1, test_docs, suggestions) -> dict:
     return out
 
 
-def run(steps, orders, learners, *, base_options=None) -> list[dict]:
+def run(steps, orders, learners, *, base_options=None, splits=(0,)) -> list[dict]:
+    rows = []
+    for split in splits:
+        rows += _run_split(split, steps, orders, learners, base_options=base_options)
+    return rows
+
+
+def _steps(steps, size) -> list[tuple[str, int]]:
+    out = []
+    for s in steps:
+        n = size // 2 if s == "half" else size if s == "all" else min(int(s), size)
+        out.append((str(s), n))
+    return out
+
+
+def _run_split(split, steps, orders, learners, *, base_options=None) -> list[dict]:
     warnings.simplefilter("ignore")
     cb = Codebook.load(REPO / "codebooks" / "b2b_influencer_marketing.yaml")
     corpus = load_transcripts(SAMPLE, cases=SAMPLE / "cases.csv", unit="turn")
     human = human_codings(read_codings(SAMPLE / "codings_human.csv", corpus=corpus, codebook=cb))
     c1 = human[human["coder"] == "C1"].assign(method="human")
     docs = sorted(corpus.document_ids)
-    pool_docs, test_docs = docs[0::2], docs[1::2]
+    pool_docs, test_docs = (docs[0::2], docs[1::2]) if split == 0 else (docs[1::2], docs[0::2])
     pool = c1[c1["document"].isin(pool_docs)]
     pool = pool.assign(_d=pool["document"].map({d: i for i, d in enumerate(pool_docs)}))
     pool = pool.sort_values(["_d", "start", "end"]).drop(columns="_d").reset_index(drop=True)
@@ -72,8 +88,7 @@ def run(steps, orders, learners, *, base_options=None) -> list[dict]:
         for order in orders:
             taken = pool.iloc[0:0]
             ranks: dict = {}
-            for n in steps:
-                n = min(n, len(pool))
+            for step, n in _steps(steps, len(pool)):
                 if order == "document":
                     taken = pool.head(n)
                 else:
@@ -83,7 +98,8 @@ def run(steps, orders, learners, *, base_options=None) -> list[dict]:
                 seconds = time.perf_counter() - t0
                 ranks = res["uncertainty"]
                 scores = held_out_scores(corpus, cb, c1, test_docs, res["suggestions"])
-                rows.append({"learner": learner, "order": order, "codings": len(taken),
+                rows.append({"split": split, "step": step, "learner": learner, "order": order,
+                             "codings": len(taken),
                              "documents": taken["document"].nunique(),
                              "category_kappa": scores["category"][0],
                              "category_mean_kappa": scores["category"][1],
@@ -113,13 +129,34 @@ def _take_uncertain(corpus, pool, taken, n, ranks):
 
 
 def _line(r) -> str:
-    return (f"| {r['learner']} | {r['order']} | {r['codings']} | {r['documents']} | "
+    return (f"| {r['split']} | {r['learner']} | {r['order']} | {r['codings']} | {r['documents']} | "
             f"{r['category_kappa']:.3f} | {r['category_mean_kappa']:.3f} | {r['code_kappa']:.3f} | "
             f"{r['code_mean_kappa']:.3f} | {r['suggesting']} | {r['seconds']:.1f} |")
 
 
+def summary(rows) -> str:
+    """The mean over splits per learner, order and step, as a Markdown table."""
+    t = pd.DataFrame(rows)
+    cols = ["codings", "category_kappa", "category_mean_kappa", "code_kappa", "code_mean_kappa",
+            "suggesting", "seconds"]
+    g = t.groupby(["learner", "order", "step"], sort=False)[cols].mean().reset_index()
+    lines = [f"Mean over {t['split'].nunique()} split(s):", "",
+             "| learner | order | hand codings | category κ | category mean κ | code κ | "
+             "code mean κ | codes suggesting | retrain s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in g.itertuples():
+        lines.append(f"| {r.learner} | {r.order} | {r.codings:.0f} ({r.step}) | "
+                     f"{r.category_kappa:.3f} | {r.category_mean_kappa:.3f} | {r.code_kappa:.3f} | "
+                     f"{r.code_mean_kappa:.3f} | {r.suggesting:.0f} | {r.seconds:.1f} |")
+    return "\n".join(lines)
+
+
 def plot(rows, path: Path) -> None:
-    """A small SVG: category-level kappa by hand codings, one line per learner and order."""
+    """A small SVG: category-level kappa by hand codings (means over the splits), one line per
+    learner and order."""
+    t = pd.DataFrame(rows)
+    rows = (t.groupby(["learner", "order", "step"], sort=False)[["codings", "category_kappa"]]
+            .mean().reset_index().to_dict("records"))
     w, h, pad = 520, 300, 40
     xs = sorted({r["codings"] for r in rows}) or [0]
     xmax = max(max(xs), 1)
@@ -147,20 +184,58 @@ def plot(rows, path: Path) -> None:
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
 
 
+def time_retrain(repeats: int) -> None:
+    """Wall and CPU seconds (this process and its forked workers) of one retrain of the learner on
+    every C1 coding of the sample (22 interviews), after one warm-up (the embedding model loaded,
+    the codebook's own estimate made: what a running workbench already holds)."""
+    warnings.simplefilter("ignore")
+    cb = Codebook.load(REPO / "codebooks" / "b2b_influencer_marketing.yaml")
+    corpus = load_transcripts(SAMPLE, cases=SAMPLE / "cases.csv", unit="turn")
+    human = human_codings(read_codings(SAMPLE / "codings_human.csv", corpus=corpus, codebook=cb))
+    c1 = human[human["coder"] == "C1"].assign(method="human")
+    learn(corpus, cb, c1.head(0))
+    walls, cpus = [], []
+    for _ in range(repeats):
+        c0, w0 = _cpu(), time.perf_counter()
+        res = learn(corpus, cb, c1)
+        walls.append(time.perf_counter() - w0)
+        cpus.append(_cpu() - c0)
+    print(f"retrain on {res['codings']} codings of {res['documents']} interviews: wall "
+          f"{' '.join(f'{w:.1f}' for w in walls)} s (median {np.median(walls):.1f}), CPU "
+          f"{' '.join(f'{c:.1f}' for c in cpus)} s, {os.cpu_count()} cores")
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--steps", default=",".join(map(str, STEPS)))
+    ap.add_argument("--steps", default=STEPS,
+                    help="Numbers of hand codings; 'half' and 'all' of the coded half's codings.")
+    ap.add_argument("--splits", default="0,1", help="0: the student codes every other interview "
+                    "from the first (by name), the rest is held out; 1: the other way round.")
     ap.add_argument("--orders", default="document,uncertainty")
     ap.add_argument("--learners", default="learner,tfidf")
     ap.add_argument("--plot", type=Path, default=None, help="Write an SVG plot here.")
     ap.add_argument("--csv", type=Path, default=None, help="Write the rows as CSV here.")
+    ap.add_argument("--retrain", type=int, default=0, metavar="N",
+                    help="Only time N retrains on all of C1's codings (see time_retrain).")
     args = ap.parse_args(argv)
+    if args.retrain:
+        print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        time_retrain(args.retrain)
+        print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        return
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print("| learner | order | hand codings | interviews | category κ | category mean κ | code κ | "
-          "code mean κ | codes suggesting | retrain s |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    rows = run([int(s) for s in args.steps.split(",")], args.orders.split(","),
-               args.learners.split(","))
+    print("| split | learner | order | hand codings | interviews | category κ | category mean κ | "
+          "code κ | code mean κ | codes suggesting | retrain s |")
+    print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    rows = run(args.steps.split(","), args.orders.split(","), args.learners.split(","),
+               splits=[int(s) for s in args.splits.split(",")])
+    print()
+    print(summary(rows))
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.plot:
         plot(rows, args.plot)

@@ -40,6 +40,8 @@ from .errors import QualcodeError
 T = TypeVar("T")
 R = TypeVar("R")
 
+#: feature values x models below which fitting in one process is quicker than forking
+PARALLEL_MIN_WORK = 20_000_000
 _TASK: Callable | None = None  # the function the forked workers run (they inherit it)
 
 

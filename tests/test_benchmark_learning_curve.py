@@ -12,11 +12,14 @@ def test_learning_curve_small_run(tmp_path):
     svg, csv = tmp_path / "curve.svg", tmp_path / "curve.csv"
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "learning_curve.py"), "--steps", "0,60",
-         "--orders", "document,uncertainty", "--learners", "tfidf", "--plot", str(svg),
+         "--orders", "document,uncertainty", "--learners", "tfidf", "--splits", "0,1", "--plot", str(svg),
          "--csv", str(csv)], capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    rows = [line for line in proc.stdout.splitlines() if line.startswith("| tfidf")]
-    assert len(rows) == 4
-    assert "| tfidf | document | 60 |" in proc.stdout
+    rows = [line for line in proc.stdout.splitlines() if line.startswith(("| 0 | tfidf", "| 1 | tfidf"))]
+    assert len(rows) == 8  # 2 splits x 2 orders x 2 steps
+    assert "| 0 | tfidf | document | 60 |" in proc.stdout and "| 1 | tfidf | document | 60 |" in proc.stdout
+    # the mean over the two splits, one line per learner, order and step
+    assert "Mean over 2 split(s):" in proc.stdout
+    assert "| tfidf | document | 60 (60) |" in proc.stdout
     assert svg.read_text(encoding="utf-8").startswith("<svg") and "polyline" in svg.read_text()
-    assert csv.read_text(encoding="utf-8").startswith("learner,order,codings")
+    assert csv.read_text(encoding="utf-8").startswith("split,step,learner,order,codings")

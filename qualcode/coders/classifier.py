@@ -47,7 +47,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..codings import empty_codings, machine_codings
 from ..errors import QualcodeError, warn
-from ..parallel import check_n_jobs, fork_map, processes
+from ..parallel import PARALLEL_MIN_WORK, check_n_jobs, fork_map, processes
 from .features import make_featurizer
 from .keyword import KeywordCoder
 from .labels import (LABEL_RULES, LearnsFromCodings, best_f1_threshold, check_threshold,
@@ -56,7 +56,6 @@ from .persist import load_model, save_model
 
 CODER_NAME = "qualcode-classifier"
 KEYWORD_WEIGHT = 0.5
-PARALLEL_MIN_WORK = 20_000_000  # feature nonzeros x codes below which one process is quicker
 PREDICT_BATCH = 5000  # texts featurized at a time: bounds predict_proba's memory
 
 

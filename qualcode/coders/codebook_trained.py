@@ -48,6 +48,7 @@ from sklearn.base import BaseEstimator
 
 from ..codings import empty_codings, machine_codings, segment_code_matrix
 from ..errors import QualcodeError
+from ..parallel import PARALLEL_MIN_WORK, fork_map, processes
 from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
 from .keyword import KeywordCoder
@@ -181,21 +182,22 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
 
     def _train(self, X, y, w):
         """One logistic regression per code (rows with label -1 left out); None where a code has
-        no positive or no negative row."""
+        no positive or no negative row. The codes are fitted in forked processes, one per core
+        (:func:`qualcode.parallel.fork_map`; liblinear is single-threaded)."""
         from sklearn.linear_model import LogisticRegression  # lazy: scikit-learn
 
-        models = []
-        for j in range(y.shape[1]):
+        def fit(j):
             rows = y[:, j] >= 0
             yj = y[rows, j]
             if yj.min() == yj.max():
-                models.append(None)
-                continue
+                return None
             # liblinear: measured 15x faster than lbfgs here (87 codes x ~1,000 rows x 384)
             m = LogisticRegression(C=float(self.C), class_weight="balanced", solver="liblinear")
             m.fit(X[rows], yj, sample_weight=w[rows])
-            models.append((m.coef_[0].copy(), float(m.intercept_[0])))
-        return models
+            return m.coef_[0].copy(), float(m.intercept_[0])
+
+        n = processes(None, y.shape[1], worth_it=X.size * y.shape[1] >= PARALLEL_MIN_WORK)
+        return fork_map(fit, range(y.shape[1]), n)
 
     def _fit_models(self, X_h=None, y_h=None, w_h=None):
         X, y, w = self._codebook_rows()

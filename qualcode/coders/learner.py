@@ -64,7 +64,7 @@ from ..errors import QualcodeError
 from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .codebook_trained import CodebookCoder, codebook_texts, rejected_rows
 from .factory import default_method
-from .labels import document_folds, human_labels
+from .labels import best_f1_threshold, document_folds, human_labels
 from .learner_llm import LLM_BUDGET, ask_llm, empty_codings as _empty  # noqa: F401 (LLM_BUDGET: part of the API)
 from .reasons import drop_known, overlaps, why  # noqa: F401 (overlaps: part of the learner's API)
 
@@ -72,6 +72,8 @@ from .reasons import drop_known, overlaps, why  # noqa: F401 (overlaps: part of 
 KAPPA_FLOOR = 0.2
 KAPPA_MINIMUM = 0.1
 MIN_EXAMPLES = 3
+#: uncoded codable turns in a row between two coded ones still taken as read (:func:`read_mask`)
+READ_GAP = 2
 FOLDS = 3
 CODER = "qualcode-learner"
 HUMAN_COLUMNS = ["document", "start", "end", "code", "coder", "method"]
@@ -219,23 +221,33 @@ def measure(corpus, codebook, human: pd.DataFrame | None, decisions: pd.DataFram
     return out
 
 
-def read_mask(segments: pd.DataFrame, human: pd.DataFrame) -> np.ndarray:
+def read_mask(segments: pd.DataFrame, human: pd.DataFrame, *, gap: int = READ_GAP) -> np.ndarray:
     """Which of ``segments`` a person has looked at, so that "not coded" means "does not apply":
-    in a document with human coding, every segment that starts before the end of its last human
-    coding (coders read in order), and every segment a human coding touches. The rest of a partly
-    coded document is not taken for negatives (a coder who stopped halfway, or coded one passage
-    from the review queue, said nothing about the others); a rejected suggestion says only that
-    its code does not apply (a counter-example of that code, see :func:`measure`)."""
+    every segment a human coding touches, and the uncoded segments between two touched ones of
+    the same document (or before a document's first touched one) when there are at most ``gap``
+    of them in a row: a coder reading an interview in order passes over a turn or two with nothing
+    to code. A longer uncoded run, and everything after a document's last coding, is not taken
+    for negatives: a coder who stopped halfway, or coded passages here and there from the review
+    queue, said nothing about the turns between (taking them for negatives taught the model that
+    the codes found there later do not apply). A rejected suggestion says only that its code does
+    not apply (a counter-example of that code, see :func:`measure`)."""
     seen = np.zeros(len(segments), dtype=bool)
     if human is None or len(human) == 0:
         return seen
     doc = segments["document"].to_numpy()
     start, end = segments["start"].to_numpy(), segments["end"].to_numpy()
     for d, g in human.groupby("document"):
-        rows = doc == d
-        seen |= rows & (start < g["end"].max())
+        rows = np.flatnonzero(doc == d)
+        rows = rows[np.argsort(start[rows], kind="stable")]
+        touched = np.zeros(len(rows), dtype=bool)
         for s_, e_ in zip(g["start"], g["end"]):
-            seen |= rows & (start < e_) & (end > s_)
+            touched |= (start[rows] < e_) & (end[rows] > s_)
+        marks = np.flatnonzero(touched)
+        read = touched.copy()
+        for a_, b_ in zip(np.concatenate([[-1], marks[:-1]]), marks):
+            if b_ - a_ - 1 <= gap:
+                read[a_ + 1:b_] = True
+        seen[rows] = read
     return seen
 
 
@@ -263,7 +275,8 @@ def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
             cc.fit_segments(segs, labels, codebook.ids(), rejected=extra)
             covered = segs
             if cc.cv_scores_ is not None:
-                oof_pred = cc._decide(cc.cv_scores_, cc.thresholds())
+                oof_pred = crossfit_decide(cc.cv_scores_, labels, segs["document"].to_numpy(),
+                                           folds, cc._decide)
     texts = corpus.codable_segments()["text"].tolist()
     raw = cc.predict_proba(texts)
     scores = cc.predict_calibrated(texts)
@@ -289,7 +302,7 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
     if segs is None:
         return out
     out.update(labels=labels, covered=segs)
-    clf = ClassifierCoder(codebook, min_examples=min_examples)
+    clf = ClassifierCoder(codebook, min_examples=min_examples, threshold=0.5)
     try:
         clf.fit_segments(segs, labels, codes)
     except QualcodeError:
@@ -303,16 +316,15 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
         m[:, col] = p
         return m
 
-    thresholds = np.full(len(codes), 2.0)  # codes without a model never fire
-    thresholds[col] = clf.thresholds_
     docs = list(dict.fromkeys(segs["document"]))
     oof = None
     if len(docs) >= 2:
+        # held-out raw scores by document folds; cut-offs are chosen on these (not by a second,
+        # inner cross-validation inside every fold: four fits instead of sixteen)
         oof = np.zeros(labels.shape)
-        thr_oof = np.full((len(segs), len(codes)), 2.0)
         for test_docs in document_folds(docs, min(folds, len(docs)), seed=0):
             test = segs["document"].isin(test_docs).to_numpy()
-            part = ClassifierCoder(codebook, min_examples=min_examples)
+            part = ClassifierCoder(codebook, min_examples=min_examples, threshold=0.5)
             try:
                 part.fit_segments(segs[~test], labels[~test], codes)
             except QualcodeError:
@@ -321,14 +333,41 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
                 continue
             pc = [codes.index(c) for c in part.classes_]
             oof[np.ix_(test, pc)] = part.predict_proba(segs.loc[test, "text"].tolist())
-            thr_oof[np.ix_(test, pc)] = part.thresholds_
-        out["oof_pred"] = (oof >= thr_oof).astype(np.int8)  # each fold's own cut-offs
+    thresholds = np.full(len(codes), 2.0)  # codes without a model never fire
+    if oof is not None:
+        thresholds[col] = best_thresholds(oof, labels)[col]
+        out["oof_pred"] = crossfit_decide(oof, labels, segs["document"].to_numpy(), folds,
+                                          _threshold_decide)
+    else:
+        thresholds[col] = clf.thresholds_
     texts = corpus.codable_segments()["text"].tolist()
     raw = full(clf.predict_proba(texts), 0.0)
-    cal = fit_calibration(oof, labels) if out["oof_pred"] is not None else None
+    cal = fit_calibration(oof, labels) if oof is not None else None
     out.update(model=clf, raw=raw, scores=apply_calibration(cal, raw), thresholds=thresholds,
                has_model=thresholds <= 1.0)
     return out
+
+
+def best_thresholds(oof: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per code, the best-F1 cut-off on held-out scores (2.0, never firing, for a code with no
+    positive among them)."""
+    y = np.asarray(labels)
+    return np.array([best_f1_threshold(oof[:, j], y[:, j]) if y[:, j].sum() else 2.0
+                     for j in range(y.shape[1])])
+
+
+def crossfit_decide(oof, labels, documents, folds, decide) -> np.ndarray:
+    """Held-out 0/1 decisions whose cut-offs were not chosen on the rows they decide: the rows of
+    each document fold (the folds the models were fitted on) are cut at the best-F1 cut-offs of
+    the other folds' held-out scores. So a code's cross-validated kappa measures the cut-off
+    choice too, as the final model's cut-offs are chosen on all held-out scores."""
+    oof, y = np.asarray(oof, dtype=float), np.asarray(labels)
+    pred = np.zeros(y.shape, dtype=np.int8)
+    docs = list(dict.fromkeys(documents))
+    for test_docs in document_folds(docs, min(folds, len(docs)), seed=0):
+        test = np.isin(documents, test_docs)
+        pred[test] = decide(oof[test], best_thresholds(oof[~test], y[~test]))
+    return pred
 
 
 def _threshold_decide(scores, thresholds):

@@ -147,6 +147,31 @@ def test_a_partly_coded_interview_is_not_taken_for_negatives(book):
                                                                                  False, False, False]
 
 
+def test_turns_far_from_any_coding_are_not_taken_for_negatives(book):
+    # a student coding from the review queue codes passages here and there: the turns between
+    # them were not read, so their codes' absence says nothing
+    corpus, _ = make_study()
+    seg = corpus.codable_segments().reset_index(drop=True)
+    doc0 = seg[seg["document"] == "doc0"].reset_index(drop=True)
+    mine = (seg["document"] == "doc0").to_numpy()
+
+    def coded(*turns):
+        return pd.DataFrame({"document": "doc0", "start": doc0["start"].iloc[list(turns)],
+                             "end": doc0["end"].iloc[list(turns)], "code": "roi", "coder": "ann",
+                             "method": "human"})
+
+    # first and last turn coded, four uncoded turns between: only the two coded ones were read
+    assert learner.read_mask(seg, coded(0, 5))[mine].tolist() == [True, False, False, False,
+                                                                  False, True]
+    # one or two uncoded turns between codings (or before the first) were passed over in reading
+    assert learner.read_mask(seg, coded(2, 5))[mine].tolist() == [True, True, True, True, True,
+                                                                  True]
+    assert learner.read_mask(seg, coded(3))[mine].tolist() == [False, False, False, True, False,
+                                                               False]
+    assert learner.read_mask(seg, coded(3), gap=3)[mine].tolist() == [True, True, True, True,
+                                                                      False, False]
+
+
 def test_no_suggestion_on_a_span_the_coder_already_coded(book, fake):
     corpus, human = make_study()
     part = human[human["document"].isin(["doc0", "doc1", "doc2"])]
