@@ -292,7 +292,7 @@ def _int_param(params, name):
 
 @endpoint
 def similar(view, request, body):
-    from ..coders.similar import similar_passages  # lazy: sentence-transformers or scikit-learn, only for find similar
+    from ..coders.similar import METHOD_NOTES, similar_passages  # lazy: sentence-transformers or scikit-learn, only for find similar
 
     params = dict(request.query_params)
     project = view  # the requesting coder's view: their own coding only in a blind project
@@ -318,9 +318,7 @@ def similar(view, request, body):
     for it in items:
         it["segment"], it["start"], it["end"] = int(it["segment"]), int(it["start"]), int(it["end"])
         it["similarity"] = float(it["similarity"])
-    note = ("by meaning (sentence embeddings)" if method == "embeddings" else
-            "by shared words (TF-IDF cosine): install the semantic extra for similarity by meaning")
-    return {"query": query, "method": method, "note": note, "items": items}
+    return {"query": query, "method": method, "note": METHOD_NOTES[method], "items": items}
 
 
 def routes() -> list[Route]:
