@@ -170,12 +170,11 @@ def search_by_meaning(project, query: str, *, document: str | None = None,
     codable passages (sentence embeddings, else TF-IDF, said in ``method`` and ``note``), the
     :data:`MEANING_TOP` best as ``total`` and one page of ``items`` with their ``similarity``,
     ``case`` and the codes already on them (of ``coder``, or of every coder the view shows)."""
-    from ..coders.similar import METHOD_NOTES  # lazy: scikit-learn, only for search by meaning
-    from ..coders.similar import search as meaning_search
+    from ..coders import similar  # lazy: scikit-learn, only for search by meaning
 
     corpus = project.corpus
     docs = _search_documents(corpus, document, attribute, value)
-    table, method = meaning_search(corpus, query[:2000], n=MEANING_TOP, documents=docs)
+    table, method = similar.search(corpus, query[:2000], n=MEANING_TOP, documents=docs)
     page = table.iloc[offset: offset + limit]
     items = data.records(page) if len(page) else []
     if items:
@@ -186,8 +185,8 @@ def search_by_meaning(project, query: str, *, document: str | None = None,
             it["case"] = case_of.get(it["document"], "")
             it["codes"] = retrieval.codes_on(cod, it["document"], it["start"], it["end"]) \
                 if len(cod) else []
-    return {"query": query, "by": "meaning", "method": method, "note": METHOD_NOTES[method],
-            "total": int(len(table)), "offset": offset, "limit": limit, "items": items}
+    return {"query": query, "by": "meaning", "method": method, "note": similar.METHOD_NOTES[method],
+            "total": len(table), "offset": offset, "limit": limit, "items": items}
 
 
 # ---- compare coders ----------------------------------------------------------------------------
