@@ -4,7 +4,7 @@
 
     from qualcode.coders.similar import similar_passages, search
     similar_passages(corpus, "We track every lead from the webinar.", coded=human, n=10)
-    search(corpus, "trust in the salesperson", n=20)
+    search(corpus, "trust in the salesperson", n=20, documents={"alpha", "beta"})
 
 Passages are the corpus's codable segments. Their similarity to a query (a selection's text, a
 coding's passage or a search phrase) is the cosine of sentence embeddings
@@ -12,7 +12,9 @@ coding's passage or a search phrase) is the cosine of sentence embeddings
 installed, else of TF-IDF vectors (word and bigram counts, sublinear); each answer says which
 (``method``). ``coded``: a codings table whose passages are left out (a coder's own coding, so
 "find similar" lists what is still to code), and ``exclude``: a ``(document, start, end)`` span
-left out too (the query's own passage).
+left out too (the query's own passage); ``documents``: only passages of these (a coder's
+filters). :func:`search` is the search box's "by meaning" mode: the same ranking of a typed
+phrase, nothing left out but passages with nothing in common with it.
 """
 from __future__ import annotations
 
@@ -23,6 +25,11 @@ from ..errors import QualcodeError
 from .factory import default_method
 
 COLUMNS = ["document", "segment", "start", "end", "speaker", "similarity", "text"]
+#: how each method ranks, as the pages say it
+METHOD_NOTES = {
+    "embeddings": "by meaning (sentence embeddings)",
+    "tfidf": "by shared words (TF-IDF cosine): install the semantic extra for similarity by meaning",
+}
 _VECTORS: dict = {}  # embeddings of a corpus's passages, per corpus texts and model
 
 
@@ -53,9 +60,11 @@ def _passage_vectors(texts: list[str], query: str, method: str, model=None):
 
 
 def similar_passages(corpus, query: str, *, n: int = 10, coded: pd.DataFrame | None = None,
-                     exclude=None, method: str = "auto", model=None) -> tuple[pd.DataFrame, str]:
-    """The ``n`` codable passages most similar to ``query``, best first, and the method used
-    (``"embeddings"`` or ``"tfidf"``). Columns: :data:`COLUMNS`."""
+                     exclude=None, documents=None, method: str = "auto",
+                     model=None) -> tuple[pd.DataFrame, str]:
+    """The ``n`` codable passages most similar to ``query`` (all of them when ``n`` is None),
+    best first, and the method used (``"embeddings"`` or ``"tfidf"``). Columns:
+    :data:`COLUMNS`."""
     query = str(query or "").strip()
     if not query:
         raise QualcodeError("nothing to compare with: select a passage or type a phrase first")
@@ -75,17 +84,26 @@ def similar_passages(corpus, query: str, *, n: int = 10, coded: pd.DataFrame | N
         doc, xs, xe = exclude
         keep &= ~((seg["document"] == doc).to_numpy() & (seg["start"].to_numpy() < xe)
                   & (seg["end"].to_numpy() > xs))
-    if len(seg) == 0:
+    if documents is not None:
+        keep &= seg["document"].isin(set(documents)).to_numpy()
+    if len(seg) == 0 or not keep.any():
         return pd.DataFrame(columns=COLUMNS), method
+    # every passage is embedded (not only those kept), so the vectors' cache serves any filter
     sims = _passage_vectors(seg["text"].tolist(), query, method, model)
     sims = np.where(keep, sims, -np.inf)
-    order = np.argsort(-sims, kind="stable")[: int(n)]
+    order = np.argsort(-sims, kind="stable")[: None if n is None else int(n)]
     order = [i for i in order if np.isfinite(sims[i])]
     out = seg.iloc[order][["document", "segment", "start", "end", "speaker", "text"]].copy()
     out.insert(5, "similarity", np.round(sims[order].astype(float), 4))
     return out.reset_index(drop=True)[COLUMNS], method
 
 
-def search(corpus, phrase: str, *, n: int = 20, method: str = "auto", model=None):
-    """Passages by meaning (:func:`similar_passages` of a phrase, nothing left out)."""
-    return similar_passages(corpus, phrase, n=n, method=method, model=model)
+def search(corpus, phrase: str, *, n: int | None = 20, documents=None, method: str = "auto",
+           model=None) -> tuple[pd.DataFrame, str]:
+    """Passages by meaning: :func:`similar_passages` of a typed phrase over the codable
+    passages (of ``documents`` only, when given), best first, without those that have nothing
+    in common with it (similarity 0 or less: no shared word, for TF-IDF). Returns the table
+    (:data:`COLUMNS`) and the method."""
+    table, method = similar_passages(corpus, phrase, n=n, documents=documents, method=method,
+                                     model=model)
+    return table[table["similarity"] > 0].reset_index(drop=True), method

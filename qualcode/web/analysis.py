@@ -2,7 +2,9 @@
 pages, and blind mode.
 
 ``GET /api/retrieve?code=&descendants=1&coder=&document=&attribute=&value=&case=&offset=&limit=``
-every coded passage; ``GET /api/search?q=&document=&attribute=&value=`` text search;
+every coded passage; ``GET /api/search?q=&document=&attribute=&value=&by=words|meaning`` text
+search (``by=meaning``: the passages most similar to ``q``, ranked with their similarity, by
+sentence embeddings or, without the semantic extra, TF-IDF, said in ``method`` and ``note``);
 ``GET /api/compare?coders=A,B&unit=segment|character&n_boot=&seed=`` agreement per code and
 pooled; ``GET /api/disagreements?coders=A,B&unit=&code=`` disputed passages grouped by passage;
 ``GET /api/passage?document=&start=&end=&coders=A,B`` one passage with each coder's codings;
@@ -66,9 +68,13 @@ def search(view, request, body):
     p = query(request)
     coder = p.get("coder") or None
     _blind_check(view, [coder] if coder else [])
-    return results.search(view, p.get("q", ""), document=p.get("document") or None,
-                           attribute=p.get("attribute") or None, value=p.get("value"),
-                           coder=coder, **_page(p))
+    by = p.get("by") or "words"
+    if by not in ("words", "meaning"):
+        raise BadRequest(f"by must be words or meaning, not {by!r}")
+    find = results.search_by_meaning if by == "meaning" else results.search
+    return find(view, p.get("q", ""), document=p.get("document") or None,
+                attribute=p.get("attribute") or None, value=p.get("value"), coder=coder,
+                **_page(p))
 
 
 def _unit(p) -> str:

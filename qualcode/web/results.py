@@ -132,11 +132,7 @@ def search(project, query: str, *, document: str | None = None, attribute: str |
     """:func:`qualcode.retrieval.search` of the codable turns, one page of hits with their
     context and the codes already on them (of ``coder``, or of every coder)."""
     corpus = project.corpus
-    docs = case_filter(corpus, attribute, value)
-    if document:
-        if document not in corpus.document_ids:
-            raise AnalysisError(f"unknown document {document!r}")
-        docs = {document} if docs is None else docs & {document}
+    docs = _search_documents(corpus, document, attribute, value)
     hits = retrieval.search(corpus, query, documents=docs, turns=_turns(corpus))
     page = hits.iloc[offset: offset + limit].to_dict("records")
     if page:
@@ -151,6 +147,46 @@ def search(project, query: str, *, document: str | None = None, attribute: str |
     return {"query": query, "terms": retrieval.terms(query), "total": int(len(hits)),
             "offset": offset, "limit": limit, "items": data.records(pd.DataFrame(page))
             if page else []}
+
+
+def _search_documents(corpus, document, attribute, value):
+    """The documents a search keeps to (None: all), from the page's filters."""
+    docs = case_filter(corpus, attribute, value)
+    if document:
+        if document not in corpus.document_ids:
+            raise AnalysisError(f"unknown document {document!r}")
+        docs = {document} if docs is None else docs & {document}
+    return docs
+
+
+#: the search box's "by meaning" mode lists at most this many passages, best first
+MEANING_TOP = 100
+
+
+def search_by_meaning(project, query: str, *, document: str | None = None,
+                      attribute: str | None = None, value: str | None = None,
+                      coder: str | None = None, offset: int = 0, limit: int = PAGE) -> dict:
+    """The search box's "by meaning" mode: :func:`qualcode.coders.similar.search` of the
+    codable passages (sentence embeddings, else TF-IDF, said in ``method`` and ``note``), the
+    :data:`MEANING_TOP` best as ``total`` and one page of ``items`` with their ``similarity``,
+    ``case`` and the codes already on them (of ``coder``, or of every coder the view shows)."""
+    from ..coders import similar  # lazy: scikit-learn, only for search by meaning
+
+    corpus = project.corpus
+    docs = _search_documents(corpus, document, attribute, value)
+    table, method = similar.search(corpus, query[:2000], n=MEANING_TOP, documents=docs)
+    page = table.iloc[offset: offset + limit]
+    items = data.records(page) if len(page) else []
+    if items:
+        cod = human(project, [coder] if coder else None)
+        case_of = retrieval.document_cases(corpus)
+        for it in items:
+            it["similarity"] = float(it["similarity"])
+            it["case"] = case_of.get(it["document"], "")
+            it["codes"] = retrieval.codes_on(cod, it["document"], it["start"], it["end"]) \
+                if len(cod) else []
+    return {"query": query, "by": "meaning", "method": method, "note": similar.METHOD_NOTES[method],
+            "total": len(table), "offset": offset, "limit": limit, "items": items}
 
 
 # ---- compare coders ----------------------------------------------------------------------------

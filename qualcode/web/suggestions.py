@@ -118,15 +118,27 @@ def suggestions(view, request, body):
     offset = int_field(params, "offset", required=False) or 0
     page = df.iloc[offset: offset + limit]
     corpus, names = view.corpus, {c.id: c for c in view.codebook}
+    models = _chat_models(view) if len(page) and (page["method"] == "llm").any() else {}
     items = []
     for row in data.records(page, data.CODING_FIELDS):
         row["text"] = corpus.text(row["document"])[row["start"]:row["end"]]
         row.update(data.context_for(corpus, row["document"], row["start"], row["end"]))
         code = names.get(row["code"])
         row["code_name"] = code.name if code else row["code"]
+        if row["method"] == "llm":  # the page shows the model's name beside its evidence
+            row["model"] = models.get(row["coder"])
         items.append(row)
     return {"total": len(df), "offset": offset, "limit": limit,
             "order": params.get("order", "score"), "items": items}
+
+
+def _chat_models(view) -> dict:
+    """Each chat-model coder's model, as its last run recorded it (its open suggestions are that
+    run's: a run replaces the earlier ones)."""
+    runs = view.machine_runs()
+    runs = runs[runs["method"] == "llm"].drop_duplicates("coder", keep="last") if len(runs) else runs
+    return {r.coder: str(r.model) if pd.notna(r.model) and r.model else None
+            for r in runs.itertuples()}
 
 
 def _current_suggestion(view, sid: int, body: dict) -> int | None:
@@ -292,7 +304,7 @@ def _int_param(params, name):
 
 @endpoint
 def similar(view, request, body):
-    from ..coders.similar import similar_passages  # lazy: sentence-transformers or scikit-learn, only for find similar
+    from ..coders.similar import METHOD_NOTES, similar_passages  # lazy: sentence-transformers or scikit-learn, only for find similar
 
     params = dict(request.query_params)
     project = view  # the requesting coder's view: their own coding only in a blind project
@@ -318,9 +330,7 @@ def similar(view, request, body):
     for it in items:
         it["segment"], it["start"], it["end"] = int(it["segment"]), int(it["start"]), int(it["end"])
         it["similarity"] = float(it["similarity"])
-    note = ("by meaning (sentence embeddings)" if method == "embeddings" else
-            "by shared words (TF-IDF cosine): install the semantic extra for similarity by meaning")
-    return {"query": query, "method": method, "note": note, "items": items}
+    return {"query": query, "method": method, "note": METHOD_NOTES[method], "items": items}
 
 
 def routes() -> list[Route]:

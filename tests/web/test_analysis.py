@@ -85,6 +85,59 @@ def test_search_words_and_phrases_case_insensitive(cclient, coded):
     assert "goal.branding" in again["codes"]
 
 
+def _codes_on(project, coders, it):
+    h = project.codings(include_machine=False)
+    h = h[h["coder"].isin(coders) & (h["document"] == it["document"]) & (h["start"] < it["end"])
+          & (h["end"] > it["start"])]
+    return sorted(set(h["code"]))
+
+
+def test_search_by_meaning_ranks_passages_with_their_codes(cclient, coded):
+    corpus = coded.corpus
+    r = cclient.get("/api/search", params={"q": "how we measure the results", "by": "meaning"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["by"] == "meaning" and out["method"] in ("embeddings", "tfidf") and out["note"]
+    items = out["items"]
+    assert 0 < len(items) <= out["total"] <= 100
+    sims = [it["similarity"] for it in items]
+    assert sims == sorted(sims, reverse=True) and all(s > 0 for s in sims)
+    for it in items:
+        assert it["text"] == corpus.text(it["document"])[it["start"]:it["end"]]
+        assert it["codes"] == _codes_on(coded, ["C1", "C2", "C3"], it)
+        assert it["case"] and it["speaker"] != "Interviewer"
+    assert any(it["codes"] for it in items)
+    page2 = cclient.get("/api/search", params={"q": "how we measure the results", "by": "meaning",
+                                               "offset": 2, "limit": 2}).json()
+    assert [(i["document"], i["start"]) for i in page2["items"]] == \
+        [(i["document"], i["start"]) for i in items[2:4]]
+    beta = cclient.get("/api/search", params={"q": "how we measure the results", "by": "meaning",
+                                              "document": "beta"}).json()
+    assert beta["items"] and {i["document"] for i in beta["items"]} == {"beta"}
+    assert cclient.get("/api/search", params={"q": "x", "by": "sound"}).status_code == 400
+    assert cclient.get("/api/search", params={"q": " ", "by": "meaning"}).status_code == 400
+    # blind: the codes on each passage are the coder's own, and no one else's may be asked for
+    assert cclient.put("/api/blind", json={"blind": True}).json()["blind"] is True
+    blind = cclient.get("/api/search", params={"q": "how we measure the results",
+                                               "by": "meaning"}).json()
+    assert [i["start"] for i in blind["items"]] == [i["start"] for i in items]
+    assert all(i["codes"] == _codes_on(coded, ["C1"], i) for i in blind["items"])
+    assert any(i["codes"] != j["codes"] for i, j in zip(blind["items"], items))
+    r = cclient.get("/api/search", params={"q": "results", "by": "meaning", "coder": "C2"})
+    assert r.status_code == 403
+
+
+def test_search_by_meaning_without_the_semantic_extra_says_tfidf(cclient, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sentence_transformers" else real(name, *a))
+    out = cclient.get("/api/search", params={"q": "trust in the expert", "by": "meaning"}).json()
+    assert out["method"] == "tfidf" and "TF-IDF" in out["note"]
+    assert out["items"] and "semantic extra" in out["note"]
+
+
 @pytest.mark.parametrize("unit", ["segment", "character"])
 def test_agreement_equals_qualcode_agree(study, tmp_path, unit):
     """The page's numbers are `qualcode agree`'s for the same project (same seed, same resamples)."""

@@ -3,6 +3,7 @@ code a selection and see it after a reload, overlapping codings, keyboard review
 suggestions, undo, escaping, and two pages editing the same document."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from workbench import EVIL, TOKEN, suggest
@@ -172,6 +173,44 @@ def test_review_suggestions_with_the_keyboard(page, served, project):
     page.keyboard.press("u")  # undo the last acceptance: it is back in the queue
     page.wait_for_selector(".card .accept-btn")
     assert len(project.codings(include_machine=False)) == 1
+    assert not page.errors
+
+
+def _chat_suggestions(project, rows, *, model="gemma3-270m"):
+    """Store ``(document, start, end, code, memo)`` as the chat model's suggestions (its run
+    names the model); their ids."""
+    df = pd.DataFrame(rows, columns=["document", "start", "end", "code", "memo"])
+    df = df.assign(score=1.0, method="llm")
+    project.replace_suggestions(df, coder="qualcode-llm",
+                                run={"method": "llm", "model": model, "parameters": {}})
+    return project.suggestions()["id"].tolist()
+
+
+def test_review_marks_the_chat_models_evidence(page, served, project):
+    text = project.corpus.text("alpha")
+    turn = text[977:1574]
+    words = turn.split()[3:9]  # six words of the passage, shouted and spread over lines
+    evidence = "  " + " \n ".join(words).upper() + ". "
+    _chat_suggestions(project, [
+        ("alpha", 977, 1574, "goal.branding", f"gemma3-270m: “evidence: {evidence}”"),
+        ("alpha", 394, 839, "goal.sales", "evidence: <img src=x onerror=alert(1)> not here")])
+    page.goto(served.url + "/review")
+    page.wait_for_selector(".card .accept-btn")
+    assert page.locator(".card .code-id").text_content() == "goal.branding"
+    assert page.text_content(".card .model-name") == "model gemma3-270m"
+    marks = page.locator("#passage mark.evidence")
+    assert marks.count() == 1
+    # the stops around the evidence are left out, as qualcode.coders.llm checks it
+    assert " ".join(marks.text_content().split()) == " ".join(words).strip(" .,;:")
+    assert page.locator("#passage .hl mark.evidence").count() == 1  # inside the suggested span
+    assert page.text_content(".card-why").startswith("Evidence: “")
+    page.keyboard.press(" ")  # the next: its evidence is not in the passage
+    page.wait_for_selector(".card .code-id >> text=goal.sales")
+    assert page.locator("#passage mark").count() == 0
+    why = page.text_content(".card-why")
+    assert "<img src=x onerror=alert(1)> not here" in why and "not found in this passage" in why
+    assert page.locator(".card img").count() == 0  # the memo is text, never markup
+    assert page.text_content(".card .model-name") == "model gemma3-270m"  # from the run
     assert not page.errors
 
 

@@ -128,6 +128,41 @@ def test_retrieve_a_codes_passages_and_open_one_in_place(page, served, project):
     assert not page.errors
 
 
+def test_search_by_meaning_ranks_passages_and_codes_one(page, served, project):
+    from pagecheck import CHECK_JS
+
+    sample_codings(project)
+    page.goto(served.url + "/retrieve")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#tab-search")
+    page.fill("#f-q", "how we measure the results")
+    page.check("#f-meaning")  # with a query typed, ticking the box searches
+    page.wait_for_selector(".passage.by-meaning")
+    assert "by=meaning" in page.url
+    expected = api(page, "/api/search?q=how%20we%20measure%20the%20results&by=meaning")
+    items = page.locator(".passage.by-meaning")
+    assert items.count() == len(expected["items"]) > 0
+    first = expected["items"][0]
+    assert " ".join(items.nth(0).locator(".quote").text_content().split()) == \
+        " ".join(first["text"].split())
+    assert items.nth(0).locator(".similarity").text_content().startswith("similarity 0.")
+    assert page.text_content("#result-note") == f"Ranked {expected['note']}."
+    assert page.text_content("#result-title").endswith("by meaning")
+    assert not page.evaluate(CHECK_JS)["words"]
+    # "Code this": the whole passage, as on the Find similar page
+    items.nth(0).locator("select.code-this-select").select_option("process.evaluation.metrics")
+    items.nth(0).locator("button.code-this").click()
+    page.wait_for_selector(".passage.by-meaning >> nth=0 >> .code-chip")
+    mine = project.codings(coder="ME")
+    assert mine[["document", "start", "end", "code"]].values.tolist() == [
+        [first["document"], first["start"], first["end"], "process.evaluation.metrics"]]
+    # words again: the same box, hits of every word
+    page.uncheck("#f-meaning")
+    page.wait_for_selector(".passage.hit:not(.by-meaning), #results li.muted")
+    assert page.locator("#result-note").is_hidden()
+    assert not page.errors
+
+
 def test_blind_mode(page, served, project):
     sample_codings(project, as_me="C2")
     page.goto(served.url + "/compare")

@@ -3,6 +3,7 @@ and the learner's settings (the gate's minimum; the chat model: owner only, remo
 and says what is sent), find similar (JSON and page)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from workbench import TOKEN, client_for, suggest
@@ -30,6 +31,17 @@ def test_suggestion_queue_filters_and_order(client, project):
         r = client.get("/api/suggestions?" + bad)
         assert r.status_code == 400 and r.json()["error"], bad
     assert len(ids) == 3
+
+
+def test_a_chat_model_suggestion_names_its_model(client, project):
+    suggest(project, [("alpha", 394, 839, "goal.branding", 0.9, "keyword “brand”")])
+    llm = pd.DataFrame([{"document": "alpha", "start": 977, "end": 1574, "code": "goal.sales",
+                         "score": 1.0, "method": "llm", "memo": "evidence: the word"}])
+    project.replace_suggestions(llm, coder="qualcode-llm", run={"method": "llm", "model": "old"})
+    project.replace_suggestions(llm, coder="qualcode-llm", run={"method": "llm", "model": "gemma"})
+    items = {s["method"]: s for s in client.get("/api/suggestions").json()["items"]}
+    assert items["llm"]["model"] == "gemma" and items["llm"]["memo"] == "evidence: the word"
+    assert "model" not in items["classifier"]
 
 
 def test_accept_reject_and_adjust(client, project):

@@ -69,6 +69,19 @@ CASES = [
      'code: g, start: 0, x: {"b":1}'),
     ("changeText", ["null"], ""),
     ("changeText", ["plain words"], "plain words"),
+    # the chat model's memo and where its evidence is (case, white space, ’ and the quote marks
+    # around it ignored, as qualcode.coders.llm checks it); UTF-16 offsets into the text
+    ("llmMemo", ["stub-1: “evidence: We report”"], {"model": "stub-1", "evidence": "We report"}),
+    ("llmMemo", ["evidence: trust"], {"model": "", "evidence": "trust"}),
+    ("llmMemo", ["gemma3-270m"], {"model": "gemma3-270m", "evidence": ""}),
+    ("llmMemo", [None], {"model": "", "evidence": ""}),
+    ("evidenceSpan", ["We report ROI monthly.", "report ROI"], [3, 13]),
+    ("evidenceSpan", ["We  REPORT\n roi monthly.", "report   ROI"], [4, 15]),
+    ("evidenceSpan", ["It’s the brand’s voice.", "\"it's the brand's voice.\""], [0, 22]),
+    ("evidenceSpan", ["We report ROI.", "trust"], None),
+    ("evidenceSpan", ["We report ROI.", " \". "], None),
+    ("evidenceSpan", ['Say <b>"hi"</b> & go', '<b>"hi"</b> &'], [4, 17]),
+    ("evidenceSpan", ["😀 Trust us", "TRUST"], [3, 8]),
     # the picker: every word matches; name prefix first, then id prefix, then the rest
     ("rankCodes", [[["goal.sales", "Sales"], ["goal.branding", "Brand awareness"],
                     ["tactic.brand", "Tactics"], ["x", "Rebranding"]], "brand"],
@@ -95,7 +108,7 @@ HARNESS = """(cases) => {
     inkOn: U.inkOn, fmt: (v, d) => U.fmt(v, d === null ? undefined : d), fmtNaN: () => U.fmt(NaN),
     interval: U.interval, count: U.count, text: U.text, changeText: U.changeText, textNaN: () => U.text(NaN),
     rankCodes: (codes, q) => U.rankCodes(codes.map(([id, name]) => ({ id, name, keywords: [] })), q).map((c) => c.id),
-    isLetterKey: U.isLetterKey,
+    isLetterKey: U.isLetterKey, llmMemo: U.llmMemo, evidenceSpan: U.evidenceSpan,
   };
   return cases.map(([name, args]) => { try { return f[name](...args); } catch (e) { return "error: " + e.message; } });
 }"""

@@ -1,6 +1,8 @@
 /* qualcode workbench: retrieve every passage of a code (with its sub-codes), or search the text,
    filtered by coder, document and case attribute; each passage opens in place in its document;
-   a search hit can be coded from here. */
+   a search hit can be coded from here. "By meaning" ranks the passages most like the query
+   (sentence embeddings, or TF-IDF without the semantic extra, as the note under the title says),
+   each with its similarity and "Code this", as on the Find similar page. */
 "use strict";
 
 (() => {
@@ -11,6 +13,8 @@
   const form = document.getElementById("filter-form");
   const results = document.getElementById("results");
   const more = document.getElementById("more");
+  const note = document.getElementById("result-note");
+  const meaning = document.getElementById("f-meaning");
   let tab = params.q ? "search" : "code";
   let offset = 0, lastQuery = null;
 
@@ -27,6 +31,12 @@
   fill(document.getElementById("f-attr"), attrPairs.map(([a, v], i) => [String(i), `${a} = ${v}`]), "every case",
     params.attribute ? String(attrPairs.findIndex(([a, v]) => a === params.attribute && v === params.value)) : "");
   if (params.q) document.getElementById("f-q").value = params.q;
+  if (params.by === "meaning") meaning.checked = true;
+  function placeholder() {
+    document.getElementById("f-q").placeholder = meaning.checked ? "e.g. how we measure results" : 'e.g. trust "brand match"';
+  }
+  meaning.addEventListener("change", () => { placeholder(); if (document.getElementById("f-q").value.trim()) run(false); });
+  placeholder();
   if (params.descendants === "0") document.getElementById("f-desc").checked = false;
   if (page.blind) { document.getElementById("f-coder").disabled = true; document.getElementById("blind-note").hidden = false; }
 
@@ -42,7 +52,7 @@
     const q = new URLSearchParams();
     const f = form.elements;
     if (tab === "code") { q.set("code", f.code.value); if (!f.descendants.checked) q.set("descendants", "0"); }
-    else q.set("q", f.q.value);
+    else { q.set("q", f.q.value); if (f.meaning.checked) q.set("by", "meaning"); }
     if (f.coder.value) q.set("coder", f.coder.value);
     if (f.document.value) q.set("document", f.document.value);
     if (f.attr.value !== "") { const [a, v] = attrPairs[+f.attr.value]; q.set("attribute", a); q.set("value", v); }
@@ -119,18 +129,46 @@
     return li;
   }
 
+  /* a passage found by meaning: its similarity, the codes on it, and "Code this" (the passage) */
+  function meaningItem(it) {
+    const li = h("li", { class: "passage hit by-meaning" });
+    const sel = h("select", { class: "code-this-select", "aria-label": "code" }, h("option", { value: "", text: "code this passage as…" }),
+      ...page.codebook.map((c) => h("option", { value: c.id, text: "\u2002".repeat(Math.min(c.depth, 4)) + c.name })));
+    const btn = h("button", { type: "button", class: "code-this", onclick: async () => {
+      if (!sel.value) { flash("Choose a code first", "error"); return; }
+      try {
+        await api("POST", "/api/codings", { document: it.document, start: it.start, end: it.end, code: sel.value });
+        it.codes = Array.from(new Set([...(it.codes || []), sel.value]));
+        li.replaceWith(meaningItem(it));
+        flash(`Coded as ${(codes.get(sel.value) || {}).name || sel.value}`);
+      } catch (err) { flash(err.message, "error"); }
+    } }, "Code this");
+    li.append(
+      h("div", { class: "meta" },
+        h("span", { class: "where", text: where(it) }),
+        h("span", { class: "similarity muted small", text: `similarity ${QC.fmt(it.similarity)}` }),
+        ...(it.codes || []).map((id) => { const c = codes.get(id) || { color: "#888", name: id }; return h("span", { class: "code-chip small", style: `--c:${c.color}`, text: c.name }); }),
+        h("span", { class: "spacer" }),
+        h("a", { class: "open-link", href: openLink(it) }, "Open in document →")),
+      h("p", { class: "quote", text: it.text }),
+      h("div", { class: "row" }, h("span", { class: "code-this-box" }, sel, btn)));
+    return li;
+  }
+
   async function run(append) {
     const q = query();
     if (tab === "code" && !q.get("code")) { flash("Choose a code", "error"); return; }
     if (tab === "search" && !q.get("q").trim()) { flash("Type a word or a phrase", "error"); return; }
-    if (!append) { offset = 0; lastQuery = q; QC.fill(results); }
+    if (!append) { offset = 0; lastQuery = q; QC.fill(results); note.hidden = true; }
+    const ranked = lastQuery.get("by") === "meaning" && tab === "search";
     const qq = new URLSearchParams(lastQuery); qq.set("offset", offset);
     history.replaceState(null, "", "/retrieve?" + lastQuery.toString());
     try {
       const r = await api("GET", (tab === "code" ? "/api/retrieve?" : "/api/search?") + qq.toString());
-      const title = tab === "code" ? `Passages of ${(codes.get(r.code) || { name: r.code }).name}` + (r.codes && r.codes.length > 1 ? " and its sub-codes" : "") : `“${r.query}”`;
+      const title = tab === "code" ? `Passages of ${(codes.get(r.code) || { name: r.code }).name}` + (r.codes && r.codes.length > 1 ? " and its sub-codes" : "") : `“${r.query}”` + (ranked ? " by meaning" : "");
       document.getElementById("result-title").textContent = title;
-      document.getElementById("result-count").textContent = `${r.total} ${tab === "code" ? "passage" : "hit"}${r.total === 1 ? "" : "s"}`;
+      document.getElementById("result-count").textContent = `${r.total} ${tab === "code" || ranked ? "passage" : "hit"}${r.total === 1 ? "" : "s"}` + (ranked ? ", most similar first" : "");
+      if (ranked) { note.textContent = `Ranked ${r.note}.`; note.hidden = false; }
       if (!append && tab === "code" && r.codes && r.codes.length > 1) {
         // how the passages split over the code and its sub-codes; a chip narrows to one
         const parts = Object.entries(r.by_code).sort((a, b) => b[1] - a[1]);
@@ -139,8 +177,8 @@
           return h("a", { class: "code-chip small", style: `--c:${c.color}`, href: "/retrieve?" + new URLSearchParams({ code: id, descendants: "0" }).toString(), title: "only this code" }, `${c.name} ${n}`);
         })));
       }
-      results.append(...r.items.map((p) => tab === "code" ? passageItem(p) : hitItem(p)));
-      if (!r.total) results.append(h("li", { class: "muted", text: tab === "code" ? "No coded passages match." : "No turn contains every word." }));
+      results.append(...r.items.map((p) => tab === "code" ? passageItem(p) : ranked ? meaningItem(p) : hitItem(p)));
+      if (!r.total) results.append(h("li", { class: "muted", text: tab === "code" ? "No coded passages match." : ranked ? "No passage has anything in common with it." : "No turn contains every word." }));
       offset += r.items.length;
       more.hidden = offset >= r.total;
       document.body.dataset.loaded = String(Date.now());

@@ -46,10 +46,24 @@
     const span = state.adjust || { start: s.start, end: s.end };
     const conv = offsets(s.context);
     const rel = (o) => conv.toU16(Math.max(0, Math.min(o - s.context_start, conv.length)));
+    // a chat model's suggestion: its model's name, and its evidence marked where it is in the
+    // suggested passage (found as the model's answer was checked; not found: no mark)
+    const llm = s.method === "llm" ? QCUtil.llmMemo(s.memo) : null;
+    let ev = null;
+    if (llm && llm.evidence) {
+      const a = rel(s.start), found = QCUtil.evidenceSpan(s.context.slice(a, rel(s.end)), llm.evidence);
+      ev = found && [a + found[0], a + found[1]];
+    }
+    const part = (cls, a, b) => {
+      if (!ev || ev[1] <= a || ev[0] >= b) return h("span", { class: cls, text: s.context.slice(a, b) });
+      const x = Math.max(a, ev[0]), y = Math.min(b, ev[1]);
+      return h("span", { class: cls }, s.context.slice(a, x),
+        h("mark", { class: "evidence", title: "the model's evidence", text: s.context.slice(x, y) }), s.context.slice(y, b));
+    };
     const passage = h("div", { class: "passage", id: "passage", style: `--c:${code.color}` },
-      h("span", { class: "ctx", text: s.context.slice(0, rel(span.start)) }),
-      h("span", { class: "hl" + (state.adjust ? " adjusted" : ""), text: s.context.slice(rel(span.start), rel(span.end)) }),
-      h("span", { class: "ctx", text: s.context.slice(rel(span.end)) }));
+      part("ctx", 0, rel(span.start)),
+      part("hl" + (state.adjust ? " adjusted" : ""), rel(span.start), rel(span.end)),
+      part("ctx", rel(span.end), s.context.length));
     passage.dataset.start = s.context_start;
     QC.fill(card,
       h("div", { class: "card-code" }, h("span", { class: "swatch", style: `background:${code.color}` }), h("strong", { text: code.name }), h("span", { class: "code-id", text: s.code })),
@@ -60,9 +74,12 @@
         h("span", { class: "score" }, "score ", h("span", { class: "bar" }, h("span", { style: `width:${Math.round(100 * (s.score || 0))}%` })), h("strong", { text: fmt(s.score) })),
         h("span", {}, h("a", { href: `/documents/${encodeURIComponent(s.document)}`, text: s.document }), ` · ${s.speaker} · ${span.start}–${span.end}`),
         h("span", { class: "muted", text: `${s.coder} (${s.method})` }),
+        llm && (s.model || llm.model) ? h("span", { class: "model-name", title: "the chat model that suggested it", text: `model ${s.model || llm.model}` }) : null,
         state.adjust ? h("span", { class: "note", text: "span adjusted" }) : null),
       passage,
-      s.memo ? h("p", { class: "card-why" }, h("strong", { text: "Why: " }), s.memo) : null,
+      llm && llm.evidence ? h("p", { class: "card-why" }, h("strong", { text: "Evidence: " }), `“${llm.evidence}”`,
+        ev ? null : h("span", { class: "muted small", text: " (not found in this passage)" }))
+        : s.memo ? h("p", { class: "card-why" }, h("strong", { text: "Why: " }), s.memo) : null,
       h("div", { class: "card-actions" },
         h("button", { class: "accept-btn", onclick: () => decide("accept") }, "Accept ", h("kbd", { text: "a" })),
         h("button", { class: "reject-btn", onclick: () => decide("reject") }, "Reject ", h("kbd", { text: "r" })),

@@ -210,6 +210,43 @@ const QCUtil = (() => {
       .map(([k, x]) => `${k}: ${typeof x === "object" ? clean(x) : text(x)}`).join(", ");
   }
 
+  /* ---- the chat model's evidence ------------------------------------------------------------- */
+
+  /* A chat-model suggestion's memo as { model, evidence }: "MODEL: “evidence: SPAN”" (the
+     workbench's learner), "evidence: SPAN" (qualcode code --method llm) or "MODEL" alone; ""
+     for what it does not say. */
+  function llmMemo(memo) {
+    const m = String(memo || "");
+    let x = /^([\s\S]*?): “evidence: ([\s\S]*)”$/.exec(m);
+    if (x) return { model: x[1].trim(), evidence: x[2].trim() };
+    x = /^evidence: ([\s\S]*)$/.exec(m);
+    if (x) return { model: "", evidence: x[1].trim() };
+    return { model: m.includes(":") ? "" : m.trim(), evidence: "" };
+  }
+
+  /* Where the model's evidence is in text, as qualcode.coders.llm checks it: case and runs of
+     white space ignored, ’ read as ', the quote marks and stops around the evidence left out.
+     [start, end) in UTF-16 units of text, or null when it is not there (or empty). */
+  function evidenceSpan(text, evidence) {
+    const fold = (c) => (c === "’" ? "'" : c.toLowerCase().length === 1 ? c.toLowerCase() : c);
+    const squash = (str) => {   // folded characters, one space per run of white space, with where each came from
+      const chars = [], from = [];
+      for (let i = 0; i < str.length; i++) {
+        const c = str[i];
+        if (/\s/.test(c)) {
+          if (chars.length && chars[chars.length - 1] !== " ") { chars.push(" "); from.push(i); }
+        } else { chars.push(fold(c)); from.push(i); }
+      }
+      return { str: chars.join(""), from };
+    };
+    const needle = squash(String(evidence || "")).str.replace(/^[ .,;:"']+|[ .,;:"']+$/g, "");
+    if (!needle) return null;
+    const hay = squash(String(text || ""));
+    const at = hay.str.indexOf(needle);
+    if (at < 0) return null;
+    return [hay.from[at], hay.from[at + needle.length - 1] + 1];
+  }
+
   /* ---- the code picker ----------------------------------------------------------------------- */
 
   /* Codes matching every word typed (in id, name or keywords), best first: the name starts with
@@ -235,5 +272,5 @@ const QCUtil = (() => {
   }
 
   return { offsets, trimSpan, wordStep, adjustSpan, bucketCodings, cutPoints, lanes, unwrap,
-    timestamps, withAlpha, highlightStyle, inkOn, fmt, interval, setNumberFormat, count, text, changeText, rankCodes, isLetterKey };
+    timestamps, withAlpha, highlightStyle, inkOn, fmt, interval, setNumberFormat, count, text, changeText, llmMemo, evidenceSpan, rankCodes, isLetterKey };
 })();
