@@ -583,3 +583,48 @@ def test_a_codebook_change_by_another_process_retrains_when_the_model_is_asked(t
     finally:
         trainer.close()
         project.close()
+
+
+def test_in_a_blind_project_a_codebook_change_retrains_every_coders_model(tmp_path, fake_model):
+    from starlette.testclient import TestClient
+    from workbench import HOST, TOKEN
+
+    from qualcode.web import create_app
+    from qualcode.web.auth import WebState
+
+    project = small_project(tmp_path / "study", n_docs=5)
+    WebState(project.root).update(local_coder="Olga")
+    tokens = {name: _add_coder(project.root, name) for name in ("Kim", "Maya")}
+    _code_by_hand(project, "Kim", ["doc0", "doc1"], "roi")
+    _code_by_hand(project, "Maya", ["doc3"], "rel")
+    trainer = Trainer(mode="thread", delay=0)
+    app = create_app(project, token=TOKEN, trainer=trainer)
+
+    def client(token):
+        c = TestClient(app, base_url=HOST)
+        c.headers["X-Qualcode-Token"] = token
+        return c
+
+    olga, kim, maya = client(TOKEN), client(tokens["Kim"]), client(tokens["Maya"])
+    try:
+        assert kim.get("/api/model").status_code == maya.get("/api/model").status_code == 200
+        assert trainer.wait(120)
+        coders = {t.coder: t for t in trainer.family()[1:]}
+        assert sorted(coders) == ["Kim", "Maya"]
+        before = {name: t.state["trainings"] for name, t in coders.items()}
+        assert olga.post("/api/codes/rel/move", json={"parent": "roi"}).status_code == 200
+        assert trainer.wait(120)
+        assert {n: t.state["trainings"] for n, t in coders.items()} == \
+            {n: k + 1 for n, k in before.items()}
+        assert trainer.state["trainings"] == 0  # blind: the shared model is not trained
+        ids = project.codebook.ids()
+        for name, c in (("Kim", kim), ("Maya", maya)):
+            mine = project.suggestions(coder=f"qualcode-learner-for-{name}")
+            assert len(mine) and set(mine["code"]) <= set(ids)
+            assert [x["code"] for x in c.get("/api/model").json()["codes"]] == ids
+        # Maya's coding of rel followed the code to its new id, and her model learned from it
+        human = project.codings(coder="Maya", include_machine=False)
+        assert set(human["code"]) == {"roi.rel"}
+    finally:
+        trainer.close()
+        project.close()
