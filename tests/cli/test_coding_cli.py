@@ -133,7 +133,10 @@ def test_evaluate_keyword_and_classifier(study):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "keyword coder vs all human coders (union) (no training needed)"
-    assert lines[1].split() == ["code", "support", "predicted", "tp", "fp", "fn", "precision",
+    assert lines[1] == ("figures: every document with human coding coded once by the keyword coder "
+                        "(it learns nothing from the coding), scored against all human coders "
+                        "(union)'s coding of it")
+    assert lines[2].split() == ["code", "support", "predicted", "tp", "fp", "fn", "precision",
                                 "recall", "f1", "kappa"]
     assert any(line.startswith("ALL (micro)") for line in lines)
     assert any(line.startswith("overall (36 segments x 3 codes): micro P/R/F1 ") for line in lines)
@@ -143,8 +146,48 @@ def test_evaluate_keyword_and_classifier(study):
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv",
               "--method", "classifier", "--folds", "3", "--coder", "C1")
     assert res.exit_code == 0, res.output
-    assert res.output.splitlines()[0] == "classifier coder vs C1, 3-fold cross-validation over 6 documents"
+    assert res.output.splitlines()[:2] == [
+        "classifier coder vs C1, 3-fold cross-validation over 6 documents",
+        ("figures: each document coded by a classifier coder trained on the other folds' "
+         "documents (never on its own), scored against C1's coding of it")]
     assert "pooled kappa" in res.output
+
+
+def test_evaluate_in_a_project_measures_the_project_learner_by_default(study, monkeypatch):
+    from qualcode.coders import learner
+
+    monkeypatch.setattr(learner, "default_base", lambda: "classifier")  # no sentence model
+    res = run(study, "init", ".", "--transcripts", "t/", "--codebook", "cb.yaml", "--codings",
+              "human.csv")
+    assert res.exit_code == 0, res.output
+    res = run(study, "evaluate", "--folds", "2")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "learner coder vs C1, 2-fold cross-validation over 6 documents"  # the reference
+    assert lines[1].startswith("method: the project learner (the default in a project; --method "
+                               "keyword, classifier, codebook ... for another coder) on the TF-IDF "
+                               "classifier (no semantic extra), gate included")
+    assert lines[2] == ("figures: each document coded by the learner fitted on the codebook and the "
+                        "other folds' hand coding (never on its own), scored against C1's coding "
+                        "of it; a code the gate withholds in a fold predicts nothing there")
+    assert "pooled kappa" in res.output
+    # the review decisions are learned from too (those of the training folds)
+    import qualcode as qc
+
+    with qc.Project.open(".") as project:
+        seg = project.corpus.codable_segments().iloc[2]
+        project.replace_suggestions(pd.DataFrame({
+            "document": [seg["document"]], "start": [int(seg["start"])], "end": [int(seg["end"])],
+            "code": ["roi"], "method": ["keyword"], "score": [1.0]}), coder="qualcode-keyword")
+        project.reject(project.suggestions()["id"].tolist(), coder="C1")
+    res = run(study, "evaluate", "--folds", "2")
+    assert res.exit_code == 0, res.output
+    assert "other folds' hand coding and review decisions (the project has 1)" in res.output
+    # another method by name; explicit files keep the keyword default, in a project too
+    res = run(study, "evaluate", "--method", "keyword")
+    assert res.exit_code == 0 and res.output.startswith("keyword coder vs"), res.output
+    res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv")
+    assert res.exit_code == 0 and res.output.startswith("keyword coder vs"), res.output
 
 
 def test_evaluate_usage_errors(study):

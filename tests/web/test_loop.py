@@ -292,10 +292,13 @@ def test_evaluate_in_a_project_cross_validates_the_learner(tmp_path, fake_model)
             project.add_coding(r.document, int(r.start), int(r.end), code, coder="ME")
     root = str(project.root)
     project.close()
-    res = CliRunner().invoke(main, ["evaluate", "-p", root, "--method", "learner", "--folds", "2"])
+    # no --method: in a project the learner is the default (--method learner is the same)
+    res = CliRunner().invoke(main, ["evaluate", "-p", root, "--folds", "2"])
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("learner coder vs all human coders (union), 2-fold cross-validation "
-                                 "over 4 documents")
+    assert res.output.startswith("learner coder vs all human coders (union), 2-fold "
+                                 "cross-validation over 4 documents\n"
+                                 "method: the project learner (the default in a project; ")
+    assert "on the codebook-trained coder (semantic extra), gate included" in res.output
     assert "pooled kappa" in res.output
 
 
