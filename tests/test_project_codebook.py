@@ -210,3 +210,30 @@ def test_a_codebook_file_outside_the_project_is_never_rewritten(tmp_path, repo):
         assert "goal.open_idea" in p.codebook
         assert p.codebook.categories == qc.Codebook.load(shipped).categories
     assert shipped.read_bytes() == before
+
+
+def test_suggestions_of_a_code_a_hand_edit_removed_are_not_offered(tmp_path):
+    import pandas as pd
+
+    from qualcode.errors import CodingsError
+
+    p, root = _project(tmp_path)
+    text = p.corpus.text("t")
+    start = text.index("Sales")
+    with p:
+        p.replace_suggestions(pd.DataFrame({
+            "document": "t", "start": [start, start], "end": [start + 5, start + 15],
+            "code": ["goal.sales", "goal"], "method": "keyword", "score": [0.9, 0.5]}),
+            coder="qualcode-keyword")
+        p.reject(p.suggestions(code="goal")["id"].tolist(), coder="ME")
+    path = root / "codebook.yaml"
+    path.write_text(FILE_CB.replace("goal.sales", "goal.deals"), encoding="utf-8")
+    with qc.Project.open(root) as p:
+        assert p.codebook.ids() == ["goal", "goal.deals"]
+        assert len(p.suggestions()) == 0  # nobody can review a suggestion of goal.sales
+        assert p.suggestions(status=None)["status"].tolist() == ["rejected"]  # decisions stay
+        [sid] = p.store.codings(status="suggested")["id"].tolist()
+        with pytest.raises(CodingsError, match=r"no longer has .* \(--as-code\)"):
+            p.accept([sid], coder="ME")
+        [new] = p.accept([sid], coder="ME", code="goal.deals")
+        assert p.store.coding(new)["code"] == "goal.deals"
