@@ -279,3 +279,50 @@ def test_evaluate_takes_a_qdpx_project(tmp_path):
     assert via_qdpx.exit_code == 0, via_qdpx.output
     summary = [l for l in via_qdpx.output.splitlines() if l.startswith("overall (")]
     assert summary and summary == [l for l in via_csv.output.splitlines() if l.startswith("overall (")]
+
+
+def test_after_a_codebook_change_code_next_and_suggestions_use_the_new_codebook(tmp_path,
+                                                                               monkeypatch):
+    import qualcode as qc
+    from qualcode.coders import learner
+
+    monkeypatch.setattr(learner, "default_base", lambda: "classifier")  # no sentence model
+    runner = CliRunner()
+    with inside(tmp_path) as d:
+        make_study(Path(d), coded_docs=4)
+        assert run(runner, "init", ".", "--transcripts", "t/", "--codebook", "cb.yaml",
+                   "--codings", "human.csv").exit_code == 0
+        res = run(runner, "code")  # the project learner
+        assert res.exit_code == 0, res.output
+        with qc.Project.open(".") as project:
+            seg = project.corpus.codable_segments()  # and another machine coder's run
+            seg = seg[seg["document"].isin(["doc4", "doc5"])]
+            project.replace_suggestions(seg.assign(
+                code=["roi", "rel", "one"] * (len(seg) // 3), method="keyword", score=1.0)[
+                ["document", "start", "end", "code", "method", "score"]],
+                coder="qualcode-keyword")
+            before = project.suggestions()
+            assert {"roi", "rel"} <= set(before["code"])
+            assert {"qualcode-keyword", "qualcode-learner"} <= set(before["coder"])
+            # a merge and a move, as the workbench's owner (or a script) makes them
+            project.merge_codes("rel", "roi", coder="C1")
+            project.move_code("one", "roi", coder="C1")
+            ids = project.codebook.ids()
+            assert ids == ["roi", "roi.one"]
+            stored = project.suggestions()  # the stored suggestions followed their codes
+            assert len(stored) and set(stored["code"]) <= set(ids)
+        res = run(runner, "suggestions", "--limit", "0")
+        assert res.exit_code == 0 and " rel " not in res.output and " one " not in res.output
+        res = run(runner, "code")  # the learner on the new codebook
+        assert res.exit_code == 0, res.output
+        assert "of 2 codes suggest" in res.output and "rel:" not in res.output
+        with qc.Project.open(".") as project:
+            run_ = project.machine_runs().iloc[-1]
+            assert run_["coder"] == "qualcode-learner"
+            assert run_["codebook"] == project.codebook.fingerprint()
+            mine = project.suggestions(coder="qualcode-learner")
+            assert len(mine) and set(mine["code"]) <= set(ids)
+        res = run(runner, "next", "-n", "5")
+        assert res.exit_code == 0, res.output
+        listed = {line.split()[3] for line in res.output.splitlines()[3:]}
+        assert listed and listed <= set(ids), res.output
