@@ -56,6 +56,12 @@ class CodebookMixin:
                                        action="recode", con=con, batch=batch, code=new)
         return data
 
+    def human_code_counts(self) -> dict[str, int]:
+        """Live human codings per code id (to find those of codes a codebook lacks)."""
+        rows = self._query("SELECT code, COUNT(*) FROM codings WHERE deleted = 0 AND method = "
+                           "'human' GROUP BY code")
+        return {str(c): int(n) for c, n in rows}
+
     def codebook_version(self) -> tuple:
         """Changes with each stored codebook change (also across a restore)."""
         return tuple(self._query("SELECT COUNT(*), MAX(id), MAX(time) FROM codebook_changes")[0])

@@ -1,6 +1,8 @@
 """project_codebook: codebook changes applied on top of the file, validated as a file is."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 import qualcode as qc
@@ -237,3 +239,20 @@ def test_suggestions_of_a_code_a_hand_edit_removed_are_not_offered(tmp_path):
             p.accept([sid], coder="ME")
         [new] = p.accept([sid], coder="ME", code="goal.deals")
         assert p.store.coding(new)["code"] == "goal.deals"
+
+
+def test_human_codings_of_codes_a_hand_edit_removed_are_reported(tmp_path):
+    p, root = _project(tmp_path)
+    text = p.corpus.text("t")
+    with p:
+        p.add_coding("t", text.index("Sales"), text.index("Sales") + 5, "goal.sales", coder="ME")
+    (root / "codebook.yaml").write_text(FILE_CB.replace("goal.sales", "goal.deals"),
+                                        encoding="utf-8")
+    with qc.Project.open(root) as p:
+        with pytest.warns(QualcodeWarning, match=r"codebook\.yaml: 1 human codings use codes this "
+                          r"codebook does not have: goal\.sales \(1\)\. Renamed or removed"):
+            assert p.codebook.ids() == ["goal", "goal.deals"]
+    (root / "codebook.yaml").write_text(FILE_CB, encoding="utf-8")  # put back: nothing to say
+    with qc.Project.open(root) as p, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert p.codebook.ids() == ["goal", "goal.sales"]
