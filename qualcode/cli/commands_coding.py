@@ -507,8 +507,10 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
             base = learner.default_base()
             subject = learner.ProjectLearner(codebook, min_examples=min_examples, base=base,
                                              coder=coder or None)
-            if in_project:
+            if in_project:  # the reference coder's own decisions, as the learner takes them
                 decisions = project.training_decisions()
+                if coder:
+                    decisions = decisions[decisions["reviewer"] == coder]
         else:
             subject = _make_coder(method, codebook,
                                  min_examples=None if method == "keyword" else min_examples)
@@ -519,7 +521,7 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
             if report.folds else " (no training needed)"
         whom = coder or "all human coders (union)"
         click.echo(f"{method} coder vs {whom}{how}")
-        click.echo(_evaluated_how(method, base, whom, decisions, report, in_project))
+        click.echo(_evaluated_how(method, base, coder, decisions, report, in_project))
     table = report.to_frame()
     echo_table(report.to_frame(macro=False))
     click.echo(report.summary())
@@ -530,15 +532,17 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
         click.echo(f"written to {output}")
 
 
-def _evaluated_how(method, base, whom, decisions, report, in_project) -> str:
+def _evaluated_how(method, base, coder, decisions, report, in_project) -> str:
     """Which coder ran and where its figures come from, in a line or two."""
+    whom = coder or "all human coders (union)"
     if method == "learner":
         what = {"codebook": "the codebook-trained coder (semantic extra)",
                 "classifier": "the TF-IDF classifier (no semantic extra)"}.get(base, base)
         default = "the default in a project" if in_project else "as --method learner"
         learned = "the codebook and the other folds' hand coding" + (
-            f" and review decisions (the project has {len(decisions)})"
-            if decisions is not None and len(decisions) else "")
+            f" and review decisions ({len(decisions)} in the project"
+            f"{', by ' + coder if coder else ''})" if decisions is not None and len(decisions)
+            else "")
         head = (f"method: the project learner ({default}; --method keyword, classifier, codebook "
                 f"... for another coder) on {what}, gate included, as 'qualcode code' and the "
                 f"workbench suggest")

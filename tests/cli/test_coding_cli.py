@@ -180,9 +180,13 @@ def test_evaluate_in_a_project_measures_the_project_learner_by_default(study, mo
             "document": [seg["document"]], "start": [int(seg["start"])], "end": [int(seg["end"])],
             "code": ["roi"], "method": ["keyword"], "score": [1.0]}), coder="qualcode-keyword")
         project.reject(project.suggestions()["id"].tolist(), coder="C1")
+        project.replace_suggestions(pd.DataFrame({
+            "document": [seg["document"]], "start": [int(seg["start"])], "end": [int(seg["end"])],
+            "code": ["rel"], "method": ["keyword"], "score": [1.0]}), coder="qualcode-keyword")
+        project.reject(project.suggestions()["id"].tolist(), coder="ME")  # not the reference
     res = run(study, "evaluate", "--folds", "2")
     assert res.exit_code == 0, res.output
-    assert "other folds' hand coding and review decisions (the project has 1)" in res.output
+    assert "other folds' hand coding and review decisions (1 in the project, by C1)" in res.output
     # another method by name; explicit files keep the keyword default, in a project too
     res = run(study, "evaluate", "--method", "keyword")
     assert res.exit_code == 0 and res.output.startswith("keyword coder vs"), res.output
