@@ -12,8 +12,9 @@ it. While the human coding and the decisions are unchanged (a new kappa floor) t
 measurement is reused and only the gate runs again. The workbench's codebook changes ask every
 model to retrain (the codebook is part of what each learns from, and its key); a change made by
 another process is noticed when the model's status is next asked for (:meth:`Trainer.status`),
-which leaves out the rows of codes that are gone until the retraining is done. The gate's settings (kappa floor, minimum
-examples, "show everything") and the chat model's are kept in the workbench's settings file.
+which leaves out the rows of codes that are gone until the retraining is done. The gate's
+settings (kappa floor, minimum examples, "show everything") and the chat model's are kept in the
+workbench's settings file.
 
 In a blind project each coder's suggestions come from a model of their own work:
 :meth:`Trainer.for_coder` makes (on the coder's first ask) a trainer that learns from that
