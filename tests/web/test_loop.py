@@ -540,6 +540,8 @@ def test_moving_merging_and_deleting_codes_retrains(tmp_path, fake_model):
             # merged: the source's suggestions are recomputed under the target
             merged = after(c.post("/api/codes/roi.rel/merge", json={"into": "hire"}), 3)
             assert "roi.rel" not in project.codebook and "roi.rel" not in set(merged["code"])
+            fresh = merged[merged["coder"] == "qualcode-learner"]
+            assert len(fresh) and set(fresh["version"]) == {1}  # made by the retraining, not recoded
             # deleted
             gone = after(c.request("DELETE", "/api/codes/hire"), 4)
             assert project.codebook.ids() == ["roi"] and set(gone["code"]) <= {"roi"}
