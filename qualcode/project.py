@@ -469,10 +469,13 @@ class Project:
 
     def suggestions(self, status="suggested", *, coder=None, code=None, document=None,
                     min_score=None) -> pd.DataFrame:
-        """Machine rows with ``status`` (a value, a list, or None for all), by score descending."""
+        """Machine rows with ``status`` (a value, a list, or None for all), by score descending.
+        A pending suggestion of a code the codebook no longer has (its file edited by hand) is
+        left out: it cannot be reviewed, and its coder's next run replaces it."""
         df = self.store.codings(status=status or list(("suggested", "accepted", "rejected")),
                                 coder=coder, code=code, document=document)
         df = df[df["method"] != "human"]
+        df = df[(df["status"] != "suggested") | df["code"].isin(self.codebook.ids())]
         if min_score is not None:
             df = df[df["score"].fillna(0) >= min_score]
         return df.sort_values(["score", "id"], ascending=[False, True], kind="stable",
@@ -480,7 +483,17 @@ class Project:
 
     def accept(self, ids, *, coder, start=None, end=None, code=None) -> list[int]:
         """Accept suggestions: each becomes ``accepted`` and a new human row by ``coder`` (the
-        suggestion's span unless ``start``/``end``/``code`` adjust it). Returns the new ids."""
+        suggestion's span unless ``start``/``end``/``code`` adjust it). Returns the new ids.
+        A suggestion of a code the codebook no longer has is accepted only as another ``code``."""
+        if code is None:
+            ids, known = ([ids] if isinstance(ids, int) else list(ids)), self.codebook
+            for sid in ids:
+                gone = self.store.coding(sid)["code"]
+                if gone not in known:
+                    raise CodingsError(f"suggestion {sid} is of code {gone!r}, which the codebook "
+                                       "no longer has (renamed or removed in its file?); accept it "
+                                       "as another code (--as-code) or reject it",
+                                       file=self.store.path)
         if start is not None or end is not None or code is not None:
             for sid in ([ids] if isinstance(ids, int) else list(ids)):
                 s = self.store.coding(sid)

@@ -252,7 +252,25 @@ def current_codebook(project) -> Codebook:
     cb, pending, state = compose(project, project.store.codebook_changes())
     if pending and state is not None:
         write_in_step(project, cb, pending[-1], state)
+    warn_unknown_codes(project, cb)
     return cb
+
+
+def warn_unknown_codes(project, cb: Codebook) -> dict[str, int]:
+    """Say so when human codings use code ids ``cb`` does not have (a hand edit of the codebook
+    file renamed or removed them: the store's own changes recode their codings); returns
+    ``{code: count}`` of those codings."""
+    gone = {c: n for c, n in project.store.human_code_counts().items() if c not in cb}
+    if gone:
+        where = project.path(project.settings.codebook) if project.settings.codebook \
+            else project.settings_path
+        listed = ", ".join(f"{c} ({n})" for c, n in sorted(gone.items())[:5])
+        more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
+        warn(f"{where}: {sum(gone.values())} human codings use codes this codebook does not have: "
+             f"{listed}{more}. Renamed or removed by editing the file? Put the ids back, then "
+             "rename, merge or delete them in the workbench ('qualcode open'), where their codings "
+             "follow; until then the learner and the codebook's views leave those codings out")
+    return gone
 
 
 def compose(project, changes: list[dict]) -> tuple[Codebook, list[dict], "FileState | None"]:

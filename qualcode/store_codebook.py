@@ -21,7 +21,9 @@ class CodebookMixin:
         codings of a code that are not pending suggestions. It returns ``(data, recode)``, the
         change's data and ``{old code: new code}`` for the codings to move (a new code of None
         discards the code's pending suggestions), or raises to refuse the change: so a change
-        that cannot be replayed on the current codebook is never stored. Returns ``data``."""
+        that cannot be replayed on the current codebook is never stored. A pending suggestion
+        whose coder has the same span with the new code already (two merged codes suggested on
+        one passage) is discarded rather than recoded into a second copy. Returns ``data``."""
         with self.transaction() as con:
             def count(c: str) -> int:
                 return int(con.execute(
@@ -39,12 +41,26 @@ class CodebookMixin:
                         self.update_coding(cid, actor=actor, expected_version=version,
                                            action="discard", con=con, batch=batch, deleted=1)
                     continue
-                rows = con.execute("SELECT id, version FROM codings WHERE code = ? AND "
+                rows = con.execute("SELECT id, version, status FROM codings WHERE code = ? AND "
                                    "deleted = 0", (old,)).fetchall()
-                for cid, version in rows:
+                for cid, version, status in rows:
+                    if status == "suggested" and con.execute(
+                            'SELECT 1 FROM codings AS o, codings AS s WHERE s.id = ? AND o.deleted '
+                            '= 0 AND o.code = ? AND o.coder = s.coder AND o.document = s.document '
+                            'AND o.start = s.start AND o."end" = s."end"', (cid, new)).fetchone():
+                        # its coder has this span with the new code already (a merge): not twice
+                        self.update_coding(cid, actor=actor, expected_version=version,
+                                           action="discard", con=con, batch=batch, deleted=1)
+                        continue
                     self.update_coding(cid, actor=actor, expected_version=version,
                                        action="recode", con=con, batch=batch, code=new)
         return data
+
+    def human_code_counts(self) -> dict[str, int]:
+        """Live human codings per code id (to find those of codes a codebook lacks)."""
+        rows = self._query("SELECT code, COUNT(*) FROM codings WHERE deleted = 0 AND method = "
+                           "'human' GROUP BY code")
+        return {str(c): int(n) for c, n in rows}
 
     def codebook_version(self) -> tuple:
         """Changes with each stored codebook change (also across a restore)."""

@@ -1,6 +1,8 @@
 """project_codebook: codebook changes applied on top of the file, validated as a file is."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 import qualcode as qc
@@ -210,3 +212,47 @@ def test_a_codebook_file_outside_the_project_is_never_rewritten(tmp_path, repo):
         assert "goal.open_idea" in p.codebook
         assert p.codebook.categories == qc.Codebook.load(shipped).categories
     assert shipped.read_bytes() == before
+
+
+def test_suggestions_of_a_code_a_hand_edit_removed_are_not_offered(tmp_path):
+    import pandas as pd
+
+    from qualcode.errors import CodingsError
+
+    p, root = _project(tmp_path)
+    text = p.corpus.text("t")
+    start = text.index("Sales")
+    with p:
+        p.replace_suggestions(pd.DataFrame({
+            "document": "t", "start": [start, start], "end": [start + 5, start + 15],
+            "code": ["goal.sales", "goal"], "method": "keyword", "score": [0.9, 0.5]}),
+            coder="qualcode-keyword")
+        p.reject(p.suggestions(code="goal")["id"].tolist(), coder="ME")
+    path = root / "codebook.yaml"
+    path.write_text(FILE_CB.replace("goal.sales", "goal.deals"), encoding="utf-8")
+    with qc.Project.open(root) as p:
+        assert p.codebook.ids() == ["goal", "goal.deals"]
+        assert len(p.suggestions()) == 0  # nobody can review a suggestion of goal.sales
+        assert p.suggestions(status=None)["status"].tolist() == ["rejected"]  # decisions stay
+        [sid] = p.store.codings(status="suggested")["id"].tolist()
+        with pytest.raises(CodingsError, match=r"no longer has .* \(--as-code\)"):
+            p.accept([sid], coder="ME")
+        [new] = p.accept([sid], coder="ME", code="goal.deals")
+        assert p.store.coding(new)["code"] == "goal.deals"
+
+
+def test_human_codings_of_codes_a_hand_edit_removed_are_reported(tmp_path):
+    p, root = _project(tmp_path)
+    text = p.corpus.text("t")
+    with p:
+        p.add_coding("t", text.index("Sales"), text.index("Sales") + 5, "goal.sales", coder="ME")
+    (root / "codebook.yaml").write_text(FILE_CB.replace("goal.sales", "goal.deals"),
+                                        encoding="utf-8")
+    with qc.Project.open(root) as p:
+        with pytest.warns(QualcodeWarning, match=r"codebook\.yaml: 1 human codings use codes this "
+                          r"codebook does not have: goal\.sales \(1\)\. Renamed or removed"):
+            assert p.codebook.ids() == ["goal", "goal.deals"]
+    (root / "codebook.yaml").write_text(FILE_CB, encoding="utf-8")  # put back: nothing to say
+    with qc.Project.open(root) as p, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert p.codebook.ids() == ["goal", "goal.sales"]

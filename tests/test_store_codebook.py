@@ -63,3 +63,18 @@ def test_recoding_to_none_discards_pending_suggestions_only(store):
     assert store.codings()["coder"].tolist() == ["ME", "ME"]  # human codings are not discarded
     assert store.history()["action"].tolist()[-1] == "discard"
     assert store.codebook_version()[0] == 1
+
+
+def test_a_merge_never_leaves_a_suggestion_twice(store):
+    store.insert_codings(pd.DataFrame({"document": "alpha", "start": [20, 30], "end": [25, 35],
+                                       "code": "goal.branding", "coder": "qualcode-keyword",
+                                       "method": "keyword", "score": [0.9, 0.4]}), actor="x")
+    store.change_codebook("merge", "goal.branding",
+                          lambda changes, count: ({"target": "goal.sales"},
+                                                  {"goal.branding": "goal.sales"}), actor="ME")
+    live = store.codings()
+    machine = live[live["coder"] == "qualcode-keyword"].sort_values("start")
+    # 20-25 had both codes: the target's suggestion stays, the source's is discarded; 30-35 moves
+    assert machine[["start", "code"]].values.tolist() == [[20, "goal.sales"], [30, "goal.sales"]]
+    assert machine["score"].tolist() == [0.5, 0.4]
+    assert sorted(store.history()["action"].tolist()[-2:]) == ["discard", "recode"]

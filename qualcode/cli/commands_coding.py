@@ -429,12 +429,14 @@ def _level(value: str | None):
 @click.option("--coder", default=None,
               help="Reference coder, e.g. C1 (default: the union of all human coders).")
 @click.option("--method", type=click.Choice(METHODS + SEMANTIC + ("codebook", "llm", "learner")),
-              default="keyword", show_default=True,
-              help="Coder to evaluate: keyword rules, a classifier (cross-validated), both combined, "
-                   "semantic (zero-shot, cut-offs chosen on the training folds), semantic-fewshot "
-                   "(a classifier on sentence embeddings), codebook (trained on the codebook's texts "
-                   "and the training folds), llm (a chat model on the local server) or learner "
-                   "(the project learner, gate included, as the workbench suggests).")
+              default=None,
+              help="Coder to evaluate: learner (the project learner, gate included, as 'qualcode "
+                   "code' and the workbench suggest; the default in a project on its own "
+                   "transcripts and coding), keyword rules (the default otherwise), a classifier "
+                   "(cross-validated), both combined, semantic (zero-shot, cut-offs chosen on the "
+                   "training folds), semantic-fewshot (a classifier on sentence embeddings), "
+                   "codebook (trained on the codebook's texts and the training folds) or llm (a "
+                   "chat model on the local server).")
 @click.option("--folds", type=int, default=5, show_default=True,
               help="Cross-validation folds over documents (no interview in both parts).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the document shuffle.")
@@ -455,7 +457,13 @@ def _level(value: str | None):
 @project_option
 def evaluate_cmd(transcripts, codebook_path, codings_path, coder, method, folds, seed, level,
                  min_examples, quotes, seeds, output, force, cases, unit, interviewer, project_dir):
-    """Measure a coder against human codings: per code support, precision, recall, F1, kappa."""
+    """Measure a coder against human codings: per code support, precision, recall, F1, kappa.
+
+    In a project (no TRANSCRIPTS, --codings, --cases, --unit or --interviewer) the project
+    learner is measured by default: each interview is coded by the learner fitted, as the
+    workbench fits it, on the codebook and the other folds' hand coding and review decisions,
+    and scored against the human coding of it. Otherwise (explicit files, --quotes) the keyword
+    rules; --method names another coder."""
     with project_context(project_dir) as project:
         _evaluate(project, transcripts, codebook_path, codings_path, coder, method, folds, seed,
                   level, min_examples, quotes, seeds, output, force, cases, unit, interviewer)
@@ -466,6 +474,10 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
     from ..coders.evaluate import evaluate  # lazy: qualcode.coders at CLI start-up
 
     lvl = _level(level)
+    in_project = project is not None and transcripts is None and codings_path is None \
+        and cases is None and unit is None and not interviewer
+    if method is None:  # the project learner in a project, as `qualcode code` there
+        method = "learner" if in_project and not quotes else "keyword"
     if quotes and method == "learner":
         raise click.UsageError("--quotes takes a coder, not the project learner; use --method codebook")
     codebook = codebook_for(project, codebook_path)
@@ -488,19 +500,28 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
             coder = reference_coder_for(project, coder) if codings_path is None else coder
         if coder:
             select_coder(human_codings(codings), coder, file=codings_path)
+        decisions = base = None
         if method == "learner":
-            from ..coders.learner import ProjectLearner  # lazy: scikit-learn
+            from ..coders import learner  # lazy: scikit-learn
 
-            subject = ProjectLearner(codebook, min_examples=min_examples)
+            base = learner.default_base()
+            subject = learner.ProjectLearner(codebook, min_examples=min_examples, base=base,
+                                             coder=coder or None)
+            if in_project:  # the reference coder's own decisions, as the learner takes them
+                decisions = project.training_decisions()
+                if coder:
+                    decisions = decisions[decisions["reviewer"] == coder]
         else:
             subject = _make_coder(method, codebook,
                                  min_examples=None if method == "keyword" else min_examples)
         report = evaluate(subject, corpus, codings, folds=folds, seed=seed, level=lvl,
-                          reference=_reference(coder))
+                          reference=_reference(coder), decisions=decisions)
         n_docs = len(set(d for f in report.folds for d in f["test"])) if report.folds else None
         how = f", {len(report.folds)}-fold cross-validation over {n_docs} documents" \
             if report.folds else " (no training needed)"
-        click.echo(f"{method} coder vs {coder or 'all human coders (union)'}{how}")
+        whom = coder or "all human coders (union)"
+        click.echo(f"{method} coder vs {whom}{how}")
+        click.echo(_evaluated_how(method, base, coder, decisions, report, in_project))
     table = report.to_frame()
     echo_table(report.to_frame(macro=False))
     click.echo(report.summary())
@@ -509,6 +530,30 @@ def _evaluate(project, transcripts, codebook_path, codings_path, coder, method, 
     if output:
         write_dataframe(table, output, force=force)
         click.echo(f"written to {output}")
+
+
+def _evaluated_how(method, base, coder, decisions, report, in_project) -> str:
+    """Which coder ran and where its figures come from, in a line or two."""
+    whom = coder or "all human coders (union)"
+    if method == "learner":
+        what = {"codebook": "the codebook-trained coder (semantic extra)",
+                "classifier": "the TF-IDF classifier (no semantic extra)"}.get(base, base)
+        default = "the default in a project" if in_project else "as --method learner"
+        learned = "the codebook and the other folds' hand coding" + (
+            f" and review decisions ({len(decisions)} in the project"
+            f"{', by ' + coder if coder else ''})" if decisions is not None and len(decisions)
+            else "")
+        head = (f"method: the project learner ({default}; --method keyword, classifier, codebook "
+                f"... for another coder) on {what}, gate included, as 'qualcode code' and the "
+                f"workbench suggest")
+        return (f"{head}\nfigures: each document coded by the learner fitted on {learned} "
+                f"(never on its own), scored against {whom}'s coding of it; a code the gate "
+                "withholds in a fold predicts nothing there")
+    if report.folds:
+        return (f"figures: each document coded by a {method} coder trained on the other folds' "
+                f"documents (never on its own), scored against {whom}'s coding of it")
+    return (f"figures: every document with human coding coded once by the {method} coder (it "
+            f"learns nothing from the coding), scored against {whom}'s coding of it")
 
 
 def _evaluate_quotes(project, transcripts, codebook, codings_path, coder, method, min_examples, seeds,

@@ -24,6 +24,7 @@ Codes that neither the reference nor the machine ever used are not reported (the
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 
@@ -93,7 +94,8 @@ class EvaluationReport:
 
 def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int = 5, seed: int = 0,
              level=None, reference: str = "any", codebook=None,
-             mapping: pd.DataFrame | None = None) -> EvaluationReport:
+             mapping: pd.DataFrame | None = None,
+             decisions: pd.DataFrame | None = None) -> EvaluationReport:
     """Evaluate a coder against human codings (see the module docstring).
 
     Parameters
@@ -119,6 +121,11 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
     mapping
         :func:`qualcode.codings.map_to_segments` of ``human_codings_table`` onto
         ``corpus.segments``, when the caller has it already.
+    decisions
+        Review decisions (``document, start, end, code, status``, optionally ``reviewer``: a
+        project's ``training_decisions()``) for a coder whose ``fit`` takes ``decisions`` (the
+        project learner): each fold's coder learns from those in its training documents only,
+        so a rejection in a held-out interview never tells it what not to suggest there.
     """
     if isinstance(coder_factory_or_coder, str):
         if codebook is None:
@@ -145,7 +152,7 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
     notes: list[str] = []
     machine, fold_info, method = _machine_codings(coder_factory_or_coder, corpus, segments, human,
                                                   folds=folds, seed=seed, reference=reference,
-                                                  notes=notes)
+                                                  notes=notes, decisions=decisions)
     pred = segment_code_matrix(machine, segments, codes) if len(machine) else np.zeros_like(ref)
     mapping, level_name = level_mapping(codebook, level, notes=notes)
     labels, ref_l, pred_l = rollup(ref, pred, codes, mapping)
@@ -154,8 +161,10 @@ def evaluate(coder_factory_or_coder, corpus, human_codings_table, *, folds: int 
                             reference=reference, level=level_name, codings=machine)
 
 
-def _machine_codings(obj, corpus, segments, human, *, folds, seed, reference, notes):
-    """Machine codings of ``segments``: coded directly, or per held-out fold after training."""
+def _machine_codings(obj, corpus, segments, human, *, folds, seed, reference, notes,
+                     decisions=None):
+    """Machine codings of ``segments``: coded directly, or per held-out fold after training
+    (on the fold's training documents' codings, and decisions when the coder takes them)."""
     learns = hasattr(obj, "fit")
     if not learns and hasattr(obj, "code"):  # a coder that needs no training
         return obj.code(corpus), [], getattr(obj, "method", "keyword")
@@ -175,9 +184,12 @@ def _machine_codings(obj, corpus, segments, human, *, folds, seed, reference, no
             coder, "combine_keywords", False) else "classifier")
         if reference == "majority" and "label_rule" in coder.get_params():
             coder.set_params(label_rule="majority")
+        extra = {}
+        if decisions is not None and _takes_decisions(coder):
+            extra["decisions"] = decisions[decisions["document"].isin(train_docs)]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            coder.fit(corpus, human[human["document"].isin(train_docs)])
+            coder.fit(corpus, human[human["document"].isin(train_docs)], **extra)
         n_warn += sum(1 for w in caught if issubclass(w.category, UserWarning))
         test = segments[segments["document"].isin(test_docs)]
         parts.append(coder.code_segments(test) if hasattr(coder, "code_segments")
@@ -187,6 +199,13 @@ def _machine_codings(obj, corpus, segments, human, *, folds, seed, reference, no
         notes.append(f"{n_warn} training warning(s) across folds (codes with too few examples in a "
                      "fold get no model there and count as never predicted)")
     return pd.concat(parts, ignore_index=True), info, method
+
+
+def _takes_decisions(coder) -> bool:
+    try:
+        return "decisions" in inspect.signature(coder.fit).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _fresh(obj):

@@ -11,6 +11,11 @@ color``; ``POST /api/codes/{id}/move`` ``{parent}`` (null: top level; the code g
 its codings follow); ``POST /api/codes/{id}/merge`` ``{into}``; ``DELETE /api/codes/{id}``
 (``{recode_to}`` when it has codings). The codebook as a file is a download
 (:mod:`.exports`).
+
+Every change but a memo retrains every model (:func:`retrain_all`): the learner learns from the
+codebook (definitions, rules, examples, keywords) and suggests its ids, so a code created, edited,
+moved, merged or deleted makes a new model and new suggestions, the shared one's and, in a blind
+project, every coder's own.
 """
 from __future__ import annotations
 
@@ -28,6 +33,14 @@ from .http import BadRequest, endpoint, int_field, str_field
 @endpoint
 def codebook(view, request, body):
     return {"codes": data.codebook_list(view.codebook)}
+
+
+def retrain_all(view) -> None:
+    """After a codebook change: every model retrains on the new codebook (the shared model, and
+    each coder's own in a blind project; a model not suggesting in the project's mode skips)."""
+    trainer = getattr(getattr(view, "web", None), "trainer", None)
+    if trainer is not None:
+        trainer.request_all()
 
 
 def slug(name: str) -> str:
@@ -119,6 +132,7 @@ def create_code(view, request, body):
              or palette.next_color(data.code_colors(view.codebook).values()))
     view.create_code(code_id, name, parent=parent, color=color,
                      description=str_field(body, "description", required=False) or "")
+    retrain_all(view)
     return {"created": code_id, "code": code_detail(view, code_id), "codebook": tree(view)}
 
 
@@ -167,6 +181,7 @@ def update_code(view, request, body):
                          "keywords, examples, color or memo")
     if fields:  # the code itself: an owner's (a coder keeps their own memo on it)
         view.update_code(code_id, **fields)
+        retrain_all(view)
     if "memo" in body:
         view.set_memo("code", code_id, str_field(body, "memo") or "",
                       expected_version=int_field(body, "memo_version", required=False))
@@ -181,6 +196,7 @@ def move_code(view, request, body):
     if "parent" not in body:
         raise BadRequest("send parent: the code to move it under, or null for the top level")
     new_id = view.move_code(code_id, _parent(view, body))
+    retrain_all(view)
     return {"moved": code_id, "id": new_id, "code": code_detail(view, new_id),
             "codebook": tree(view)}
 
@@ -193,6 +209,7 @@ def merge_code(view, request, body):
     _code(view, into)
     n = int((results.human(view)["code"] == code_id).sum())
     view.merge_codes(code_id, into)
+    retrain_all(view)
     return {"merged": code_id, "into": into, "codings_moved": n,
             "code": code_detail(view, into), "codebook": tree(view)}
 
@@ -209,6 +226,7 @@ def delete_code(view, request, body):
             raise BadRequest("recode_to must be a code id")
         _code(view, recode)
     view.delete_code(code_id, recode_to=recode)
+    retrain_all(view)
     return {"deleted": code_id, "recoded_to": recode, "codebook": tree(view)}
 
 

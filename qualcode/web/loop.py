@@ -1,4 +1,5 @@
-"""The coding loop's plumbing: after new decisions the project learner retrains in the background.
+"""The coding loop's plumbing: after new decisions or a codebook change the project learner
+retrains in the background.
 
 What is learned, measured, gated and suggested is :mod:`qualcode.coders.learner` (the same function
 ``qualcode code`` calls in a project); this module only runs it off the request path.
@@ -8,8 +9,12 @@ default: the server's event loop never waits on training) or in the thread (``mo
 tests), then :func:`~qualcode.coders.learner.gate` and writes the suggestions as one machine run
 (:func:`qualcode.coders.learner.store`). Requests that arrive during a run make one more run after
 it. While the human coding and the decisions are unchanged (a new kappa floor) the last
-measurement is reused and only the gate runs again. The gate's settings (kappa floor, minimum
-examples, "show everything") and the chat model's are kept in the workbench's settings file.
+measurement is reused and only the gate runs again. The workbench's codebook changes ask every
+model to retrain (the codebook is part of what each learns from, and its key); a change made by
+another process is noticed when the model's status is next asked for (:meth:`Trainer.status`),
+which leaves out the rows of codes that are gone until the retraining is done. The gate's
+settings (kappa floor, minimum examples, "show everything") and the chat model's are kept in the
+workbench's settings file.
 
 In a blind project each coder's suggestions come from a model of their own work:
 :meth:`Trainer.for_coder` makes (on the coder's first ask) a trainer that learns from that
@@ -90,6 +95,8 @@ class Trainer:
         self.result: dict | None = None
         self._measured: dict | None = None  # the last measure(), reused while its inputs are unchanged
         self._key: str | None = None
+        self._codebook: str | None = None  # the fingerprint of the codebook ``result`` suggests from
+        self._asked: str | None = None  # the codebook a retraining was last asked for by status()
         self.state = {"status": "waiting", "error": None, "trained_at": None, "seconds": None,
                       "runs": 0, "trainings": 0}
 
@@ -177,6 +184,8 @@ class Trainer:
         out["kappa_minimum"] = learner_mod.KAPPA_MINIMUM
         res = self.result or {}
         out["codes"] = res.get("codes", [])
+        if res:
+            out["codes"] = self._current_codes(out["codes"])
         out["note"] = res.get("note", "")
         out["documents"] = res.get("documents", 0)
         out["codings"] = res.get("codings", 0)
@@ -189,6 +198,24 @@ class Trainer:
         except Exception:  # noqa: BLE001 - the curve is a nicety, never an error page
             out["curve"] = []
         return out
+
+    def _current_codes(self, codes: list[dict]) -> list[dict]:
+        """The last result's per-code rows, while the codebook it was made on is still the
+        project's; after a codebook change (here or by another process: a ``qualcode`` command
+        beside the server) a retraining is asked for, and until it is done the rows of codes the
+        codebook no longer has are left out."""
+        try:
+            with self.web.lock:
+                codebook = self.web.project.codebook
+                fingerprint = codebook.fingerprint()
+        except Exception:  # noqa: BLE001 - a codebook that cannot be read: the last result stands
+            return codes
+        if fingerprint == self._codebook:
+            return codes
+        if fingerprint != self._asked:  # once per codebook: a failing retraining is not repeated
+            self._asked = fingerprint
+            self.request()
+        return [c for c in codes if c["code"] in codebook]
 
     def uncertainty(self) -> dict:
         return (self.result or {}).get("uncertainty", {})
@@ -260,7 +287,7 @@ class Trainer:
             learner_mod.store(project, result, coder=self.coder,
                               parameters={"folds": self.folds, "source": "workbench",
                                           "learned_from": learned})
-        self.result = result
+        self.result, self._codebook = result, codebook.fingerprint()
         self.state.update(status="idle", runs=self.state["runs"] + 1)
         if fresh:
             self.state.update(trained_at=time.strftime("%Y-%m-%d %H:%M:%S"),

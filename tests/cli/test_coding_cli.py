@@ -133,7 +133,10 @@ def test_evaluate_keyword_and_classifier(study):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "keyword coder vs all human coders (union) (no training needed)"
-    assert lines[1].split() == ["code", "support", "predicted", "tp", "fp", "fn", "precision",
+    assert lines[1] == ("figures: every document with human coding coded once by the keyword coder "
+                        "(it learns nothing from the coding), scored against all human coders "
+                        "(union)'s coding of it")
+    assert lines[2].split() == ["code", "support", "predicted", "tp", "fp", "fn", "precision",
                                 "recall", "f1", "kappa"]
     assert any(line.startswith("ALL (micro)") for line in lines)
     assert any(line.startswith("overall (36 segments x 3 codes): micro P/R/F1 ") for line in lines)
@@ -143,8 +146,52 @@ def test_evaluate_keyword_and_classifier(study):
     res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv",
               "--method", "classifier", "--folds", "3", "--coder", "C1")
     assert res.exit_code == 0, res.output
-    assert res.output.splitlines()[0] == "classifier coder vs C1, 3-fold cross-validation over 6 documents"
+    assert res.output.splitlines()[:2] == [
+        "classifier coder vs C1, 3-fold cross-validation over 6 documents",
+        ("figures: each document coded by a classifier coder trained on the other folds' "
+         "documents (never on its own), scored against C1's coding of it")]
     assert "pooled kappa" in res.output
+
+
+def test_evaluate_in_a_project_measures_the_project_learner_by_default(study, monkeypatch):
+    from qualcode.coders import learner
+
+    monkeypatch.setattr(learner, "default_base", lambda: "classifier")  # no sentence model
+    res = run(study, "init", ".", "--transcripts", "t/", "--codebook", "cb.yaml", "--codings",
+              "human.csv")
+    assert res.exit_code == 0, res.output
+    res = run(study, "evaluate", "--folds", "2")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "learner coder vs C1, 2-fold cross-validation over 6 documents"  # the reference
+    assert lines[1].startswith("method: the project learner (the default in a project; --method "
+                               "keyword, classifier, codebook ... for another coder) on the TF-IDF "
+                               "classifier (no semantic extra), gate included")
+    assert lines[2] == ("figures: each document coded by the learner fitted on the codebook and the "
+                        "other folds' hand coding (never on its own), scored against C1's coding "
+                        "of it; a code the gate withholds in a fold predicts nothing there")
+    assert "pooled kappa" in res.output
+    # the review decisions are learned from too (those of the training folds)
+    import qualcode as qc
+
+    with qc.Project.open(".") as project:
+        seg = project.corpus.codable_segments().iloc[2]
+        project.replace_suggestions(pd.DataFrame({
+            "document": [seg["document"]], "start": [int(seg["start"])], "end": [int(seg["end"])],
+            "code": ["roi"], "method": ["keyword"], "score": [1.0]}), coder="qualcode-keyword")
+        project.reject(project.suggestions()["id"].tolist(), coder="C1")
+        project.replace_suggestions(pd.DataFrame({
+            "document": [seg["document"]], "start": [int(seg["start"])], "end": [int(seg["end"])],
+            "code": ["rel"], "method": ["keyword"], "score": [1.0]}), coder="qualcode-keyword")
+        project.reject(project.suggestions()["id"].tolist(), coder="ME")  # not the reference
+    res = run(study, "evaluate", "--folds", "2")
+    assert res.exit_code == 0, res.output
+    assert "other folds' hand coding and review decisions (1 in the project, by C1)" in res.output
+    # another method by name; explicit files keep the keyword default, in a project too
+    res = run(study, "evaluate", "--method", "keyword")
+    assert res.exit_code == 0 and res.output.startswith("keyword coder vs"), res.output
+    res = run(study, "evaluate", "t", "--codebook", "cb.yaml", "--codings", "human.csv")
+    assert res.exit_code == 0 and res.output.startswith("keyword coder vs"), res.output
 
 
 def test_evaluate_usage_errors(study):
@@ -236,3 +283,50 @@ def test_evaluate_takes_a_qdpx_project(tmp_path):
     assert via_qdpx.exit_code == 0, via_qdpx.output
     summary = [l for l in via_qdpx.output.splitlines() if l.startswith("overall (")]
     assert summary and summary == [l for l in via_csv.output.splitlines() if l.startswith("overall (")]
+
+
+def test_after_a_codebook_change_code_next_and_suggestions_use_the_new_codebook(tmp_path,
+                                                                               monkeypatch):
+    import qualcode as qc
+    from qualcode.coders import learner
+
+    monkeypatch.setattr(learner, "default_base", lambda: "classifier")  # no sentence model
+    runner = CliRunner()
+    with inside(tmp_path) as d:
+        make_study(Path(d), coded_docs=4)
+        assert run(runner, "init", ".", "--transcripts", "t/", "--codebook", "cb.yaml",
+                   "--codings", "human.csv").exit_code == 0
+        res = run(runner, "code")  # the project learner
+        assert res.exit_code == 0, res.output
+        with qc.Project.open(".") as project:
+            seg = project.corpus.codable_segments()  # and another machine coder's run
+            seg = seg[seg["document"].isin(["doc4", "doc5"])]
+            project.replace_suggestions(seg.assign(
+                code=["roi", "rel", "one"] * (len(seg) // 3), method="keyword", score=1.0)[
+                ["document", "start", "end", "code", "method", "score"]],
+                coder="qualcode-keyword")
+            before = project.suggestions()
+            assert {"roi", "rel"} <= set(before["code"])
+            assert {"qualcode-keyword", "qualcode-learner"} <= set(before["coder"])
+            # a merge and a move, as the workbench's owner (or a script) makes them
+            project.merge_codes("rel", "roi", coder="C1")
+            project.move_code("one", "roi", coder="C1")
+            ids = project.codebook.ids()
+            assert ids == ["roi", "roi.one"]
+            stored = project.suggestions()  # the stored suggestions followed their codes
+            assert len(stored) and set(stored["code"]) <= set(ids)
+        res = run(runner, "suggestions", "--limit", "0")
+        assert res.exit_code == 0 and " rel " not in res.output and " one " not in res.output
+        res = run(runner, "code")  # the learner on the new codebook
+        assert res.exit_code == 0, res.output
+        assert "of 2 codes suggest" in res.output and "rel:" not in res.output
+        with qc.Project.open(".") as project:
+            run_ = project.machine_runs().iloc[-1]
+            assert run_["coder"] == "qualcode-learner"
+            assert run_["codebook"] == project.codebook.fingerprint()
+            mine = project.suggestions(coder="qualcode-learner")
+            assert len(mine) and set(mine["code"]) <= set(ids)
+        res = run(runner, "next", "-n", "5")
+        assert res.exit_code == 0, res.output
+        listed = {line.split()[3] for line in res.output.splitlines()[3:]}
+        assert listed and listed <= set(ids), res.output

@@ -159,7 +159,7 @@ def test_train_next_evaluate_and_matrix_in_a_project(tmp_path):
         assert res.exit_code == 0 and "trained on" in res.output, res.output
         res = invoke("next", "-p", "study", "-n", "3", "--min-examples", "2")
         assert res.exit_code == 0 and "delta" in res.output, res.output
-        res = invoke("evaluate", "-p", "study", "--folds", "3")
+        res = invoke("evaluate", "-p", "study", "--folds", "3", "--method", "keyword")
         assert res.exit_code == 0 and res.output.startswith("keyword coder vs C1"), res.output
         res = invoke("matrix", "case-by-code", "-p", "study", "--depth", "0")
         assert res.exit_code == 0 and "Alpha" in res.output, res.output

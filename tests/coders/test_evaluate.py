@@ -1,6 +1,8 @@
 """evaluate: document-grouped folds, hand-checked figures, levels, references."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pandas as pd
 import pytest
 
@@ -101,3 +103,29 @@ def test_category_level_rolls_codes_up():
     assert (row["support"], row["predicted"], row["tp"]) == (2, 3, 1)
     frame = report.to_frame()
     assert frame["code"].tolist() == ["challenge", "ALL (micro)", "ALL (macro)"]
+
+
+class RecordsDecisions(ClassifierCoder):
+    """A classifier that keeps the review decisions each fold's copy was fitted with."""
+
+    seen: ClassVar[list] = []
+
+    def fit(self, corpus, codings, y=None, *, decisions=None):
+        RecordsDecisions.seen.append((sorted(set(codings["document"])),
+                                      None if decisions is None else sorted(decisions["document"])))
+        return super().fit(corpus, codings)
+
+
+def test_decisions_reach_a_coder_that_takes_them_from_its_training_documents_only(codebook, study):
+    corpus, human = study
+    decisions = pd.DataFrame({"document": [f"doc{d}" for d in range(6)], "start": 0, "end": 5,
+                              "code": "roi", "status": "rejected", "reviewer": "C1"})
+    RecordsDecisions.seen = []
+    report = evaluate(RecordsDecisions(codebook), corpus, human, folds=3, decisions=decisions)
+    assert len(RecordsDecisions.seen) == 3
+    for (trained, got), fold in zip(RecordsDecisions.seen, report.folds):
+        assert trained == sorted(fold["train"]) and got == sorted(fold["train"])
+    # a coder whose fit takes no decisions is fitted as before
+    plain = evaluate(ClassifierCoder(codebook), corpus, human, folds=3, decisions=decisions)
+    pd.testing.assert_frame_equal(plain.per_code, evaluate(ClassifierCoder(codebook), corpus,
+                                                           human, folds=3).per_code)

@@ -292,10 +292,13 @@ def test_evaluate_in_a_project_cross_validates_the_learner(tmp_path, fake_model)
             project.add_coding(r.document, int(r.start), int(r.end), code, coder="ME")
     root = str(project.root)
     project.close()
-    res = CliRunner().invoke(main, ["evaluate", "-p", root, "--method", "learner", "--folds", "2"])
+    # no --method: in a project the learner is the default (--method learner is the same)
+    res = CliRunner().invoke(main, ["evaluate", "-p", root, "--folds", "2"])
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("learner coder vs all human coders (union), 2-fold cross-validation "
-                                 "over 4 documents")
+    assert res.output.startswith("learner coder vs all human coders (union), 2-fold "
+                                 "cross-validation over 4 documents\n"
+                                 "method: the project learner (the default in a project; ")
+    assert "on the codebook-trained coder (semantic extra), gate included" in res.output
     assert "pooled kappa" in res.output
 
 
@@ -463,3 +466,170 @@ def test_the_command_line_coder_option_is_for_the_learner(tmp_path, fake_model):
     project.close()
     res = CliRunner().invoke(main, ["code", "--method", "keyword", "--coder", "Kim", "-p", root])
     assert res.exit_code != 0 and "--coder is only used with --method learner" in res.output
+
+
+# ---- a codebook change retrains -----------------------------------------------------------------
+
+def _check_against_codebook(project, model):
+    """No stored suggestion and no row of the model's per-code table names a code the project's
+    codebook no longer has; the table lists the codebook's codes, in its order."""
+    ids = project.codebook.ids()
+    stored = project.suggestions()
+    assert set(stored["code"]) <= set(ids), set(stored["code"]) - set(ids)
+    assert [c["code"] for c in model["codes"]] == ids
+    keys = stored[["coder", "document", "start", "end", "code"]]
+    assert not keys.duplicated().any()  # a merge never leaves a suggestion twice
+    return stored
+
+
+class Retrains:
+    """A workbench over a small project whose every step must retrain once more."""
+
+    def __init__(self, client, trainer, project):
+        self.c, self.trainer, self.project = client, trainer, project
+
+    def __call__(self, response, trainings):
+        assert response.status_code == 200, response.text
+        assert self.trainer.wait(120) and self.trainer.state["error"] is None, self.trainer.state
+        assert self.trainer.state["trainings"] == trainings, (trainings, self.trainer.state)
+        return _check_against_codebook(self.project, self.c.get("/api/model").json())
+
+
+def test_editing_a_code_retrains(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            after = Retrains(c, trainer, project)
+            assert trainer.wait(120) and trainer.state["trainings"] == 1
+            first = after(c.get("/api/model"), 1)
+            assert {"roi", "rel"} <= set(first["code"])
+            # a definition, examples, keywords: the same ids, a new model
+            for n, body in enumerate((
+                    {"description": "Hiring people and the staff's working conditions."},
+                    {"examples": ["We measure the ROI of our hiring campaigns."]},
+                    {"keywords": ["recruiting", "new hires"]}), start=2):
+                after(c.patch("/api/codes/hire", json=body), n)
+            # a name only: the fingerprint changes too (the codebook coder reads names)
+            after(c.patch("/api/codes/roi", json={"name": "ROI of campaigns"}), 5)
+            # a memo says nothing about the codes: no retraining
+            after(c.patch("/api/codes/roi", json={"memo": "ask Kim"}), 5)
+            # a new code joins the table
+            r = c.post("/api/codes", json={"name": "Budget", "description": "Money spent."})
+            after(r, 6)
+            assert "budget" in [x["code"] for x in c.get("/api/model").json()["codes"]]
+            runs = project.machine_runs()
+            assert runs["codebook"].iloc[-1] == project.codebook.fingerprint()
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_moving_merging_and_deleting_codes_retrains(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            after = Retrains(c, trainer, project)
+            assert trainer.wait(120)
+            first = after(c.get("/api/model"), 1)
+            assert {"roi", "rel"} <= set(first["code"])
+            # moved: a new id; nothing left under the old one, the table shows the new one
+            moved = after(c.post("/api/codes/rel/move", json={"parent": "roi"}), 2)
+            assert "rel" not in project.codebook and "roi.rel" in set(moved["code"])
+            # merged: the source's suggestions are recomputed under the target
+            merged = after(c.post("/api/codes/roi.rel/merge", json={"into": "hire"}), 3)
+            assert "roi.rel" not in project.codebook and "roi.rel" not in set(merged["code"])
+            fresh = merged[merged["coder"] == "qualcode-learner"]
+            assert len(fresh) and set(fresh["version"]) == {1}  # made by the retraining, not recoded
+            # deleted
+            gone = after(c.request("DELETE", "/api/codes/hire"), 4)
+            assert project.codebook.ids() == ["roi"] and set(gone["code"]) <= {"roi"}
+            assert project.machine_runs()["codebook"].iloc[-1] == project.codebook.fingerprint()
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_until_the_retraining_the_table_leaves_out_codes_that_are_gone(tmp_path, fake_model):
+    project = small_project(tmp_path / "study")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            assert trainer.wait(120)
+            with trainer._shared["turn"]:  # the retraining waits for its turn meanwhile
+                assert c.post("/api/codes/rel/move", json={"parent": "roi"}).status_code == 200
+                codes = [x["code"] for x in c.get("/api/model").json()["codes"]]
+                assert "rel" not in codes and "roi" in codes and not trainer._idle.is_set()
+            assert trainer.wait(120) and trainer.state["trainings"] == 2
+            assert [x["code"] for x in c.get("/api/model").json()["codes"]] == \
+                project.codebook.ids()
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_a_codebook_change_by_another_process_retrains_when_the_model_is_asked(tmp_path,
+                                                                               fake_model):
+    project = small_project(tmp_path / "study")
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            assert trainer.wait(120) and trainer.state["trainings"] == 1
+            with qc.Project.open(project.root) as other:  # e.g. a script beside the server
+                other.merge_codes("rel", "roi", coder="ME")
+            model = c.get("/api/model").json()
+            assert "rel" not in [x["code"] for x in model["codes"]]
+            assert trainer.wait(120) and trainer.state["trainings"] == 2, trainer.state
+            _check_against_codebook(project, c.get("/api/model").json())
+            # asked again, the same codebook: no more retraining
+            c.get("/api/model")
+            assert trainer.wait(120) and trainer.state["trainings"] == 2
+    finally:
+        trainer.close()
+        project.close()
+
+
+def test_in_a_blind_project_a_codebook_change_retrains_every_coders_model(tmp_path, fake_model):
+    from starlette.testclient import TestClient
+    from workbench import HOST, TOKEN
+
+    from qualcode.web import create_app
+    from qualcode.web.auth import WebState
+
+    project = small_project(tmp_path / "study", n_docs=5)
+    WebState(project.root).update(local_coder="Olga")
+    tokens = {name: _add_coder(project.root, name) for name in ("Kim", "Maya")}
+    _code_by_hand(project, "Kim", ["doc0", "doc1"], "roi")
+    _code_by_hand(project, "Maya", ["doc3"], "rel")
+    trainer = Trainer(mode="thread", delay=0)
+    app = create_app(project, token=TOKEN, trainer=trainer)
+
+    def client(token):
+        c = TestClient(app, base_url=HOST)
+        c.headers["X-Qualcode-Token"] = token
+        return c
+
+    olga, kim, maya = client(TOKEN), client(tokens["Kim"]), client(tokens["Maya"])
+    try:
+        assert kim.get("/api/model").status_code == maya.get("/api/model").status_code == 200
+        assert trainer.wait(120)
+        coders = {t.coder: t for t in trainer.family()[1:]}
+        assert sorted(coders) == ["Kim", "Maya"]
+        before = {name: t.state["trainings"] for name, t in coders.items()}
+        assert olga.post("/api/codes/rel/move", json={"parent": "roi"}).status_code == 200
+        assert trainer.wait(120)
+        assert {n: t.state["trainings"] for n, t in coders.items()} == \
+            {n: k + 1 for n, k in before.items()}
+        assert trainer.state["trainings"] == 0  # blind: the shared model is not trained
+        ids = project.codebook.ids()
+        for name, c in (("Kim", kim), ("Maya", maya)):
+            mine = project.suggestions(coder=f"qualcode-learner-for-{name}")
+            assert len(mine) and set(mine["code"]) <= set(ids)
+            assert [x["code"] for x in c.get("/api/model").json()["codes"]] == ids
+        # Maya's coding of rel followed the code to its new id, and her model learned from it
+        human = project.codings(coder="Maya", include_machine=False)
+        assert set(human["code"]) == {"roi.rel"}
+    finally:
+        trainer.close()
+        project.close()
