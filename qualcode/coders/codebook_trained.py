@@ -29,7 +29,8 @@ Cut-offs and abstaining. Unfitted, a code is suggested when its score reaches ``
 (default :data:`DEFAULT_THRESHOLD`), at most ``max_codes`` per segment, best first. After ``fit``
 with hand coding of at least two documents, the coder is also cross-validated over the coded
 documents (``cv_folds`` document folds; models trained without the held-out documents): each
-code's cut-off is the best-F1 cut-off on those held-out scores, the scores are calibrated on them
+code's cut-off is the best-F1 cut-off on those held-out scores (once it has
+``min_cutoff_positives`` positives there), the scores are calibrated on them
 (:mod:`qualcode.coders.calibration`, ``calibrated_``), and each code's held-out Cohen's kappa
 (``cv_kappa_``) decides whether it is suggested at all: below ``kappa_floor`` it is withheld
 (``withheld_``: code, support, cv_kappa, reason). With no hand coding nothing is measured, and
@@ -60,6 +61,11 @@ CODER_NAME = "qualcode-codebook"
 DEFAULT_THRESHOLD = 0.5
 #: a code whose cross-validated kappa is below this is not suggested
 KAPPA_FLOOR = 0.2
+#: held-out positives a code needs before the project learner tunes its cut-off on them (best F1);
+#: with fewer, a tuned cut-off follows one or two scores (measured: on the sample, tuning from the
+#: first positive lowered held-out kappa after 50-200 hand codings, benchmarks/learning_curve.py).
+#: The coder's own default (``min_cutoff_positives=1``) tunes from the first.
+MIN_CUTOFF_POSITIVES = 5
 TEXT_KINDS = ("definition", "inclusion", "example", "keyword")
 
 
@@ -107,6 +113,9 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         Codes whose cross-validated kappa is below it are withheld after fit (None: never).
     cv_folds : int
         Document folds for the held-out scores of ``fit``.
+    min_cutoff_positives : int
+        With "auto", a code's cut-off is tuned on held-out scores once it has this many positives
+        there (else :data:`DEFAULT_THRESHOLD`); the project learner uses :data:`MIN_CUTOFF_POSITIVES`.
     label_rule : "any" | "majority" | coder name
     cache_dir, batch_size, device
         Passed to :class:`SentenceEmbeddings`.
@@ -118,8 +127,10 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
     def __init__(self, codebook=None, *, model=DEFAULT_MODEL, C: float = 1.0, human_weight: float = 3.0,
                  exclusion_weight: float = 2.0, keyword_weight: float = 2.0, threshold="auto",
                  max_codes: int | None = 3, kappa_floor: float | None = KAPPA_FLOOR, cv_folds: int = 3,
-                 label_rule: str = "any", cache_dir=None, batch_size: int = 64, device=None):
+                 label_rule: str = "any", cache_dir=None, batch_size: int = 64, device=None,
+                 min_cutoff_positives: int = 1):
         self.codebook = codebook
+        self.min_cutoff_positives = min_cutoff_positives
         self.model = model
         self.C = C
         self.human_weight = human_weight
@@ -263,7 +274,7 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
             return
         if self.threshold == "auto":
             for j in range(n):
-                if y[:, j].sum() > 0:
+                if y[:, j].sum() >= max(1, int(self.min_cutoff_positives)):
                     self.thresholds_[j] = best_f1_threshold(oof[:, j], y[:, j])
         pred = self._decide(oof, self.thresholds_)
         self.cv_kappa_ = per_code_kappa(y, pred)

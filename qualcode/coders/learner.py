@@ -62,7 +62,7 @@ import pandas as pd
 
 from ..errors import QualcodeError
 from .calibration import apply_calibration, fit_calibration, per_code_kappa
-from .codebook_trained import CodebookCoder, codebook_texts, rejected_rows
+from .codebook_trained import MIN_CUTOFF_POSITIVES, CodebookCoder, codebook_texts, rejected_rows
 from .factory import default_method
 from .labels import best_f1_threshold, document_folds, human_labels
 from .learner_llm import LLM_BUDGET, ask_llm, empty_codings as _empty  # noqa: F401 (LLM_BUDGET: part of the API)
@@ -263,7 +263,11 @@ def _labelled(corpus, codebook, human, dec):
 
 
 def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
-    options = {"kappa_floor": None, "cv_folds": folds, **options}
+    # no cap on codes per turn: a turn C1 coded carries 3.2 codes on average, a third more than 3,
+    # and the codebook coder's default cap of 3 lowered held-out kappa at every step of
+    # benchmarks/learning_curve.py (the README gives both runs)
+    options = {"kappa_floor": None, "cv_folds": folds, "max_codes": None,
+               "min_cutoff_positives": MIN_CUTOFF_POSITIVES, **options}
     cc = CodebookCoder(codebook, **options)
     labels = covered = oof_pred = None
     if len(human):
@@ -349,11 +353,12 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
 
 
 def best_thresholds(oof: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per code, the best-F1 cut-off on held-out scores (2.0, never firing, for a code with no
-    positive among them)."""
+    """Per code, the best-F1 cut-off on held-out scores, once the code has
+    :data:`~qualcode.coders.codebook_trained.MIN_CUTOFF_POSITIVES` positives among them (else
+    0.5, the models' own)."""
     y = np.asarray(labels)
-    return np.array([best_f1_threshold(oof[:, j], y[:, j]) if y[:, j].sum() else 2.0
-                     for j in range(y.shape[1])])
+    return np.array([best_f1_threshold(oof[:, j], y[:, j])
+                     if y[:, j].sum() >= MIN_CUTOFF_POSITIVES else 0.5 for j in range(y.shape[1])])
 
 
 def crossfit_decide(oof, labels, documents, folds, decide) -> np.ndarray:

@@ -81,6 +81,20 @@ def test_no_floor_keeps_every_code(book, tiny, fake):
     assert coder.withheld_.empty
 
 
+def test_cut_offs_are_tuned_once_a_code_has_enough_held_out_positives(book, tiny, fake):
+    corpus, human = tiny
+    tuned = CodebookCoder(book, model=fake).fit(corpus, human)
+    support = dict(zip(tuned.classes_, tuned.support_))
+    assert support["one"] == 1 and tuned.thresholds_[list(tuned.classes_).index("one")] != 0.5
+    # the project learner's rule: a cut-off follows held-out scores only with enough positives
+    strict = CodebookCoder(book, model=fake, min_cutoff_positives=support["roi"] + 1).fit(
+        corpus, human)
+    assert (strict.thresholds_ == 0.5).all()
+    some = CodebookCoder(book, model=fake, min_cutoff_positives=2).fit(corpus, human)
+    j = list(some.classes_).index
+    assert some.thresholds_[j("one")] == 0.5 and some.thresholds_[j("roi")] == tuned.thresholds_[j("roi")]
+
+
 def test_hand_coding_outweighs_the_codebook(fake):
     """A code whose definition points one way and whose hand coding points the other follows the
     hand coding once enough is coded."""

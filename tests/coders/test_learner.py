@@ -279,3 +279,24 @@ def test_codebook_estimate_is_cached_per_codebook(book, fake):
     FakeEncoder.calls = []
     assert learner.codebook_estimate(CodebookCoder(book, model=fake)) is first
     assert set(first) == {"roi", "rel", "hire"} and all(np.isfinite(v["kappa"]) for v in first.values())
+
+
+def test_cut_offs_are_tuned_only_on_enough_positives_and_never_on_the_rows_they_decide():
+    rng = np.random.default_rng(0)
+    y = np.zeros((40, 2), dtype=np.int8)
+    y[:6, 0] = 1  # code 0: 6 positives, enough to tune its cut-off
+    y[:4, 1] = 1  # code 1: 4, too few: the models' own 0.5
+    oof = rng.uniform(0.0, 0.2, size=(40, 2))
+    oof[:6, 0] = 0.3
+    oof[:4, 1] = 0.3
+    cut = learner.best_thresholds(oof, y)
+    assert 0.2 < cut[0] < 0.3 and cut[1] == 0.5
+    # two interviews: in "a" the positives score 0.9, in "b" 0.3; "b" is cut where "a" puts it
+    docs = np.array(["a"] * 20 + ["b"] * 20)
+    y2 = np.zeros((40, 1), dtype=np.int8)
+    y2[:6, 0] = y2[20:26, 0] = 1
+    s = rng.uniform(0.0, 0.2, size=(40, 1))
+    s[:6, 0], s[20:26, 0] = 0.9, 0.3
+    pred = learner.crossfit_decide(s, y2, docs, 2, lambda sc, t: (sc >= t).astype(np.int8))
+    assert pred[:6, 0].all() and not pred[20:26, 0].any()  # tuned on "a": above 0.3
+    assert learner.best_thresholds(s, y2)[0] < 0.3  # tuned on both, as the final model is

@@ -96,6 +96,16 @@ def test_accepting_a_suggestion_makes_a_coding_of_the_acceptors(project):
 
 # ---- roles -------------------------------------------------------------------------------------
 
+def test_only_owners_see_add_interviews_on_the_home_page(project):
+    olga, kim, _ = clients(project, blind=False)
+    mine, theirs = olga.get("/").text, kim.get("/").text
+    assert 'id="upload-files"' in mine and "add-interviews-owner" not in mine
+    # a coder is not offered what would answer 403; the page says who adds interviews
+    assert 'id="upload-files"' not in theirs
+    assert "New interviews are added by the project's owner." in theirs
+    assert kim.post("/api/transcripts?name=x.txt", content=b"Kim: hi").status_code == 403
+
+
 def test_coders_create_codes_owners_reshape_the_codebook(project):
     olga, kim, maya = clients(project, blind=False)
     r = kim.post("/api/codes", json={"name": "Trust in experts", "parent": "goal"})
