@@ -193,11 +193,18 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
 
     def _train(self, X, y, w):
         """One logistic regression per code (rows with label -1 left out); None where a code has
-        no positive or no negative row. The codes are fitted in forked processes, one per core
+        no positive or no negative row."""
+        return self._train_many([(X, y, w)])[0]
+
+    def _train_many(self, problems):
+        """:meth:`_train` for several ``(X, y, w)`` at once (the folds and the final model): every
+        (problem, code) fit in one pool of forked processes, one per core
         (:func:`qualcode.parallel.fork_map`; liblinear is single-threaded)."""
         from sklearn.linear_model import LogisticRegression  # lazy: scikit-learn
 
-        def fit(j):
+        def fit(task):
+            X, y, w = problems[task[0]]
+            j = task[1]
             rows = y[:, j] >= 0
             yj = y[rows, j]
             if yj.min() == yj.max():
@@ -207,14 +214,21 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
             m.fit(X[rows], yj, sample_weight=w[rows])
             return m.coef_[0].copy(), float(m.intercept_[0])
 
-        n = processes(None, y.shape[1], worth_it=X.size * y.shape[1] >= PARALLEL_MIN_WORK)
-        return fork_map(fit, range(y.shape[1]), n)
+        k = problems[0][1].shape[1]
+        tasks = [(p, j) for p in range(len(problems)) for j in range(k)]
+        work = sum(X.size for X, _, _ in problems) * k
+        fits = fork_map(fit, tasks, processes(None, len(tasks), worth_it=work >= PARALLEL_MIN_WORK))
+        return [fits[p * k:(p + 1) * k] for p in range(len(problems))]
 
-    def _fit_models(self, X_h=None, y_h=None, w_h=None):
+    def _with_codebook(self, X_h=None, y_h=None, w_h=None):
+        """The codebook's rows, and the hand-coded ones after them."""
         X, y, w = self._codebook_rows()
         if X_h is not None and len(X_h):
             X, y, w = np.vstack([X, X_h]), np.vstack([y, y_h]), np.concatenate([w, w_h])
-        return self._train(X, y, w)
+        return X, y, w
+
+    def _fit_models(self, X_h=None, y_h=None, w_h=None):
+        return self._train(*self._with_codebook(X_h, y_h, w_h))
 
     def fit_segments(self, segments: pd.DataFrame, labels: np.ndarray, codes: list[str], *,
                      rejected: pd.DataFrame | None = None):
@@ -238,27 +252,31 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
         X = self.embedder().transform(texts)
         w = np.full(len(texts), float(self.human_weight))
         kw = self._keyword_matrix(texts)
-        # held-out scores by document: cut-offs, calibration and per-code kappa
-        docs = list(dict.fromkeys(segments["document"]))
-        k = min(int(self.cv_folds), len(docs))
-        oof = None
-        if k >= 2:
-            oof = np.zeros(y.shape)
-            doc = segments["document"].to_numpy()
-            for test_docs in document_folds(docs, k, seed=0):
-                test = np.isin(doc, test_docs)
-                models = self._fit_models(X[~test], y[~test], w[~test])
-                oof[test] = self._scores(models, X[test], kw[test])
+        # the final model: the codebook, the hand coding and the rejected suggestions
         if rejected is not None and len(rejected):
             rx = self.embedder().transform(rejected["text"].tolist())
             ry = np.full((len(rejected), len(ids)), -1, dtype=np.int8)  # says nothing of other codes
             ry[np.arange(len(rejected)), [ids.index(c) for c in rejected["code"]]] = 0
             self.n_rejected_ = int(len(rejected))
-            self.models_ = self._fit_models(np.vstack([X, rx]), np.vstack([y, ry]),
-                                            np.concatenate([w, np.full(len(rx), float(self.human_weight))]))
+            problems = [self._with_codebook(np.vstack([X, rx]), np.vstack([y, ry]), np.concatenate(
+                [w, np.full(len(rx), float(self.human_weight))]))]
         else:
             self.n_rejected_ = 0
-            self.models_ = self._fit_models(X, y, w)
+            problems = [self._with_codebook(X, y, w)]
+        # held-out scores by document (models without the held-out documents): cut-offs,
+        # calibration and per-code kappa; all fitted in one go with the final model
+        docs = list(dict.fromkeys(segments["document"]))
+        k = min(int(self.cv_folds), len(docs))
+        doc = segments["document"].to_numpy()
+        tests = [np.isin(doc, t) for t in document_folds(docs, k, seed=0)] if k >= 2 else []
+        problems += [self._with_codebook(X[~t], y[~t], w[~t]) for t in tests]
+        fitted = self._train_many(problems)
+        self.models_ = fitted[0]
+        oof = None
+        if tests:
+            oof = np.zeros(y.shape)
+            for t, models in zip(tests, fitted[1:]):
+                oof[t] = self._scores(models, X[t], kw[t])
         self._set_cutoffs(oof, y)
         return self
 
