@@ -3,6 +3,8 @@
     python benchmarks/learning_curve.py                      # Markdown table (and --plot FILE.svg)
     python benchmarks/learning_curve.py --steps 0,25 --orders document --learners tfidf   # a quick run
     python benchmarks/learning_curve.py --retrain 3          # seconds per retrain on 1,143 codings
+    python benchmarks/learning_curve.py --steps all --orders document --learners learner \
+        --base-options '{"max_codes": 3}'                    # one option of the codebook coder
 
 The sample's interviews are split in two halves (every other interview in name order): the student
 codes the first half, the second is held out. The student copies C1's coding of the first half in
@@ -18,6 +20,7 @@ TF-IDF classifier alone, as the workbench used before), with the seconds each re
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -167,6 +170,10 @@ def plot(rows, path: Path) -> None:
              f'<line x1="{pad}" y1="10" x2="{pad}" y2="{h - pad}" stroke="#333"/>',
              f'<text x="{w / 2}" y="{h - 8}" text-anchor="middle">hand codings</text>',
              f'<text x="12" y="{h / 2}" transform="rotate(-90 12 {h / 2})" text-anchor="middle">category kappa (held out)</text>']
+    for x in range(0, int(xmax) + 1, 100):
+        px = pad + x / xmax * (w - pad - 10)
+        parts.append(f'<line x1="{px:.1f}" y1="{h - pad}" x2="{px:.1f}" y2="{h - pad + 4}" stroke="#333"/>')
+        parts.append(f'<text x="{px:.1f}" y="{h - pad + 15}" text-anchor="middle">{x}</text>')
     for k in (0, 0.25, 0.5, 0.75):
         y = h - pad - k * (h - pad - 10)
         parts.append(f'<text x="{pad - 4}" y="{y + 4}" text-anchor="end">{k:g}</text>')
@@ -220,6 +227,8 @@ def main(argv=None) -> None:
     ap.add_argument("--learners", default="learner,tfidf")
     ap.add_argument("--plot", type=Path, default=None, help="Write an SVG plot here.")
     ap.add_argument("--csv", type=Path, default=None, help="Write the rows as CSV here.")
+    ap.add_argument("--base-options", default="{}", metavar="JSON",
+                    help='Options of the learner\'s codebook coder, e.g. \'{"max_codes": 3}\'.')
     ap.add_argument("--retrain", type=int, default=0, metavar="N",
                     help="Only time N retrains on all of C1's codings (see time_retrain).")
     args = ap.parse_args(argv)
@@ -233,7 +242,8 @@ def main(argv=None) -> None:
           "code κ | code mean κ | codes suggesting | retrain s |")
     print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = run(args.steps.split(","), args.orders.split(","), args.learners.split(","),
-               splits=[int(s) for s in args.splits.split(",")])
+               splits=[int(s) for s in args.splits.split(",")],
+               base_options=json.loads(args.base_options))
     print()
     print(summary(rows))
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -24,7 +24,10 @@ How each code is measured (its figure's ``source``):
 * ``project``: cross-validated over the coded documents (no document in both parts), once the code
   has ``min_examples`` coded segments, or the model made that many held-out guesses the hand
   coding can judge. Figures: Cohen's kappa with a 90% interval (bootstrap over documents),
-  precision, recall, n.
+  precision, recall, n. Each fold's held-out decisions are cut where the other folds' held-out
+  scores put the cut-off (:func:`crossfit_decide`), so the figure measures the cut-off's choice
+  too; a cut-off is tuned only for a code with
+  :data:`~qualcode.coders.codebook_trained.MIN_CUTOFF_POSITIVES` held-out positives.
 * ``codebook``: before that, estimated on the codebook's own examples (each example held out in
   turn by folds and coded by a model trained on the rest of the codebook); labelled as such, since
   no coding of the student's says anything about the code yet.
