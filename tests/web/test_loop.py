@@ -5,6 +5,7 @@ coding, and the same suggestions as the command line for the same project state.
 bag-of-stems encoder stands in for the sentence-embedding model (no PyTorch)."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -78,6 +79,20 @@ def small_project(folder: Path, n_docs: int = 4):
                            codebook="codebook.yaml")
 
 
+@contextlib.contextmanager
+def running(folder: Path):
+    """A small project open in the workbench with a trainer in this thread: (project, trainer,
+    client); both closed after."""
+    project = small_project(folder)
+    trainer = Trainer(mode="thread", delay=0)
+    try:
+        with client_for(project, trainer=trainer) as c:
+            yield project, trainer, c
+    finally:
+        trainer.close()
+        project.close()
+
+
 def test_only_codes_it_can_predict_get_suggestions(result):
     codes = {c["code"]: c for c in result["codes"]}
     suggesting = {k for k, c in codes.items() if c["state"] == "suggesting"}
@@ -118,72 +133,54 @@ def test_uncertainty_order_is_spread_over_the_unread_passages(result, corpus):
 
 
 def test_a_fresh_project_gets_suggestions_within_one_retrain(tmp_path, fake_model):
-    project = small_project(tmp_path / "study")
-    trainer = Trainer(mode="thread", delay=0)
-    try:
-        with client_for(project, trainer=trainer) as c:
-            assert trainer.wait(120)
-            assert trainer.state["trainings"] == 1, trainer.state
-            model = c.get("/api/model").json()
-            assert model["status"] == "idle" and model["suggesting"] > 0
-            shown = [x for x in model["codes"] if x["state"] == "suggesting"]
-            assert {x["source"] for x in shown} == {"codebook"}
-            stored = project.suggestions()
-            assert len(stored) and set(stored["coder"]) == {"qualcode-learner"}
-            assert stored["memo"].str.contains("codebook's own examples").all()
-            assert model["kappa_minimum"] == 0.1
-    finally:
-        trainer.close()
-        project.close()
+    with running(tmp_path / "study") as (project, trainer, c):
+        assert trainer.wait(120)
+        assert trainer.state["trainings"] == 1, trainer.state
+        model = c.get("/api/model").json()
+        assert model["status"] == "idle" and model["suggesting"] > 0
+        shown = [x for x in model["codes"] if x["state"] == "suggesting"]
+        assert {x["source"] for x in shown} == {"codebook"}
+        stored = project.suggestions()
+        assert len(stored) and set(stored["coder"]) == {"qualcode-learner"}
+        assert stored["memo"].str.contains("codebook's own examples").all()
+        assert model["kappa_minimum"] == 0.1
 
 
 def test_the_floor_minimum_holds_in_the_workbench(tmp_path, fake_model):
-    project = small_project(tmp_path / "study")
-    trainer = Trainer(mode="thread", delay=0)
-    try:
-        with client_for(project, trainer=trainer) as c:
-            r = c.put("/api/model/settings", json={"kappa_floor": 0.0})
-            assert r.status_code == 400 and "minimum 0.1" in r.json()["error"]
-            r = c.put("/api/model/settings", json={"kappa_floor": 0.0, "show_all": True})
-            assert r.status_code == 200 and r.json()["show_all"] is True
-            assert trainer.wait(120)
-            model = c.get("/api/model").json()
-            assert {x["state"] for x in model["codes"]} == {"suggesting"}
-            assert project.suggestions()["memo"].str.startswith("unmeasured").all()
-            # turning "show everything" off with a floor below the minimum is refused too
-            assert c.put("/api/model/settings", json={"show_all": False}).status_code == 400
-    finally:
-        trainer.close()
-        project.close()
+    with running(tmp_path / "study") as (project, trainer, c):
+        r = c.put("/api/model/settings", json={"kappa_floor": 0.0})
+        assert r.status_code == 400 and "minimum 0.1" in r.json()["error"]
+        r = c.put("/api/model/settings", json={"kappa_floor": 0.0, "show_all": True})
+        assert r.status_code == 200 and r.json()["show_all"] is True
+        assert trainer.wait(120)
+        model = c.get("/api/model").json()
+        assert {x["state"] for x in model["codes"]} == {"suggesting"}
+        assert project.suggestions()["memo"].str.startswith("unmeasured").all()
+        # turning "show everything" off with a floor below the minimum is refused too
+        assert c.put("/api/model/settings", json={"show_all": False}).status_code == 400
 
 
 def test_a_decision_answers_at_once_and_is_learned_from(tmp_path, fake_model):
-    project = small_project(tmp_path / "study")
-    trainer = Trainer(mode="thread", delay=0)
-    try:
-        with client_for(project, trainer=trainer) as c:
-            assert trainer.wait(120)
-            stored = project.suggestions()
-            sid = int(stored["id"].iloc[0])
-            t0 = time.perf_counter()
-            assert c.post(f"/api/suggestions/{sid}/reject").status_code == 200
-            assert time.perf_counter() - t0 < 2
-            assert trainer.wait(120) and trainer.state["trainings"] == 2  # rejections are data
-            rejected = project.suggestions(status="rejected").iloc[0]
-            again = project.suggestions()
-            assert not ((again["document"] == rejected["document"]) & (again["code"] == rejected["code"])
-                        & (again["start"] == rejected["start"])).any()
-            # a code applied by hand on a span is never suggested again there
-            s = again.iloc[0]
-            assert c.post("/api/codings", json={"document": s["document"], "start": int(s["start"]),
-                                                "end": int(s["end"]), "code": s["code"]}).status_code == 200
-            assert trainer.wait(120)
-            now = project.suggestions()
-            assert not ((now["document"] == s["document"]) & (now["code"] == s["code"])
-                        & (now["start"] < s["end"]) & (now["end"] > s["start"])).any()
-    finally:
-        trainer.close()
-        project.close()
+    with running(tmp_path / "study") as (project, trainer, c):
+        assert trainer.wait(120)
+        stored = project.suggestions()
+        sid = int(stored["id"].iloc[0])
+        t0 = time.perf_counter()
+        assert c.post(f"/api/suggestions/{sid}/reject").status_code == 200
+        assert time.perf_counter() - t0 < 2
+        assert trainer.wait(120) and trainer.state["trainings"] == 2  # rejections are data
+        rejected = project.suggestions(status="rejected").iloc[0]
+        again = project.suggestions()
+        assert not ((again["document"] == rejected["document"]) & (again["code"] == rejected["code"])
+                    & (again["start"] == rejected["start"])).any()
+        # a code applied by hand on a span is never suggested again there
+        s = again.iloc[0]
+        assert c.post("/api/codings", json={"document": s["document"], "start": int(s["start"]),
+                                            "end": int(s["end"]), "code": s["code"]}).status_code == 200
+        assert trainer.wait(120)
+        now = project.suggestions()
+        assert not ((now["document"] == s["document"]) & (now["code"] == s["code"])
+                    & (now["start"] < s["end"]) & (now["end"] > s["start"])).any()
 
 
 def test_cli_and_workbench_make_the_same_suggestions(tmp_path, fake_model):
@@ -352,23 +349,21 @@ def _code_by_hand(project, coder, docs, code):
                 project.add_coding(doc, int(r.start), int(r.end), code, coder=coder)
 
 
-def test_blind_coders_get_suggestions_from_a_model_of_their_own_work(tmp_path, fake_model):
-    import json
-
+def blind_team(folder: Path, kim_docs, maya_docs):
+    """A project owned by Olga where Kim and Maya (their own links) coded ``roi`` and ``rel`` by
+    hand in their documents, open in a workbench with a trainer in this thread: (project, trainer,
+    olga, kim, maya)."""
     from starlette.testclient import TestClient
     from workbench import HOST, TOKEN
 
     from qualcode.web import create_app
     from qualcode.web.auth import WebState
 
-    project = small_project(tmp_path / "study", n_docs=5)
+    project = small_project(folder, n_docs=5)
     WebState(project.root).update(local_coder="Olga")
     tokens = {name: _add_coder(project.root, name) for name in ("Kim", "Maya")}
-    _code_by_hand(project, "Kim", ["doc0", "doc1", "doc2"], "roi")
-    _code_by_hand(project, "Maya", ["doc3", "doc4"], "rel")
-    human = project.codings(include_machine=False)
-    n = {c: int((human["coder"] == c).sum()) for c in ("Kim", "Maya")}
-    assert n["Kim"] and n["Maya"] and n["Kim"] != n["Maya"]
+    _code_by_hand(project, "Kim", kim_docs, "roi")
+    _code_by_hand(project, "Maya", maya_docs, "rel")
     trainer = Trainer(mode="thread", delay=0)
     app = create_app(project, token=TOKEN, trainer=trainer)
 
@@ -377,7 +372,17 @@ def test_blind_coders_get_suggestions_from_a_model_of_their_own_work(tmp_path, f
         c.headers["X-Qualcode-Token"] = token
         return c
 
-    olga, kim, maya = client(TOKEN), client(tokens["Kim"]), client(tokens["Maya"])
+    return project, trainer, client(TOKEN), client(tokens["Kim"]), client(tokens["Maya"])
+
+
+def test_blind_coders_get_suggestions_from_a_model_of_their_own_work(tmp_path, fake_model):
+    import json
+
+    project, trainer, olga, kim, maya = blind_team(tmp_path / "study", ["doc0", "doc1", "doc2"],
+                                                   ["doc3", "doc4"])
+    human = project.codings(include_machine=False)
+    n = {c: int((human["coder"] == c).sum()) for c in ("Kim", "Maya")}
+    assert n["Kim"] and n["Maya"] and n["Kim"] != n["Maya"]
     mine = {"Kim": "qualcode-learner-for-Kim", "Maya": "qualcode-learner-for-Maya"}
 
     def latest_run(name):
@@ -496,121 +501,78 @@ class Retrains:
 
 
 def test_editing_a_code_retrains(tmp_path, fake_model):
-    project = small_project(tmp_path / "study")
-    trainer = Trainer(mode="thread", delay=0)
-    try:
-        with client_for(project, trainer=trainer) as c:
-            after = Retrains(c, trainer, project)
-            assert trainer.wait(120) and trainer.state["trainings"] == 1
-            first = after(c.get("/api/model"), 1)
-            assert {"roi", "rel"} <= set(first["code"])
-            # a definition, examples, keywords: the same ids, a new model
-            for n, body in enumerate((
-                    {"description": "Hiring people and the staff's working conditions."},
-                    {"examples": ["We measure the ROI of our hiring campaigns."]},
-                    {"keywords": ["recruiting", "new hires"]}), start=2):
-                after(c.patch("/api/codes/hire", json=body), n)
-            # a name only: the fingerprint changes too (the codebook coder reads names)
-            after(c.patch("/api/codes/roi", json={"name": "ROI of campaigns"}), 5)
-            # a memo says nothing about the codes: no retraining
-            after(c.patch("/api/codes/roi", json={"memo": "ask Kim"}), 5)
-            # a new code joins the table
-            r = c.post("/api/codes", json={"name": "Budget", "description": "Money spent."})
-            after(r, 6)
-            assert "budget" in [x["code"] for x in c.get("/api/model").json()["codes"]]
-            runs = project.machine_runs()
-            assert runs["codebook"].iloc[-1] == project.codebook.fingerprint()
-    finally:
-        trainer.close()
-        project.close()
+    with running(tmp_path / "study") as (project, trainer, c):
+        after = Retrains(c, trainer, project)
+        assert trainer.wait(120) and trainer.state["trainings"] == 1
+        first = after(c.get("/api/model"), 1)
+        assert {"roi", "rel"} <= set(first["code"])
+        # a definition, examples, keywords: the same ids, a new model
+        for n, body in enumerate((
+                {"description": "Hiring people and the staff's working conditions."},
+                {"examples": ["We measure the ROI of our hiring campaigns."]},
+                {"keywords": ["recruiting", "new hires"]}), start=2):
+            after(c.patch("/api/codes/hire", json=body), n)
+        # a name only: the fingerprint changes too (the codebook coder reads names)
+        after(c.patch("/api/codes/roi", json={"name": "ROI of campaigns"}), 5)
+        # a memo says nothing about the codes: no retraining
+        after(c.patch("/api/codes/roi", json={"memo": "ask Kim"}), 5)
+        # a new code joins the table
+        r = c.post("/api/codes", json={"name": "Budget", "description": "Money spent."})
+        after(r, 6)
+        assert "budget" in [x["code"] for x in c.get("/api/model").json()["codes"]]
+        runs = project.machine_runs()
+        assert runs["codebook"].iloc[-1] == project.codebook.fingerprint()
 
 
 def test_moving_merging_and_deleting_codes_retrains(tmp_path, fake_model):
-    project = small_project(tmp_path / "study")
-    trainer = Trainer(mode="thread", delay=0)
-    try:
-        with client_for(project, trainer=trainer) as c:
-            after = Retrains(c, trainer, project)
-            assert trainer.wait(120)
-            first = after(c.get("/api/model"), 1)
-            assert {"roi", "rel"} <= set(first["code"])
-            # moved: a new id; nothing left under the old one, the table shows the new one
-            moved = after(c.post("/api/codes/rel/move", json={"parent": "roi"}), 2)
-            assert "rel" not in project.codebook and "roi.rel" in set(moved["code"])
-            # merged: the source's suggestions are recomputed under the target
-            merged = after(c.post("/api/codes/roi.rel/merge", json={"into": "hire"}), 3)
-            assert "roi.rel" not in project.codebook and "roi.rel" not in set(merged["code"])
-            fresh = merged[merged["coder"] == "qualcode-learner"]
-            assert len(fresh) and set(fresh["version"]) == {1}  # made by the retraining, not recoded
-            # deleted
-            gone = after(c.request("DELETE", "/api/codes/hire"), 4)
-            assert project.codebook.ids() == ["roi"] and set(gone["code"]) <= {"roi"}
-            assert project.machine_runs()["codebook"].iloc[-1] == project.codebook.fingerprint()
-    finally:
-        trainer.close()
-        project.close()
+    with running(tmp_path / "study") as (project, trainer, c):
+        after = Retrains(c, trainer, project)
+        assert trainer.wait(120)
+        first = after(c.get("/api/model"), 1)
+        assert {"roi", "rel"} <= set(first["code"])
+        # moved: a new id; nothing left under the old one, the table shows the new one
+        moved = after(c.post("/api/codes/rel/move", json={"parent": "roi"}), 2)
+        assert "rel" not in project.codebook and "roi.rel" in set(moved["code"])
+        # merged: the source's suggestions are recomputed under the target
+        merged = after(c.post("/api/codes/roi.rel/merge", json={"into": "hire"}), 3)
+        assert "roi.rel" not in project.codebook and "roi.rel" not in set(merged["code"])
+        fresh = merged[merged["coder"] == "qualcode-learner"]
+        assert len(fresh) and set(fresh["version"]) == {1}  # made by the retraining, not recoded
+        # deleted
+        gone = after(c.request("DELETE", "/api/codes/hire"), 4)
+        assert project.codebook.ids() == ["roi"] and set(gone["code"]) <= {"roi"}
+        assert project.machine_runs()["codebook"].iloc[-1] == project.codebook.fingerprint()
 
 
 def test_until_the_retraining_the_table_leaves_out_codes_that_are_gone(tmp_path, fake_model):
-    project = small_project(tmp_path / "study")
-    trainer = Trainer(mode="thread", delay=0)
-    try:
-        with client_for(project, trainer=trainer) as c:
-            assert trainer.wait(120)
-            with trainer._shared["turn"]:  # the retraining waits for its turn meanwhile
-                assert c.post("/api/codes/rel/move", json={"parent": "roi"}).status_code == 200
-                codes = [x["code"] for x in c.get("/api/model").json()["codes"]]
-                assert "rel" not in codes and "roi" in codes and not trainer._idle.is_set()
-            assert trainer.wait(120) and trainer.state["trainings"] == 2
-            assert [x["code"] for x in c.get("/api/model").json()["codes"]] == \
-                project.codebook.ids()
-    finally:
-        trainer.close()
-        project.close()
+    with running(tmp_path / "study") as (project, trainer, c):
+        assert trainer.wait(120)
+        with trainer._shared["turn"]:  # the retraining waits for its turn meanwhile
+            assert c.post("/api/codes/rel/move", json={"parent": "roi"}).status_code == 200
+            codes = [x["code"] for x in c.get("/api/model").json()["codes"]]
+            assert "rel" not in codes and "roi" in codes and not trainer._idle.is_set()
+        assert trainer.wait(120) and trainer.state["trainings"] == 2
+        assert [x["code"] for x in c.get("/api/model").json()["codes"]] == \
+            project.codebook.ids()
 
 
 def test_a_codebook_change_by_another_process_retrains_when_the_model_is_asked(tmp_path,
                                                                                fake_model):
-    project = small_project(tmp_path / "study")
-    trainer = Trainer(mode="thread", delay=0)
-    try:
-        with client_for(project, trainer=trainer) as c:
-            assert trainer.wait(120) and trainer.state["trainings"] == 1
-            with qc.Project.open(project.root) as other:  # e.g. a script beside the server
-                other.merge_codes("rel", "roi", coder="ME")
-            model = c.get("/api/model").json()
-            assert "rel" not in [x["code"] for x in model["codes"]]
-            assert trainer.wait(120) and trainer.state["trainings"] == 2, trainer.state
-            _check_against_codebook(project, c.get("/api/model").json())
-            # asked again, the same codebook: no more retraining
-            c.get("/api/model")
-            assert trainer.wait(120) and trainer.state["trainings"] == 2
-    finally:
-        trainer.close()
-        project.close()
+    with running(tmp_path / "study") as (project, trainer, c):
+        assert trainer.wait(120) and trainer.state["trainings"] == 1
+        with qc.Project.open(project.root) as other:  # e.g. a script beside the server
+            other.merge_codes("rel", "roi", coder="ME")
+        model = c.get("/api/model").json()
+        assert "rel" not in [x["code"] for x in model["codes"]]
+        assert trainer.wait(120) and trainer.state["trainings"] == 2, trainer.state
+        _check_against_codebook(project, c.get("/api/model").json())
+        # asked again, the same codebook: no more retraining
+        c.get("/api/model")
+        assert trainer.wait(120) and trainer.state["trainings"] == 2
 
 
 def test_in_a_blind_project_a_codebook_change_retrains_every_coders_model(tmp_path, fake_model):
-    from starlette.testclient import TestClient
-    from workbench import HOST, TOKEN
-
-    from qualcode.web import create_app
-    from qualcode.web.auth import WebState
-
-    project = small_project(tmp_path / "study", n_docs=5)
-    WebState(project.root).update(local_coder="Olga")
-    tokens = {name: _add_coder(project.root, name) for name in ("Kim", "Maya")}
-    _code_by_hand(project, "Kim", ["doc0", "doc1"], "roi")
-    _code_by_hand(project, "Maya", ["doc3"], "rel")
-    trainer = Trainer(mode="thread", delay=0)
-    app = create_app(project, token=TOKEN, trainer=trainer)
-
-    def client(token):
-        c = TestClient(app, base_url=HOST)
-        c.headers["X-Qualcode-Token"] = token
-        return c
-
-    olga, kim, maya = client(TOKEN), client(tokens["Kim"]), client(tokens["Maya"])
+    project, trainer, olga, kim, maya = blind_team(tmp_path / "study", ["doc0", "doc1"], ["doc3"])
     try:
         assert kim.get("/api/model").status_code == maya.get("/api/model").status_code == 200
         assert trainer.wait(120)
