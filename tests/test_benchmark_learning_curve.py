@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # a whole command: 8 retrains
 def test_learning_curve_small_run(tmp_path):
     svg, csv = tmp_path / "curve.svg", tmp_path / "curve.csv"
     proc = subprocess.run(

@@ -103,6 +103,7 @@ def _metrics_rank(sample, method):
     return used, is_metric
 
 
+@pytest.mark.slow  # the real embedding model over the whole sample: 11 s
 def test_real_model_ranks_passages_about_metrics_first(sample, tmp_path, monkeypatch):
     from qualcode.coders import embeddings
 
