@@ -72,6 +72,7 @@ def test_home_learner_table_fits(browser, project, size, tmp_path):
 
         interval = f"[{number(0.42)}, {number(0.78)}]"  # the one number format (0.420 today)
         assert "from your coding" in text and "from codebook" in text and interval in text
+        assert "Last trained 2026-01-01 10:00:00 in 4.2 s on" in text  # seconds, not a kappa's digits
         check = pg.evaluate("""() => {
             const table = document.getElementById('model-table');
             let el = table.parentElement, inner = false;

@@ -75,7 +75,7 @@
       more.hidden = true;
       return;
     }
-    const when = m.trained_at ? `Last trained ${m.trained_at} in ${fmt(m.seconds)} s on ${m.codings} codings in ${m.documents} interviews.` : "";
+    const when = m.trained_at ? `Last trained ${m.trained_at} in ${Number(m.seconds).toFixed(1)} s on ${m.codings} codings in ${m.documents} interviews.` : "";
     const gateText = m.show_all ? " Show everything is on: every code with a model suggests, labelled unmeasured." :
       ` A code suggests when its κ is at least ${fmt(m.kappa_floor)} (the floor cannot go below ${fmt(m.kappa_minimum)} without "show everything").`;
     status.textContent = (m.status === "training" ? "Retraining in the background… " : m.status === "waiting" ? "Starting… " :
