@@ -59,10 +59,11 @@ def held_out_scores(corpus, codebook, c1, test_docs, suggestions) -> dict:
     return out
 
 
-def run(steps, orders, learners, *, base_options=None, splits=(0,)) -> list[dict]:
+def run(steps, orders, learners, *, base_options=None, splits=(0,), kappa_floor=None) -> list[dict]:
     rows = []
     for split in splits:
-        rows += _run_split(split, steps, orders, learners, base_options=base_options)
+        rows += _run_split(split, steps, orders, learners, base_options=base_options,
+                           kappa_floor=kappa_floor)
     return rows
 
 
@@ -74,7 +75,7 @@ def _steps(steps, size) -> list[tuple[str, int]]:
     return out
 
 
-def _run_split(split, steps, orders, learners, *, base_options=None) -> list[dict]:
+def _run_split(split, steps, orders, learners, *, base_options=None, kappa_floor=None) -> list[dict]:
     warnings.simplefilter("ignore")
     cb = Codebook.load(REPO / "codebooks" / "b2b_influencer_marketing.yaml")
     corpus = load_transcripts(SAMPLE, cases=SAMPLE / "cases.csv", unit="turn")
@@ -97,7 +98,7 @@ def _run_split(split, steps, orders, learners, *, base_options=None) -> list[dic
                 else:
                     taken = _take_uncertain(corpus, pool, taken, n, ranks)
                 t0 = time.perf_counter()
-                res = learn(corpus, cb, taken, None, **options)
+                res = learn(corpus, cb, taken, None, kappa_floor=kappa_floor, **options)
                 seconds = time.perf_counter() - t0
                 ranks = res["uncertainty"]
                 scores = held_out_scores(corpus, cb, c1, test_docs, res["suggestions"])
@@ -229,6 +230,8 @@ def main(argv=None) -> None:
     ap.add_argument("--csv", type=Path, default=None, help="Write the rows as CSV here.")
     ap.add_argument("--base-options", default="{}", metavar="JSON",
                     help='Options of the learner\'s codebook coder, e.g. \'{"max_codes": 3}\'.')
+    ap.add_argument("--kappa-floor", type=float, default=None,
+                    help="The learner's gate (default: qualcode.coders.learner.KAPPA_FLOOR).")
     ap.add_argument("--retrain", type=int, default=0, metavar="N",
                     help="Only time N retrains on all of C1's codings (see time_retrain).")
     args = ap.parse_args(argv)
@@ -243,7 +246,7 @@ def main(argv=None) -> None:
     print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = run(args.steps.split(","), args.orders.split(","), args.learners.split(","),
                splits=[int(s) for s in args.splits.split(",")],
-               base_options=json.loads(args.base_options))
+               base_options=json.loads(args.base_options), kappa_floor=args.kappa_floor)
     print()
     print(summary(rows))
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
