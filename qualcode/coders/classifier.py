@@ -50,7 +50,7 @@ from ..errors import QualcodeError, warn
 from ..parallel import PARALLEL_MIN_WORK, check_n_jobs, fork_map, processes
 from .features import make_featurizer
 from .keyword import KeywordCoder
-from .labels import (LABEL_RULES, LearnsFromCodings, best_f1_threshold, check_threshold,
+from .labels import (LABEL_RULES, LearnsFromCodings, best_f1_thresholds, check_threshold,
                      document_folds)
 from .persist import load_model, save_model
 
@@ -229,7 +229,7 @@ class ClassifierCoder(LearnsFromCodings, BaseEstimator):
             test = np.isin(groups, test_docs)
             coef, icpt = self._fit_models(X[~test], y[~test])
             oof[test] = expit(np.asarray(safe_sparse_dot(X[test], coef.T, dense_output=True)) + icpt)
-        return np.array([best_f1_threshold(oof[:, j], y[:, j]) for j in range(y.shape[1])])
+        return best_f1_thresholds(oof, y)
 
     # -- predicting -------------------------------------------------------------------------------
 

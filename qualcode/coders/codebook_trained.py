@@ -54,7 +54,7 @@ from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
 from .keyword import KeywordCoder
 from .labels import (
-    LearnsFromCodings, best_f1_threshold, check_threshold, document_folds, training_data,
+    LearnsFromCodings, best_f1_thresholds, check_threshold, document_folds, training_data,
 )
 
 CODER_NAME = "qualcode-codebook"
@@ -291,9 +291,8 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
             self.withheld_ = _withheld_frame([], [], [], [])
             return
         if self.threshold == "auto":
-            for j in range(n):
-                if y[:, j].sum() >= max(1, int(self.min_cutoff_positives)):
-                    self.thresholds_[j] = best_f1_threshold(oof[:, j], y[:, j])
+            self.thresholds_ = best_f1_thresholds(oof, y, min_positives=self.min_cutoff_positives,
+                                                  default=default)
         pred = self._decide(oof, self.thresholds_)
         self.cv_kappa_ = per_code_kappa(y, pred)
         self.calibration_ = fit_calibration(oof, y)

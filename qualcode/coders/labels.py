@@ -112,3 +112,13 @@ def best_f1_threshold(proba: np.ndarray, y: np.ndarray) -> float:
         return 0.5
     below = values[best + 1] if best + 1 < len(values) else 0.0
     return float((values[best] + below) / 2)
+
+
+def best_f1_thresholds(scores: np.ndarray, labels: np.ndarray, *, min_positives: int = 1,
+                       default: float = 0.5) -> np.ndarray:
+    """Per column of ``scores`` (segments x codes), :func:`best_f1_threshold` against ``labels``
+    once the code has ``min_positives`` positives there (at least one), else ``default``."""
+    y = np.asarray(labels)
+    need = max(1, int(min_positives))
+    return np.array([best_f1_threshold(scores[:, j], y[:, j]) if y[:, j].sum() >= need
+                     else float(default) for j in range(y.shape[1])])

@@ -67,7 +67,7 @@ from ..errors import QualcodeError
 from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .codebook_trained import MIN_CUTOFF_POSITIVES, CodebookCoder, codebook_texts, rejected_rows
 from .factory import default_method
-from .labels import best_f1_threshold, document_folds, human_labels
+from .labels import best_f1_thresholds, document_folds, human_labels
 from .learner_llm import LLM_BUDGET, ask_llm, empty_codings as _empty  # noqa: F401 (LLM_BUDGET: part of the API)
 from .reasons import drop_known, overlaps, why  # noqa: F401 (overlaps: part of the learner's API)
 
@@ -359,9 +359,7 @@ def best_thresholds(oof: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Per code, the best-F1 cut-off on held-out scores, once the code has
     :data:`~qualcode.coders.codebook_trained.MIN_CUTOFF_POSITIVES` positives among them (else
     0.5, the models' own)."""
-    y = np.asarray(labels)
-    return np.array([best_f1_threshold(oof[:, j], y[:, j])
-                     if y[:, j].sum() >= MIN_CUTOFF_POSITIVES else 0.5 for j in range(y.shape[1])])
+    return best_f1_thresholds(oof, labels, min_positives=MIN_CUTOFF_POSITIVES)
 
 
 def crossfit_decide(oof, labels, documents, folds, decide) -> np.ndarray:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from qualcode import Corpus
-from qualcode.coders.labels import best_f1_threshold, document_folds, human_labels
+from qualcode.coders.labels import best_f1_threshold, best_f1_thresholds, document_folds, human_labels
 from qualcode.codings import map_to_segments
 from qualcode.errors import CodingsError
 
@@ -50,3 +50,12 @@ def test_folds_and_threshold():
     assert sorted(sum(folds, [])) == list("abcdefg") and sorted(map(len, folds)) == [2, 2, 3]
     assert best_f1_threshold(np.array([0.9, 0.8, 0.3, 0.2]), np.array([1, 1, 0, 0])) == 0.55
     assert best_f1_threshold(np.array([0.9]), np.array([0])) == 0.5
+
+
+def test_best_f1_thresholds_per_code_only_with_enough_positives():
+    scores = np.array([[0.9, 0.9, 0.1], [0.8, 0.2, 0.2], [0.3, 0.3, 0.3], [0.2, 0.4, 0.4]])
+    labels = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 0], [0, 0, 0]])
+    # column 0: halfway between 0.8 and 0.3; column 1: one positive, halfway 0.9 / 0.4
+    assert best_f1_thresholds(scores, labels).tolist() == [0.55, 0.65, 0.5]
+    assert best_f1_thresholds(scores, labels, min_positives=2, default=0.7).tolist() == \
+        [0.55, 0.7, 0.7]
