@@ -485,18 +485,17 @@ class Project:
         """Accept suggestions: each becomes ``accepted`` and a new human row by ``coder`` (the
         suggestion's span unless ``start``/``end``/``code`` adjust it). Returns the new ids.
         A suggestion of a code the codebook no longer has is accepted only as another ``code``."""
-        if code is None:
-            ids, known = ([ids] if isinstance(ids, int) else list(ids)), self.codebook
-            for sid in ids:
-                gone = self.store.coding(sid)["code"]
-                if gone not in known:
-                    raise CodingsError(f"suggestion {sid} is of code {gone!r}, which the codebook "
-                                       "no longer has (renamed or removed in its file?); accept it "
-                                       "as another code (--as-code) or reject it",
-                                       file=self.store.path)
-        if start is not None or end is not None or code is not None:
-            for sid in ([ids] if isinstance(ids, int) else list(ids)):
-                s = self.store.coding(sid)
+        ids = [ids] if isinstance(ids, int) else list(ids)
+        adjusted = start is not None or end is not None or code is not None
+        known = self.codebook
+        for sid in ids:
+            s = self.store.coding(sid)
+            if code is None and s["code"] not in known:
+                raise CodingsError(f"suggestion {sid} is of code {s['code']!r}, which the codebook "
+                                   "no longer has (renamed or removed in its file?); accept it "
+                                   "as another code (--as-code) or reject it",
+                                   file=self.store.path)
+            if adjusted:
                 self._check_span(s["document"], start if start is not None else s["start"],
                                  end if end is not None else s["end"], code or s["code"])
         self._check_coder_kinds(pd.DataFrame([{"coder": coder, "method": "human"}]))
