@@ -38,7 +38,7 @@ def codebook(view, request, body):
 def retrain_all(view) -> None:
     """After a codebook change: every model retrains on the new codebook (the shared model, and
     each coder's own in a blind project; a model not suggesting in the project's mode skips)."""
-    trainer = getattr(getattr(view, "web", None), "trainer", None)
+    trainer = view.web.trainer
     if trainer is not None:
         trainer.request_all()
 
