@@ -163,15 +163,21 @@ def test_a_server_holding_the_old_codebook_applies_its_change_to_the_hand_edit(t
     assert {"risk", "risk.cost", "goal.trust"} <= set(qc.Codebook.load(path).ids())
 
 
-def test_a_hand_edit_while_the_store_has_changes_keeps_both(tmp_path):
+def _unwritten_change(tmp_path):
+    """A project whose store holds a codebook change its file did not receive (the process
+    stopped before writing it): ``goal.trust`` created, then its description "Believing." stored
+    only. Returns (root, the codebook file)."""
     p, root = _project(tmp_path)
-    path = root / "codebook.yaml"
     with p, pytest.warns(QualcodeWarning, match="brought in step"):
         p.create_code("goal.trust", "Trust", parent="goal", coder="ME")
     with qc.Project.open(root) as p:
-        # a change the file did not receive (the process stopped before writing it)...
         p.store.add_codebook_change("update", "goal.trust", {"description": "Believing."},
                                     actor="ME")
+    return root, root / "codebook.yaml"
+
+
+def test_a_hand_edit_while_the_store_has_changes_keeps_both(tmp_path):
+    root, path = _unwritten_change(tmp_path)  # a change the file did not receive...
     # ...and a hand edit of the file meanwhile
     edited = path.read_text(encoding="utf-8").replace("description: Deals.", "description: Won.")
     path.write_text(edited, encoding="utf-8")
@@ -183,13 +189,7 @@ def test_a_hand_edit_while_the_store_has_changes_keeps_both(tmp_path):
 
 
 def test_a_hand_edit_the_stored_changes_cannot_apply_to_is_one_clear_error(tmp_path):
-    p, root = _project(tmp_path)
-    path = root / "codebook.yaml"
-    with p, pytest.warns(QualcodeWarning, match="brought in step"):
-        p.create_code("goal.trust", "Trust", parent="goal", coder="ME")
-    with qc.Project.open(root) as p:
-        p.store.add_codebook_change("update", "goal.trust", {"description": "Believing."},
-                                    actor="ME")
+    root, path = _unwritten_change(tmp_path)
     text = path.read_text(encoding="utf-8")
     edited = text[:text.index("  - id: goal.trust")]  # the code removed by hand
     path.write_text(edited, encoding="utf-8")
