@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from qualcode import Codebook, load_transcripts
+from qualcode.coders.codebook_trained import CodebookCoder
 from qualcode.coders.evaluate import level_mapping, rollup, score_labels
 from qualcode.coders.labels import human_codings, human_labels
 from qualcode.coders.learner import learn
@@ -218,6 +219,20 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _options(text: str) -> dict:
+    """``--base-options``: a JSON object, or argparse's one-line error."""
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not JSON ({e})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("give a JSON object, e.g. '{\"max_codes\": 3}'")
+    unknown = sorted(set(value) - set(CodebookCoder().get_params()) - {"codebook"})
+    if unknown:
+        raise argparse.ArgumentTypeError(f"the codebook coder has no option {', '.join(unknown)}")
+    return value
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", default=STEPS,
@@ -228,7 +243,7 @@ def main(argv=None) -> None:
     ap.add_argument("--learners", default="learner,tfidf")
     ap.add_argument("--plot", type=Path, default=None, help="Write an SVG plot here.")
     ap.add_argument("--csv", type=Path, default=None, help="Write the rows as CSV here.")
-    ap.add_argument("--base-options", default="{}", metavar="JSON",
+    ap.add_argument("--base-options", default={}, type=_options, metavar="JSON",
                     help='Options of the learner\'s codebook coder, e.g. \'{"max_codes": 3}\'.')
     ap.add_argument("--kappa-floor", type=float, default=None,
                     help="The learner's gate (default: qualcode.coders.learner.KAPPA_FLOOR).")
@@ -246,7 +261,7 @@ def main(argv=None) -> None:
     print("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = run(args.steps.split(","), args.orders.split(","), args.learners.split(","),
                splits=[int(s) for s in args.splits.split(",")],
-               base_options=json.loads(args.base_options), kappa_floor=args.kappa_floor)
+               base_options=args.base_options, kappa_floor=args.kappa_floor)
     print()
     print(summary(rows))
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -26,3 +26,13 @@ def test_learning_curve_small_run(tmp_path):
     assert "| tfidf | document | 60 (60) |" in proc.stdout
     assert svg.read_text(encoding="utf-8").startswith("<svg") and "polyline" in svg.read_text()
     assert csv.read_text(encoding="utf-8").startswith("split,step,learner,order,codings")
+
+
+@pytest.mark.parametrize("options, says", [
+    ("{bad", "--base-options: not JSON"), ("[1]", "give a JSON object"),
+    ('{"maxcodes": 3}', "the codebook coder has no option maxcodes")])
+def test_bad_base_options_are_one_line_before_any_work(options, says):
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "learning_curve.py"), "--base-options", options],
+        capture_output=True, text=True, timeout=120, cwd=REPO, check=False)
+    assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr
