@@ -579,7 +579,8 @@ class Store(FileMixin, CodebookMixin, EventsMixin):
 
         ``check(action, coding, before, after)`` (optional) sees each event first and may raise
         to refuse the undo (nothing is changed then)."""
-        undoable = ("create", "edit", "delete", "accept", "reject", "memo", "recode")
+        undoable = ("create", "edit", "delete", "accept", "reject", "memo", "recode",
+                    "merge_duplicate")
         with self.transaction() as con:
             q = ",".join("?" * len(undoable))
             row = con.execute(
@@ -633,7 +634,7 @@ class Store(FileMixin, CodebookMixin, EventsMixin):
             check(after.get("version", 1))
             con.execute("UPDATE codings SET deleted = 1, version = version + 1, updated_at = ? "
                         "WHERE id = ?", (t, coding))
-        elif action in ("edit", "delete", "recode"):
+        elif action in ("edit", "delete", "recode", "merge_duplicate"):
             check(after["version"])
             con.execute('UPDATE codings SET start = ?, "end" = ?, code = ?, memo = ?, deleted = ?, '
                         "version = version + 1, updated_at = ? WHERE id = ?",

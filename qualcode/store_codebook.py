@@ -44,13 +44,11 @@ class CodebookMixin:
                 rows = con.execute("SELECT id, version, status FROM codings WHERE code = ? AND "
                                    "deleted = 0", (old,)).fetchall()
                 for cid, version, status in rows:
-                    if status == "suggested" and con.execute(
-                            'SELECT 1 FROM codings AS o, codings AS s WHERE s.id = ? AND o.deleted '
-                            '= 0 AND o.code = ? AND o.coder = s.coder AND o.document = s.document '
-                            'AND o.start = s.start AND o."end" = s."end"', (cid, new)).fetchone():
+                    if _has_copy(con, cid, new, suggestion=status == "suggested"):
                         # its coder has this span with the new code already (a merge): not twice
                         self.update_coding(cid, actor=actor, expected_version=version,
-                                           action="discard", con=con, batch=batch, deleted=1)
+                                           action="discard" if status == "suggested" else
+                                           "merge_duplicate", con=con, batch=batch, deleted=1)
                         continue
                     self.update_coding(cid, actor=actor, expected_version=version,
                                        action="recode", con=con, batch=batch, code=new)
@@ -80,3 +78,18 @@ class CodebookMixin:
         rows = con.execute(sql).fetchall() if con is not None else self._query(sql)
         return [{"id": i, "time": t, "actor": a, "action": act, "code": c, "data": json.loads(d)}
                 for i, t, a, act, c, d in rows]
+
+
+def _has_copy(con, cid: int, code: str, *, suggestion: bool) -> bool:
+    """Whether coding ``cid``'s coder has a live coding of ``code`` on the same span already, so
+    that recoding ``cid`` to ``code`` would make a second copy. For a pending suggestion any such
+    coding counts; for a coding (human, accepted or rejected) only one of the same status whose
+    memo is the same or that ``cid`` has none of: a memo of the student's is never discarded (two
+    codings with different memos both stay)."""
+    sql = ('SELECT 1 FROM codings AS o, codings AS s WHERE s.id = ? AND o.id != s.id AND '
+           'o.deleted = 0 AND o.code = ? AND o.coder = s.coder AND o.document = s.document AND '
+           'o.start = s.start AND o."end" = s."end"')
+    if not suggestion:
+        sql += (" AND o.method = s.method AND IFNULL(o.status, '') = IFNULL(s.status, '') AND "
+                "(IFNULL(s.memo, '') = '' OR s.memo = o.memo)")
+    return con.execute(sql, (cid, code)).fetchone() is not None

@@ -78,3 +78,27 @@ def test_a_merge_never_leaves_a_suggestion_twice(store):
     assert machine[["start", "code"]].values.tolist() == [[20, "goal.sales"], [30, "goal.sales"]]
     assert machine["score"].tolist() == [0.5, 0.4]
     assert sorted(store.history()["action"].tolist()[-2:]) == ["discard", "recode"]
+
+
+def test_a_merge_never_leaves_a_coding_twice_but_keeps_every_memo(store):
+    # ME coded 0-5 with both codes (a copy after the merge), 10-15 with both, the source's with a
+    # memo of its own (kept: a memo is the student's), and 40-45 with the source only (moves)
+    store.insert_codings(pd.DataFrame({"document": "alpha", "start": [0, 10, 40], "end": [5, 15, 45],
+                                       "code": "goal.branding", "coder": "ME",
+                                       "memo": [None, "why this is branding", None]}), actor="ME")
+    before = store.codings()
+    store.change_codebook("merge", "goal.branding",
+                          lambda changes, count: ({"target": "goal.sales"},
+                                                  {"goal.branding": "goal.sales"}), actor="ME")
+    mine = store.codings()
+    mine = mine[mine["coder"] == "ME"].sort_values(["start", "id"])
+    assert mine[["start", "code"]].values.tolist() == [
+        [0, "goal.sales"], [10, "goal.sales"], [10, "goal.sales"], [40, "goal.sales"]]
+    assert mine["memo"].fillna("").tolist() == ["", "", "why this is branding", ""]
+    hist = store.history()
+    assert sorted(hist["action"].tolist()[-3:]) == ["merge_duplicate", "recode", "recode"]
+    # undone, every coding is back as it was
+    assert store.undo(coder="ME")["events"] == 3
+    pd.testing.assert_frame_equal(
+        store.codings()[["id", "start", "code", "memo"]].sort_values("id").reset_index(drop=True),
+        before[["id", "start", "code", "memo"]].sort_values("id").reset_index(drop=True))

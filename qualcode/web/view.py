@@ -311,7 +311,7 @@ class CoderView:
 
         def check(action, coding, before, after):
             before, after = before or {}, after or {}
-            if coding is None or action in ("recode", "accept", "reject"):
+            if coding is None or action in ("recode", "merge_duplicate", "accept", "reject"):
                 return  # an owner's recode, a review decision: the actor's own acts
             if action == "memo":
                 if before.get("kind") != "coding":
