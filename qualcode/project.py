@@ -601,8 +601,9 @@ class Project:
                 raise StoreError(f"no code {id!r} in the codebook", file=self.store.path)
             n = count(id)
             if n and recode_to is None:
-                raise StoreError(f"code {id!r} has {n} codings; give recode_to= (--recode-to) to "
-                                 "move them to another code first", file=self.store.path)
+                raise StoreError(f"code {id!r} has {n} coding{'s' if n != 1 else ''}; give "
+                                 "recode_to= (--recode-to) to move them to another code first",
+                                 file=self.store.path)
             if recode_to is not None and recode_to not in cb:
                 raise StoreError(f"no code {recode_to!r} to recode to", file=self.store.path)
             return {"recode_to": recode_to}, {id: recode_to}

@@ -16,16 +16,48 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .codebook import Codebook
+from .codebook import ID_RE, Codebook
 from .errors import CodebookError, QualcodeError, warn
 from .fileio import write_bytes, write_text
 from .store_file import CODEBOOK_BESIDE
 from .io import read_codebook
 
 EDITABLE = ("name", "description", "inclusion", "exclusion", "keywords", "examples", "color")
+
+
+def slug(name: str) -> str:
+    """A code-id part from a name: ``"Trust in experts!"`` -> ``trust_in_experts``."""
+    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
+    return s[:40] or "code"
+
+
+def new_code_id(codebook: Codebook, name: str, *, parent: str | None = None,
+                code_id: str | None = None) -> str:
+    """The id of a new code named ``name`` under ``parent``: ``code_id`` when given (its last
+    part put under ``parent``), else the name's :func:`slug` (``_2``, ``_3`` … when taken).
+    Raises :class:`CodebookError` for an unusable or taken id, or an unknown parent."""
+    if parent is not None and parent not in codebook:
+        raise CodebookError(f"no code {parent!r} to put the new code under")
+    if code_id:
+        code_id = code_id.strip()
+        if not ID_RE.match(code_id):
+            raise CodebookError(f"id {code_id!r} is not usable: lowercase letters, digits and _ "
+                                "in dotted parts, e.g. goal.trust")
+        if parent and not code_id.startswith(parent + "."):
+            code_id = f"{parent}.{code_id.split('.')[-1]}"
+    else:
+        base = f"{parent}.{slug(name)}" if parent else slug(name)
+        code_id, n = base, 2
+        while code_id in codebook:
+            code_id, n = f"{base}_{n}", n + 1
+    if code_id in codebook:
+        raise CodebookError(f"code {code_id!r} exists already; choose another name or id")
+    return code_id
 
 
 def base_codebook(project) -> Codebook:

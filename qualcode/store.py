@@ -578,18 +578,29 @@ class Store(FileMixin, CodebookMixin, EventsMixin):
         """Revert ``coder``'s most recent not-yet-undone action (all events of its batch).
 
         ``check(action, coding, before, after)`` (optional) sees each event first and may raise
-        to refuse the undo (nothing is changed then)."""
-        undoable = ("create", "edit", "delete", "accept", "reject", "memo", "recode",
-                    "merge_duplicate")
+        to refuse the undo (nothing is changed then). A codebook change (``code_*`` events, with
+        the recoding it made) is refused with a :class:`ConflictError`: reverting the recodes
+        alone would leave codings on codes the codebook no longer has."""
+        undoable = ("create", "edit", "delete", "accept", "reject", "memo")
         with self.transaction() as con:
             q = ",".join("?" * len(undoable))
             row = con.execute(
-                f"SELECT MAX(batch) FROM events WHERE actor = ? AND action IN ({q}) AND id NOT IN "
-                "(SELECT undoes FROM events WHERE undoes IS NOT NULL)", (coder, *undoable)
-            ).fetchone()
+                f"SELECT MAX(batch) FROM events WHERE actor = ? AND (action IN ({q}) OR action "
+                "LIKE 'code\\_%' ESCAPE '\\') AND id NOT IN (SELECT undoes FROM events WHERE "
+                "undoes IS NOT NULL)", (coder, *undoable)).fetchone()
             if row is None or row[0] is None:
                 return None
             batch = row[0]
+            change = con.execute("SELECT action, code FROM events WHERE batch = ? AND action LIKE "
+                                 "'code\\_%' ESCAPE '\\' ORDER BY id LIMIT 1", (batch,)).fetchone()
+            if change is not None:
+                # reverting its recodes alone would leave codings on codes the codebook no
+                # longer has (a merge, a move) or keep a code nobody asked to keep
+                raise ConflictError(
+                    f"your last action was a codebook change ({change[0][5:]} of {change[1]}); "
+                    "undo does not reverse codebook changes: make the opposite change, or put "
+                    "back the copy saved before it ('qualcode restore' with the newest "
+                    ".qualcode/backups/auto-*.sqlite)", file=self.path)
             events = con.execute(
                 f"SELECT id, action, coding, document, code, before, after FROM events WHERE "
                 f"batch = ? AND action IN ({q}) ORDER BY id DESC", (batch, *undoable)).fetchall()
@@ -634,7 +645,7 @@ class Store(FileMixin, CodebookMixin, EventsMixin):
             check(after.get("version", 1))
             con.execute("UPDATE codings SET deleted = 1, version = version + 1, updated_at = ? "
                         "WHERE id = ?", (t, coding))
-        elif action in ("edit", "delete", "recode", "merge_duplicate"):
+        elif action in ("edit", "delete", "recode"):
             check(after["version"])
             con.execute('UPDATE codings SET start = ?, "end" = ?, code = ?, memo = ?, deleted = ?, '
                         "version = version + 1, updated_at = ? WHERE id = ?",

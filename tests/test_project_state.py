@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import qualcode as qc
 from qualcode.cli import main
-from qualcode.errors import CodebookError, CodingsError, QualcodeError
+from qualcode.errors import CodebookError, CodingsError, ConflictError, QualcodeError
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "transcripts_sample"
@@ -142,7 +142,9 @@ def test_deleting_a_code_discards_its_suggestions_in_one_logged_transaction(fold
         batches = p.store._query("SELECT DISTINCT batch FROM events WHERE action IN "
                                  "('code_delete', 'discard')")
         assert len(batches) == 1  # one action, one batch, one transaction
-        assert p.undo(coder="ME") is None  # nothing of ME's to undo: discards are not undone
+        # a codebook change is not undone (its discards and recodes are part of it)
+        with pytest.raises(ConflictError, match="codebook change .delete of goal.relat"):
+            p.undo(coder="ME")
 
 
 def test_deleting_a_code_with_codings_is_refused_inside_the_transaction(folder):

@@ -1,10 +1,13 @@
-"""``qualcode codebook validate|show|export``."""
+"""``qualcode codebook validate|show|export|new``, and the project's codebook changes
+``add|edit|move|merge|delete`` (what the workbench's Codebook page does, one store transaction
+each; a running workbench picks them up and retrains)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
+from ..codebook import COLOR_RE
 from ..io import read_codebook
 from ..fileio import write_bytes, write_text
 from ..project import Project
@@ -162,3 +165,143 @@ def export_cmd(codebook, output, force, project_dir):
 
     write_bytes(output, exports.codebook_bytes(cb, fmt), force=force)
     click.echo(f"{len(cb)} codes written to {output}")
+
+
+# ---- changing the project's codebook (what the workbench's Codebook page does) ----------------
+
+def _coder_option(f):
+    return click.option("--coder", required=True,
+                        help="Your name, for the project's history.")(f)
+
+
+def _change(project_dir, what):
+    """Run ``what(project)`` on the project (required) and return its result; the change is one
+    store transaction (a running workbench picks it up and retrains)."""
+    with open_project(project_dir, required=True) as project:
+        return what(project)
+
+
+def _known(project, code_id, *, role="code"):
+    if code_id not in project.codebook:
+        raise click.ClickException(f"no {role} {code_id!r} in the project's codebook (see "
+                                   "'qualcode codebook show')")
+    return code_id
+
+
+@codebook_group.command("add")
+@click.argument("name")
+@click.option("--parent", default=None, help="The code to put it under (default: top level).")
+@click.option("--id", "code_id", default=None,
+              help="Its id (default: from the name, under the parent's id).")
+@click.option("--description", default="", help="Its definition.")
+@click.option("--color", default=None, help="A #rrggbb colour (default: a shade of its parent's).")
+@_coder_option
+@_project_option
+def add_cmd(name, parent, code_id, description, color, coder, project_dir):
+    """Add a code named NAME to the project's codebook (open coding)."""
+    from ..project_codebook import new_code_id  # lazy: qualcode.project_codebook at CLI start-up
+
+    if not name.strip():
+        raise click.UsageError("give the new code a name")
+    if color is not None and not COLOR_RE.match(color):
+        raise click.UsageError(f"--color {color!r} is not a #rrggbb colour")
+
+    def add(project):
+        if parent is not None:
+            _known(project, parent, role="parent code")
+        new = new_code_id(project.codebook, name.strip(), parent=parent, code_id=code_id)
+        project.create_code(new, name.strip(), parent=parent, color=color and color.lower(),
+                            description=description.strip(), coder=coder)
+        return new
+
+    click.echo(f"added {_change(project_dir, add)}")
+
+
+@codebook_group.command("edit")
+@click.argument("code_id", metavar="CODE")
+@click.option("--name", default=None, help="Its new name (the id stays).")
+@click.option("--description", default=None, help="Its definition.")
+@click.option("--inclusion", default=None, help="When to apply it.")
+@click.option("--exclusion", default=None, help="When not to (and what to code instead).")
+@click.option("--keyword", "keywords", multiple=True,
+              help="A keyword phrase (repeat the option; replaces the code's keywords).")
+@click.option("--color", default=None, help="A #rrggbb colour ('' for none).")
+@_coder_option
+@_project_option
+def edit_cmd(code_id, name, description, inclusion, exclusion, keywords, color, coder,
+             project_dir):
+    """Change a code's name, definition, rules, keywords or colour."""
+
+    fields = {k: v.strip() for k, v in (("name", name), ("description", description),
+                                        ("inclusion", inclusion), ("exclusion", exclusion))
+              if v is not None}
+    if "name" in fields and not fields["name"]:
+        raise click.UsageError("a code's name cannot be empty")
+    if keywords:
+        fields["keywords"] = [k.strip() for k in keywords if k.strip()]
+    if color is not None:
+        if color and not COLOR_RE.match(color):
+            raise click.UsageError(f"--color {color!r} is not a #rrggbb colour")
+        fields["color"] = color.lower()
+    if not fields:
+        raise click.UsageError("nothing to change: give --name, --description, --inclusion, "
+                               "--exclusion, --keyword or --color")
+    _change(project_dir, lambda p: p.update_code(_known(p, code_id), coder=coder, **fields))
+    click.echo(f"edited {code_id}: {', '.join(fields)}")
+
+
+@codebook_group.command("move")
+@click.argument("code_id", metavar="CODE")
+@click.option("--parent", default=None, help="The code to move it under.")
+@click.option("--top", is_flag=True, help="Move it to the top level.")
+@_coder_option
+@_project_option
+def move_cmd(code_id, parent, top, coder, project_dir):
+    """Move a code (and its children) under another code, or to the top level (axial coding).
+    Its id changes with its parent's; its codings follow."""
+    if (parent is None) == (not top):
+        raise click.UsageError("give --parent CODE or --top")
+
+    def move(project):
+        if parent is not None:
+            _known(project, parent, role="parent code")
+        return project.move_code(_known(project, code_id), parent, coder=coder)
+
+    click.echo(f"moved {code_id}: now {_change(project_dir, move)}")
+
+
+@codebook_group.command("merge")
+@click.argument("source")
+@click.argument("target")
+@_coder_option
+@_project_option
+def merge_cmd(source, target, coder, project_dir):
+    """Merge SOURCE into TARGET: SOURCE's codings (and its children, which move under TARGET)
+    follow. A coding that would become a second copy of one its coder has is dropped (one with a
+    memo of its own stays). The store is copied first (.qualcode/backups/)."""
+    def merge(project):
+        _known(project, source), _known(project, target)
+        human = project.codings(include_machine=False)
+        n = int(human["code"].isin(project.codebook.descendants(source, include_self=True)).sum())
+        project.merge_codes(source, target, coder=coder)
+        return n
+
+    n = _change(project_dir, merge)
+    click.echo(f"merged {source} into {target} ({n} human coding{'s' if n != 1 else ''} moved)")
+
+
+@codebook_group.command("delete")
+@click.argument("code_id", metavar="CODE")
+@click.option("--recode-to", default=None,
+              help="Move its codings to this code first (needed when it has codings).")
+@_coder_option
+@_project_option
+def delete_cmd(code_id, recode_to, coder, project_dir):
+    """Delete a code without children; one with codings needs --recode-to."""
+    def delete(project):
+        if recode_to is not None:
+            _known(project, recode_to)
+        project.delete_code(_known(project, code_id), coder=coder, recode_to=recode_to)
+
+    _change(project_dir, delete)
+    click.echo(f"deleted {code_id}" + (f" (its codings recoded to {recode_to})" if recode_to else ""))

@@ -20,12 +20,12 @@ project, every coder's own.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from starlette.routing import Route
 
 from .. import palette
-from ..codebook import COLOR_RE, ID_RE
+from ..codebook import COLOR_RE
+from ..project_codebook import new_code_id
 from . import data, results
 from .http import BadRequest, endpoint, int_field, str_field
 
@@ -41,13 +41,6 @@ def retrain_all(view) -> None:
     trainer = view.web.trainer
     if trainer is not None:
         trainer.request_all()
-
-
-def slug(name: str) -> str:
-    """A code-id part from a name: ``"Trust in experts!"`` -> ``trust_in_experts``."""
-    s = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
-    return s[:40] or "code"
 
 
 def _code(view, code_id: str) -> str:
@@ -113,21 +106,8 @@ def create_code(view, request, body):
     if not name:
         raise BadRequest("give the new code a name")
     parent = _parent(view, body)
-    code_id = str_field(body, "id", required=False, limit=200)
-    if code_id:
-        code_id = code_id.strip()
-        if not ID_RE.match(code_id):
-            raise BadRequest(f"id {code_id!r} is not usable: lowercase letters, digits and _ in "
-                             "dotted parts, e.g. goal.trust")
-        if parent and not code_id.startswith(parent + "."):
-            code_id = f"{parent}.{code_id.split('.')[-1]}"
-    else:
-        base = f"{parent}.{slug(name)}" if parent else slug(name)
-        code_id, n = base, 2
-        while code_id in view.codebook:
-            code_id, n = f"{base}_{n}", n + 1
-    if code_id in view.codebook:
-        raise BadRequest(f"code {code_id!r} exists already; choose another name or id")
+    code_id = new_code_id(view.codebook, name, parent=parent,
+                          code_id=str_field(body, "id", required=False, limit=200))
     color = (_color(body.get("color"))  # none chosen: the palette's next unused colour
              or palette.next_color(data.code_colors(view.codebook).values()))
     view.create_code(code_id, name, parent=parent, color=color,

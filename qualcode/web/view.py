@@ -305,13 +305,13 @@ class CoderView:
         self.project.delete_coding(id, coder=self.coder, expected_version=expected_version)
 
     def undo(self) -> dict | None:
-        """Undo this coder's last act, unless it touched another coder's coding (an owner's
-        recode through the codebook excepted)."""
+        """Undo this coder's last act, unless it touched another coder's coding (codebook changes
+        are not undone, see :meth:`qualcode.store.Store.undo`)."""
         coder = self.check_write()
 
         def check(action, coding, before, after):
             before, after = before or {}, after or {}
-            if coding is None or action in ("recode", "merge_duplicate", "accept", "reject"):
+            if coding is None or action in ("accept", "reject"):
                 return  # an owner's recode, a review decision: the actor's own acts
             if action == "memo":
                 if before.get("kind") != "coding":
