@@ -32,7 +32,9 @@ documents (``cv_folds`` document folds; models trained without the held-out docu
 code's cut-off is the best-F1 cut-off on those held-out scores (once it has
 ``min_cutoff_positives`` positives there), the scores are calibrated on them
 (:mod:`qualcode.coders.calibration`, ``calibrated_``), and each code's held-out Cohen's kappa
-(``cv_kappa_``) decides whether it is suggested at all: below ``kappa_floor`` it is withheld
+(``cv_kappa_``, of the held-out decisions ``cv_pred_``: each fold cut at the cut-off the other
+folds' scores give, :func:`~qualcode.coders.labels.crossfit_decide`, so that the figure measures
+the cut-off's choice too) decides whether it is suggested at all: below ``kappa_floor`` it is withheld
 (``withheld_``: code, support, cv_kappa, reason). With no hand coding nothing is measured, and
 nothing is withheld.
 
@@ -54,7 +56,8 @@ from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .embeddings import DEFAULT_MODEL, SentenceEmbeddings
 from .keyword import KeywordCoder
 from .labels import (
-    LearnsFromCodings, best_f1_thresholds, check_threshold, document_folds, training_data,
+    LearnsFromCodings, best_f1_thresholds, check_threshold, crossfit_decide, document_folds,
+    training_data,
 )
 
 CODER_NAME = "qualcode-codebook"
@@ -277,23 +280,29 @@ class CodebookCoder(LearnsFromCodings, BaseEstimator):
             oof = np.zeros(y.shape)
             for t, models in zip(tests, fitted[1:]):
                 oof[t] = self._scores(models, X[t], kw[t])
-        self._set_cutoffs(oof, y)
+        self._set_cutoffs(oof, y, tests)
         return self
 
-    def _set_cutoffs(self, oof, y) -> None:
+    def _set_cutoffs(self, oof, y, tests) -> None:
         n = len(self.classes_)
         default = DEFAULT_THRESHOLD if self.threshold == "auto" else float(self.threshold)
         self.thresholds_ = np.full(n, default)
         self.cv_kappa_ = np.full(n, np.nan)
         self.calibration_ = None
         self.cv_scores_ = oof  # held-out raw scores (segments x codes), for the project learner
+        self.cv_pred_ = None
         if oof is None:
             self.withheld_ = _withheld_frame([], [], [], [])
             return
         if self.threshold == "auto":
             self.thresholds_ = best_f1_thresholds(oof, y, min_positives=self.min_cutoff_positives,
                                                   default=default)
-        pred = self._decide(oof, self.thresholds_)
+            # each fold cut where the other folds put the cut-off (not where its own scores do)
+            pred = crossfit_decide(oof, y, tests, self._decide,
+                                   min_positives=self.min_cutoff_positives, default=default)
+        else:
+            pred = self._decide(oof, self.thresholds_)
+        self.cv_pred_ = pred  # held-out 0/1 decisions, for the project learner's figures
         self.cv_kappa_ = per_code_kappa(y, pred)
         self.calibration_ = fit_calibration(oof, y)
         withheld, kappas, support, why = [], [], [], []

@@ -114,6 +114,23 @@ def best_f1_threshold(proba: np.ndarray, y: np.ndarray) -> float:
     return float((values[best] + below) / 2)
 
 
+def crossfit_decide(oof: np.ndarray, labels: np.ndarray, tests, decide, *, min_positives: int = 1,
+                    default: float = 0.5) -> np.ndarray:
+    """Held-out 0/1 decisions whose cut-offs were not chosen on the rows they decide: the rows of
+    each fold (``tests``: boolean row masks, the folds the held-out scores ``oof`` came from) are
+    cut by ``decide(scores, thresholds)`` at the :func:`best_f1_thresholds` of the other folds'
+    rows. A cross-validated kappa of these decisions measures the choice of the cut-off too (the
+    final model's cut-offs are chosen on all held-out scores); kappa of ``oof`` cut at cut-offs
+    tuned on ``oof`` itself flatters every code."""
+    oof, y = np.asarray(oof, dtype=float), np.asarray(labels)
+    pred = np.zeros(y.shape, dtype=np.int8)
+    for test in tests:
+        test = np.asarray(test, dtype=bool)
+        pred[test] = decide(oof[test], best_f1_thresholds(
+            oof[~test], y[~test], min_positives=min_positives, default=default))
+    return pred
+
+
 def best_f1_thresholds(scores: np.ndarray, labels: np.ndarray, *, min_positives: int = 1,
                        default: float = 0.5) -> np.ndarray:
     """Per column of ``scores`` (segments x codes), :func:`best_f1_threshold` against ``labels``

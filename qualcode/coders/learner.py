@@ -25,8 +25,8 @@ How each code is measured (its figure's ``source``):
   has ``min_examples`` coded segments, or the model made that many held-out guesses the hand
   coding can judge. Figures: Cohen's kappa with a 90% interval (bootstrap over documents),
   precision, recall, n. Each fold's held-out decisions are cut where the other folds' held-out
-  scores put the cut-off (:func:`crossfit_decide`), so the figure measures the cut-off's choice
-  too; a cut-off is tuned only for a code with
+  scores put the cut-off (:func:`~qualcode.coders.labels.crossfit_decide`), so the figure
+  measures the cut-off's choice too; a cut-off is tuned only for a code with
   :data:`~qualcode.coders.codebook_trained.MIN_CUTOFF_POSITIVES` held-out positives.
 * ``codebook``: before that, estimated on the codebook's own examples (each example held out in
   turn by folds and coded by a model trained on the rest of the codebook); labelled as such, since
@@ -67,7 +67,7 @@ from ..errors import QualcodeError
 from .calibration import apply_calibration, fit_calibration, per_code_kappa
 from .codebook_trained import MIN_CUTOFF_POSITIVES, CodebookCoder, codebook_texts, rejected_rows
 from .factory import default_method
-from .labels import best_f1_thresholds, document_folds, human_labels
+from .labels import best_f1_thresholds, crossfit_decide, document_folds, human_labels
 from .learner_llm import LLM_BUDGET, ask_llm, empty_codings as _empty  # noqa: F401 (LLM_BUDGET: part of the API)
 from .reasons import drop_known, overlaps, why  # noqa: F401 (overlaps: part of the learner's API)
 
@@ -281,9 +281,7 @@ def _fit_codebook(corpus, codebook, human, dec, *, folds, options):
             extra = rejected_rows(rejected, corpus, segs, codebook.ids())
             cc.fit_segments(segs, labels, codebook.ids(), rejected=extra)
             covered = segs
-            if cc.cv_scores_ is not None:
-                oof_pred = crossfit_decide(cc.cv_scores_, labels, segs["document"].to_numpy(),
-                                           folds, cc._decide)
+            oof_pred = cc.cv_pred_  # each fold cut at the cut-offs of the other folds
     texts = corpus.codable_segments()["text"].tolist()
     raw = cc.predict_proba(texts)
     scores = cc.predict_calibrated(texts)
@@ -343,8 +341,11 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
     thresholds = np.full(len(codes), 2.0)  # codes without a model never fire
     if oof is not None:
         thresholds[col] = best_thresholds(oof, labels)[col]
-        out["oof_pred"] = crossfit_decide(oof, labels, segs["document"].to_numpy(), folds,
-                                          _threshold_decide)
+        doc = segs["document"].to_numpy()
+        out["oof_pred"] = crossfit_decide(
+            oof, labels, [np.isin(doc, t) for t in document_folds(docs, min(folds, len(docs)),
+                                                                  seed=0)],
+            _threshold_decide, min_positives=MIN_CUTOFF_POSITIVES)
     else:
         thresholds[col] = clf.thresholds_
     texts = corpus.codable_segments()["text"].tolist()
@@ -360,20 +361,6 @@ def best_thresholds(oof: np.ndarray, labels: np.ndarray) -> np.ndarray:
     :data:`~qualcode.coders.codebook_trained.MIN_CUTOFF_POSITIVES` positives among them (else
     0.5, the models' own)."""
     return best_f1_thresholds(oof, labels, min_positives=MIN_CUTOFF_POSITIVES)
-
-
-def crossfit_decide(oof, labels, documents, folds, decide) -> np.ndarray:
-    """Held-out 0/1 decisions whose cut-offs were not chosen on the rows they decide: the rows of
-    each document fold (the folds the models were fitted on) are cut at the best-F1 cut-offs of
-    the other folds' held-out scores. So a code's cross-validated kappa measures the cut-off
-    choice too, as the final model's cut-offs are chosen on all held-out scores."""
-    oof, y = np.asarray(oof, dtype=float), np.asarray(labels)
-    pred = np.zeros(y.shape, dtype=np.int8)
-    docs = list(dict.fromkeys(documents))
-    for test_docs in document_folds(docs, min(folds, len(docs)), seed=0):
-        test = np.isin(documents, test_docs)
-        pred[test] = decide(oof[test], best_thresholds(oof[~test], y[~test]))
-    return pred
 
 
 def _threshold_decide(scores, thresholds):

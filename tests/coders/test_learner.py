@@ -13,6 +13,7 @@ import pytest
 from qualcode import Codebook, Corpus
 from qualcode.coders import learner
 from qualcode.coders.active import spread_over_documents
+from qualcode.coders.labels import crossfit_decide
 from qualcode.coders.learner import (
     CODEBOOK_LABEL,
     UNMEASURED_LABEL,
@@ -297,6 +298,30 @@ def test_cut_offs_are_tuned_only_on_enough_positives_and_never_on_the_rows_they_
     y2[:6, 0] = y2[20:26, 0] = 1
     s = rng.uniform(0.0, 0.2, size=(40, 1))
     s[:6, 0], s[20:26, 0] = 0.9, 0.3
-    pred = learner.crossfit_decide(s, y2, docs, 2, lambda sc, t: (sc >= t).astype(np.int8))
+    pred = crossfit_decide(s, y2, [docs == "a", docs == "b"],
+                           lambda sc, t: (sc >= t).astype(np.int8), min_positives=5)
     assert pred[:6, 0].all() and not pred[20:26, 0].any()  # tuned on "a": above 0.3
     assert learner.best_thresholds(s, y2)[0] < 0.3  # tuned on both, as the final model is
+
+
+def test_the_codebook_coders_own_kappa_is_of_cut_offs_chosen_on_other_folds():
+    """The coder's cv_kappa_ (its withheld_ gate) once flattered every code: the held-out scores
+    were cut where they themselves put the best cut-off. A code whose held-out scores rank its
+    positives well in each fold, but on different scales, is judged at the other folds' cut-off."""
+    from qualcode.coders.codebook_trained import CodebookCoder
+
+    book = Codebook.from_dict({"codes": [{"id": "roi", "name": "ROI"}, {"id": "x", "name": "X"}]})
+    cc = CodebookCoder(book, cv_folds=2, min_cutoff_positives=1)
+    y = np.zeros((8, 2), dtype=np.int8)
+    y[[0, 4], 0] = 1
+    oof = np.array([[0.9, 0.1], [0.5, 0.1], [0.3, 0.1], [0.3, 0.1],
+                    [0.45, 0.1], [0.44, 0.1], [0.1, 0.1], [0.1, 0.1]])
+    cc.classes_ = np.array(book.ids(), dtype=object)
+    cc.support_ = y.sum(axis=0)
+    tests = [np.arange(8) < 4, np.arange(8) >= 4]
+    cc._set_cutoffs(oof, y, tests)
+    # tuned on all scores (0.45) both positives pass (kappa 0.71 on these scores); each fold cut
+    # at the other's cut-off (fold 1 at 0.45, fold 2 above 0.5) misses fold 2's positive
+    assert 0.44 < cc.thresholds_[0] <= 0.45
+    assert cc.cv_pred_[:, 0].tolist() == [1, 1, 0, 0, 0, 0, 0, 0]
+    assert cc.cv_kappa_[0] < 0.5
