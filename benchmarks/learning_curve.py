@@ -3,6 +3,7 @@
     python benchmarks/learning_curve.py                      # Markdown table (and --plot FILE.svg)
     python benchmarks/learning_curve.py --steps 0,25 --orders document --learners tfidf   # a quick run
     python benchmarks/learning_curve.py --retrain 3          # seconds per retrain on 1,143 codings
+    python benchmarks/learning_curve.py --humans             # C2 and C3 against C1, for scale
     python benchmarks/learning_curve.py --steps all --orders document --learners learner \
         --base-options '{"max_codes": 3}'                    # one option of the codebook coder
 
@@ -214,6 +215,24 @@ def time_retrain(repeats: int) -> None:
           f"{' '.join(f'{c:.1f}' for c in cpus)} s, {os.cpu_count()} cores")
 
 
+def humans() -> None:
+    """For scale: the sample's other human coders against C1, measured as the learner is (the
+    turns of the interviews both coded; category and code level, pooled and mean kappa)."""
+    warnings.simplefilter("ignore")
+    cb = Codebook.load(REPO / "codebooks" / "b2b_influencer_marketing.yaml")
+    corpus = load_transcripts(SAMPLE, cases=SAMPLE / "cases.csv", unit="turn")
+    human = human_codings(read_codings(SAMPLE / "codings_human.csv", corpus=corpus, codebook=cb))
+    c1 = human[human["coder"] == "C1"]
+    print("| coder against C1 | interviews | category κ | category mean κ | code κ | code mean κ |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for coder in sorted(set(human["coder"]) - {"C1"}):
+        other = human[human["coder"] == coder]
+        docs = sorted(set(other["document"]))
+        s = held_out_scores(corpus, cb, c1, docs, other)
+        print(f"| {coder} | {len(docs)} | {s['category'][0]:.3f} | {s['category'][1]:.3f} | "
+              f"{s['code'][0]:.3f} | {s['code'][1]:.3f} |")
+
+
 def _cpu() -> float:
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
@@ -249,7 +268,12 @@ def main(argv=None) -> None:
                     help="The learner's gate (default: qualcode.coders.learner.KAPPA_FLOOR).")
     ap.add_argument("--retrain", type=int, default=0, metavar="N",
                     help="Only time N retrains on all of C1's codings (see time_retrain).")
+    ap.add_argument("--humans", action="store_true",
+                    help="Only print how C2 and C3 agree with C1, measured the same way.")
     args = ap.parse_args(argv)
+    if args.humans:
+        humans()
+        return
     if args.retrain:
         print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         time_retrain(args.retrain)
