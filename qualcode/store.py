@@ -579,7 +579,7 @@ class Store(FileMixin, CodebookMixin, EventsMixin):
 
         ``check(action, coding, before, after)`` (optional) sees each event first and may raise
         to refuse the undo (nothing is changed then). A codebook change (``code_*`` events, with
-        the recoding it made) is refused with a :class:`ConflictError`: reverting the recodes
+        the recoding it made) is refused (a :class:`StoreError`): reverting the recodes
         alone would leave codings on codes the codebook no longer has."""
         undoable = ("create", "edit", "delete", "accept", "reject", "memo")
         with self.transaction() as con:
@@ -596,7 +596,7 @@ class Store(FileMixin, CodebookMixin, EventsMixin):
             if change is not None:
                 # reverting its recodes alone would leave codings on codes the codebook no
                 # longer has (a merge, a move) or keep a code nobody asked to keep
-                raise ConflictError(
+                raise StoreError(
                     f"your last action was a codebook change ({change[0][5:]} of {change[1]}); "
                     "undo does not reverse codebook changes: make the opposite change, or put "
                     "back the copy saved before it ('qualcode restore' with the newest "

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import qualcode as qc
 from qualcode.cli import main
-from qualcode.errors import CodebookError, CodingsError, ConflictError, QualcodeError
+from qualcode.errors import CodebookError, CodingsError, QualcodeError, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "transcripts_sample"
@@ -143,7 +143,7 @@ def test_deleting_a_code_discards_its_suggestions_in_one_logged_transaction(fold
                                  "('code_delete', 'discard')")
         assert len(batches) == 1  # one action, one batch, one transaction
         # a codebook change is not undone (its discards and recodes are part of it)
-        with pytest.raises(ConflictError, match="codebook change .delete of goal.relat"):
+        with pytest.raises(StoreError, match="codebook change .delete of goal.relat"):
             p.undo(coder="ME")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qualcode.errors import CodebookError, ConflictError
+from qualcode.errors import CodebookError, StoreError
 from qualcode.store import Store
 
 
@@ -98,6 +98,6 @@ def test_a_merge_never_leaves_a_coding_twice_but_keeps_every_memo(store):
     assert sorted(hist["action"].tolist()[-3:]) == ["merge_duplicate", "recode", "recode"]
     live_after = store.codings()
     # undo does not half-reverse a codebook change (codings back on a code that is gone)
-    with pytest.raises(ConflictError, match="codebook change .merge of goal.branding"):
+    with pytest.raises(StoreError, match="codebook change .merge of goal.branding"):
         store.undo(coder="ME")
     pd.testing.assert_frame_equal(store.codings(), live_after)

@@ -124,5 +124,5 @@ def test_a_change_from_a_second_process_reaches_an_open_project(root):
         assert "goal.branding" not in p.codebook.ids()
         assert p.codings()["code"].tolist() == ["goal.sales"]
         # the coder's undo in the open project does not half-reverse the owner's merge
-        with pytest.raises(qc.errors.ConflictError, match="codebook change"):
+        with pytest.raises(qc.errors.StoreError, match="codebook change"):
             p.undo(coder="OWNER")

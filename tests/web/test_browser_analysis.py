@@ -58,17 +58,26 @@ def test_create_rename_move_merge_codes_and_codings_follow(page, served, project
     page.click("#move-btn")
     page.wait_for_selector("#code-tree li[data-id='challenge.sales'].selected")
     assert len(project.codings(code="challenge.sales")) == 2 and not len(project.codings(code="goal.sales"))
+    # ME had coded alpha's passage with goal.branding too: after the merge, one coding, not two
+    project.add_coding("alpha", 394, 460, "goal.branding", coder="ME")
+    n_brand += 1
     # merge it into goal.branding: the codings follow again, the tree's count says so
     page.select_option("#merge-into", "goal.branding")
     page.click("#merge-btn")
     page.wait_for_selector("#code-tree li[data-id='goal.branding'].selected")
     assert page.locator("#code-tree li[data-id='challenge.sales']").count() == 0
-    assert len(project.codings(code="goal.branding")) == n_brand + 2
+    assert len(project.codings(code="goal.branding")) == n_brand + 1
     count = page.text_content("#code-tree li[data-id='goal.branding'] .code-count")
-    assert int(count) == n_brand + 2
+    assert int(count) == n_brand + 1
     # and the document shows the moved coding under its new code
     doc = api(page, "/api/documents/alpha")
     assert [c["code"] for c in doc["codings"] if c["start"] == 394] == ["goal.branding"]
+    # undo on the document page says why it does not take the merge back, and changes nothing
+    open_document(page, served.url)
+    page.keyboard.press("u")
+    page.wait_for_selector("#flash.error:not([hidden])")
+    assert "codebook change (merge of challenge.sales)" in page.text_content("#flash")
+    assert len(project.codings(code="goal.branding")) == n_brand + 1
     assert not page.errors
 
 

@@ -76,7 +76,7 @@ def test_move_merge_and_delete_codings_follow(cclient, coded):
     assert len(merge) == 1 and "goal.branding" in merge["after"].iloc[0]  # the log keeps the merge
     # undo does not half-reverse it (codings back on challenge.sales, a code that is gone)
     r = cclient.post("/api/undo", json={})
-    assert r.status_code == 409 and "codebook change (merge of challenge.sales)" in r.json()["error"]
+    assert r.status_code == 400 and "codebook change (merge of challenge.sales)" in r.json()["error"]
     assert len(coded.codings(code="goal.branding")) == n_brand + n_sales
     # delete: refused with codings, allowed with a recode target or without codings
     r = cclient.delete("/api/codes/goal.branding")
