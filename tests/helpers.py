@@ -43,3 +43,18 @@ def inside(parent):
     finally:
         os.chdir(before)
 
+
+#: a two-code codebook for the `qualcode codebook` tests (tests/cli)
+TINY_CODEBOOK = """\
+name: Tiny
+version: "2"
+codes:
+  - id: goal
+    name: Goals
+    description: Why.
+    children:
+      - id: goal.sales
+        name: Sales
+        description: Leads and deals.
+        keywords: [lead generation, sales]
+"""

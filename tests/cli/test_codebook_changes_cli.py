@@ -10,21 +10,13 @@ import warnings
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import TINY_CODEBOOK
 
 import qualcode as qc
 from qualcode.cli import main
 
-CB = """\
-name: Tiny
-version: "2"
-codes:
-  - id: goal
-    name: Goals
-    description: Why.
-    children:
-      - id: goal.sales
-        name: Sales
-        description: Leads and deals.
+# the tiny codebook, with a second goal and a second top-level code
+CB = TINY_CODEBOOK + """\
       - id: goal.branding
         name: Branding
         description: Being known.

@@ -2,23 +2,11 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from helpers import inside
+from helpers import TINY_CODEBOOK, inside
 
 from qualcode.cli import main
 
-CB = """\
-name: Tiny
-version: "2"
-codes:
-  - id: goal
-    name: Goals
-    description: Why.
-    children:
-      - id: goal.sales
-        name: Sales
-        description: Leads and deals.
-        keywords: [lead generation, sales]
-"""
+CB = TINY_CODEBOOK
 
 
 def test_validate_ok_and_error(tmp_path):
