@@ -231,7 +231,6 @@ def add_cmd(name, parent, code_id, description, color, coder, project_dir):
 def edit_cmd(code_id, name, description, inclusion, exclusion, keywords, color, coder,
              project_dir):
     """Change a code's name, definition, rules, keywords or colour."""
-
     fields = {k: v.strip() for k, v in (("name", name), ("description", description),
                                         ("inclusion", inclusion), ("exclusion", exclusion))
               if v is not None}
@@ -284,10 +283,12 @@ def merge_cmd(source, target, coder, project_dir):
         human = project.codings(include_machine=False)
         n = int(human["code"].isin(project.codebook.descendants(source, include_self=True)).sum())
         project.merge_codes(source, target, coder=coder)
-        return n
+        dropped = len(human) - len(project.codings(include_machine=False))
+        return n - dropped, dropped
 
-    n = _change(project_dir, merge)
-    click.echo(f"merged {source} into {target} ({n} human coding{'s' if n != 1 else ''} moved)")
+    moved, dropped = _change(project_dir, merge)
+    click.echo(f"merged {source} into {target} ({moved} human coding{'s' if moved != 1 else ''} "
+               f"moved" + (f", {dropped} dropped as a second copy" if dropped else "") + ")")
 
 
 @codebook_group.command("delete")

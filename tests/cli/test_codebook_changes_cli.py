@@ -62,16 +62,19 @@ def test_add_edit_move_merge_delete_as_the_workbench_does(root):
                                               "keywords\n")
     res = run(root, "codebook", "move", "goal.trust_in_experts", "--top", "--coder", "ME")
     assert said(res) == (0, "moved goal.trust_in_experts: now trust_in_experts\n")
+    with qc.Project.open(root) as p:  # the second answer: branding only
+        second = p.corpus.codable_segments().iloc[1]
+        p.add_coding("t", int(second["start"]), int(second["end"]), "goal.branding", coder="ME")
     res = run(root, "codebook", "merge", "goal.branding", "goal.sales", "--coder", "ME")
-    # the turn had both codes: one coding of goal.sales stays, not two
-    assert said(res) == (0, "merged goal.branding into goal.sales (1 human "
-                                              "coding moved)\n")
+    # the first turn had both codes: one coding of goal.sales stays there, not two
+    assert said(res) == (0, "merged goal.branding into goal.sales (1 human coding moved, 1 "
+                            "dropped as a second copy)\n")
     res = run(root, "codebook", "delete", "obstacle", "--coder", "ME")
     assert said(res) == (0, "deleted obstacle\n")
     with qc.Project.open(root) as p:
         assert p.codebook.ids() == ["goal", "goal.sales", "trust_in_experts"]
         assert p.codebook["trust_in_experts"].keywords == ["trust", "credible"]
-        assert p.codings()[["code", "coder"]].values.tolist() == [["goal.sales", "ME"]]
+        assert p.codings()[["code", "coder"]].values.tolist() == [["goal.sales", "ME"]] * 2
         actions = p.history()["action"].tolist()
         for a in ("code_create", "code_update", "code_move", "code_merge", "code_delete",
                   "merge_duplicate"):
