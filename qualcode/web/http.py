@@ -60,9 +60,16 @@ def status_of(exc: Exception) -> int:
 
 
 def error_message(exc: Exception) -> str:
+    """The one line a page shows. A user error names its file by name only: the folders above it
+    are the server's (a coder on another machine has no use for them, and they are not theirs to
+    see)."""
     if status_of(exc) == 500:
         return (f"internal error ({type(exc).__name__}); nothing was changed by this request "
                 "unless the page says so; the server log has the details")
+    if isinstance(exc, errors.QualcodeError) and exc.file is not None:
+        name = re.split(r"[\\/]", exc.file.rstrip("/\\"))[-1] or exc.file
+        where = name + (f", {exc.place}" if exc.place else "")
+        return f"{where}: {exc.message}".replace("\n", " ")
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

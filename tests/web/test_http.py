@@ -75,3 +75,20 @@ def test_an_internal_error_is_a_500_without_traceback(client, project, monkeypat
     assert r.status_code == 500
     assert "internal error" in r.json()["error"] and "secret" not in r.text
     assert "Traceback" not in client.get("/").text
+
+
+def test_a_user_error_names_its_file_by_name_not_by_the_servers_folders(client, project):
+    from qualcode.errors import CodebookError, StoreError
+    from qualcode.web.http import error_message
+
+    assert error_message(StoreError("no such coding", file="/srv/teams/study/qualcode.sqlite",
+                                    place="coding 4")) == "qualcode.sqlite, coding 4: no such coding"
+    assert error_message(CodebookError("bad id", file=r"C:\\Users\\ann\\study\\codebook.yaml")) \
+        == "codebook.yaml: bad id"
+    assert error_message(StoreError("no file")) == "no file"
+    # through a real request: a stale version is refused with the store named, not its folders
+    c = code(client, 394, 420)
+    r = client.patch(f"/api/codings/{c['id']}", json={"version": 99, "memo": "x"})
+    assert r.status_code == 409
+    assert r.json()["error"].startswith("qualcode.sqlite: coding ")
+    assert str(project.root) not in r.json()["error"]
