@@ -217,7 +217,10 @@ def _change(before, after) -> str:
     b = _state(before)
     a = _state(after)
     if not b:
-        keys = ("start", "end", "status", "text", "run", "added", "name")
+        keys = ("start", "end", "status", "text", "run", "added", "name",
+                # codebook changes: a new code's parent, a merge's target, a move's new parent,
+                # a deletion's recode target
+                "parent", "target", "new_parent", "recode_to")
         return ", ".join(f"{k}={a[k]}" for k in keys if a.get(k) is not None)
     if not a:  # the coding no longer exists (an undone creation)
         return "removed: " + ", ".join(f"{k}={b[k]}" for k in ("code", "start", "end")

@@ -79,6 +79,11 @@ def test_add_edit_move_merge_delete_as_the_workbench_does(root):
         for a in ("code_create", "code_update", "code_move", "code_merge", "code_delete",
                   "merge_duplicate"):
             assert a in actions
+    # qualcode history says what each change did
+    lines = run(root, "history").output.splitlines()
+    assert any("code_create" in x and "name=Trust in experts!, parent=goal" in x for x in lines)
+    assert any("code_merge" in x and "target=goal.sales" in x for x in lines)
+    assert any("code_move" in x and "goal.trust_in_experts" in x for x in lines)
     # the copy made before the merge, for a restore
     assert len(list((root / ".qualcode" / "backups").glob("auto-*-merge-goal-branding.sqlite"))) == 1
     # the codebook file is kept in step
