@@ -13,7 +13,7 @@ from ..errors import CodingsError, QualcodeError
 
 LABEL_RULES = ("any", "union", "majority")
 __all__ = ["LABEL_RULES", "LearnsFromCodings", "human_codings", "training_data", "human_labels", "document_folds",
-           "best_f1_threshold", "check_threshold"]
+           "best_f1_threshold", "best_f1_thresholds", "crossfit_decide", "check_threshold"]
 
 
 class LearnsFromCodings:
