@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import palette
 from ..codebook import COLOR_RE
 from ..io import read_codebook
 from ..fileio import write_bytes, write_text
@@ -194,7 +195,9 @@ def _known(project, code_id, *, role="code"):
 @click.option("--id", "code_id", default=None,
               help="Its id (default: from the name, under the parent's id).")
 @click.option("--description", default="", help="Its definition.")
-@click.option("--color", default=None, help="A #rrggbb colour (default: a shade of its parent's).")
+@click.option("--color", default=None,
+              help="A #rrggbb colour (default: the palette's first colour no code shows, as in "
+                   "the workbench).")
 @_coder_option
 @_project_option
 def add_cmd(name, parent, code_id, description, color, coder, project_dir):
@@ -210,7 +213,8 @@ def add_cmd(name, parent, code_id, description, color, coder, project_dir):
         if parent is not None:
             _known(project, parent, role="parent code")
         new = new_code_id(project.codebook, name.strip(), parent=parent, code_id=code_id)
-        project.create_code(new, name.strip(), parent=parent, color=color and color.lower(),
+        chosen = color.lower() if color else palette.new_code_color(project.codebook)
+        project.create_code(new, name.strip(), parent=parent, color=chosen,
                             description=description.strip(), coder=coder)
         return new
 

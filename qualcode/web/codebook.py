@@ -109,7 +109,7 @@ def create_code(view, request, body):
     code_id = new_code_id(view.codebook, name, parent=parent,
                           code_id=str_field(body, "id", required=False, limit=200))
     color = (_color(body.get("color"))  # none chosen: the palette's next unused colour
-             or palette.next_color(data.code_colors(view.codebook).values()))
+             or palette.new_code_color(view.codebook))
     view.create_code(code_id, name, parent=parent, color=color,
                      description=str_field(body, "description", required=False) or "")
     retrain_all(view)
@@ -213,7 +213,7 @@ def delete_code(view, request, body):
 @endpoint
 def next_color(view, request, body):
     """The colour a new code gets unless one is chosen: the palette's first unused one."""
-    return {"color": palette.next_color(data.code_colors(view.codebook).values()),
+    return {"color": palette.new_code_color(view.codebook),
             "palette": list(palette.PALETTE)}
 
 

@@ -6,18 +6,14 @@ shows only what that coder may see; nothing here writes.
 """
 from __future__ import annotations
 
-import colorsys
 import math
-import re
 
 import numpy as np
 import pandas as pd
 
-from .. import palette
+from ..palette import code_colors
 from ..errors import NotFoundError, QualcodeError
 
-HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-PALETTE = list(palette.PALETTE)  # one palette: qualcode/palette.py
 CODING_FIELDS = ["id", "document", "start", "end", "code", "coder", "segment", "method", "score",
                  "memo", "status", "version", "suggestion_id", "created_at", "updated_at"]
 #: what the document page needs of each coding (the full rows: /api/codings/{id})
@@ -47,38 +43,6 @@ def records(df: pd.DataFrame, fields=None) -> list[dict]:
         df = df[[f for f in fields if f in df.columns]]
     df = df.astype(object).where(pd.notna(df), None)
     return [clean(r) for r in df.to_dict("records")]
-
-
-def code_colors(codebook) -> dict[str, str]:
-    """Each code's colour: its own when it is a ``#rrggbb`` colour; else a shade of its parent's
-    colour (siblings get distinct hues around it, so overlapping codings of one family stay
-    apart); top-level codes without one take a fixed palette colour. Never a string copied into a
-    style unchecked."""
-    out: dict[str, str] = {}
-
-    def own(code) -> str | None:
-        return code.color.lower() if isinstance(code.color, str) and HEX.match(code.color) else None
-
-    def shade(base: str, k: int, depth: int) -> str:
-        r, g, b = (int(base[i:i + 2], 16) / 255 for i in (1, 3, 5))
-        h, l, s_ = colorsys.rgb_to_hls(r, g, b)
-        step = (k + 1) // 2 * (1 if k % 2 else -1)  # 0, +1, -1, +2, -2, ...
-        h = (h + step * 0.1) % 1.0
-        l = min(0.64, max(0.30, l + (0.07 if depth % 2 else -0.05) - 0.03 * abs(step)))
-        r, g, b = colorsys.hls_to_rgb(h, l, min(0.62, s_))
-        return "#%02x%02x%02x" % (round(r * 255), round(g * 255), round(b * 255))
-
-    def walk(code_id: str, parent_color: str | None, k: int, depth: int) -> None:
-        code = codebook[code_id]
-        color = own(code) or (shade(parent_color, k, depth) if parent_color else
-                              PALETTE[k % len(PALETTE)])
-        out[code_id] = color
-        for j, child in enumerate(codebook.children(code_id)):
-            walk(child, color, j, depth + 1)
-
-    for i, root in enumerate(codebook.roots()):
-        walk(root, None, i, 0)
-    return out
 
 
 def codebook_list(codebook, counts: dict[str, int] | None = None) -> list[dict]:

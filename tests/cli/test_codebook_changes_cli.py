@@ -14,6 +14,7 @@ from helpers import TINY_CODEBOOK
 
 import qualcode as qc
 from qualcode.cli import main
+from qualcode.palette import PALETTE, code_colors
 
 # the tiny codebook, with a second goal and a second top-level code
 CB = TINY_CODEBOOK + """\
@@ -56,6 +57,10 @@ def said(res) -> tuple[int, str]:
 def test_add_edit_move_merge_delete_as_the_workbench_does(root):
     res = run(root, "codebook", "add", "Trust in experts!", "--parent", "goal", "--coder", "ME")
     assert said(res) == (0, "added goal.trust_in_experts\n")
+    with qc.Project.open(root) as p:  # no --color: the workbench's choice, the first unused one
+        cb = p.codebook
+        used = {c for k, c in code_colors(cb).items() if k != "goal.trust_in_experts"}
+        assert cb["goal.trust_in_experts"].color == next(c for c in PALETTE if c not in used)
     res = run(root, "codebook", "edit", "goal.trust_in_experts", "--description", "Credibility.",
               "--keyword", "trust", "--keyword", "credible", "--coder", "ME")
     assert said(res) == (0, "edited goal.trust_in_experts: description, keywords\n")
