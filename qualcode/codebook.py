@@ -44,6 +44,9 @@ from .yamlsafe import load_yaml
 
 ID_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+#: the longest name and text (definition, rule, keyword) the workbench and `qualcode codebook
+#: add|edit` take for a code made or edited while coding
+NAME_LIMIT, TEXT_LIMIT = 200, 20_000
 KEYWORD_TOKEN_RE = re.compile(r"^(\*|[^\s*]+)$")
 CODE_KEYS = {"id", "name", "description", "inclusion", "exclusion", "examples", "keywords",
              "exclude_keywords", "color", "source", "properties", "children", "parent"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import palette
-from ..codebook import COLOR_RE
+from ..codebook import COLOR_RE, NAME_LIMIT, TEXT_LIMIT
 from ..io import read_codebook
 from ..fileio import write_bytes, write_text
 from ..project import Project
@@ -182,6 +182,13 @@ def _change(project_dir, what):
         return what(project)
 
 
+def _check_lengths(**texts) -> None:
+    for key, value in texts.items():
+        limit = NAME_LIMIT if key == "name" else TEXT_LIMIT
+        if value is not None and len(value) > limit:
+            raise click.UsageError(f"--{key} is {len(value):,} characters long; at most {limit:,}")
+
+
 def _known(project, code_id, *, role="code"):
     if code_id not in project.codebook:
         raise click.ClickException(f"no {role} {code_id!r} in the project's codebook (see "
@@ -206,6 +213,7 @@ def add_cmd(name, parent, code_id, description, color, coder, project_dir):
 
     if not name.strip():
         raise click.UsageError("give the new code a name")
+    _check_lengths(name=name, description=description)
     if color is not None and not COLOR_RE.match(color):
         raise click.UsageError(f"--color {color!r} is not a #rrggbb colour")
 
@@ -235,6 +243,8 @@ def add_cmd(name, parent, code_id, description, color, coder, project_dir):
 def edit_cmd(code_id, name, description, inclusion, exclusion, keywords, color, coder,
              project_dir):
     """Change a code's name, definition, rules, keywords or colour."""
+    _check_lengths(name=name, description=description, inclusion=inclusion, exclusion=exclusion,
+                   keyword=max(keywords, key=len) if keywords else None)
     fields = {k: v.strip() for k, v in (("name", name), ("description", description),
                                         ("inclusion", inclusion), ("exclusion", exclusion))
               if v is not None}

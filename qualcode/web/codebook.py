@@ -24,7 +24,7 @@ import re
 from starlette.routing import Route
 
 from .. import palette
-from ..codebook import COLOR_RE
+from ..codebook import COLOR_RE, NAME_LIMIT, TEXT_LIMIT
 from ..project_codebook import new_code_id
 from . import data, results
 from .http import BadRequest, endpoint, int_field, str_field
@@ -102,12 +102,12 @@ def get_code(view, request, body):
 @endpoint
 def create_code(view, request, body):
     view.check_write()  # coders may create codes while coding (the event names them)
-    name = (str_field(body, "name", limit=200) or "").strip()
+    name = (str_field(body, "name", limit=NAME_LIMIT) or "").strip()
     if not name:
         raise BadRequest("give the new code a name")
     parent = _parent(view, body)
     code_id = new_code_id(view.codebook, name, parent=parent,
-                          code_id=str_field(body, "id", required=False, limit=200))
+                          code_id=str_field(body, "id", required=False, limit=NAME_LIMIT))
     color = (_color(body.get("color"))  # none chosen: the palette's next unused colour
              or palette.new_code_color(view.codebook))
     view.create_code(code_id, name, parent=parent, color=color,
@@ -147,7 +147,7 @@ def update_code(view, request, body):
     fields = {}
     for key in ("name", "description", "inclusion", "exclusion"):
         if key in body:
-            fields[key] = (str_field(body, key, limit=20_000) or "").strip()
+            fields[key] = (str_field(body, key, limit=TEXT_LIMIT) or "").strip()
     if "name" in fields and not fields["name"]:
         raise BadRequest("a code's name cannot be empty")
     if "keywords" in body:

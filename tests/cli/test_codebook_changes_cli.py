@@ -101,6 +101,8 @@ def test_add_edit_move_merge_delete_as_the_workbench_does(root):
     (["add", "X", "--id", "Bad Id"], 1, "id 'Bad Id' is not usable"),
     (["add", "X", "--color", "red"], 2, "--color 'red' is not a #rrggbb colour"),
     (["edit", "goal.sales"], 2, "nothing to change"),
+    (["add", "x" * 201], 2, "--name is 201 characters long; at most 200"),
+    (["edit", "goal.sales", "--description", "y" * 20_001], 2, "--description is 20,001 characters"),
     (["edit", "nope", "--name", "N"], 1, "no code 'nope' in the project's codebook"),
     (["move", "goal.sales"], 2, "give --parent CODE or --top"),
     (["merge", "goal.sales", "nope"], 1, "no code 'nope'"),
