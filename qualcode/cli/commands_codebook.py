@@ -18,7 +18,8 @@ from .projectopts import open_project
 
 @main.group("codebook")
 def codebook_group():
-    """Check, show and export codebooks (YAML, or REFI-QDA .qdc/.qdpx)."""
+    """Check, show and export codebooks (YAML, or REFI-QDA .qdc/.qdpx); in a project, add, edit,
+    move, merge and delete its codes."""
 
 
 TEMPLATE = """\
