@@ -41,10 +41,11 @@ class CodebookMixin:
                         self.update_coding(cid, actor=actor, expected_version=version,
                                            action="discard", con=con, batch=batch, deleted=1)
                     continue
-                rows = con.execute("SELECT id, version, status FROM codings WHERE code = ? AND "
-                                   "deleted = 0", (old,)).fetchall()
-                for cid, version, status in rows:
-                    if _has_copy(con, cid, new, suggestion=status == "suggested"):
+                rows = con.execute("SELECT id, version, status, method FROM codings WHERE code = ? "
+                                   "AND deleted = 0", (old,)).fetchall()
+                for cid, version, status, method in rows:
+                    if (status == "suggested" or method == "human") and _has_copy(
+                            con, cid, new, suggestion=status == "suggested"):
                         # its coder has this span with the new code already (a merge): not twice
                         self.update_coding(cid, actor=actor, expected_version=version,
                                            action="discard" if status == "suggested" else
@@ -83,13 +84,13 @@ class CodebookMixin:
 def _has_copy(con, cid: int, code: str, *, suggestion: bool) -> bool:
     """Whether coding ``cid``'s coder has a live coding of ``code`` on the same span already, so
     that recoding ``cid`` to ``code`` would make a second copy. For a pending suggestion any such
-    coding counts; for a coding (human, accepted or rejected) only one of the same status whose
-    memo is the same or that ``cid`` has none of: a memo of the student's is never discarded (two
-    codings with different memos both stay)."""
+    coding counts; for a human coding only another human coding whose memo is the same or that
+    ``cid`` has none of: a memo of the student's is never discarded (two codings with different
+    memos both stay). Reviewed suggestions (accepted, rejected) are records of a decision, linked
+    from the codings they made, and are recoded, never dropped."""
     sql = ('SELECT 1 FROM codings AS o, codings AS s WHERE s.id = ? AND o.id != s.id AND '
            'o.deleted = 0 AND o.code = ? AND o.coder = s.coder AND o.document = s.document AND '
            'o.start = s.start AND o."end" = s."end"')
     if not suggestion:
-        sql += (" AND o.method = s.method AND IFNULL(o.status, '') = IFNULL(s.status, '') AND "
-                "(IFNULL(s.memo, '') = '' OR s.memo = o.memo)")
+        sql += (" AND o.method = 'human' AND (IFNULL(s.memo, '') = '' OR s.memo = o.memo)")
     return con.execute(sql, (cid, code)).fetchone() is not None

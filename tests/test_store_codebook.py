@@ -86,6 +86,11 @@ def test_a_merge_never_leaves_a_coding_twice_but_keeps_every_memo(store):
     store.insert_codings(pd.DataFrame({"document": "alpha", "start": [0, 10, 40], "end": [5, 15, 45],
                                        "code": "goal.branding", "coder": "ME",
                                        "memo": [None, "why this is branding", None]}), actor="ME")
+    # two accepted suggestions on one span, one of each code: records of two decisions
+    store.insert_codings(pd.DataFrame({"document": "alpha", "start": 60, "end": 65,
+                                       "code": ["goal.sales", "goal.branding"],
+                                       "coder": "qualcode-keyword", "method": "keyword",
+                                       "score": 0.7, "status": "accepted"}), actor="x")
     store.change_codebook("merge", "goal.branding",
                           lambda changes, count: ({"target": "goal.sales"},
                                                   {"goal.branding": "goal.sales"}), actor="ME")
@@ -95,8 +100,11 @@ def test_a_merge_never_leaves_a_coding_twice_but_keeps_every_memo(store):
         [0, "goal.sales"], [10, "goal.sales"], [10, "goal.sales"], [40, "goal.sales"]]
     assert mine["memo"].fillna("").tolist() == ["", "", "why this is branding", ""]
     hist = store.history()
-    assert sorted(hist["action"].tolist()[-3:]) == ["merge_duplicate", "recode", "recode"]
+    assert sorted(hist["action"].tolist()[-4:]) == ["merge_duplicate", "recode", "recode", "recode"]
     live_after = store.codings()
+    # reviewed suggestions are decision records: recoded, never dropped as copies
+    reviewed = live_after[live_after["start"] == 60]
+    assert reviewed["code"].tolist() == ["goal.sales", "goal.sales"]
     # undo does not half-reverse a codebook change (codings back on a code that is gone)
     with pytest.raises(StoreError, match="codebook change .merge of goal.branding"):
         store.undo(coder="ME")
