@@ -47,6 +47,8 @@ COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 #: the longest name and text (definition, rule, keyword) the workbench and `qualcode codebook
 #: add|edit` take for a code made or edited while coding
 NAME_LIMIT, TEXT_LIMIT = 200, 20_000
+#: the longest example quote, and its source, taken the same way
+EXAMPLE_LIMIT, SOURCE_LIMIT = 2_000, 300
 KEYWORD_TOKEN_RE = re.compile(r"^(\*|[^\s*]+)$")
 CODE_KEYS = {"id", "name", "description", "inclusion", "exclusion", "examples", "keywords",
              "exclude_keywords", "color", "source", "properties", "children", "parent"}

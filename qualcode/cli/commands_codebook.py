@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import palette
-from ..codebook import COLOR_RE, NAME_LIMIT, TEXT_LIMIT
+from ..codebook import COLOR_RE, EXAMPLE_LIMIT, NAME_LIMIT, SOURCE_LIMIT, TEXT_LIMIT
 from ..io import read_codebook
 from ..fileio import write_bytes, write_text
 from ..project import Project
@@ -184,8 +184,11 @@ def _change(project_dir, what):
 
 
 def _check_lengths(**texts) -> None:
+    """Each option's text within what the workbench takes (``add_example`` is --add-example)."""
+    limits = {"name": NAME_LIMIT, "add_example": EXAMPLE_LIMIT, "source": SOURCE_LIMIT}
     for key, value in texts.items():
-        limit = NAME_LIMIT if key == "name" else TEXT_LIMIT
+        limit = limits.get(key, TEXT_LIMIT)
+        key = key.replace("_", "-")
         if value is not None and len(value) > limit:
             raise click.UsageError(f"--{key} is {len(value):,} characters long; at most {limit:,}")
 
@@ -238,12 +241,15 @@ def add_cmd(name, parent, code_id, description, color, coder, project_dir):
 @click.option("--exclusion", default=None, help="When not to (and what to code instead).")
 @click.option("--keyword", "keywords", multiple=True,
               help="A keyword phrase (repeat the option; replaces the code's keywords).")
+@click.option("--add-example", "example", default=None,
+              help="Add an example quote (the learner learns from a code's examples too).")
+@click.option("--source", default=None, help="With --add-example: where the quote is from.")
 @click.option("--color", default=None, help="A #rrggbb colour ('' for none).")
 @_coder_option
 @_project_option
-def edit_cmd(code_id, name, description, inclusion, exclusion, keywords, color, coder,
-             project_dir):
-    """Change a code's name, definition, rules, keywords or colour."""
+def edit_cmd(code_id, name, description, inclusion, exclusion, keywords, example, source, color,
+             coder, project_dir):
+    """Change a code's name, definition, rules, keywords or colour, or add an example quote."""
     _check_lengths(name=name, description=description, inclusion=inclusion, exclusion=exclusion,
                    keyword=max(keywords, key=len) if keywords else None)
     fields = {k: v.strip() for k, v in (("name", name), ("description", description),
@@ -253,14 +259,28 @@ def edit_cmd(code_id, name, description, inclusion, exclusion, keywords, color, 
         raise click.UsageError("a code's name cannot be empty")
     if keywords:
         fields["keywords"] = [k.strip() for k in keywords if k.strip()]
+    if source is not None and example is None:
+        raise click.UsageError("--source goes with --add-example")
+    if example is not None:
+        if not example.strip():
+            raise click.UsageError("--add-example needs the quote")
+        _check_lengths(add_example=example, source=source)
     if color is not None:
         if color and not COLOR_RE.match(color):
             raise click.UsageError(f"--color {color!r} is not a #rrggbb colour")
         fields["color"] = color.lower()
-    if not fields:
+    if not fields and example is None:
         raise click.UsageError("nothing to change: give --name, --description, --inclusion, "
-                               "--exclusion, --keyword or --color")
-    _change(project_dir, lambda p: p.update_code(_known(p, code_id), coder=coder, **fields))
+                               "--exclusion, --keyword, --add-example or --color")
+
+    def edit(project):
+        if example is not None:  # appended to the code's examples as they are now
+            new = {"quote": example.strip(), **({"source": source.strip()} if source else {})}
+            fields["examples"] = [dict(e) for e in project.codebook[_known(project, code_id)]
+                                  .examples] + [new]
+        project.update_code(_known(project, code_id), coder=coder, **fields)
+
+    _change(project_dir, edit)
     click.echo(f"edited {code_id}: {', '.join(fields)}")
 
 

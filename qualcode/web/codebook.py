@@ -24,7 +24,7 @@ import re
 from starlette.routing import Route
 
 from .. import palette
-from ..codebook import COLOR_RE, NAME_LIMIT, TEXT_LIMIT
+from ..codebook import COLOR_RE, EXAMPLE_LIMIT, NAME_LIMIT, SOURCE_LIMIT, TEXT_LIMIT
 from ..project_codebook import new_code_id
 from . import data, results
 from .http import BadRequest, endpoint, int_field, str_field
@@ -125,9 +125,9 @@ def _examples(value):
             ex = {"quote": ex}
         if not isinstance(ex, dict) or not isinstance(ex.get("quote"), str) or not ex["quote"].strip():
             raise BadRequest("each example needs a quote (text)")
-        clean = {"quote": ex["quote"].strip()[:2000]}
+        clean = {"quote": ex["quote"].strip()[:EXAMPLE_LIMIT]}
         if isinstance(ex.get("source"), str) and ex["source"].strip():
-            clean["source"] = ex["source"].strip()[:300]
+            clean["source"] = ex["source"].strip()[:SOURCE_LIMIT]
         out.append(clean)
     return out
 

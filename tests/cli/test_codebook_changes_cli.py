@@ -64,6 +64,12 @@ def test_add_edit_move_merge_delete_as_the_workbench_does(root):
     res = run(root, "codebook", "edit", "goal.trust_in_experts", "--description", "Credibility.",
               "--keyword", "trust", "--keyword", "credible", "--coder", "ME")
     assert said(res) == (0, "edited goal.trust_in_experts: description, keywords\n")
+    res = run(root, "codebook", "edit", "goal.trust_in_experts", "--add-example",
+              "We invited a professor because buyers believe her.", "--source", "P7",
+              "--coder", "ME")
+    assert said(res) == (0, "edited goal.trust_in_experts: examples\n")
+    res = run(root, "codebook", "edit", "goal.trust_in_experts", "--add-example", "Second one.",
+              "--coder", "ME")
     res = run(root, "codebook", "move", "goal.trust_in_experts", "--top", "--coder", "ME")
     assert said(res) == (0, "moved goal.trust_in_experts: now trust_in_experts\n")
     with qc.Project.open(root) as p:  # the second answer: branding only
@@ -78,6 +84,9 @@ def test_add_edit_move_merge_delete_as_the_workbench_does(root):
     with qc.Project.open(root) as p:
         assert p.codebook.ids() == ["goal", "goal.sales", "trust_in_experts"]
         assert p.codebook["trust_in_experts"].keywords == ["trust", "credible"]
+        assert [dict(e) for e in p.codebook["trust_in_experts"].examples] == [
+            {"quote": "We invited a professor because buyers believe her.", "source": "P7"},
+            {"quote": "Second one."}]
         assert p.codings()[["code", "coder"]].values.tolist() == [["goal.sales", "ME"]] * 2
         actions = p.history()["action"].tolist()
         for a in ("code_create", "code_update", "code_move", "code_merge", "code_delete",
@@ -103,6 +112,8 @@ def test_add_edit_move_merge_delete_as_the_workbench_does(root):
     (["edit", "goal.sales"], 2, "nothing to change"),
     (["add", "x" * 201], 2, "--name is 201 characters long; at most 200"),
     (["edit", "goal.sales", "--description", "y" * 20_001], 2, "--description is 20,001 characters"),
+    (["edit", "goal.sales", "--add-example", "q" * 2_001], 2, "--add-example is 2,001 characters"),
+    (["edit", "goal.sales", "--source", "P1"], 2, "--source goes with --add-example"),
     (["edit", "nope", "--name", "N"], 1, "no code 'nope' in the project's codebook"),
     (["move", "goal.sales"], 2, "give --parent CODE or --top"),
     (["merge", "goal.sales", "nope"], 1, "no code 'nope'"),
