@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 
 
@@ -23,9 +24,14 @@ class QualcodeError(ValueError):
         return _rebuild, (type(self), self.message, self.file, self.place)
 
     def __str__(self) -> str:
+        return self.line()
+
+    def line(self, *, name_only: bool = False) -> str:
+        """The one line; ``name_only``: the file named by its name alone, without its folders
+        (what the workbench shows a coder who may be on another machine)."""
         where = ""
         if self.file is not None:
-            where = _display_path(self.file)
+            where = _file_name(self.file) if name_only else _display_path(self.file)
             if self.place:
                 where += f", {self.place}"
             where += ": "
@@ -72,6 +78,11 @@ class NotFoundError(StoreError):
 
 def _rebuild(cls, message, file, place):
     return cls(message, file=file, place=place)
+
+
+def _file_name(path: str) -> str:
+    """A path's last part, whichever separator it was written with."""
+    return re.split(r"[\\/]", path.rstrip("/\\"))[-1] or path
 
 
 def _display_path(path: str) -> str:

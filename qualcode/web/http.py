@@ -66,10 +66,8 @@ def error_message(exc: Exception) -> str:
     if status_of(exc) == 500:
         return (f"internal error ({type(exc).__name__}); nothing was changed by this request "
                 "unless the page says so; the server log has the details")
-    if isinstance(exc, errors.QualcodeError) and exc.file is not None:
-        name = re.split(r"[\\/]", exc.file.rstrip("/\\"))[-1] or exc.file
-        where = name + (f", {exc.place}" if exc.place else "")
-        return f"{where}: {exc.message}".replace("\n", " ")
+    if isinstance(exc, errors.QualcodeError):
+        return exc.line(name_only=True) or type(exc).__name__
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
