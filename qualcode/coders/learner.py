@@ -327,8 +327,9 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
         # held-out raw scores by document folds; cut-offs are chosen on these (not by a second,
         # inner cross-validation inside every fold: four fits instead of sixteen)
         oof = np.zeros(labels.shape)
-        for test_docs in document_folds(docs, min(folds, len(docs)), seed=0):
-            test = segs["document"].isin(test_docs).to_numpy()
+        tests = [segs["document"].isin(t).to_numpy()
+                 for t in document_folds(docs, min(folds, len(docs)), seed=0)]
+        for test in tests:
             part = ClassifierCoder(codebook, min_examples=min_examples, threshold=0.5)
             try:
                 part.fit_segments(segs[~test], labels[~test], codes)
@@ -341,11 +342,8 @@ def _fit_classifier(corpus, codebook, human, *, folds, min_examples):
     thresholds = np.full(len(codes), 2.0)  # codes without a model never fire
     if oof is not None:
         thresholds[col] = best_thresholds(oof, labels)[col]
-        doc = segs["document"].to_numpy()
-        out["oof_pred"] = crossfit_decide(
-            oof, labels, [np.isin(doc, t) for t in document_folds(docs, min(folds, len(docs)),
-                                                                  seed=0)],
-            _threshold_decide, min_positives=MIN_CUTOFF_POSITIVES)
+        out["oof_pred"] = crossfit_decide(oof, labels, tests, _threshold_decide,
+                                          min_positives=MIN_CUTOFF_POSITIVES)
     else:
         thresholds[col] = clf.thresholds_
     texts = corpus.codable_segments()["text"].tolist()
