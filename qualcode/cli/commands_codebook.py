@@ -274,11 +274,11 @@ def edit_cmd(code_id, name, description, inclusion, exclusion, keywords, example
                                "--exclusion, --keyword, --add-example or --color")
 
     def edit(project):
+        code = _known(project, code_id)
         if example is not None:  # appended to the code's examples as they are now
             new = {"quote": example.strip(), **({"source": source.strip()} if source else {})}
-            fields["examples"] = [dict(e) for e in project.codebook[_known(project, code_id)]
-                                  .examples] + [new]
-        project.update_code(_known(project, code_id), coder=coder, **fields)
+            fields["examples"] = [dict(e) for e in project.codebook[code].examples] + [new]
+        project.update_code(code, coder=coder, **fields)
 
     _change(project_dir, edit)
     click.echo(f"edited {code_id}: {', '.join(fields)}")
